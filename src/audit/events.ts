@@ -1,0 +1,75 @@
+/**
+ * The closed audit vocabulary. Every state change writes one of these; adding a capability
+ * means adding its names here, never free-form strings at the call site.
+ */
+export const AUDIT_ACTIONS = [
+  'tenant.created',
+  'tenant.updated',
+  'tenant.suspended',
+  'tenant.resumed',
+  'tenant.deleted',
+  'api_key.created',
+  'api_key.revoked',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export function isAuditAction(value: string): value is AuditAction {
+  return (AUDIT_ACTIONS as readonly string[]).includes(value);
+}
+
+/** Who caused a change, and through which credential and connection. */
+export interface Actor {
+  type: 'platform_key' | 'tenant_key' | 'cli' | 'system';
+  id: string | null;
+  credential_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+}
+
+export const cliActor = (): Actor => ({
+  type: 'cli',
+  id: process.env.USER ?? null,
+  credential_id: null,
+  ip: null,
+  user_agent: 'portcullis-cli',
+  request_id: null,
+});
+
+export const systemActor = (): Actor => ({
+  type: 'system',
+  id: null,
+  credential_id: null,
+  ip: null,
+  user_agent: null,
+  request_id: null,
+});
+
+export interface AuditEventInput {
+  action: AuditAction;
+  target?: { type: string; id: string };
+  before?: unknown;
+  after?: unknown;
+  metadata?: Record<string, unknown>;
+}
+
+/** An event as stored and as returned by the API and exports. */
+export interface AuditEvent {
+  id: string;
+  tenant_id: string;
+  seq: number;
+  occurred_at: string;
+  action: string;
+  actor: { type: string; id: string | null; credential_id: string | null; ip: string | null; user_agent: string | null };
+  request_id: string | null;
+  target: { type: string; id: string } | null;
+  before: unknown;
+  after: unknown;
+  metadata: Record<string, unknown> | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The chain that holds events about the platform itself (platform keys). */
+export const PLATFORM_CHAIN = 'platform';

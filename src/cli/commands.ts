@@ -1,0 +1,8 @@
+import type { Command } from './command.ts';
+import { serveCommands } from './serve.ts';
+import { tenantCommands } from '../tenants/cli.ts';
+import { apiKeyCommands } from '../apikeys/cli.ts';
+import { auditCommands } from '../audit/cli.ts';
+
+/** Every CLI command, in help order. Domains contribute their own lists. */
+export const commands: Command[] = [...serveCommands, ...tenantCommands, ...apiKeyCommands, ...auditCommands];

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/**
+ * Every setting Portcullis reads, in one place. Each entry names the environment variable,
+ * its schema (with the default) and a description; the README's configuration reference is
+ * generated from this table and a test keeps the two in step.
+ */
+export const settings = {
+  port: {
+    env: 'PORTCULLIS_PORT',
+    schema: z.coerce.number().int().min(0).max(65535).default(8080),
+    description: 'TCP port the HTTP server listens on (0 picks a free port).',
+  },
+  host: {
+    env: 'PORTCULLIS_HOST',
+    schema: z.string().min(1).default('127.0.0.1'),
+    description: 'Interface the HTTP server binds to.',
+  },
+  dataDir: {
+    env: 'PORTCULLIS_DATA_DIR',
+    schema: z.string().min(1).default('./data'),
+    description: 'Directory holding the SQLite database and other state.',
+  },
+  baseUrl: {
+    env: 'PORTCULLIS_BASE_URL',
+    schema: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8080').transform((u) => u.replace(/\/+$/, '')),
+    description: 'Public origin of the service; the OIDC issuer is `{BASE_URL}/oidc`.',
+  },
+  logLevel: {
+    env: 'PORTCULLIS_LOG_LEVEL',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    description: 'Minimum level of the JSON logs written to stdout.',
+  },
+  bodyLimitBytes: {
+    env: 'PORTCULLIS_BODY_LIMIT_BYTES',
+    schema: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    description: 'Largest request body accepted by the admin, SCIM and authorization APIs (413 above it).',
+  },
+  rateLimitBurst: {
+    env: 'PORTCULLIS_RATE_LIMIT_BURST',
+    schema: z.coerce.number().int().min(1).default(600),
+    description: 'Token-bucket size per credential: requests allowed in a burst.',
+  },
+  rateLimitPerSecond: {
+    env: 'PORTCULLIS_RATE_LIMIT_PER_SECOND',
+    schema: z.coerce.number().positive().default(300),
+    description: 'Token-bucket refill rate per credential, in requests per second.',
+  },
+  trustProxy: {
+    env: 'PORTCULLIS_TRUST_PROXY',
+    schema: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    description: 'Take the client IP from `X-Forwarded-For` (only behind a proxy you control).',
+  },
+  shutdownTimeoutMs: {
+    env: 'PORTCULLIS_SHUTDOWN_TIMEOUT_MS',
+    schema: z.coerce.number().int().min(0).default(10_000),
+    description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits.',
+  },
+} as const;
+
+export type SettingKey = keyof typeof settings;
+export type Config = Readonly<{ [K in SettingKey]: z.output<(typeof settings)[K]['schema']> }>;

@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { Principal } from './principal.ts';
+import type { ApiError } from './errors.ts';
+
+/** Renders an error in the shape of one API surface (admin JSON, SCIM, OpenFGA). */
+export type ErrorRenderer = (err: ApiError, requestId: string) => { body: unknown; contentType?: string };
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    requestId: string;
+    clientIp: string | null;
+    log: Logger;
+    principal: Principal | undefined;
+    /** The tenant the request acts in, once resolved (for logs and metrics). */
+    tenantId: string | undefined;
+    renderError: ErrorRenderer | undefined;
+  }
+}
+
+export {};

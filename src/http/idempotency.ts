@@ -1,0 +1,106 @@
+import type { MiddlewareHandler } from 'hono';
+import { canonicalJson } from '../lib/canonical-json.ts';
+import type { Clock } from '../lib/clock.ts';
+import { sha256Hex } from '../lib/crypto.ts';
+import { ApiError, badRequest, conflict, unprocessable } from './errors.ts';
+import type { SqliteIdempotencyStore } from './idempotency-store.ts';
+import { seal, unseal } from './seal.ts';
+import './context.ts';
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+const REPLAYED_HEADERS = ['content-type', 'etag', 'location'];
+
+interface StoredReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * `Idempotency-Key` on POST: the first request with a key runs and its reply is kept for 24 h;
+ * a retry with the same key and the same body gets that reply again (with
+ * `Idempotency-Replayed: true`) without repeating the effect; the same key with another body or
+ * route is a 422; a retry while the first is still running is a 409. 5xx replies are not kept,
+ * so a retry after a server error runs again. Runs after authentication: keys are per credential.
+ */
+export function idempotency(options: { store: SqliteIdempotencyStore; clock: Clock }): MiddlewareHandler {
+  const { store, clock } = options;
+  return async function idempotencyMiddleware(c, next) {
+    const key = c.req.header('idempotency-key');
+    if (c.req.method !== 'POST' || key === undefined) return next();
+    if (!KEY_PATTERN.test(key)) {
+      throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1-255 printable ASCII characters.');
+    }
+    const principal = c.get('principal');
+    const digest = c.get('credentialDigest');
+    if (!principal || !digest) return next();
+
+    const raw = await c.req.text();
+    const requestHash = sha256Hex(`${c.req.method} ${c.req.path}\n${normalise(raw)}`);
+    const now = clock.now();
+    const reserved = store.reserve(
+      {
+        credential_id: principal.credentialId,
+        idempotency_key: key,
+        request_hash: requestHash,
+        created_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
+      },
+      now.toISOString(),
+    );
+    if (!reserved) return replay(c, store.find(principal.credentialId, key), requestHash, digest, key);
+
+    try {
+      await next();
+    } catch (err) {
+      store.release(principal.credentialId, key);
+      throw err;
+    }
+    if (c.res.status >= 500) {
+      store.release(principal.credentialId, key);
+      return;
+    }
+    const res = c.res.clone();
+    const reply: StoredReply = {
+      status: res.status,
+      headers: Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.headers.has(h) ? [[h, res.headers.get(h) as string]] : []))),
+      body: await res.text(),
+    };
+    store.complete(principal.credentialId, key, reply.status, seal(JSON.stringify(reply), digest, key));
+  };
+}
+
+function replay(
+  c: Parameters<MiddlewareHandler>[0],
+  record: ReturnType<SqliteIdempotencyStore['find']>,
+  requestHash: string,
+  digest: string,
+  key: string,
+): Response {
+  if (!record) throw conflict('idempotency_request_in_progress', 'A request with this Idempotency-Key is in progress.');
+  if (record.request_hash !== requestHash) {
+    throw unprocessable(
+      'idempotency_key_reused',
+      'This Idempotency-Key was used with a different request. Use a new key for a new request.',
+    );
+  }
+  if (record.status === null || record.response_sealed === null) {
+    throw conflict('idempotency_request_in_progress', 'A request with this Idempotency-Key is in progress.');
+  }
+  const opened = unseal(record.response_sealed, digest, key);
+  if (opened === undefined) throw new ApiError(500, 'internal_error', 'Stored reply could not be opened.');
+  const reply = JSON.parse(opened) as StoredReply;
+  return new Response(reply.body, {
+    status: reply.status,
+    headers: { ...reply.headers, 'Idempotency-Replayed': 'true', 'X-Request-Id': c.get('requestId') },
+  });
+}
+
+function normalise(body: string): string {
+  try {
+    return canonicalJson(JSON.parse(body));
+  } catch {
+    return body;
+  }
+}

@@ -1,0 +1,64 @@
+import type { MiddlewareHandler } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Logger } from 'pino';
+import { newId } from '../lib/ids.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { routePath } from 'hono/route';
+import './context.ts';
+
+const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * First middleware on every request: assigns the request id (reusing a sane incoming
+ * `X-Request-Id`), resolves the client IP, binds a child logger, and on the way out echoes the
+ * id, writes one access-log line and records request metrics.
+ */
+export function requestContext(options: { logger: Logger; metrics: Metrics; trustProxy: boolean }): MiddlewareHandler {
+  const { logger, metrics, trustProxy } = options;
+  return async function requestContextMiddleware(c, next) {
+    const started = performance.now();
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : newId('req');
+    c.set('requestId', requestId);
+    c.set('clientIp', clientIp(c, trustProxy));
+    c.set('log', logger.child({ request_id: requestId }));
+    c.set('principal', undefined);
+    c.set('tenantId', undefined);
+    try {
+      await next();
+    } finally {
+      c.header('X-Request-Id', requestId);
+      const status = c.res.status;
+      const route = routePath(c, -1) || 'unmatched';
+      const seconds = (performance.now() - started) / 1000;
+      metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) });
+      metrics.httpDuration.observe({ method: c.req.method, route, status: String(status) }, seconds);
+      const principal = c.get('principal');
+      c.get('log').info(
+        {
+          method: c.req.method,
+          path: c.req.path,
+          route,
+          status,
+          duration_ms: Math.round(seconds * 1000 * 100) / 100,
+          tenant_id: c.get('tenantId') ?? (principal?.kind === 'tenant' ? principal.tenantId : undefined),
+          principal: principal ? { kind: principal.kind, credential_id: principal.credentialId } : undefined,
+          ip: c.get('clientIp'),
+        },
+        'request',
+      );
+    }
+  };
+}
+
+function clientIp(c: Parameters<MiddlewareHandler>[0], trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}

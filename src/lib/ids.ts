@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * A ULID (26 chars, Crockford base32): 48 bits of milliseconds then 80 random bits.
+ * Ids sort by creation time, which keeps cursor pagination stable and cheap.
+ */
+export function ulid(nowMs: number = Date.now()): string {
+  let time = '';
+  let t = nowMs;
+  for (let i = 0; i < 10; i++) {
+    time = CROCKFORD[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  const bytes = randomBytes(10);
+  let rand = '';
+  let acc = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    acc = (acc << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      rand += CROCKFORD[(acc >> bits) & 31];
+    }
+    acc &= (1 << bits) - 1;
+  }
+  return time + rand;
+}
+
+export type IdPrefix = 'ten' | 'key' | 'evt' | 'req' | 'idem' | 'dir' | 'scim' | 'usr' | 'grp' | 'conn' | 'app' | 'ses' | 'lnk';
+
+export function newId(prefix: IdPrefix, nowMs?: number): string {
+  return `${prefix}_${ulid(nowMs)}`;
+}
+
+const ID_PATTERN = /^[a-z]{2,5}_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export function looksLikeId(value: string, prefix?: IdPrefix): boolean {
+  return ID_PATTERN.test(value) && (prefix === undefined || value.startsWith(`${prefix}_`));
+}

@@ -1,0 +1,68 @@
+import type { DestinationStream, Logger } from 'pino';
+import type { Config } from './config/schema.ts';
+import { systemClock, type Clock } from './lib/clock.ts';
+import { Storage } from './storage/storage.ts';
+import { createLogger } from './observability/logger.ts';
+import { Metrics } from './observability/metrics.ts';
+import type { ReadinessCheck } from './observability/health.ts';
+import { AuditService } from './audit/service.ts';
+import { TenantService } from './tenants/service.ts';
+import { ApiKeyService } from './apikeys/service.ts';
+import { TokenBucketLimiter } from './http/rate-limiter.ts';
+
+export interface Services {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  storage: Storage;
+  audit: AuditService;
+  tenants: TenantService;
+  apiKeys: ApiKeyService;
+  limiter: TokenBucketLimiter;
+  readiness: ReadinessCheck[];
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  clock?: Clock;
+  logDestination?: DestinationStream;
+  /** Apply pending migrations on open (serve does; other commands refuse a stale schema). */
+  migrate?: boolean;
+  defaultMetrics?: boolean;
+}
+
+/** The composition root: every long-lived object is made here, once, and nowhere else. */
+export function buildServices(config: Config, options: BuildOptions = {}): Services {
+  const clock = options.clock ?? systemClock;
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
+  const storage = Storage.open(config.dataDir, { migrateNow: options.migrate ?? true });
+  const audit = new AuditService(storage, clock, (e) => metrics.auditEvents.inc({ action: e.action }));
+  const tenants = new TenantService(storage, audit, clock);
+  const apiKeys = new ApiKeyService(storage, audit, clock);
+  const limiter = new TokenBucketLimiter(config.rateLimitBurst, config.rateLimitPerSecond);
+
+  metrics.gauge('portcullis_tenants', 'Tenants by status.', ['status'], (set) => {
+    const rows = storage.sql
+      .prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM tenants GROUP BY status')
+      .all();
+    for (const r of rows) set({ status: r.status }, r.n);
+  });
+
+  return {
+    config,
+    clock,
+    logger,
+    metrics,
+    storage,
+    audit,
+    tenants,
+    apiKeys,
+    limiter,
+    readiness: [{ name: 'database', check: () => storage.ready() }],
+    async close() {
+      storage.close();
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import { foundation } from './0001_foundation.ts';
+
+/** A forward-only schema step. Never edit one that has shipped: add the next number. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [foundation];

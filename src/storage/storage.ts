@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import { Sql, openDatabase } from './database.ts';
+import { migrate, migrationStatus } from './migrate.ts';
+import { SqliteAuditLog } from '../audit/sqlite-log.ts';
+import { SqliteTenantApiKeys, SqliteApiKeyLookup } from '../apikeys/sqlite-store.ts';
+import { SqliteTenantRegistry } from '../tenants/sqlite-store.ts';
+import { SqliteIdempotencyStore } from '../http/idempotency-store.ts';
+
+/** Repositories that add one tenant's id to every statement they run. */
+export class TenantRepositories {
+  #apiKeys?: SqliteTenantApiKeys;
+  #audit?: SqliteAuditLog;
+
+  constructor(
+    private readonly sql: Sql,
+    readonly tenantId: string,
+  ) {}
+
+  get apiKeys(): SqliteTenantApiKeys {
+    return (this.#apiKeys ??= new SqliteTenantApiKeys(this.sql, this.tenantId));
+  }
+
+  get audit(): SqliteAuditLog {
+    return (this.#audit ??= new SqliteAuditLog(this.sql, this.tenantId));
+  }
+}
+
+/**
+ * Access that is not bound to one tenant: the tenant registry itself, credential lookup by id
+ * (authentication happens before the tenant is known), platform-wide chains and idempotency
+ * records keyed by credential. Every use is a visible `storage.unscoped` call.
+ */
+export class UnscopedRepositories {
+  readonly tenants: SqliteTenantRegistry;
+  readonly apiKeyLookup: SqliteApiKeyLookup;
+  readonly idempotency: SqliteIdempotencyStore;
+
+  constructor(private readonly sql: Sql) {
+    this.tenants = new SqliteTenantRegistry(sql);
+    this.apiKeyLookup = new SqliteApiKeyLookup(sql);
+    this.idempotency = new SqliteIdempotencyStore(sql);
+  }
+
+  auditChain(chain: string): SqliteAuditLog {
+    return new SqliteAuditLog(this.sql, chain);
+  }
+}
+
+export class Storage {
+  readonly unscoped: UnscopedRepositories;
+  readonly #scopes = new Map<string, TenantRepositories>();
+
+  constructor(readonly sql: Sql) {
+    this.unscoped = new UnscopedRepositories(sql);
+  }
+
+  /** Opens `<dataDir>/portcullis.db`; with `migrateNow` applies pending migrations first. */
+  static open(dataDir: string, options: { migrateNow: boolean }): Storage {
+    const raw = openDatabase(dataDir === ':memory:' ? ':memory:' : join(dataDir, 'portcullis.db'));
+    if (options.migrateNow) migrate(raw);
+    const pending = migrationStatus(raw).pending;
+    if (pending.length > 0) {
+      raw.close();
+      throw new Error(`Database needs migrations ${pending.join(', ')}: run \`portcullis migrate\`.`);
+    }
+    return new Storage(new Sql(raw));
+  }
+
+  forTenant(tenantId: string): TenantRepositories {
+    let scope = this.#scopes.get(tenantId);
+    if (!scope) {
+      scope = new TenantRepositories(this.sql, tenantId);
+      if (this.#scopes.size > 10_000) this.#scopes.clear();
+      this.#scopes.set(tenantId, scope);
+    }
+    return scope;
+  }
+
+  /** One write transaction (BEGIN IMMEDIATE); nested calls join it. */
+  transaction<T>(fn: () => T): T {
+    return this.sql.transaction(fn);
+  }
+
+  /** True when the database answers and no migration is pending. */
+  ready(): boolean {
+    try {
+      return migrationStatus(this.sql.raw).pending.length === 0;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    this.sql.close();
+  }
+}
