@@ -1,0 +1,19 @@
+import { ApiError } from '../http/errors.ts';
+
+/**
+ * An error in OpenFGA's vocabulary: `code` is one of OpenFGA's error code names
+ * (`validation_error`, `type_not_found`, `store_id_not_found`, …), rendered on the `/stores`
+ * surface as OpenFGA renders it over HTTP: `{ "code", "message" }` with the same status.
+ */
+export class OpenFgaError extends ApiError {
+  constructor(status: number, code: string, message: string, options: { cause?: unknown } = {}) {
+    super(status, code, message, options);
+    this.name = 'OpenFgaError';
+  }
+}
+
+/** 400 with an OpenFGA validation code, e.g. `fgaInvalid('type_not_found', "type 'doc' not found")`. */
+export const fgaInvalid = (code: string, message: string) => new OpenFgaError(400, code, message);
+
+/** What OpenFGA answers for a store that does not exist (and Portcullis for one you may not see). */
+export const storeNotFound = () => new OpenFgaError(404, 'store_id_not_found', 'store_id_not_found');
