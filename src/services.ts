@@ -9,6 +9,7 @@ import { AuditService } from './audit/service.ts';
 import { TenantService } from './tenants/service.ts';
 import { ApiKeyService } from './apikeys/service.ts';
 import { TokenBucketLimiter } from './http/rate-limiter.ts';
+import { Deprovisioner } from './directory/deprovisioning.ts';
 
 export interface Services {
   config: Config;
@@ -20,6 +21,8 @@ export interface Services {
   tenants: TenantService;
   apiKeys: ApiKeyService;
   limiter: TokenBucketLimiter;
+  /** Revokers (sessions, tokens, tuples) that SCIM deprovisioning runs; domains register into it. */
+  deprovisioner: Deprovisioner;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -60,6 +63,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     tenants,
     apiKeys,
     limiter,
+    deprovisioner: new Deprovisioner(),
     readiness: [{ name: 'database', check: () => storage.ready() }],
     async close() {
       storage.close();

@@ -1,0 +1,51 @@
+import type { Staged } from '../lib/staged.ts';
+
+/** Why a user is being deprovisioned; recorded in the audit event. */
+export type DeprovisionReason = 'scim_deactivated' | 'scim_deleted' | 'admin' ;
+
+export interface DeprovisionTarget {
+  tenantId: string;
+  /** The directory user id (`user:<id>` in the authorization store). */
+  userId: string;
+  reason: DeprovisionReason;
+}
+
+/**
+ * Something that holds access for a user and must drop it when the user is deprovisioned:
+ * sessions, refresh tokens and grants (SSO/OIDC), authorization tuples (authz). SCIM calls every
+ * registered revoker inside the deactivating transaction and awaits `flush` before its 2xx, so
+ * the user has no access left once the response is sent (DESIGN invariant 5).
+ */
+export interface UserRevoker {
+  /** Stable name used as the key in audit metadata, e.g. 'sessions', 'refresh_tokens', 'authz_tuples'. */
+  readonly name: string;
+  /** Must be called inside the caller's storage.transaction. `staged`/`flush` give the count revoked. */
+  revoke(target: DeprovisionTarget): Staged<number>;
+}
+
+/** The registry revokers plug into (built once in services.ts). */
+export class Deprovisioner {
+  readonly #revokers: UserRevoker[] = [];
+
+  register(revoker: UserRevoker): void {
+    if (this.#revokers.some((r) => r.name === revoker.name)) throw new Error(`revoker ${revoker.name} already registered`);
+    this.#revokers.push(revoker);
+  }
+
+  /**
+   * Runs every revoker's in-transaction part (call inside storage.transaction). Returns the
+   * counts so far and a `flush` that finishes the remote parts and resolves to final counts.
+   */
+  revokeAll(target: DeprovisionTarget): Staged<Record<string, number>> {
+    const parts = this.#revokers.map((r) => [r.name, r.revoke(target)] as const);
+    const staged = Object.fromEntries(parts.map(([name, p]) => [name, p.staged]));
+    return {
+      staged,
+      flush: async () => {
+        const out: Record<string, number> = {};
+        for (const [name, p] of parts) out[name] = await p.flush();
+        return out;
+      },
+    };
+  }
+}
