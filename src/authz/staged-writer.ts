@@ -1,0 +1,18 @@
+import type { TupleKey, TupleKeyWithoutCondition } from '@openfga/sdk';
+import type { Staged } from '../lib/staged.ts';
+
+/**
+ * Tuple changes that other domains (SCIM, SSO) make as side effects of their own writes. Call
+ * inside the caller's `storage.transaction`: the embedded engine applies them right there (they
+ * commit or roll back with the directory change); the OpenFGA backend applies them in `flush`,
+ * which the caller awaits after commit and before responding, with higher consistency after.
+ * All changes are idempotent: writing an existing tuple or deleting a missing one is not an error.
+ * Each engine decorates these with audit events (authz.tuples.written / authz.tuples.deleted).
+ */
+export interface StagedTupleWriter {
+  stage(storeId: string, change: { writes?: TupleKey[]; deletes?: TupleKeyWithoutCondition[] }): Staged<number>;
+  /** Deletes every tuple whose user is `user` (`user:U`, and usersets such as `group:G#member` when given). */
+  stageDeleteTuplesForUser(storeId: string, user: string): Staged<number>;
+  /** Deletes every tuple whose object is `object` (e.g. `group:G` when the group is deleted). */
+  stageDeleteTuplesForObject(storeId: string, object: string): Staged<number>;
+}
