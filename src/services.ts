@@ -10,6 +10,9 @@ import { TenantService } from './tenants/service.ts';
 import { ApiKeyService } from './apikeys/service.ts';
 import { TokenBucketLimiter } from './http/rate-limiter.ts';
 import { Deprovisioner } from './directory/deprovisioning.ts';
+import { buildAuthz, checkAuthzConfig } from './authz/backend.ts';
+import type { AuditedAuthzEngine } from './authz/wrappers/audited.ts';
+import type { StagedTupleWriter } from './authz/staged-writer.ts';
 
 export interface Services {
   config: Config;
@@ -23,6 +26,10 @@ export interface Services {
   limiter: TokenBucketLimiter;
   /** Revokers (sessions, tokens, tuples) that SCIM deprovisioning runs; domains register into it. */
   deprovisioner: Deprovisioner;
+  /** The authorization engine (embedded or OpenFGA, per PORTCULLIS_AUTHZ), metered and audited. */
+  authz: AuditedAuthzEngine;
+  /** Tuple side effects of directory changes (SCIM group membership sync). */
+  authzWriter: StagedTupleWriter;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -37,12 +44,16 @@ export interface BuildOptions {
 
 /** The composition root: every long-lived object is made here, once, and nowhere else. */
 export function buildServices(config: Config, options: BuildOptions = {}): Services {
+  checkAuthzConfig(config);
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.logLevel, options.logDestination);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
   const storage = Storage.open(config.dataDir, { migrateNow: options.migrate ?? true });
   const audit = new AuditService(storage, clock, (e) => metrics.auditEvents.inc({ action: e.action }));
-  const tenants = new TenantService(storage, audit, clock);
+  const authz = buildAuthz(config, { storage, audit, metrics, clock, logger });
+  const tenants = new TenantService(storage, audit, clock, authz.provisioner);
+  const deprovisioner = new Deprovisioner();
+  deprovisioner.register(authz.revoker);
   const apiKeys = new ApiKeyService(storage, audit, clock);
   const limiter = new TokenBucketLimiter(config.rateLimitBurst, config.rateLimitPerSecond);
 
@@ -63,8 +74,10 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     tenants,
     apiKeys,
     limiter,
-    deprovisioner: new Deprovisioner(),
-    readiness: [{ name: 'database', check: () => storage.ready() }],
+    deprovisioner,
+    authz: authz.engine,
+    authzWriter: authz.writer,
+    readiness: [{ name: 'database', check: () => storage.ready() }, ...authz.readiness],
     async close() {
       storage.close();
     },

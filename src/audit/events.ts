@@ -10,6 +10,9 @@ export const AUDIT_ACTIONS = [
   'tenant.deleted',
   'api_key.created',
   'api_key.revoked',
+  'authz.model.written',
+  'authz.tuples.written',
+  'authz.tuples.deleted',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
