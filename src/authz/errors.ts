@@ -16,4 +16,4 @@ export class OpenFgaError extends ApiError {
 export const fgaInvalid = (code: string, message: string) => new OpenFgaError(400, code, message);
 
 /** What OpenFGA answers for a store that does not exist (and Portcullis for one you may not see). */
-export const storeNotFound = () => new OpenFgaError(404, 'store_id_not_found', 'Store ID not found');
+export const storeNotFound = () => new OpenFgaError(404, 'store_id_not_found', 'store_id_not_found');

@@ -3,7 +3,7 @@ import type { Scope } from '../../apikeys/scopes.ts';
 import { unauthenticated } from '../../http/errors.ts';
 import type { Principal } from '../../http/principal.ts';
 import type { Tenant } from '../../tenants/tenant.ts';
-import { OpenFgaError, storeNotFound } from '../errors.ts';
+import { OpenFgaError } from '../errors.ts';
 import '../../http/context.ts';
 
 declare module 'hono' {
@@ -18,6 +18,9 @@ const STORE_ID = /^[ABCDEFGHJKMNPQRSTVWXYZ0-9]{26}$/;
 
 /** Finds the live tenant that owns a store id (an explicitly unscoped lookup). */
 export type StoreOwnerLookup = (storeId: string) => Tenant | undefined;
+
+/** OpenFGA's answer for a store that does not exist, word for word; also for another tenant's store. */
+export const storeNotFound = () => new OpenFgaError(404, 'store_id_not_found', 'Store ID not found');
 
 export const forbiddenScope = (scope: Scope) =>
   new OpenFgaError(403, 'forbidden', `This API key lacks the '${scope}' scope.`);
