@@ -1,0 +1,8 @@
+import type { ExpandRequest, ExpandResponse, ListObjectsRequest, ListUsersRequest, ListUsersResponse } from '@openfga/sdk';
+import type { ListResult } from '../engine.ts';
+import { fgaError } from '../errors.ts';
+import type { EmbeddedAuthzEngine } from './engine.ts';
+
+export function runListObjects(_engine: EmbeddedAuthzEngine, _storeId: string, _body: ListObjectsRequest): ListResult<{ objects: string[] }> {
+  throw fgaError('unimplemented', 'not implemented yet');
+}
