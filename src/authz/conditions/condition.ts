@@ -39,8 +39,7 @@ function base(): Environment {
         return ip;
       })
       .registerFunction('IPAddress.in_cidr(string): bool', (ip: IPAddress, cidr: string) => ip.inCidr(cidr))
-      .registerOperator('IPAddress == IPAddress', (a: IPAddress, b: IPAddress) => a.equals(b))
-      .registerOperator('IPAddress != IPAddress', (a: IPAddress, b: IPAddress) => !a.equals(b));
+      .registerOperator('IPAddress == IPAddress', (a: IPAddress, b: IPAddress) => a.equals(b));
     baseEnvironment = env;
   }
   return baseEnvironment;

@@ -44,6 +44,11 @@ export function userProblem(model: CompiledModel, user: string): TupleProblem | 
   return undefined;
 }
 
+/** ValidateObject then ValidateRelation (Expand has no user). */
+export function objectRelationProblem(model: CompiledModel, object: string, relation: string): TupleProblem | undefined {
+  return objectProblem(model, object) ?? relationProblem(model, object, relation);
+}
+
 function objectProblem(model: CompiledModel, object: string): TupleProblem | undefined {
   if (!isValidObject(object)) return { kind: 'invalid', cause: "invalid 'object' field format" };
   const [type, id] = splitObject(object);
