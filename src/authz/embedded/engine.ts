@@ -96,11 +96,14 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
     return this.models.resolve(storeId, modelId);
   }
 
-  /** Validates and applies a Write in one transaction (joining the caller's, if any). */
-  writeSync(storeId: string, body: WriteBody): { deleted: number; written: number } {
+  /**
+   * Validates and applies a Write in one transaction (joining the caller's, if any).
+   * `limit` lifts OpenFGA's 100-changes cap for the service's own bulk writes.
+   */
+  writeSync(storeId: string, body: WriteBody, limit?: number): { deleted: number; written: number } {
     this.stores.assertExists(storeId);
     const now = this.clock.now();
-    const plan = planWrite(body, () => this.models.resolve(storeId, body.authorization_model_id), now);
+    const plan = planWrite(body, () => this.models.resolve(storeId, body.authorization_model_id), now, limit);
     return this.storage.transaction(() => applyWrite(this.tuples, storeId, plan, now));
   }
 
@@ -115,7 +118,7 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
 
   async readChanges(storeId: string, query: ReadChangesQuery): Promise<ReadChangesResponse> {
     this.stores.assertExists(storeId);
-    return readChanges(this.storage.sql, storeId, query);
+    return readChanges(this.storage.sql, storeId, query, this.clock.now());
   }
 
   /** The tuples a query sees: stored, with the request's contextual tuples in front. */

@@ -82,7 +82,7 @@ interface ChangeRow {
  * change (also when nothing follows yet, so a poller can wait for more); an empty page hands
  * back the token it was given.
  */
-export function readChanges(sql: Sql, storeId: string, query: ReadChangesQuery): ReadChangesResponse {
+export function readChanges(sql: Sql, storeId: string, query: ReadChangesQuery, now: Date): ReadChangesResponse {
   const type = query?.type ?? '';
   const size = pageSizeOf(query?.page_size, 'ReadChangesRequest');
   const where = ['store_id = ?'];
@@ -98,7 +98,8 @@ export function readChanges(sql: Sql, storeId: string, query: ReadChangesQuery):
     params.push(afterId);
   } else if (query?.start_time) {
     const start = Date.parse(query.start_time);
-    if (Number.isNaN(start)) throw fgaError('invalid_start_time', 'Invalid start time');
+    if (Number.isNaN(start)) throw validationError(`parsing field "start_time": cannot parse "${query.start_time}" as an RFC 3339 timestamp`);
+    if (start > now.getTime()) throw validationError('invalid ReadChangesRequest.StartTime: value must be less than now');
     where.push('occurred_ms >= ?');
     params.push(start);
   }

@@ -23,7 +23,7 @@ export interface WritePlan {
  * Validates a Write the way OpenFGA's WriteCommand does (in its order, with its codes) and turns
  * it into rows. `model` is needed only when there are writes; deletes are not checked against it.
  */
-export function planWrite(body: WriteBody, model: () => CompiledModel, now: Date): WritePlan {
+export function planWrite(body: WriteBody, model: () => CompiledModel, now: Date, limit = MAX_TUPLES_PER_WRITE): WritePlan {
   const writeKeys = body.writes?.tuple_keys ?? [];
   const deleteKeys = body.deletes?.tuple_keys ?? [];
   if (!Array.isArray(writeKeys) || !Array.isArray(deleteKeys)) throw validationError('invalid WriteRequest: tuple_keys must be a list');
@@ -53,8 +53,8 @@ export function planWrite(body: WriteBody, model: () => CompiledModel, now: Date
     }
     seen.add(key);
   }
-  if (seen.size > MAX_TUPLES_PER_WRITE) {
-    throw fgaError('exceeded_entity_limit', `The number of write operations exceeds the allowed limit of ${MAX_TUPLES_PER_WRITE}`);
+  if (seen.size > limit) {
+    throw fgaError('exceeded_entity_limit', `The number of write operations exceeds the allowed limit of ${limit}`);
   }
   return { deletes, writes, onDuplicate: option(body.writes?.on_duplicate, 'on_duplicate'), onMissing: option(body.deletes?.on_missing, 'on_missing') };
 }
