@@ -16,7 +16,9 @@ import { OpenFgaStagedTupleWriter } from './openfga/staged-writer.ts';
 import { engineStoreProvisioner } from './provisioner.ts';
 import type { StagedTupleWriter } from './staged-writer.ts';
 import { AuditedStagedTupleWriter } from './wrappers/audited-writer.ts';
-import { AuditedAuthzEngine } from './wrappers/audited.ts';
+import { AuditedAuthzEngine, type TransactionalWrites } from './wrappers/audited.ts';
+import { EmbeddedAuthzEngine } from './embedded/engine.ts';
+import { EmbeddedStagedTupleWriter } from './embedded/staged-writer.ts';
 import { MeteredAuthzEngine } from './wrappers/metered.ts';
 
 export interface AuthzDeps {
@@ -44,13 +46,17 @@ interface Backend {
   engine: AuthzEngine;
   writer: StagedTupleWriter;
   auditMode: 'in-transaction' | 'after-flush';
+  /** Present when writes can join Portcullis' own transactions (then audited in the same one). */
+  transactional?: TransactionalWrites;
   readiness: ReadinessCheck[];
 }
 
 /** Builds the configured backend (`PORTCULLIS_AUTHZ`) behind the engine interface, with its decorators. */
 export function buildAuthz(config: Config, deps: AuthzDeps): Authz {
-  const backend = config.authz === 'openfga' ? openFgaBackend(config, deps) : embeddedBackend(config, deps);
-  const engine = new AuditedAuthzEngine(new MeteredAuthzEngine(backend.engine, deps.metrics), deps);
+  const backend = config.authz === 'openfga' ? openFgaBackend(config, deps) : embeddedBackend(deps);
+  const metered = new MeteredAuthzEngine(backend.engine, deps.metrics);
+  const transactional = backend.transactional && { writes: backend.transactional, time: <T>(op: string, run: () => T) => metered.timeSync(op, run) };
+  const engine = new AuditedAuthzEngine(metered, deps, transactional);
   const writer = new AuditedStagedTupleWriter(backend.writer, deps, backend.auditMode);
   let defaultModel: ReturnType<typeof loadModelFile> | undefined;
   return {
@@ -85,6 +91,7 @@ function openFgaBackend(config: Config, deps: AuthzDeps): Backend {
   };
 }
 
-function embeddedBackend(_config: Config, _deps: AuthzDeps): Backend {
-  throw new Error('the embedded authorization engine is not merged into this branch yet');
+function embeddedBackend(deps: AuthzDeps): Backend {
+  const engine = new EmbeddedAuthzEngine(deps.storage, deps.clock);
+  return { engine, writer: new EmbeddedStagedTupleWriter(engine), auditMode: 'in-transaction', transactional: engine, readiness: [] };
 }

@@ -12,6 +12,24 @@ export interface AuthzAuditDeps {
 }
 
 /**
+ * An engine whose writes run synchronously in Portcullis' own database (the embedded engine):
+ * they join the caller's `storage.transaction`, so the audit event commits with the change.
+ */
+export interface TransactionalWrites {
+  writeSync(storeId: string, body: WriteBody): unknown;
+  writeAuthorizationModelSync(storeId: string, body: WriteAuthorizationModelRequest): { authorization_model_id: string };
+  deleteTuplesForUserSync(storeId: string, user: string): number;
+}
+
+/** How the transactional path reports its latency (the metrics decorator's `timeSync`). */
+export type SyncTimer = <T>(operation: string, run: () => T) => T;
+
+interface Transactional {
+  writes: TransactionalWrites;
+  time: SyncTimer;
+}
+
+/**
  * Audits every model write and tuple write (`authz.model.written`, `authz.tuples.written`,
  * `authz.tuples.deleted`) on the chain of the tenant that owns the store (the platform chain for
  * a store no tenant owns). `as(actor)` gives the same engine attributing its writes to a request's
@@ -23,33 +41,64 @@ export class AuditedAuthzEngine extends DelegatingEngine {
   constructor(
     inner: AuthzEngine,
     private readonly deps: AuthzAuditDeps,
+    private readonly transactional?: Transactional,
     private readonly actor: Actor = systemActor(),
   ) {
     super(inner);
   }
 
   as(actor: Actor): AuditedAuthzEngine {
-    return new AuditedAuthzEngine(this.inner, this.deps, actor);
+    return new AuditedAuthzEngine(this.inner, this.deps, this.transactional, actor);
   }
 
   override async writeAuthorizationModel(storeId: string, body: WriteAuthorizationModelRequest) {
-    return this.#audited(storeId, () => this.inner.writeAuthorizationModel(storeId, body), (res) => [modelEvent(storeId, body, res.authorization_model_id)]);
+    return this.#audited(
+      storeId,
+      'writeAuthorizationModel',
+      () => this.inner.writeAuthorizationModel(storeId, body),
+      (tx) => tx.writeAuthorizationModelSync(storeId, body),
+      (res) => [modelEvent(storeId, body, res.authorization_model_id)],
+    );
   }
 
   override async write(storeId: string, body: WriteBody): Promise<void> {
-    return this.#audited(storeId, () => this.inner.write(storeId, body), () =>
-      tupleEvents(storeId, body.writes?.tuple_keys ?? [], body.deletes?.tuple_keys ?? [], { authorization_model_id: body.authorization_model_id }),
+    await this.#audited(
+      storeId,
+      'write',
+      () => this.inner.write(storeId, body),
+      (tx) => void tx.writeSync(storeId, body),
+      () => tupleEvents(storeId, body.writes?.tuple_keys ?? [], body.deletes?.tuple_keys ?? [], { authorization_model_id: body.authorization_model_id }),
     );
   }
 
   override async deleteTuplesForUser(storeId: string, user: string): Promise<number> {
-    return this.#audited(storeId, () => this.inner.deleteTuplesForUser(storeId, user), (count) =>
-      count > 0 ? [bulkDeleteEvent(storeId, { user }, count)] : [],
+    return this.#audited(
+      storeId,
+      'deleteTuplesForUser',
+      () => this.inner.deleteTuplesForUser(storeId, user),
+      (tx) => tx.deleteTuplesForUserSync(storeId, user),
+      (count) => (count > 0 ? [bulkDeleteEvent(storeId, { user }, count)] : []),
     );
   }
 
-  async #audited<T>(storeId: string, run: () => Promise<T>, events: (result: T) => AuditEventInput[]): Promise<T> {
-    const result = await run();
+  async #audited<T>(
+    storeId: string,
+    operation: string,
+    remote: () => Promise<T>,
+    local: (tx: TransactionalWrites) => T,
+    events: (result: T) => AuditEventInput[],
+  ): Promise<T> {
+    const tx = this.transactional;
+    if (tx) {
+      return tx.time(operation, () =>
+        this.deps.storage.transaction(() => {
+          const result = local(tx.writes);
+          recordAll(this.deps, storeId, events(result), this.actor);
+          return result;
+        }),
+      );
+    }
+    const result = await remote();
     this.deps.storage.transaction(() => recordAll(this.deps, storeId, events(result), this.actor));
     return result;
   }

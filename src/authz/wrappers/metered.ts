@@ -47,6 +47,19 @@ export class MeteredAuthzEngine extends DelegatingEngine {
     return this.#markTruncated('listUsers', await super.listUsers(storeId, body));
   }
 
+  /** Times a synchronous call made around this decorator (the audited transactional path). */
+  timeSync<T>(operation: string, run: () => T): T {
+    const end = this.#duration.startTimer({ operation, backend: this.inner.kind });
+    try {
+      const out = run();
+      end({ outcome: 'ok' });
+      return out;
+    } catch (err) {
+      end({ outcome: outcomeOf(err) });
+      throw err;
+    }
+  }
+
   #markTruncated<T>(operation: string, res: ListResult<T>): ListResult<T> {
     if (res.truncated) this.#truncated.inc({ operation });
     return res;
@@ -65,10 +78,12 @@ export class MeteredAuthzEngine extends DelegatingEngine {
           end({ outcome: 'ok' });
           return out;
         } catch (err) {
-          end({ outcome: (err as { code?: unknown }).code ? String((err as { code: unknown }).code) : 'error' });
+          end({ outcome: outcomeOf(err) });
           throw err;
         }
       },
     });
   }
 }
+
+const outcomeOf = (err: unknown) => ((err as { code?: unknown }).code ? String((err as { code: unknown }).code) : 'error');
