@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCOPES } from '../../src/apikeys/scopes.ts';
 import type { Harness } from '../helpers/harness.ts';
-import { authzHarness } from './backends.ts';
+import { authzHarness, BACKENDS, type BackendName } from './backends.ts';
 import { FIXTURE_MODEL, STORE_ROUTES } from './routes-table.ts';
 
 const MISSING_STORE = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 const ALL_AUTHZ = SCOPES.filter((s) => s.startsWith('authz:'));
 
-describe('the /stores API refuses what it must, on every route', () => {
+describe.each(BACKENDS)('the /stores API refuses what it must, on every route (%s backend)', (backend: BackendName) => {
   let h: Harness;
   let stop: () => Promise<void>;
   let a: { id: string; authz_store_id: string };
@@ -23,7 +23,7 @@ describe('the /stores API refuses what it must, on every route', () => {
   });
 
   beforeAll(async () => {
-    ({ h, stop } = await authzHarness(process.env.AUTHZ_TEST_BACKEND === 'openfga' ? 'openfga' : 'embedded'));
+    ({ h, stop } = await authzHarness(backend));
     a = await h.createTenant('Tenant A');
     const b = await h.createTenant('Tenant B');
     modelId = (await h.json('POST', `/stores/${a.authz_store_id}/authorization-models`, { body: FIXTURE_MODEL })).body.authorization_model_id;
