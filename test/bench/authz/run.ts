@@ -2,6 +2,7 @@
  * `npm run bench:authz`: authorization throughput and latency, as ratios to a floor measured in
  * the same run. See docs/authz.md ("Benchmark") for what it measures and the knobs.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const SAMPLE = Number(process.env.BENCH_COMPARE ?? 500);
+/** OpenFGA's own SQLite datastore by default (indexed, like the embedded engine's); `memory` is a test double. */
+const OPENFGA_DATASTORE = process.env.BENCH_OPENFGA_DATASTORE ?? 'sqlite';
 const work = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const ms = (t0: number) => Math.round(performance.now() - t0);
@@ -143,10 +146,16 @@ async function main() {
   const bin = findOpenFgaBinary();
   let openfga: OpenFgaServer | undefined;
   if (bin) {
-    openfga = await OpenFgaServer.start(bin, { args: ['--listObjects-max-results', '0', '--listObjects-deadline', '20s', '--request-timeout', '30s', '--log-level', 'error'] });
+    const datastore = ['--datastore-engine', OPENFGA_DATASTORE];
+    if (OPENFGA_DATASTORE === 'sqlite') {
+      datastore.push('--datastore-uri', `file:${join(work, 'openfga.db')}`);
+      const migrated = spawnSync(bin, ['migrate', ...datastore], { encoding: 'utf8' });
+      if (migrated.status !== 0) throw new Error(`openfga migrate failed: ${migrated.stderr}`);
+    }
+    openfga = await OpenFgaServer.start(bin, { args: [...datastore, '--listObjects-max-results', '0', '--listObjects-deadline', '20s', '--request-timeout', '30s', '--log-level', 'error'] });
     const server = openfga;
     cleanups.push(() => server.stop());
-    targets.push({ name: 'OpenFGA server', url: openfga.url, storeId: await prepareOpenFga(openfga.url, data.tuples), headers: {} });
+    targets.push({ name: `OpenFGA server (${OPENFGA_DATASTORE})`, url: openfga.url, storeId: await prepareOpenFga(openfga.url, data.tuples), headers: {} });
   } else {
     log('OpenFGA binary not found: comparing against the floor only');
   }
