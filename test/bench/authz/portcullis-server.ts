@@ -16,3 +16,4 @@ const config = loadConfig(process.env, {
 const services = buildServices(config, { migrate: true });
 const server = await startServer(services);
 process.stdout.write(JSON.stringify({ url: server.url, pid: process.pid }) + '\n');
+process.once('SIGTERM', () => void server.close().then(() => services.close()).finally(() => process.exit(0)));
