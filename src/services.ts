@@ -13,6 +13,7 @@ import { Deprovisioner } from './directory/deprovisioning.ts';
 import { buildAuthz, checkAuthzConfig } from './authz/backend.ts';
 import type { AuditedAuthzEngine } from './authz/wrappers/audited.ts';
 import type { StagedTupleWriter } from './authz/staged-writer.ts';
+import type { AssertionStore } from './authz/assertions.ts';
 
 export interface Services {
   config: Config;
@@ -30,6 +31,8 @@ export interface Services {
   authz: AuditedAuthzEngine;
   /** Tuple side effects of directory changes (SCIM group membership sync). */
   authzWriter: StagedTupleWriter;
+  /** Authorization model assertions (OpenFGA's Read/WriteAssertions). */
+  authzAssertions: AssertionStore;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -77,6 +80,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     deprovisioner,
     authz: authz.engine,
     authzWriter: authz.writer,
+    authzAssertions: authz.assertions,
     readiness: [{ name: 'database', check: () => storage.ready() }, ...authz.readiness],
     async close() {
       storage.close();

@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   'tenant.deleted',
   'api_key.created',
   'api_key.revoked',
+  'authz.assertions.written',
   'authz.model.written',
   'authz.tuples.written',
   'authz.tuples.deleted',

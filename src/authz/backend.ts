@@ -8,6 +8,7 @@ import type { ReadinessCheck } from '../observability/health.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { StoreProvisioner } from '../tenants/service.ts';
+import { OpenFgaAssertionStore, SqliteAssertionStore, type AssertionStore } from './assertions.ts';
 import { DEFAULT_MODEL_PATH, loadModelFile } from './default-model.ts';
 import { authzTuplesRevoker } from './deprovisioning.ts';
 import type { AuthzEngine } from './engine.ts';
@@ -39,6 +40,8 @@ export interface Authz {
   provisioner: StoreProvisioner;
   /** The `authz_tuples` deprovisioning revoker. */
   revoker: UserRevoker;
+  /** Model assertions (OpenFGA's Read/WriteAssertions). */
+  assertions: AssertionStore;
   readiness: ReadinessCheck[];
 }
 
@@ -48,6 +51,7 @@ interface Backend {
   auditMode: 'in-transaction' | 'after-flush';
   /** Present when writes can join Portcullis' own transactions (then audited in the same one). */
   transactional?: TransactionalWrites;
+  assertions: AssertionStore;
   readiness: ReadinessCheck[];
 }
 
@@ -64,6 +68,7 @@ export function buildAuthz(config: Config, deps: AuthzDeps): Authz {
     writer,
     provisioner: engineStoreProvisioner(engine, () => (defaultModel ??= loadModelFile(DEFAULT_MODEL_PATH))),
     revoker: authzTuplesRevoker(deps.storage, writer),
+    assertions: backend.assertions,
     readiness: backend.readiness,
   };
 }
@@ -87,11 +92,19 @@ function openFgaBackend(config: Config, deps: AuthzDeps): Backend {
     engine,
     writer: new OpenFgaStagedTupleWriter(engine),
     auditMode: 'after-flush',
+    assertions: new OpenFgaAssertionStore(engine.api),
     readiness: [{ name: 'openfga', check: () => engine.ready() }],
   };
 }
 
 function embeddedBackend(deps: AuthzDeps): Backend {
   const engine = new EmbeddedAuthzEngine(deps.storage, deps.clock);
-  return { engine, writer: new EmbeddedStagedTupleWriter(engine), auditMode: 'in-transaction', transactional: engine, readiness: [] };
+  return {
+    engine,
+    writer: new EmbeddedStagedTupleWriter(engine),
+    auditMode: 'in-transaction',
+    transactional: engine,
+    assertions: new SqliteAssertionStore(deps.storage.sql, engine),
+    readiness: [],
+  };
 }

@@ -84,7 +84,7 @@ describe.each(BACKENDS)('the /stores API refuses what it must, on every route (%
           const malformed = await call(keyA, { rawBody: '{"tuple_key": ' });
           expect(malformed.status).toBe(400);
           expect(malformed.body.code).toBe('validation_error');
-          const wrong = await call(keyA, { body: { tuple_key: 7, checks: 'x', writes: [], type_definitions: 3, type: 5, object: 1, user_filters: 2 } });
+          const wrong = await call(keyA, { body: { tuple_key: 7, checks: 'x', writes: [], type_definitions: 3, type: 5, object: 1, user_filters: 2, assertions: 5 } });
           expect(wrong.status).toBe(400);
           expect(wrong.body).toEqual({ code: expect.any(String), message: expect.any(String) });
           expect(await snapshot()).toEqual(before);

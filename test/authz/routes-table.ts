@@ -3,7 +3,7 @@ import type { Scope } from '../../src/apikeys/scopes.ts';
 /** One `/stores/{store_id}/…` operation, with a body that succeeds on a store holding FIXTURE_MODEL. */
 export interface StoreRoute {
   name: string;
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: (storeId: string, modelId: string) => string;
   scope: Scope;
   body?: unknown;
@@ -40,5 +40,7 @@ export const STORE_ROUTES: StoreRoute[] = [
   { name: 'list-objects', method: 'POST', path: (s) => `/stores/${s}/list-objects`, scope: 'authz:read', body: { type: 'doc', relation: 'viewer', user: 'user:anne' }, ok: 200 },
   { name: 'streamed-list-objects', method: 'POST', path: (s) => `/stores/${s}/streamed-list-objects`, scope: 'authz:read', body: { type: 'doc', relation: 'viewer', user: 'user:anne' }, ok: 200 },
   { name: 'list-users', method: 'POST', path: (s) => `/stores/${s}/list-users`, scope: 'authz:read', body: { object: { type: 'doc', id: '1' }, relation: 'viewer', user_filters: [{ type: 'user' }] }, ok: 200 },
+  { name: 'read assertions', method: 'GET', path: (s, m) => `/stores/${s}/assertions/${m}`, scope: 'authz:read', ok: 200 },
+  { name: 'write assertions', method: 'PUT', path: (s, m) => `/stores/${s}/assertions/${m}`, scope: 'authz:model', body: { assertions: [{ tuple_key: tk, expectation: true }] }, ok: 204 },
   { name: 'delete store', method: 'DELETE', path: (s) => `/stores/${s}`, scope: 'authz:model', ok: 204, platformOnly: true },
 ];

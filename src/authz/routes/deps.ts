@@ -1,6 +1,7 @@
 import type { Scope } from '../../apikeys/scopes.ts';
 import type { TenantService } from '../../tenants/service.ts';
-import type { AuditedAuthzEngine } from '../wrappers/audited.ts';
+import type { AssertionStore } from '../assertions.ts';
+import type { AuditedAuthzEngine, AuthzAuditDeps } from '../wrappers/audited.ts';
 import { storeAccess, type StoreOwnerLookup } from './access.ts';
 
 /** What the `/stores` handlers use. */
@@ -8,6 +9,8 @@ export interface AuthzRouteDeps {
   engine: AuditedAuthzEngine;
   tenants: TenantService;
   owner: StoreOwnerLookup;
+  assertions: AssertionStore;
+  audit: AuthzAuditDeps;
 }
 
 /** `middleware` for a `/{store_id}/…` route needing `scope`. */

@@ -3,6 +3,7 @@ import type { Services } from '../../services.ts';
 import { bearerAuth } from '../../http/auth.ts';
 import { bodyLimit } from '../../http/body-limit.ts';
 import { idempotency } from '../../http/idempotency.ts';
+import { assertionRoutes } from './assertions.ts';
 import type { AuthzRouteDeps } from './deps.ts';
 import { createFgaRouter, openFgaErrors } from './errors.ts';
 import { listRoutes } from './lists.ts';
@@ -20,6 +21,8 @@ export function authzApi(s: Services): OpenAPIHono {
     engine: s.authz,
     tenants: s.tenants,
     owner: (storeId) => s.storage.unscoped.tenants.findByStoreId(storeId),
+    assertions: s.authzAssertions,
+    audit: { storage: s.storage, audit: s.audit },
   };
   const app = createFgaRouter();
   app.use('*', openFgaErrors);
@@ -34,6 +37,6 @@ export function authzApi(s: Services): OpenAPIHono {
     }),
   );
   app.use('*', idempotency({ store: s.storage.unscoped.idempotency, clock: s.clock }));
-  for (const routes of [storeRoutes, modelRoutes, tupleRoutes, queryRoutes, listRoutes]) app.route('/', routes(deps));
+  for (const routes of [storeRoutes, modelRoutes, tupleRoutes, queryRoutes, listRoutes, assertionRoutes]) app.route('/', routes(deps));
   return app;
 }

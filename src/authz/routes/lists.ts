@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { ListObjectsRequest, ListUsersRequest } from '@openfga/sdk';
 import { needs, TRUNCATED_HEADER, type AuthzRouteDeps } from './deps.ts';
 import { createFgaRouter, fgaErrors } from './errors.ts';
-import { ListObjectsBody, ListObjectsResponse, ListUsersBody, ListUsersResponse } from './schemas.ts';
+import { ListObjectsBody, ListObjectsResponse, ListUsersBody, ListUsersResponse, dropNullFields } from './schemas.ts';
 
 const StoreParam = z.object({ store_id: z.string() });
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
@@ -43,12 +43,12 @@ export function listRoutes(deps: AuthzRouteDeps) {
   const app = createFgaRouter();
 
   app.openapi({ ...listObjects, middleware: needs(deps, 'authz:read') }, async (c) => {
-    const res = await deps.engine.listObjects(c.get('authzTenant').authz_store_id, c.req.valid('json') as ListObjectsRequest);
+    const res = await deps.engine.listObjects(c.get('authzTenant').authz_store_id, dropNullFields(c.req.valid('json')) as ListObjectsRequest);
     return c.json(res.truncated ? { objects: res.objects, truncated: true } : { objects: res.objects }, 200, mark(res.truncated));
   });
 
   app.openapi({ ...streamedListObjects, middleware: needs(deps, 'authz:read') }, async (c) => {
-    const res = await deps.engine.listObjects(c.get('authzTenant').authz_store_id, c.req.valid('json') as ListObjectsRequest);
+    const res = await deps.engine.listObjects(c.get('authzTenant').authz_store_id, dropNullFields(c.req.valid('json')) as ListObjectsRequest);
     const lines = res.objects.map((object) => JSON.stringify({ result: { object } }));
     if (res.truncated) lines.push(JSON.stringify({ truncated: true }));
     // NDJSON as OpenFGA sends it (declared as JSON): the typed-response helpers cannot express it.
@@ -56,7 +56,7 @@ export function listRoutes(deps: AuthzRouteDeps) {
   });
 
   app.openapi({ ...listUsers, middleware: needs(deps, 'authz:read') }, async (c) => {
-    const res = await deps.engine.listUsers(c.get('authzTenant').authz_store_id, c.req.valid('json') as ListUsersRequest);
+    const res = await deps.engine.listUsers(c.get('authzTenant').authz_store_id, dropNullFields(c.req.valid('json')) as ListUsersRequest);
     const users = res.users as unknown as Record<string, unknown>[];
     return c.json(res.truncated ? { users, truncated: true } : { users }, 200, mark(res.truncated));
   });

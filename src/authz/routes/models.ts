@@ -4,7 +4,7 @@ import { actorFrom } from '../../http/actor.ts';
 import { OpenFgaError } from '../errors.ts';
 import { needs, type AuthzRouteDeps } from './deps.ts';
 import { createFgaRouter, fgaErrors } from './errors.ts';
-import { OpaqueResponse, PageQuery, WriteModelBody } from './schemas.ts';
+import { OpaqueResponse, PageQuery, WriteModelBody, dropNullFields } from './schemas.ts';
 
 const StoreParam = z.object({ store_id: z.string() });
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
@@ -37,7 +37,7 @@ export function modelRoutes(deps: AuthzRouteDeps) {
   const app = createFgaRouter();
 
   app.openapi({ ...write, middleware: needs(deps, 'authz:model') }, async (c) => {
-    const body = c.req.valid('json') as WriteAuthorizationModelRequest;
+    const body = dropNullFields(c.req.valid('json')) as WriteAuthorizationModelRequest;
     const res = await deps.engine.as(actorFrom(c)).writeAuthorizationModel(c.get('authzTenant').authz_store_id, body);
     return c.json(res, 201);
   });

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { BatchCheckRequest, CheckRequest, ExpandRequest } from '@openfga/sdk';
 import { needs, type AuthzRouteDeps } from './deps.ts';
 import { createFgaRouter, fgaErrors } from './errors.ts';
-import { BatchCheckBody, CheckBody, CheckResponse, ExpandBody, OpaqueResponse } from './schemas.ts';
+import { BatchCheckBody, CheckBody, CheckResponse, ExpandBody, OpaqueResponse, dropNullFields } from './schemas.ts';
 
 const StoreParam = z.object({ store_id: z.string() });
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
@@ -35,17 +35,17 @@ export function queryRoutes(deps: AuthzRouteDeps) {
   const app = createFgaRouter();
 
   app.openapi({ ...check, middleware: needs(deps, 'authz:read') }, async (c) => {
-    const res = await deps.engine.check(c.get('authzTenant').authz_store_id, c.req.valid('json') as CheckRequest);
+    const res = await deps.engine.check(c.get('authzTenant').authz_store_id, dropNullFields(c.req.valid('json')) as CheckRequest);
     return c.json(res, 200);
   });
 
   app.openapi({ ...batchCheck, middleware: needs(deps, 'authz:read') }, async (c) => {
-    const res = await deps.engine.batchCheck(c.get('authzTenant').authz_store_id, c.req.valid('json') as BatchCheckRequest);
+    const res = await deps.engine.batchCheck(c.get('authzTenant').authz_store_id, dropNullFields(c.req.valid('json')) as BatchCheckRequest);
     return c.json(res as unknown as Record<string, unknown>, 200);
   });
 
   app.openapi({ ...expand, middleware: needs(deps, 'authz:read') }, async (c) => {
-    const res = await deps.engine.expand(c.get('authzTenant').authz_store_id, c.req.valid('json') as ExpandRequest);
+    const res = await deps.engine.expand(c.get('authzTenant').authz_store_id, dropNullFields(c.req.valid('json')) as ExpandRequest);
     return c.json(res as unknown as Record<string, unknown>, 200);
   });
 

@@ -8,18 +8,33 @@ import { z } from '@hono/zod-openapi';
 
 const Context = z.record(z.string(), z.unknown()).openapi({ description: 'Condition parameters (a JSON object).' });
 
+/**
+ * Protobuf JSON (what OpenFGA parses) treats `null` as an absent field: so do we. Drops null
+ * fields, except inside `context` (a JSON object whose values may be null).
+ */
+export function dropNullFields<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(dropNullFields) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === null) continue;
+    out[k] = k === 'context' ? v : dropNullFields(v);
+  }
+  return out as T;
+}
+
 /** int32 fields arrive as JSON numbers or, from some clients, as numeric strings. */
 export const Int32 = z.union([z.number().int(), z.string().regex(/^-?\d{1,10}$/).transform(Number)]);
 
 export const Consistency = z
   .string()
-  .optional()
+  .nullish()
   .openapi({ description: '`MINIMIZE_LATENCY` (default) or `HIGHER_CONSISTENCY`.', example: 'HIGHER_CONSISTENCY' });
 
-export const RelationshipCondition = z.object({ name: z.string(), context: Context.optional() }).openapi('RelationshipCondition');
+export const RelationshipCondition = z.object({ name: z.string(), context: Context.nullish() }).openapi('RelationshipCondition');
 
 export const TupleKey = z
-  .object({ user: z.string(), relation: z.string(), object: z.string(), condition: RelationshipCondition.optional() })
+  .object({ user: z.string(), relation: z.string(), object: z.string(), condition: RelationshipCondition.nullish() })
   .openapi('TupleKey');
 
 export const TupleKeyWithoutCondition = z
@@ -28,7 +43,7 @@ export const TupleKeyWithoutCondition = z
 
 export const ContextualTupleKeys = z.object({ tuple_keys: z.array(TupleKey) }).openapi('ContextualTupleKeys');
 
-const ModelId = z.string().optional();
+const ModelId = z.string().nullish();
 
 export const StoreSchema = z
   .object({ id: z.string(), name: z.string(), created_at: z.string(), updated_at: z.string(), deleted_at: z.string().nullable().optional() })
@@ -50,23 +65,23 @@ export const WriteModelBody = z
   .object({
     type_definitions: z.array(z.looseObject({ type: z.string() })),
     schema_version: z.string(),
-    conditions: z.record(z.string(), z.looseObject({})).optional(),
+    conditions: z.record(z.string(), z.looseObject({})).nullish(),
   })
   .openapi('WriteAuthorizationModelRequest');
 
 export const WriteBody = z
   .object({
-    writes: z.object({ tuple_keys: z.array(TupleKey), on_duplicate: z.enum(['error', 'ignore']).optional() }).optional(),
-    deletes: z.object({ tuple_keys: z.array(TupleKeyWithoutCondition), on_missing: z.enum(['error', 'ignore']).optional() }).optional(),
+    writes: z.object({ tuple_keys: z.array(TupleKey), on_duplicate: z.enum(['error', 'ignore']).nullish() }).nullish(),
+    deletes: z.object({ tuple_keys: z.array(TupleKeyWithoutCondition), on_missing: z.enum(['error', 'ignore']).nullish() }).nullish(),
     authorization_model_id: ModelId,
   })
   .openapi('WriteRequest');
 
 export const ReadBody = z
   .object({
-    tuple_key: z.object({ user: z.string().optional(), relation: z.string().optional(), object: z.string().optional() }).optional(),
-    page_size: Int32.optional(),
-    continuation_token: z.string().optional(),
+    tuple_key: z.object({ user: z.string().nullish(), relation: z.string().nullish(), object: z.string().nullish() }).nullish(),
+    page_size: Int32.nullish(),
+    continuation_token: z.string().nullish(),
     consistency: Consistency,
   })
   .openapi('ReadRequest');
@@ -74,10 +89,10 @@ export const ReadBody = z
 export const CheckBody = z
   .object({
     tuple_key: TupleKeyWithoutCondition,
-    contextual_tuples: ContextualTupleKeys.optional(),
+    contextual_tuples: ContextualTupleKeys.nullish(),
     authorization_model_id: ModelId,
-    trace: z.boolean().optional(),
-    context: Context.optional(),
+    trace: z.boolean().nullish(),
+    context: Context.nullish(),
     consistency: Consistency,
   })
   .openapi('CheckRequest');
@@ -87,8 +102,8 @@ export const BatchCheckBody = z
     checks: z.array(
       z.object({
         tuple_key: TupleKeyWithoutCondition,
-        contextual_tuples: ContextualTupleKeys.optional(),
-        context: Context.optional(),
+        contextual_tuples: ContextualTupleKeys.nullish(),
+        context: Context.nullish(),
         correlation_id: z.string(),
       }),
     ),
@@ -102,7 +117,7 @@ export const ExpandBody = z
     tuple_key: z.object({ relation: z.string(), object: z.string() }),
     authorization_model_id: ModelId,
     consistency: Consistency,
-    contextual_tuples: ContextualTupleKeys.optional(),
+    contextual_tuples: ContextualTupleKeys.nullish(),
   })
   .openapi('ExpandRequest');
 
@@ -112,8 +127,8 @@ export const ListObjectsBody = z
     type: z.string(),
     relation: z.string(),
     user: z.string(),
-    contextual_tuples: ContextualTupleKeys.optional(),
-    context: Context.optional(),
+    contextual_tuples: ContextualTupleKeys.nullish(),
+    context: Context.nullish(),
     consistency: Consistency,
   })
   .openapi('ListObjectsRequest');
@@ -123,9 +138,9 @@ export const ListUsersBody = z
     authorization_model_id: ModelId,
     object: z.object({ type: z.string(), id: z.string() }),
     relation: z.string(),
-    user_filters: z.array(z.object({ type: z.string(), relation: z.string().optional() })),
-    contextual_tuples: z.array(TupleKey).optional(),
-    context: Context.optional(),
+    user_filters: z.array(z.object({ type: z.string(), relation: z.string().nullish() })),
+    contextual_tuples: z.array(TupleKey).nullish(),
+    context: Context.nullish(),
     consistency: Consistency,
   })
   .openapi('ListUsersRequest');
@@ -136,10 +151,10 @@ export const AssertionsBody = z
       z.object({
         tuple_key: TupleKeyWithoutCondition,
         expectation: z.boolean(),
-        contextual_tuples: z.array(TupleKey).optional(),
-        context: Context.optional(),
+        contextual_tuples: z.array(TupleKey).nullish(),
+        context: Context.nullish(),
       }),
-    ),
+    ).nullish(),
   })
   .openapi('WriteAssertionsRequest');
 

@@ -6,7 +6,7 @@ import { OpenFgaError } from '../errors.ts';
 import { forbiddenScope } from './access.ts';
 import { needs, type AuthzRouteDeps } from './deps.ts';
 import { createFgaRouter, fgaErrors } from './errors.ts';
-import { CreateStoreBody, ListStoresQuery, StoreSchema } from './schemas.ts';
+import { CreateStoreBody, ListStoresQuery, StoreSchema, dropNullFields } from './schemas.ts';
 
 const StoreParam = z.object({ store_id: z.string() });
 const STORE_NAME = /^[a-zA-Z0-9\s.\-/^_&@]{3,64}$/;
@@ -54,7 +54,7 @@ export function storeRoutes(deps: AuthzRouteDeps) {
 
   app.openapi(create, async (c) => {
     requirePlatform(c.get('principal'));
-    const { name } = c.req.valid('json');
+    const { name } = dropNullFields(c.req.valid('json'));
     if (!STORE_NAME.test(name)) {
       throw new OpenFgaError(400, 'validation_error', `invalid CreateStoreRequest.Name: value does not match regex pattern "${STORE_NAME.source}"`);
     }

@@ -4,7 +4,7 @@ import { actorFrom } from '../../http/actor.ts';
 import type { WriteBody as EngineWriteBody } from '../engine.ts';
 import { needs, type AuthzRouteDeps } from './deps.ts';
 import { createFgaRouter, fgaErrors } from './errors.ts';
-import { ChangesQuery, OpaqueResponse, ReadBody, WriteBody } from './schemas.ts';
+import { ChangesQuery, OpaqueResponse, ReadBody, WriteBody, dropNullFields } from './schemas.ts';
 
 const StoreParam = z.object({ store_id: z.string() });
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
@@ -37,12 +37,12 @@ export function tupleRoutes(deps: AuthzRouteDeps) {
   const app = createFgaRouter();
 
   app.openapi({ ...write, middleware: needs(deps, 'authz:write') }, async (c) => {
-    await deps.engine.as(actorFrom(c)).write(c.get('authzTenant').authz_store_id, c.req.valid('json') as EngineWriteBody);
+    await deps.engine.as(actorFrom(c)).write(c.get('authzTenant').authz_store_id, dropNullFields(c.req.valid('json')) as EngineWriteBody);
     return c.json({}, 200);
   });
 
   app.openapi({ ...read, middleware: needs(deps, 'authz:read') }, async (c) => {
-    const res = await deps.engine.read(c.get('authzTenant').authz_store_id, c.req.valid('json') as ReadRequest);
+    const res = await deps.engine.read(c.get('authzTenant').authz_store_id, dropNullFields(c.req.valid('json')) as ReadRequest);
     return c.json(res as unknown as Record<string, unknown>, 200);
   });
 

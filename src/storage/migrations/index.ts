@@ -1,5 +1,6 @@
 import { foundation } from './0001_foundation.ts';
 import { authz } from './0002_authz.ts';
+import { authzApi } from './0005_authz_api.ts';
 
 /** A forward-only schema step. Never edit one that has shipped: add the next number. */
 export interface Migration {
@@ -8,4 +9,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, authz];
+export const migrations: readonly Migration[] = [foundation, authz, authzApi];
