@@ -37,7 +37,7 @@ export class SqliteTupleStore {
     const where = 'store_id = ? AND object_type = ? AND object_id = ? AND relation = ?';
     this.#one = sql.prepare(`SELECT ${COLUMNS} FROM authz_tuples WHERE ${where} AND user_type = ? AND user_id = ? AND user_relation = ?`);
     this.#byObject = sql.prepare(`SELECT ${COLUMNS} FROM authz_tuples WHERE ${where}`);
-    this.#usersets = sql.prepare(`SELECT ${COLUMNS} FROM authz_tuples WHERE ${where} AND user_relation != ''`);
+    this.#usersets = sql.prepare(`SELECT ${COLUMNS} FROM authz_tuples INDEXED BY authz_tuples_usersets WHERE ${where} AND user_relation != ''`);
     this.#byUser = sql.prepare(
       `SELECT ${COLUMNS} FROM authz_tuples WHERE store_id = ? AND user_type = ? AND user_id = ? AND user_relation = ? AND object_type = ? AND relation = ?`,
     );
