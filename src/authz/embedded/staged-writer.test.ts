@@ -56,3 +56,17 @@ describe('embedded staged tuple writer', () => {
     expect(changes.changes.filter((c) => c.operation === 'TUPLE_OPERATION_DELETE')).toHaveLength(4);
   });
 });
+
+describe('embedded staged tuple writer: failures', () => {
+  it('leaves nothing behind from a failed change when the caller catches the error and commits', async () => {
+    const { storeId, allowed } = await storeWith(env.engine, MODEL, [tk('group:eng', 'member', 'user:anne', undefined)]);
+    env.storage.transaction(() => {
+      expect(() => writer.stage(storeId, { writes: [tk('group:eng', 'member', 'user:bob'), tk('group:eng', 'member', 'group:x#member')] })).toThrow();
+      expect(() =>
+        env.engine.writeSync(storeId, { deletes: { tuple_keys: [tk('group:eng', 'member', 'user:anne'), tk('group:eng', 'member', 'user:zed')] } }),
+      ).toThrow(expect.objectContaining({ code: 'write_failed_due_to_invalid_input' }));
+    });
+    expect(await allowed('user:bob', 'member', 'group:eng')).toBe(false);
+    expect(await allowed('user:anne', 'member', 'group:eng')).toBe(true);
+  });
+});

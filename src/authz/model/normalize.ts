@@ -28,8 +28,10 @@ function field(o: Json, ...names: string[]): unknown {
 
 export function normalizeModelBody(input: unknown): ModelBody {
   if (!isObject(input)) throw invalid('invalid WriteAuthorizationModelRequest: body must be an object');
-  const schema = field(input, 'schema_version', 'schemaVersion') || '1.1';
-  if (typeof schema !== 'string') throw invalid('invalid WriteAuthorizationModelRequest.SchemaVersion: value must be a string');
+  const schema = field(input, 'schema_version', 'schemaVersion') ?? '1.1';
+  if (typeof schema !== 'string' || !['1.0', '1.1', '1.2'].includes(schema)) {
+    throw invalid('invalid WriteAuthorizationModelRequest.SchemaVersion: value must be in list [1.0 1.1 1.2]');
+  }
   const defs = field(input, 'type_definitions', 'typeDefinitions');
   if (!Array.isArray(defs) || defs.length === 0) {
     throw fgaError('type_definitions_too_few_items', 'invalid WriteAuthorizationModelRequest.TypeDefinitions: value must contain at least 1 item(s)');
