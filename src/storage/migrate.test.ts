@@ -25,6 +25,23 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       );
     },
   },
+  2: {
+    seed(db) {
+      db.prepare(`INSERT INTO tenants (id, slug, name, status, authz_store_id, created_at, updated_at) VALUES ('t9', 'initech', 'Initech', 'active', 's9', 'x', 'x')`).run();
+    },
+    verify(db) {
+      expect(db.prepare(`SELECT authz_store_id FROM tenants WHERE id = 't9'`).get()).toEqual({ authz_store_id: 's9' });
+      db.prepare(`INSERT INTO authz_stores (id, name, created_at, updated_at) VALUES ('s9', 'Initech', 'x', 'x')`).run();
+      const tuple = `INSERT INTO authz_tuples (store_id, object_type, object_id, relation, user_type, user_id, user_relation, condition_name, condition_context, inserted_at)
+        VALUES ('s9', 'doc', '1', 'viewer', 'group', 'eng', 'member', '', NULL, 'x')`;
+      db.prepare(tuple).run();
+      expect(() => db.prepare(tuple).run()).toThrow(/UNIQUE/);
+      expect(() => db.prepare(`INSERT INTO authz_models (store_id, id, seq, schema_version, model_json, created_at) VALUES ('nope', 'm', 1, '1.1', '{}', 'x')`).run()).toThrow(/FOREIGN KEY/);
+      expect(() =>
+        db.prepare(`INSERT INTO authz_changes (store_id, object_type, object_id, relation, user, condition_name, operation, occurred_at, occurred_ms) VALUES ('s9', 'doc', '1', 'viewer', 'user:a', '', 'upsert', 'x', 0)`).run(),
+      ).toThrow(/CHECK/);
+    },
+  },
 };
 
 describe('migrations', () => {
