@@ -4,7 +4,7 @@ import { settings } from './schema.ts';
 export function renderConfigReference(): string {
   const rows = Object.values(settings).map((s) => {
     const def = s.schema.parse(undefined);
-    return `| \`${s.env}\` | \`${String(def)}\` | ${s.description} |`;
+    return `| \`${s.env}\` | ${def === undefined ? '(none)' : `\`${String(def)}\``} | ${s.description} |`;
   });
   return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
