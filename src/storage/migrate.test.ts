@@ -42,6 +42,21 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       ).toThrow(/CHECK/);
     },
   },
+  5: {
+    seed(db) {
+      db.prepare(`INSERT INTO authz_models (store_id, id, seq, schema_version, model_json, created_at) VALUES ('s9', 'm1', 1, '1.1', '{}', 'x')`).run();
+    },
+    verify(db) {
+      expect(db.prepare(`SELECT id FROM authz_models WHERE store_id = 's9'`).get()).toEqual({ id: 'm1' });
+      const row = `INSERT INTO authz_assertions (store_id, model_id, position, object, relation, user, expectation, contextual_tuples_json, context_json)
+        VALUES ('s9', 'm1', 0, 'doc:1', 'viewer', 'user:a', 1, '[]', NULL)`;
+      db.prepare(row).run();
+      expect(() => db.prepare(row).run()).toThrow(/UNIQUE|PRIMARY KEY/);
+      expect(() =>
+        db.prepare(`INSERT INTO authz_assertions (store_id, model_id, position, object, relation, user, expectation, contextual_tuples_json) VALUES ('s9', 'm1', 1, 'doc:1', 'viewer', 'user:a', 2, '[]')`).run(),
+      ).toThrow(/CHECK/);
+    },
+  },
 };
 
 describe('migrations', () => {
