@@ -78,6 +78,33 @@ describe.each(BACKENDS)('hooks other domains use (%s backend)', (backend) => {
     expect(events.some((e: { metadata: { filter?: { user?: string }; count: number } }) => e.metadata.filter?.user === 'user:u2' && e.metadata.count === 2)).toBe(true);
   });
 
+  it('removes a deleted group: its memberships (by object) and its role mappings (by userset)', async () => {
+    const s = h.services;
+    const org = `organization:${tenant.id}`;
+    await h.json('POST', `/stores/${store}/write`, {
+      body: {
+        writes: {
+          tuple_keys: [
+            { user: 'user:g1', relation: 'member', object: 'group:doomed' },
+            { user: 'user:g2', relation: 'member', object: 'group:doomed' },
+            { user: 'group:doomed#member', relation: 'admin', object: org },
+            { user: 'user:g1', relation: 'member', object: 'group:other' },
+          ],
+        },
+      },
+    });
+    expect(await check(h, store, 'user:g2', 'admin', org)).toBe(true);
+    const staged = s.storage.transaction(() => ({
+      members: s.authzWriter.stageDeleteTuplesForObject(store, 'group:doomed'),
+      mappings: s.authzWriter.stageDeleteTuplesForUser(store, 'group:doomed#member'),
+    }));
+    expect(await staged.members.flush()).toBe(2);
+    expect(await staged.mappings.flush()).toBe(1);
+    expect(await check(h, store, 'user:g2', 'admin', org)).toBe(false);
+    expect(await check(h, store, 'user:g1', 'member', 'group:doomed')).toBe(false);
+    expect(await check(h, store, 'user:g1', 'member', 'group:other')).toBe(true);
+  });
+
   it('audits model and tuple writes made through the API, attributed to the key', async () => {
     const key = await h.tenantKey(tenant.id, ['authz:write', 'authz:model']);
     const model = (await h.json('GET', `/stores/${store}/authorization-models`)).body.authorization_models[0];
