@@ -92,9 +92,16 @@ describe.each(BACKENDS)('the /stores API refuses what it must, on every route (%
 
         it('answers 413 to an oversized body', async () => {
           const before = await snapshot();
-          const res = await call(keyA, { rawBody: JSON.stringify({ pad: 'x'.repeat(1024 * 1024 + 10) }) });
+          const big = JSON.stringify({ pad: 'x'.repeat(1024 * 1024 + 10) });
+          const res = await call(keyA, { rawBody: big });
           expect(res.status).toBe(413);
           expect(res.body.code).toBe('payload_too_large');
+          const declared = await h.json(route.method, route.path(a.authz_store_id, modelId), {
+            key: keyA,
+            rawBody: big,
+            headers: { 'content-length': String(Buffer.byteLength(big)) },
+          });
+          expect(declared.status).toBe(413);
           expect(await snapshot()).toEqual(before);
         });
       }
