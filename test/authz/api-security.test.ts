@@ -138,9 +138,17 @@ describe.each(BACKENDS)('the /stores API refuses what it must, on every route (%
   });
 
   it('creates stores only with a platform key, and a tenant key lists only its own store', async () => {
+    const tenantsBefore = (await h.json('GET', '/stores?page_size=100')).body.stores.length;
     expect((await h.json('POST', '/stores', { key: keyA, body: { name: 'sneaky' } })).status).toBe(403);
     expect((await h.json('POST', '/stores', { key: null, body: { name: 'sneaky' } })).status).toBe(401);
+    expect((await h.json('POST', '/stores', { key: revokedA, body: { name: 'sneaky' } })).status).toBe(401);
     expect((await h.json('POST', '/stores', { body: { name: 'x' } })).body.code).toBe('validation_error');
+    expect((await h.json('POST', '/stores', { rawBody: '{"name":' })).body.code).toBe('validation_error');
+    expect((await h.json('POST', '/stores', { rawBody: JSON.stringify({ name: 'big', pad: 'x'.repeat(1024 * 1024) }) })).status).toBe(413);
+    expect((await h.json('GET', '/stores?page_size=100')).body.stores.length).toBe(tenantsBefore);
+    expect((await h.json('GET', '/stores', { key: null })).status).toBe(401);
+    expect((await h.json('GET', '/stores', { key: revokedA })).status).toBe(401);
+    expect((await h.json('GET', '/stores?page_size=0')).body.code).toBe('page_size_invalid');
     const listed = await h.json('GET', '/stores', { key: keyA });
     expect(listed.body.stores.map((s: { id: string }) => s.id)).toEqual([a.authz_store_id]);
     const all = await h.json('GET', '/stores?page_size=100');
