@@ -77,7 +77,18 @@ export class OpenFgaServer {
     private readonly output: () => string,
   ) {}
 
+  /** Starts a server; retries on fresh ports when another process took a probed port first. */
   static async start(bin: string, options: OpenFgaServerOptions = {}): Promise<OpenFgaServer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await OpenFgaServer.startOnce(bin, options);
+      } catch (err) {
+        if (attempt >= 3 || !/address already in use/.test(String(err))) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(bin: string, options: OpenFgaServerOptions): Promise<OpenFgaServer> {
     const [http, grpc] = [await freePort(), await freePort()];
     const args = [
       'run',
