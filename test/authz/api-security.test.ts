@@ -156,6 +156,41 @@ describe.each(BACKENDS)('the /stores API refuses what it must, on every route (%
   });
 });
 
+describe('store lifecycle edges on the /stores API', () => {
+  it("refuses a suspended tenant's keys (403 forbidden) while a platform key still reaches the store", async () => {
+    const { h, stop } = await authzHarness('embedded');
+    try {
+      const t = await h.createTenant('Suspended Co');
+      const key = (await h.tenantKey(t.id, ['authz:read'])).key;
+      const body = { tuple_key: { user: 'user:a', relation: 'member', object: 'group:g' } };
+      expect((await h.json('POST', `/stores/${t.authz_store_id}/check`, { key, body })).status).toBe(200);
+      expect((await h.json('POST', `/admin/v1/tenants/${t.id}/suspend`)).status).toBe(200);
+      const refused = await h.json('POST', `/stores/${t.authz_store_id}/check`, { key, body });
+      expect(refused.status).toBe(403);
+      expect(refused.body.code).toBe('forbidden');
+      expect((await h.json('POST', `/stores/${t.authz_store_id}/check`, { body })).status).toBe(200);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('creates one tenant for a POST /stores retried with the same Idempotency-Key', async () => {
+    const { h, stop } = await authzHarness('embedded');
+    try {
+      const headers = { 'idempotency-key': 'create-store-1' };
+      const first = await h.json('POST', '/stores', { body: { name: 'Once Only' }, headers });
+      const again = await h.json('POST', '/stores', { body: { name: 'Once Only' }, headers });
+      expect(first.status).toBe(201);
+      expect(again.body).toEqual(first.body);
+      expect(again.res.headers.get('idempotency-replayed')).toBe('true');
+      const stores = (await h.json('GET', '/stores?page_size=100')).body.stores.filter((x: { name: string }) => x.name === 'Once Only');
+      expect(stores).toHaveLength(1);
+    } finally {
+      await stop();
+    }
+  });
+});
+
 describe('rate limits on the /stores API', () => {
   it('answers 429 resource_exhausted with Retry-After once a key exhausts its bucket', async () => {
     const { h, stop } = await authzHarness('embedded', { overrides: { rateLimitBurst: 3, rateLimitPerSecond: 0.001 } });
