@@ -53,7 +53,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
   const storage = Storage.open(config.dataDir, { migrateNow: options.migrate ?? true });
   const audit = new AuditService(storage, clock, (e) => metrics.auditEvents.inc({ action: e.action }));
-  const authz = buildAuthz(config, { storage, audit, metrics, clock, logger });
+  const authz = buildAuthz(config, { storage, audit, metrics, clock });
   const tenants = new TenantService(storage, audit, clock, authz.provisioner);
   const deprovisioner = new Deprovisioner();
   deprovisioner.register(authz.revoker);

@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { AuditService } from '../audit/service.ts';
@@ -27,7 +26,6 @@ export interface AuthzDeps {
   audit: AuditService;
   metrics: Metrics;
   clock: Clock;
-  logger: Logger;
 }
 
 /** Everything the rest of the service gets from the authorization domain. */
