@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLATFORM_CHAIN } from '../../src/audit/events.ts';
 import type { Harness } from '../helpers/harness.ts';
 import { authzHarness, BACKENDS } from './backends.ts';
 
@@ -25,6 +26,8 @@ describe.each(BACKENDS)('hooks other domains use (%s backend)', (backend) => {
     const res = await h.json('GET', `/stores/${store}/authorization-models`);
     expect(res.body.authorization_models).toHaveLength(1);
     expect(res.body.authorization_models[0].type_definitions.map((t: { type: string }) => t.type)).toEqual(['user', 'group', 'organization']);
+    const platform = h.services.storage.unscoped.auditChain(PLATFORM_CHAIN).query({ action: 'authz.model.written', order: 'asc', limit: 100 });
+    expect(platform.map((e) => e.target?.id)).toContain(res.body.authorization_models[0].id);
   });
 
   it('syncs group membership through the staged writer, idempotently, with audit events', async () => {
