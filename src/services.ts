@@ -10,6 +10,7 @@ import { TenantService } from './tenants/service.ts';
 import { ApiKeyService } from './apikeys/service.ts';
 import { TokenBucketLimiter } from './http/rate-limiter.ts';
 import { Deprovisioner } from './directory/deprovisioning.ts';
+import { DirectoryService } from './directory/service.ts';
 
 export interface Services {
   config: Config;
@@ -23,6 +24,8 @@ export interface Services {
   limiter: TokenBucketLimiter;
   /** Revokers (sessions, tokens, tuples) that SCIM deprovisioning runs; domains register into it. */
   deprovisioner: Deprovisioner;
+  /** The tenant directory: lookups and just-in-time users for SSO (implements DirectoryLookup). */
+  directory: DirectoryService;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -64,6 +67,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     apiKeys,
     limiter,
     deprovisioner: new Deprovisioner(),
+    directory: new DirectoryService(storage, audit, clock),
     readiness: [{ name: 'database', check: () => storage.ready() }],
     async close() {
       storage.close();
