@@ -11,6 +11,7 @@ import { ApiKeyService } from './apikeys/service.ts';
 import { TokenBucketLimiter } from './http/rate-limiter.ts';
 import { Deprovisioner } from './directory/deprovisioning.ts';
 import { DirectoryService } from './directory/service.ts';
+import { buildScimServices, type ScimServices } from './directory/compose.ts';
 
 export interface Services {
   config: Config;
@@ -26,6 +27,8 @@ export interface Services {
   deprovisioner: Deprovisioner;
   /** The tenant directory: lookups and just-in-time users for SSO (implements DirectoryLookup). */
   directory: DirectoryService;
+  /** SCIM directories and tokens, the /Users and /Groups resource types, group→role mappings. */
+  scim: ScimServices;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -48,6 +51,8 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
   const tenants = new TenantService(storage, audit, clock);
   const apiKeys = new ApiKeyService(storage, audit, clock);
   const limiter = new TokenBucketLimiter(config.rateLimitBurst, config.rateLimitPerSecond);
+  const deprovisioner = new Deprovisioner();
+  const scim = buildScimServices({ storage, audit, clock, deprovisioner, baseUrl: config.baseUrl, tupleWriter: () => undefined });
 
   metrics.gauge('portcullis_tenants', 'Tenants by status.', ['status'], (set) => {
     const rows = storage.sql
@@ -66,8 +71,9 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     tenants,
     apiKeys,
     limiter,
-    deprovisioner: new Deprovisioner(),
+    deprovisioner,
     directory: new DirectoryService(storage, audit, clock),
+    scim,
     readiness: [{ name: 'database', check: () => storage.ready() }],
     async close() {
       storage.close();

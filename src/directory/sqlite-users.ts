@@ -6,8 +6,7 @@ type UserRow = Omit<UserRecord, 'active' | 'emails' | 'phone_numbers' | 'address
 interface ContactRow { user_id: string; value: string; type: string | null; display: string | null; is_primary: number }
 type AddressRow = Omit<PostalAddress, 'primary'> & { user_id: string; is_primary: number; position?: number; tenant_id?: string };
 
-const SELECT = `SELECT u.*, m.display_name AS manager_display_name FROM directory_users u
-  LEFT JOIN directory_users m ON m.id = u.manager_id AND m.tenant_id = u.tenant_id AND m.deleted_at IS NULL`;
+const SELECT = 'SELECT u.* FROM directory_users u';
 
 const CONTACT_TABLES = { emails: 'directory_user_emails', phone_numbers: 'directory_user_phone_numbers' } as const;
 
@@ -21,7 +20,7 @@ export class SqliteDirectoryUsers {
     readonly tenantId: string,
   ) {}
 
-  insert(u: Omit<UserRecord, 'tenant_id' | 'manager_display_name'>): void {
+  insert(u: Omit<UserRecord, 'tenant_id'>): void {
     const cols = ['id', 'tenant_id', 'directory_id', ...USER_SCALAR_COLUMNS, 'active', 'version', 'created_at', 'updated_at'];
     this.sql
       .prepare(`INSERT INTO directory_users (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`)
@@ -87,13 +86,16 @@ export class SqliteDirectoryUsers {
     return row ? this.find(row.user_id) : undefined;
   }
 
-  /** Of the given ids, those that are live users of `directoryId`. */
-  existingInDirectory(directoryId: string, ids: readonly string[]): Set<string> {
-    const found = new Set<string>();
-    const stmt = this.sql.prepare<[string, string, string], { id: string }>(
-      'SELECT id FROM directory_users WHERE id = ? AND tenant_id = ? AND directory_id = ? AND deleted_at IS NULL',
+  /** Of the given ids, those that are live users of `directoryId`, with whether each is active. */
+  existingInDirectory(directoryId: string, ids: Iterable<string>): Map<string, boolean> {
+    const found = new Map<string, boolean>();
+    const stmt = this.sql.prepare<[string, string, string], { id: string; active: number }>(
+      'SELECT id, active FROM directory_users WHERE id = ? AND tenant_id = ? AND directory_id = ? AND deleted_at IS NULL',
     );
-    for (const id of new Set(ids)) if (stmt.get(id, this.tenantId, directoryId)) found.add(id);
+    for (const id of new Set(ids)) {
+      const row = stmt.get(id, this.tenantId, directoryId);
+      if (row) found.set(id, row.active === 1);
+    }
     return found;
   }
 

@@ -55,7 +55,7 @@ export function bearerAuth(options: {
     }
     c.set('principal', principal);
     c.set('credentialDigest', sha256Hex(token as string));
-    if (principal.kind === 'tenant') c.set('tenantId', principal.tenantId);
+    if (principal.kind !== 'platform') c.set('tenantId', principal.tenantId);
     await next();
   };
 }

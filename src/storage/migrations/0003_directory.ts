@@ -59,6 +59,7 @@ CREATE TABLE directory_users (
   division TEXT COLLATE NOCASE,
   department TEXT COLLATE NOCASE,
   manager_id TEXT,
+  manager_display_name TEXT COLLATE NOCASE,
   version INTEGER NOT NULL DEFAULT 1,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
@@ -117,7 +118,7 @@ CREATE TABLE directory_groups (
   updated_at TEXT NOT NULL
 ) STRICT;
 CREATE INDEX directory_groups_by_directory ON directory_groups (tenant_id, directory_id, id);
-CREATE INDEX directory_groups_by_name ON directory_groups (tenant_id, display_name);
+CREATE UNIQUE INDEX directory_groups_display_name ON directory_groups (tenant_id, directory_id, display_name);
 
 CREATE TABLE directory_memberships (
   group_id TEXT NOT NULL REFERENCES directory_groups (id) ON DELETE CASCADE,
