@@ -5,7 +5,8 @@ export interface ContactValue {
   value: string;
   type: string | null;
   display: string | null;
-  primary: boolean;
+  /** As sent: null when the client did not say. */
+  primary: boolean | null;
 }
 
 export interface PostalAddress {
@@ -16,7 +17,7 @@ export interface PostalAddress {
   region: string | null;
   postal_code: string | null;
   country: string | null;
-  primary: boolean;
+  primary: boolean | null;
 }
 
 /** Everything about a user that a client may write (SCIM core + enterprise extension). */

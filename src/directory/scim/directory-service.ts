@@ -1,7 +1,7 @@
 import type { Clock } from '../../lib/clock.ts';
 import { newId, ulid } from '../../lib/ids.ts';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
-import { notFound } from '../../http/errors.ts';
+import { badRequest, notFound } from '../../http/errors.ts';
 import type { Principal } from '../../http/principal.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AuditService } from '../../audit/service.ts';
@@ -152,8 +152,12 @@ export class ScimDirectoryService {
 
   listNormalisations(tenantId: string, directoryId: string, cursor: string | undefined, limit: number): Page<NormalisationRecord> {
     this.getDirectory(tenantId, directoryId);
-    const rows = this.storage.forTenant(tenantId).scimDirectories.listNormalisations(directoryId, decodeCursor(cursor), limit + 1);
-    return toPage(rows, limit, (r) => r.id);
+    const before = decodeCursor(cursor);
+    const seq = before === undefined ? undefined : Number(before);
+    if (seq !== undefined && !Number.isSafeInteger(seq)) throw badRequest('invalid_cursor', 'The pagination cursor is not valid.');
+    const rows = this.storage.forTenant(tenantId).scimDirectories.listNormalisations(directoryId, seq, limit + 1);
+    const page = toPage(rows, limit, (r) => String(r.seq));
+    return { data: page.data.map(({ seq: _, ...r }) => r), next_cursor: page.next_cursor };
   }
 
   #touch(id: string): void {

@@ -28,6 +28,7 @@ export function normaliseResource(raw: unknown, resource: ResourceSchema, n: Nor
       if (value === null) continue;
       if (!isObject(value)) throw invalidValue(`'${key}' must be an object.`);
       for (const [subKey, subValue] of Object.entries(value)) {
+        if (subKey.toLowerCase() === 'schemas') continue;
         const resolved = resolveAttribute(resource, `${ext.id}:${subKey}`);
         if (!resolved) throw invalidValue(`Attribute '${subKey}' of ${ext.id} is not supported.`);
         assign(doc, resolved, subValue, `${key}.${subKey}`, n);

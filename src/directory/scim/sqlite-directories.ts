@@ -85,13 +85,13 @@ export class SqliteScimDirectories {
       .run({ ...r, tenant_id: this.tenantId });
   }
 
-  /** Newest first. */
-  listNormalisations(directoryId: string, beforeId: string | undefined, limit: number): NormalisationRecord[] {
+  /** Newest first (insertion order), below the row `beforeSeq` when given. */
+  listNormalisations(directoryId: string, beforeSeq: number | undefined, limit: number): (NormalisationRecord & { seq: number })[] {
     return this.sql
-      .prepare<[string, string, string, number], NormalisationRecord>(
-        `SELECT * FROM scim_normalisations WHERE tenant_id = ? AND directory_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+      .prepare<[string, string, number, number], NormalisationRecord & { seq: number }>(
+        `SELECT rowid AS seq, * FROM scim_normalisations WHERE tenant_id = ? AND directory_id = ? AND rowid < ? ORDER BY rowid DESC LIMIT ?`,
       )
-      .all(this.tenantId, directoryId, beforeId ?? '\uffff', limit);
+      .all(this.tenantId, directoryId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit);
   }
 }
 

@@ -47,9 +47,10 @@ const ADDRESS_PARTS = [
 
 /** The writable attributes of a stored user as a canonical SCIM document. */
 export function userToDoc(u: UserFields): ScimObject {
-  const doc: ScimObject = { active: u.active };
+  const doc: ScimObject = {};
   for (const [attr, col] of SIMPLE) doc[attr] = u[col];
   doc.name = Object.fromEntries(NAME_PARTS.map(([attr, col]) => [attr, u[col]]));
+  doc.active = u.active;
   doc.emails = u.emails.map(contactToDoc);
   doc.phoneNumbers = u.phone_numbers.map(contactToDoc);
   doc.addresses = u.addresses.map((a) => ({ ...Object.fromEntries(ADDRESS_PARTS.map(([attr, col]) => [attr, a[col]])), primary: a.primary }));
@@ -76,7 +77,7 @@ export function userFromDoc(doc: ScimObject, previous?: Pick<UserFields, 'active
     manager_display_name: text(manager.displayName),
     emails: contacts(doc.emails, 'emails'),
     phone_numbers: contacts(doc.phoneNumbers, 'phoneNumbers'),
-    addresses: list(doc.addresses).map(address),
+    addresses: onePrimary(list(doc.addresses).map(address)),
   } as UserFields;
   const columns = fields as unknown as Record<string, string | null>;
   for (const [attr, col] of SIMPLE) columns[col] = text(doc[attr]);
@@ -109,22 +110,22 @@ function contactToDoc(c: ContactValue): ScimObject {
 function contacts(raw: ScimValue | undefined, where: string): ContactValue[] {
   const values = list(raw).map((v, i) => {
     if (!isObject(v) || typeof v.value !== 'string') throw invalidValue(`'${where}[${i}].value' is required.`);
-    return { value: v.value, type: text(v.type), display: text(v.display), primary: v.primary === true };
+    return { value: v.value, type: text(v.type), display: text(v.display), primary: typeof v.primary === 'boolean' ? v.primary : null };
   });
   return onePrimary(values);
 }
 
 function address(v: ScimValue): PostalAddress {
   if (!isObject(v)) throw invalidValue("'addresses' values must be objects.");
-  const a = { primary: v.primary === true } as PostalAddress;
+  const a = { primary: typeof v.primary === 'boolean' ? v.primary : null } as PostalAddress;
   for (const [attr, col] of ADDRESS_PARTS) a[col] = text(v[attr]);
   return a;
 }
 
 /** RFC 7643 §2.4: 'primary' true appears at most once; the last one set wins (a PATCH add of a new primary). */
-function onePrimary<T extends { primary: boolean }>(values: T[]): T[] {
+function onePrimary<T extends { primary: boolean | null }>(values: T[]): T[] {
   const last = values.map((v) => v.primary).lastIndexOf(true);
-  return values.map((v, i) => (v.primary && i !== last ? { ...v, primary: false } : v));
+  return values.map((v, i) => (v.primary === true && i !== last ? { ...v, primary: false } : v));
 }
 
 const list = (v: ScimValue | undefined): ScimValue[] => (Array.isArray(v) ? v : []);

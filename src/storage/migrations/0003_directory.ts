@@ -76,7 +76,7 @@ CREATE TABLE directory_user_emails (
   value TEXT NOT NULL COLLATE NOCASE,
   type TEXT COLLATE NOCASE,
   display TEXT COLLATE NOCASE,
-  is_primary INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)),
+  is_primary INTEGER CHECK (is_primary IN (0, 1)),
   PRIMARY KEY (user_id, position)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX directory_user_emails_by_value ON directory_user_emails (tenant_id, value);
@@ -88,7 +88,7 @@ CREATE TABLE directory_user_phone_numbers (
   value TEXT NOT NULL COLLATE NOCASE,
   type TEXT COLLATE NOCASE,
   display TEXT COLLATE NOCASE,
-  is_primary INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)),
+  is_primary INTEGER CHECK (is_primary IN (0, 1)),
   PRIMARY KEY (user_id, position)
 ) STRICT, WITHOUT ROWID;
 
@@ -103,7 +103,7 @@ CREATE TABLE directory_user_addresses (
   region TEXT COLLATE NOCASE,
   postal_code TEXT COLLATE NOCASE,
   country TEXT COLLATE NOCASE,
-  is_primary INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)),
+  is_primary INTEGER CHECK (is_primary IN (0, 1)),
   PRIMARY KEY (user_id, position)
 ) STRICT, WITHOUT ROWID;
 

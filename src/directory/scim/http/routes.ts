@@ -56,6 +56,9 @@ export function scimApi(s: Services): OpenAPIHono {
     respond(c, await runBulk(scimRequest(c), await readScimBody(c), s.scim.users, s.scim.groups)),
   );
   methodNotAllowed(app, '/:directory/Bulk', ['GET', 'PUT', 'PATCH', 'DELETE']);
+  app.post('/:directory/.search', () => {
+    throw new ScimError(501, undefined, 'Searching several resource types at once is not supported: use /Users/.search or /Groups/.search.');
+  });
   return app;
 }
 

@@ -80,6 +80,7 @@ function applyAt(doc: ScimObject, op: PatchOperation, target: ResolvedAttribute,
   if (filter) return applyFiltered(container, op, target, filter, where, n);
 
   if (!sub) {
+    if (op.op === 'remove' && attr.required) throw mutability(`'${attr.name}' is required and cannot be removed.`);
     if (op.op === 'remove') return removeAttribute(container, attr, op.value, n);
     return setAttribute(container, attr, normaliseValue(attr, op.value, where, n), op.op);
   }

@@ -55,7 +55,9 @@ export const USER_ATTRIBUTES: AttributeDef[] = [
   str('preferredLanguage', "The user's preferred written or spoken language, e.g. 'en-US'."),
   str('locale', "The user's default location for localisation, e.g. 'en-US'."),
   str('timezone', "The user's time zone in IANA format, e.g. 'Europe/Paris'."),
-  bool('active', 'Whether the user may sign in. false revokes every session, token, grant and authorization tuple.'),
+  bool('active', 'Whether the user may sign in. false revokes every session, token, grant and authorization tuple. Defaults to true when a new user is created without it; it cannot be removed.', {
+    required: true,
+  }),
   contactAttribute('emails', 'Email addresses for the user.', ['work', 'home', 'other']),
   contactAttribute('phoneNumbers', 'Phone numbers for the user.', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
   addresses,
