@@ -1,6 +1,6 @@
 import { base } from './schema/common.ts';
 import { subAttribute, type AttributeDef } from './schema/attributes.ts';
-import { resolveAttribute, type ResourceSchema } from './schema/registry.ts';
+import { resolveAttribute, splitSchemaPrefix, type ResourceSchema } from './schema/registry.ts';
 import { isObject, type ScimObject, type ScimValue } from './doc.ts';
 
 /** `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5), resolved to `schema:attr[.sub]` keys. */
@@ -15,6 +15,8 @@ export function parseProjection(resource: ResourceSchema, attributes?: string | 
     if (raw === undefined) return undefined;
     const out = new Set<string>();
     for (const name of (Array.isArray(raw) ? raw : raw.split(',')).map((s) => s.trim()).filter(Boolean)) {
+      const whole = splitSchemaPrefix(resource, name);
+      if (whole.schema && whole.rest === '' && whole.schema !== resource.core) out.add(whole.schema.id.toLowerCase());
       const r = resolveAttribute(resource, name);
       if (r) out.add(`${r.schema.id}:${r.attr.name}${r.sub ? `.${r.sub.name}` : ''}`.toLowerCase());
     }
@@ -38,10 +40,13 @@ export function project(full: ScimObject, resource: ResourceSchema, p: Projectio
     if (key === 'schemas' || key === 'id' || value === undefined) continue;
     const ext = resource.extensions.find((e) => e.schema.id === key)?.schema;
     if (ext && isObject(value)) {
+      const extKey = ext.id.toLowerCase();
+      if (p.excluded?.has(extKey)) continue;
+      const whole = p.attributes?.has(extKey) ? { excluded: p.excluded } : p;
       const inner: ScimObject = {};
       for (const [name, v] of Object.entries(value)) {
         const def = ext.attributes.find((a) => a.name === name);
-        const kept = def && v !== undefined ? pick(ext.id, def, v, p) : undefined;
+        const kept = def && v !== undefined ? pick(ext.id, def, v, whole) : undefined;
         if (kept !== undefined) inner[name] = kept;
       }
       if (Object.keys(inner).length > 0) out[key] = inner;
