@@ -77,7 +77,9 @@ function comparison(f: Exclude<Filter, { op: 'and' | 'or' | 'not' | '[]' }>, s: 
   const resolved = resolveAttribute(s.resource, f.attrPath);
   if (!resolved) throw invalidFilter(`'${f.attrPath}' is not an attribute of ${s.resource.name}.`);
   const map = COLUMNS.get(s.resource);
-  const key = resolved.sub ? `${resolved.attr.name}.${resolved.sub.name}` : resolved.attr.name;
+  const valueSub = !resolved.sub && resolved.attr.type === 'complex' && f.op !== 'pr' ? subAttribute(resolved.attr, 'value') : undefined;
+  const sub = resolved.sub ?? valueSub;
+  const key = sub ? `${resolved.attr.name}.${sub.name}` : resolved.attr.name;
   const column = map?.columns[key];
   if (column === undefined) {
     if (resolved.attr.type === 'complex' && !resolved.sub && f.op === 'pr') {
@@ -86,7 +88,7 @@ function comparison(f: Exclude<Filter, { op: 'and' | 'or' | 'not' | '[]' }>, s: 
     }
     throw invalidFilter(`'${f.attrPath}' cannot be used in a filter.`);
   }
-  const def = resolved.sub ?? resolved.attr;
+  const def = sub ?? resolved.attr;
   const expr = bind(column, s.alias);
   return f.op === 'pr' ? present(expr, def) : compare(f, expr, def);
 }

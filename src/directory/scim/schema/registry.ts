@@ -46,7 +46,7 @@ export const GROUP_RESOURCE: ResourceSchema = {
 };
 
 export const RESOURCES = [USER_RESOURCE, GROUP_RESOURCE] as const;
-export const ALL_SCHEMAS = [USER_CORE, ENTERPRISE_USER, GROUP_CORE] as const;
+export const ALL_SCHEMAS = [USER_CORE, GROUP_CORE, ENTERPRISE_USER] as const;
 
 /** Where an attribute path landed: which schema, which attribute and optionally which sub-attribute. */
 export interface ResolvedAttribute {
