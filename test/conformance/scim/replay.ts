@@ -59,9 +59,16 @@ export function substitute<T>(v: T, vars: Record<string, string>): T {
   return v;
 }
 
-/** RFC 7643 §2.5: null and empty values are the same as absent ones. */
+/**
+ * RFC 7643 §2.5: null and empty values are the same as absent ones. Multi-valued attributes
+ * have no order (§2.4), so values carrying a `value` are compared sorted by it.
+ */
 function compact(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(compact);
+  if (Array.isArray(v)) {
+    const items = v.map(compact);
+    const byValue = (x: unknown) => String((x as { value?: unknown })?.value ?? '');
+    return items.every((x) => x && typeof x === 'object' && 'value' in x) ? items.sort((a, b) => byValue(a).localeCompare(byValue(b))) : items;
+  }
   if (v && typeof v === 'object') {
     return Object.fromEntries(
       Object.entries(v)
