@@ -31,7 +31,7 @@ export class ScimGroups {
   list(req: ScimRequest, raw: RawListQuery): ScimResult {
     const q = parseListQuery(raw, GROUP_RESOURCE, req.normalisations);
     const repo = this.storage.forTenant(req.ctx.tenantId).directoryGroups;
-    const where = q.filter ? filterToSql(q.filter, GROUP_RESOURCE) : undefined;
+    const where = q.filter ? filterToSql(q.filter, GROUP_RESOURCE, req.ctx.tenantId) : undefined;
     const orderBy = q.sortBy ? { sql: sortExpression(q.sortBy, GROUP_RESOURCE), descending: q.descending } : undefined;
     const total = repo.count({ directoryId: req.ctx.directoryId, where });
     const page = q.count === 0 ? [] : repo.list({ directoryId: req.ctx.directoryId, where, orderBy, offset: q.startIndex - 1, limit: q.count });

@@ -36,7 +36,7 @@ export class ScimUsers {
   list(req: ScimRequest, raw: RawListQuery): ScimResult {
     const q = parseListQuery(raw, USER_RESOURCE, req.normalisations);
     const repo = this.storage.forTenant(req.ctx.tenantId);
-    const where = q.filter ? filterToSql(q.filter, USER_RESOURCE) : undefined;
+    const where = q.filter ? filterToSql(q.filter, USER_RESOURCE, req.ctx.tenantId) : undefined;
     const orderBy = q.sortBy ? { sql: sortExpression(q.sortBy, USER_RESOURCE), descending: q.descending } : undefined;
     const total = repo.directoryUsers.count({ directoryId: req.ctx.directoryId, where });
     const page = q.count === 0 ? [] : repo.directoryUsers.list({ directoryId: req.ctx.directoryId, where, orderBy, offset: q.startIndex - 1, limit: q.count });

@@ -9,12 +9,16 @@ export interface ColumnTarget {
   def: AttributeDef;
 }
 
-/** A multi-valued attribute stored in a child table, matched with EXISTS. */
+/** A multi-valued attribute stored in a child table, matched with `id IN (subquery)`. */
 export interface ChildTarget {
   kind: 'child';
-  /** FROM clause of the EXISTS subquery; `@` is the child alias, `$` the resource alias. */
+  /** FROM clause of the subquery; `@` is the child alias, `$` the resource alias. */
   from: string;
-  /** The join condition to the resource row. */
+  /** The child column holding the resource id. */
+  key: string;
+  /** The child column holding the tenant id (the subquery is tenant-scoped by it). */
+  tenant: string;
+  /** The join condition to the resource row (for correlated uses such as sorting). */
   join: string;
   /** SQL expression per sub-attribute name, over `@`. */
   subs: Record<string, string>;
@@ -59,6 +63,8 @@ const USER_COLUMNS: Record<string, string> = {
 
 const contact = (table: string) => ({
   from: `${table} @`,
+  key: '@.user_id',
+  tenant: '@.tenant_id',
   join: '@.user_id = $.id',
   subs: { value: '@.value', type: '@.type', display: '@.display', primary: '@.is_primary' },
   defaultSub: 'value',
@@ -69,6 +75,8 @@ const USER_CHILDREN: Record<string, Omit<ChildTarget, 'kind' | 'def'>> = {
   phoneNumbers: contact('directory_user_phone_numbers'),
   addresses: {
     from: 'directory_user_addresses @',
+    key: '@.user_id',
+    tenant: '@.tenant_id',
     join: '@.user_id = $.id',
     subs: {
       formatted: '@.formatted',
@@ -84,6 +92,8 @@ const USER_CHILDREN: Record<string, Omit<ChildTarget, 'kind' | 'def'>> = {
   },
   groups: {
     from: 'directory_memberships @ JOIN directory_groups @g ON @g.id = @.group_id',
+    key: '@.user_id',
+    tenant: '@.tenant_id',
     join: '@.user_id = $.id',
     subs: { value: '@.group_id', display: '@g.display_name', type: "'direct'" },
     defaultSub: 'value',
@@ -95,6 +105,8 @@ const GROUP_COLUMNS: Record<string, string> = { ...COMMON, displayName: '$.displ
 const GROUP_CHILDREN: Record<string, Omit<ChildTarget, 'kind' | 'def'>> = {
   members: {
     from: 'directory_memberships @ JOIN directory_users @u ON @u.id = @.user_id AND @u.deleted_at IS NULL',
+    key: '@.group_id',
+    tenant: '@.tenant_id',
     join: '@.group_id = $.id',
     subs: { value: '@.user_id', display: '@u.display_name', type: "'User'" },
     defaultSub: 'value',

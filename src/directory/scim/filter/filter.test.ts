@@ -100,7 +100,7 @@ describe('SCIM filters (translated to SQL)', () => {
   });
 
   it('translates without scanning in memory: one parameterised statement with COLLATE NOCASE where caseExact is false', () => {
-    const sql = filterToSql(parseFilter('userName eq "A" and externalId eq "B"', new Normalisations(undefined)), USER_RESOURCE);
+    const sql = filterToSql(parseFilter('userName eq "A" and externalId eq "B"', new Normalisations(undefined)), USER_RESOURCE, 'ten_1');
     expect(sql.sql).toContain('u.user_name = ? COLLATE NOCASE');
     expect(sql.sql).toContain('u.external_id = ? COLLATE BINARY');
     expect(sql.params).toEqual(['A', 'B']);

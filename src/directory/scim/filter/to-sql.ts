@@ -7,6 +7,7 @@ import { COLUMNS, type ChildTarget } from './columns.ts';
 
 interface Scope {
   resource: ResourceSchema;
+  tenantId: string;
   alias: string;
   nextAlias: () => string;
 }
@@ -14,14 +15,14 @@ interface Scope {
 /**
  * Translates a parsed filter (RFC 7644 §3.4.2.2, the whole grammar) into a WHERE fragment over
  * the resource table. caseExact=false attributes compare with COLLATE NOCASE; multi-valued
- * attributes become EXISTS over their child tables. Unknown attributes and operators that do not
- * apply to an attribute's type are `invalidFilter`.
+ * attributes become `id IN (…)` over their child tables, scoped to the tenant. Unknown attributes
+ * and operators that do not apply to an attribute's type are `invalidFilter`.
  */
-export function filterToSql(filter: Filter, resource: ResourceSchema): SqlFragment {
+export function filterToSql(filter: Filter, resource: ResourceSchema, tenantId: string): SqlFragment {
   const map = COLUMNS.get(resource);
   if (!map) throw new Error(`no column map for ${resource.name}`);
   let n = 0;
-  return translate(filter, { resource, alias: map.alias, nextAlias: () => `f${++n}` });
+  return translate(filter, { resource, tenantId, alias: map.alias, nextAlias: () => `f${++n}` });
 }
 
 function translate(f: Filter, s: Scope): SqlFragment {
@@ -38,7 +39,7 @@ function translate(f: Filter, s: Scope): SqlFragment {
     case '[]': {
       const child = childOf(f.attrPath, s);
       if (!child) throw invalidFilter(`'${f.attrPath}' is not a multi-valued attribute.`);
-      return exists(child, s, (alias) => translateWithin(f.valFilter, child, alias, s));
+      return matchingChild(child, s, (alias) => translateWithin(f.valFilter, child, alias, s));
     }
     default:
       return comparison(f, s);
@@ -69,7 +70,7 @@ function translateWithin(f: Filter, child: ChildTarget, alias: string, s: Scope)
 function comparison(f: Exclude<Filter, { op: 'and' | 'or' | 'not' | '[]' }>, s: Scope): SqlFragment {
   const child = childOf(f.attrPath, s);
   if (child) {
-    return exists(child, s, (alias) => {
+    return matchingChild(child, s, (alias) => {
       const { expr, def } = subColumn(child, f.attrPath.includes('.') ? f.attrPath.slice(f.attrPath.indexOf('.') + 1) : child.defaultSub, alias, s);
       return f.op === 'pr' ? { sql: '1', params: [] } : compare(f, expr, def);
     });
@@ -109,12 +110,12 @@ function subColumn(child: ChildTarget, subPath: string, alias: string, s: Scope)
   return { expr: bindChild(column, alias, s.alias), def };
 }
 
-function exists(child: ChildTarget, s: Scope, inner: (alias: string) => SqlFragment): SqlFragment {
+function matchingChild(child: ChildTarget, s: Scope, inner: (alias: string) => SqlFragment): SqlFragment {
   const alias = s.nextAlias();
   const cond = inner(alias);
   return {
-    sql: `EXISTS (SELECT 1 FROM ${bindChild(child.from, alias, s.alias)} WHERE ${bindChild(child.join, alias, s.alias)} AND (${cond.sql}))`,
-    params: cond.params,
+    sql: `${s.alias}.id IN (SELECT ${bindChild(child.key, alias, s.alias)} FROM ${bindChild(child.from, alias, s.alias)} WHERE ${bindChild(child.tenant, alias, s.alias)} = ? AND (${cond.sql}))`,
+    params: [s.tenantId, ...cond.params],
   };
 }
 
