@@ -5,10 +5,9 @@ import { MAX_COUNT } from './list-query.ts';
 import { SCIM_LIMITS } from './limits.ts';
 
 /** RFC 7643 §5: exactly what this service provider supports. */
-export function serviceProviderConfig(baseUrl: string, docsUrl: string) {
+export function serviceProviderConfig(baseUrl: string) {
   return {
     schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
-    documentationUri: docsUrl,
     patch: { supported: true },
     bulk: { supported: true, maxOperations: SCIM_LIMITS.bulkMaxOperations, maxPayloadSize: SCIM_LIMITS.maxPayloadSize },
     filter: { supported: true, maxResults: MAX_COUNT },

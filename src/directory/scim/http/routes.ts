@@ -48,7 +48,7 @@ export function scimApi(s: Services): OpenAPIHono {
   );
   app.use('/:directory/*', scimDirectoryContext({ storage: s.storage, directories: s.scim.directories }));
 
-  mountDiscovery(app, s);
+  mountDiscovery(app);
   mountResource(app, 'Users', s.scim.users);
   mountResource(app, 'Groups', s.scim.groups);
 
@@ -92,11 +92,10 @@ function mountResource(app: OpenAPIHono, name: 'Users' | 'Groups', svc: ScimUser
   methodNotAllowed(app, `/:directory/${name}`, ['PUT', 'PATCH', 'DELETE']);
 }
 
-function mountDiscovery(app: OpenAPIHono, s: Services): void {
-  const docs = `${s.config.baseUrl}/docs/scim`;
+function mountDiscovery(app: OpenAPIHono): void {
   const json = (c: Context, body: unknown) => respond(c, { status: 200, body });
   on(app, scimRoute('get', '/{directory}/ServiceProviderConfig', 'What this service provider supports', 200), (c) =>
-    json(c, serviceProviderConfig(scimRequest(c).baseUrl, docs)),
+    json(c, serviceProviderConfig(scimRequest(c).baseUrl)),
   );
   on(app, scimRoute('get', '/{directory}/ResourceTypes', 'Resource types (User, Group)', 200), (c) => json(c, listOf(resourceTypes(scimRequest(c).baseUrl))));
   on(app, scimRoute('get', '/{directory}/ResourceTypes/{id}', 'One resource type', 200), (c) => {
