@@ -5,6 +5,7 @@ import { onError, onNotFound } from './http/on-error.ts';
 import { mountOperations } from './observability/health.ts';
 import { adminApi } from './admin/routes.ts';
 import { scimApi } from './directory/scim/http/routes.ts';
+import { authzApi } from './authz/routes/index.ts';
 
 /** Builds the HTTP application over already-built services. No I/O happens here. */
 export function createApp(s: Services): OpenAPIHono {
@@ -13,6 +14,7 @@ export function createApp(s: Services): OpenAPIHono {
   mountOperations(app, { checks: s.readiness, metrics: s.metrics });
   app.route('/admin/v1', adminApi(s));
   app.route('/scim/v2', scimApi(s));
+  app.route('/stores', authzApi(s));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

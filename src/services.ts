@@ -10,6 +10,9 @@ import { TenantService } from './tenants/service.ts';
 import { ApiKeyService } from './apikeys/service.ts';
 import { TokenBucketLimiter } from './http/rate-limiter.ts';
 import { Deprovisioner } from './directory/deprovisioning.ts';
+import { buildAuthz, checkAuthzConfig } from './authz/backend.ts';
+import type { AuditedAuthzEngine } from './authz/wrappers/audited.ts';
+import type { StagedTupleWriter } from './authz/staged-writer.ts';
 import { DirectoryService } from './directory/service.ts';
 import { buildScimServices, type ScimServices } from './directory/compose.ts';
 
@@ -25,6 +28,10 @@ export interface Services {
   limiter: TokenBucketLimiter;
   /** Revokers (sessions, tokens, tuples) that SCIM deprovisioning runs; domains register into it. */
   deprovisioner: Deprovisioner;
+  /** The authorization engine (embedded or OpenFGA, per PORTCULLIS_AUTHZ), metered and audited. */
+  authz: AuditedAuthzEngine;
+  /** Tuple side effects of directory changes (SCIM group membership sync). */
+  authzWriter: StagedTupleWriter;
   /** The tenant directory: lookups and just-in-time users for SSO (implements DirectoryLookup). */
   directory: DirectoryService;
   /** SCIM directories and tokens, the /Users and /Groups resource types, group→role mappings. */
@@ -43,16 +50,19 @@ export interface BuildOptions {
 
 /** The composition root: every long-lived object is made here, once, and nowhere else. */
 export function buildServices(config: Config, options: BuildOptions = {}): Services {
+  checkAuthzConfig(config);
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.logLevel, options.logDestination);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
   const storage = Storage.open(config.dataDir, { migrateNow: options.migrate ?? true });
   const audit = new AuditService(storage, clock, (e) => metrics.auditEvents.inc({ action: e.action }));
-  const tenants = new TenantService(storage, audit, clock);
+  const authz = buildAuthz(config, { storage, audit, metrics, clock, logger });
+  const tenants = new TenantService(storage, audit, clock, authz.provisioner);
+  const deprovisioner = new Deprovisioner();
+  deprovisioner.register(authz.revoker);
   const apiKeys = new ApiKeyService(storage, audit, clock);
   const limiter = new TokenBucketLimiter(config.rateLimitBurst, config.rateLimitPerSecond);
-  const deprovisioner = new Deprovisioner();
-  const scim = buildScimServices({ storage, audit, clock, deprovisioner, baseUrl: config.baseUrl, tupleWriter: () => undefined });
+  const scim = buildScimServices({ storage, audit, clock, deprovisioner, baseUrl: config.baseUrl, tupleWriter: () => authz.writer });
 
   metrics.gauge('portcullis_tenants', 'Tenants by status.', ['status'], (set) => {
     const rows = storage.sql
@@ -72,9 +82,11 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     apiKeys,
     limiter,
     deprovisioner,
+    authz: authz.engine,
+    authzWriter: authz.writer,
     directory: new DirectoryService(storage, audit, clock),
     scim,
-    readiness: [{ name: 'database', check: () => storage.ready() }],
+    readiness: [{ name: 'database', check: () => storage.ready() }, ...authz.readiness],
     async close() {
       storage.close();
     },
