@@ -84,12 +84,12 @@ export class CompiledCondition {
    * context stored on a tuple.
    */
   typedParameters(context: Record<string, unknown>, rejectUnknown = false): Record<string, unknown> {
-    const typed: Record<string, unknown> = {};
+    const typed: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     const keys = Object.keys(context);
     if (keys.length === 0) return typed;
     if (this.parameters.size === 0) throw this.#typeError('no parameters defined for the condition');
     for (const [name, type] of this.parameters) {
-      if (!(name in context)) continue;
+      if (!Object.hasOwn(context, name)) continue;
       try {
         typed[name] = convertValue(type, context[name]);
       } catch (err) {
@@ -111,7 +111,7 @@ export class CompiledCondition {
     } catch (err) {
       throw new ConditionEvaluationError(this.name, (err as Error).message);
     }
-    const missing = [...this.parameters.keys()].filter((p) => !(p in typed));
+    const missing = [...this.parameters.keys()].filter((p) => !Object.hasOwn(typed, p));
     if (missing.length > 0) {
       throw new ConditionEvaluationError(this.name, `tuple '${tupleKey}' is missing context parameters '[${missing.join(' ')}]'`);
     }

@@ -1,4 +1,4 @@
-import type { BatchCheckRequest, BatchCheckResponse, BatchCheckSingleResult, CheckRequest, CheckResponse, ErrorCode } from '@openfga/sdk';
+import type { BatchCheckRequest, BatchCheckResponse, BatchCheckSingleResult, CheckRequest, CheckResponse, ErrorCode, InternalErrorCode } from '@openfga/sdk';
 import { OpenFgaError, validationError } from '../errors.ts';
 import type { CompiledModel } from '../model/compile.ts';
 import { parseUser, splitObject } from '../model/keys.ts';
@@ -60,7 +60,7 @@ export function runBatchCheck(engine: EmbeddedAuthzEngine, storeId: string, body
     } catch (err) {
       if (!(err instanceof OpenFgaError)) throw err;
       result[item.correlation_id] = {
-        error: err.status < 500 ? { input_error: err.code as ErrorCode, message: err.message } : { message: err.message },
+        error: err.status < 500 ? { input_error: err.code as ErrorCode, message: err.message } : { internal_error: 'internal_error' as InternalErrorCode, message: err.message },
       };
     }
   }

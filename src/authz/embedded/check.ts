@@ -26,6 +26,8 @@ export type Outcome = typeof FALSE | typeof TRUE | typeof CYCLE;
  */
 export class Checker {
   readonly #path = new Set<string>();
+  /** `type#relation` → ids of the objects the user reaches (recursiveDirect relations only). */
+  readonly #reached = new Map<string, Set<string>>();
 
   constructor(
     private readonly ctx: EvalContext,
@@ -46,6 +48,7 @@ export class Checker {
     const info = this.ctx.model.relation(objectType, relation);
     if (!info) return FALSE;
     if (!this.ctx.model.graph.pathExists(user.type, user.relation, objectType, relation)) return FALSE;
+    if (info.recursiveDirect && user.relation === '' && user.id !== '*') return this.#reachedBy(info).has(objectId) ? TRUE : FALSE;
     this.#path.add(key);
     try {
       return this.#rewrite(info, info.rewrite, objectId, depth);
@@ -113,6 +116,32 @@ export class Checker {
         return TRUE;
       }
     }
+  }
+
+  /**
+   * For a recursiveDirect relation: every object whose relation the user is in, walking up from
+   * the user's own tuples (and the wildcard's) through the userset tuples, once per Check.
+   */
+  #reachedBy(info: RelationInfo): Set<string> {
+    const key = `${info.type}#${info.name}`;
+    let reached = this.#reached.get(key);
+    if (reached) return reached;
+    reached = new Set<string>();
+    const { ctx, user } = this;
+    const queue: string[] = [];
+    const visit = (rows: TupleRow[]) => {
+      for (const row of rows) {
+        if (!reached?.has(row.object_id) && ctx.readable(info, row)) {
+          reached?.add(row.object_id);
+          queue.push(row.object_id);
+        }
+      }
+    };
+    visit(ctx.tuples.readByUser(info.type, info.name, user.type, user.id, ''));
+    if (info.wildcardTypes.has(user.type)) visit(ctx.tuples.readByUser(info.type, info.name, user.type, '*', ''));
+    for (let i = 0; i < queue.length; i++) visit(ctx.tuples.readByUser(info.type, info.name, info.type, queue[i] as string, info.name));
+    this.#reached.set(key, reached);
+    return reached;
   }
 
   /** `[user, user:*, group#member]`: the exact tuple, the wildcard tuple, then the usersets. */

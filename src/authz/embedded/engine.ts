@@ -104,7 +104,11 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
     this.stores.assertExists(storeId);
     const now = this.clock.now();
     const plan = planWrite(body, () => this.models.resolve(storeId, body.authorization_model_id), now, limit);
-    return this.storage.transaction(() => applyWrite(this.tuples, storeId, plan, now));
+    const apply = () => applyWrite(this.tuples, storeId, plan, now);
+    // Inside the caller's transaction a savepoint keeps a failed write all-or-nothing even if the
+    // caller catches the error and commits the rest of its work.
+    const raw = this.storage.sql.raw;
+    return raw.inTransaction ? raw.transaction(apply)() : this.storage.transaction(apply);
   }
 
   async write(storeId: string, body: WriteBody): Promise<void> {

@@ -44,7 +44,7 @@ interface Fact {
 export function listObjects(ctx: EvalContext, type: string, relation: string, user: UserParts): string[] {
   const { model } = ctx;
   const index = reverseIndexOf(model);
-  const reaching = model.graph.reaching(`${type}#${relation}`);
+  const reaching = index.reaching(`${type}#${relation}`);
   const facts = new Map<string, Fact>();
   const queue: Fact[] = [];
   const definite = new Set<string>();

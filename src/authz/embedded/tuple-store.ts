@@ -37,12 +37,12 @@ export class SqliteTupleStore {
     const where = 'store_id = ? AND object_type = ? AND object_id = ? AND relation = ?';
     this.#one = sql.prepare(`SELECT ${COLUMNS} FROM authz_tuples WHERE ${where} AND user_type = ? AND user_id = ? AND user_relation = ?`);
     this.#byObject = sql.prepare(`SELECT ${COLUMNS} FROM authz_tuples WHERE ${where}`);
-    this.#usersets = sql.prepare(`SELECT ${COLUMNS} FROM authz_tuples WHERE ${where} AND user_relation != ''`);
+    this.#usersets = sql.prepare(`SELECT ${COLUMNS} FROM authz_tuples INDEXED BY authz_tuples_usersets WHERE ${where} AND user_relation != ''`);
     this.#byUser = sql.prepare(
       `SELECT ${COLUMNS} FROM authz_tuples WHERE store_id = ? AND user_type = ? AND user_id = ? AND user_relation = ? AND object_type = ? AND relation = ?`,
     );
     this.#insert = sql.prepare(
-      `INSERT INTO authz_tuples (store_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO authz_tuples (store_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
     this.#delete = sql.prepare(`DELETE FROM authz_tuples WHERE ${where} AND user_type = ? AND user_id = ? AND user_relation = ?`);
     this.#change = sql.prepare(
@@ -68,11 +68,12 @@ export class SqliteTupleStore {
     return this.#one.get(storeId, row.object_type, row.object_id, row.relation, row.user_type, row.user_id, row.user_relation);
   }
 
-  insert(storeId: string, row: TupleRow): void {
-    this.#insert.run(
+  /** Inserts one tuple; false (and nothing written) when a tuple with the same key exists. */
+  insert(storeId: string, row: TupleRow): boolean {
+    return this.#insert.run(
       storeId, row.object_type, row.object_id, row.relation, row.user_type, row.user_id, row.user_relation,
       row.condition_name, row.condition_context, row.inserted_at,
-    );
+    ).changes > 0;
   }
 
   /** Deletes one tuple; true when it existed. */

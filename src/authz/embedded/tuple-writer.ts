@@ -106,31 +106,29 @@ const conflict = (row: TupleRow) =>
 
 /**
  * Applies a plan inside the caller's transaction; all-or-nothing (a thrown error rolls the
- * transaction back). Returns how many tuples were actually deleted and written.
+ * whole transaction back, so changes made before the failing tuple vanish too). Deletes go
+ * first, as in OpenFGA. Returns how many tuples were actually deleted and written.
  */
 export function applyWrite(tuples: SqliteTupleStore, storeId: string, plan: WritePlan, now: Date): { deleted: number; written: number } {
-  const toDelete: TupleRow[] = [];
+  let deleted = 0;
   for (const row of plan.deletes) {
-    if (tuples.find(storeId, row)) toDelete.push(row);
-    else if (plan.onMissing === 'error') throw missing(row);
+    if (tuples.delete(storeId, row)) {
+      deleted++;
+      tuples.recordChange(storeId, row, 'delete', now, rowUser(row));
+    } else if (plan.onMissing === 'error') {
+      throw missing(row);
+    }
   }
-  const toWrite: TupleRow[] = [];
+  let written = 0;
   for (const row of plan.writes) {
-    const found = tuples.find(storeId, row);
-    if (!found) {
-      toWrite.push(row);
+    if (tuples.insert(storeId, row)) {
+      written++;
+      tuples.recordChange(storeId, row, 'write', now, rowUser(row));
       continue;
     }
     if (plan.onDuplicate === 'error') throw existing(row);
+    const found = tuples.find(storeId, row) as TupleRow;
     if (found.condition_name !== row.condition_name || found.condition_context !== row.condition_context) throw conflict(row);
   }
-  for (const row of toDelete) {
-    tuples.delete(storeId, row);
-    tuples.recordChange(storeId, row, 'delete', now, rowUser(row));
-  }
-  for (const row of toWrite) {
-    tuples.insert(storeId, row);
-    tuples.recordChange(storeId, row, 'write', now, rowUser(row));
-  }
-  return { deleted: toDelete.length, written: toWrite.length };
+  return { deleted, written };
 }

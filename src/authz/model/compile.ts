@@ -26,6 +26,12 @@ export interface RelationInfo {
   wildcardTypes: Set<string>;
   /** Referenced as the tupleset of a `X from <this>` rewrite on the same type. */
   isTupleset: boolean;
+  /**
+   * `define member: [user, user:*, group#member]`: only direct assignment, no conditions, and
+   * the only userset it accepts is itself. Membership is then reachability in the tuple graph,
+   * which Check answers from the user's side (OpenFGA's recursive resolver does the same).
+   */
+  recursiveDirect: boolean;
 }
 
 /**
@@ -101,6 +107,10 @@ function relationInfo(type: string, name: string, rewrite: Rewrite, directs: Rel
     conditionsByType: new Map(),
     wildcardTypes: new Set(directs.filter((r) => r.wildcard).map((r) => r.type)),
     isTupleset: false,
+    recursiveDirect:
+      rewrite.kind === 'this' &&
+      directs.some((r) => r.relation !== '') &&
+      directs.every((r) => r.condition === '' && (r.relation === '' || (r.type === type && r.relation === name))),
   };
   for (const ref of directs) {
     if (ref.condition === '') {

@@ -6,7 +6,9 @@ import type { Migration } from './index.ts';
  *
  * Tuples are split into typed columns and indexed for both directions the evaluator walks:
  * the primary key (object → users) serves Check, Expand and ListUsers; `authz_tuples_by_user`
- * (user → objects) serves ListObjects and deleting a user's tuples. `user_relation` is '' for
+ * (user → objects) serves ListObjects and deleting a user's tuples; the partial index
+ * `authz_tuples_usersets` finds an object's userset tuples (`group:eng#member`) without reading
+ * its direct users. `user_relation` is '' for
  * plain objects and typed wildcards (`user:*`), so the keys stay NOT NULL.
  */
 export const authz: Migration = {
@@ -46,6 +48,8 @@ CREATE TABLE authz_tuples (
   PRIMARY KEY (store_id, object_type, object_id, relation, user_type, user_id, user_relation)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX authz_tuples_by_user ON authz_tuples (store_id, user_type, user_id, user_relation, object_type, relation);
+CREATE INDEX authz_tuples_usersets ON authz_tuples (store_id, object_type, object_id, relation, user_relation, user_type, user_id)
+  WHERE user_relation != '';
 
 CREATE TABLE authz_changes (
   id INTEGER PRIMARY KEY,

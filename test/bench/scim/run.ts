@@ -8,7 +8,8 @@ import autocannon from 'autocannon';
 import { rmSync } from 'node:fs';
 import { runCli } from '../../../src/cli/run.ts';
 import { tempDir } from '../../helpers/harness.ts';
-import { startLiveServer } from '../../helpers/live-server.ts';
+import { freePort } from '../../helpers/openfga-server.ts';
+import { startServerProcess } from '../../helpers/server-process.ts';
 
 const USERS = Number(process.env.BENCH_SCIM_USERS ?? 10_000);
 const GROUPS = Number(process.env.BENCH_SCIM_GROUPS ?? 1_000);
@@ -29,7 +30,8 @@ const row = (label: string, value: string, target: string, ok: boolean | undefin
 async function main(): Promise<void> {
   const dir = tempDir('portcullis-bench-scim-');
   const env = { PORTCULLIS_RATE_LIMIT_BURST: '100000000', PORTCULLIS_RATE_LIMIT_PER_SECOND: '100000000' };
-  const server = await startLiveServer(dir, env);
+  const port = await freePort();
+  const server = await startServerProcess(dir, { ...env, PORTCULLIS_PORT: String(port), PORTCULLIS_BASE_URL: `http://127.0.0.1:${port}`, PORTCULLIS_LOG_LEVEL: 'warn' });
   try {
     const cliEnv = { PORTCULLIS_BASE_URL: server.url };
     const tenant = await cli(['tenant', 'create', '--name', 'Bench', '--data-dir', dir], cliEnv);

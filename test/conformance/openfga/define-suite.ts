@@ -17,10 +17,15 @@ export interface SuiteOptions {
  */
 export function describeConformance(name: string, makeTarget: () => Promise<ConformanceTarget>, options: SuiteOptions = {}): void {
   const seed = Number(process.env.PORTCULLIS_CONFORMANCE_SEED ?? Math.floor(Math.random() * 2 ** 31));
-  const tests = options.skipReason ? [] : loadSuites();
-  const title = options.skipReason ? `${name} (skipped: ${options.skipReason})` : `${name} (suites in ${suiteDirectory()}, seed ${seed})`;
+  if (options.skipReason) {
+    describe(name, () => {
+      it.skip(`runs OpenFGA's YAML suites (skipped: ${options.skipReason})`);
+    });
+    return;
+  }
+  const tests = loadSuites();
 
-  describe.skipIf(options.skipReason !== undefined)(title, () => {
+  describe(`${name} (suites in ${suiteDirectory()}, seed ${seed})`, () => {
     let target: ConformanceTarget | undefined;
     const tally = { assertions: 0, passed: 0, skippedStages: 0, cases: 0, failedCases: 0 };
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run.ts';
 import { tempDir } from '../../helpers/harness.ts';
-import { startLiveServer, type LiveServer } from '../../helpers/live-server.ts';
+import { freePort } from '../../helpers/openfga-server.ts';
+import { startServerProcess, type ServerProcess } from '../../helpers/server-process.ts';
 
 const PYTHON = process.env.PORTCULLIS_PYTHON ?? 'python3';
 const SCRIPT = join(import.meta.dirname, 'scim2_tester_run.py');
@@ -22,12 +23,13 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<an
 // Skipped only where the Python checker is not installed and CI does not require it (.ci/run installs it).
 describe.skipIf(!installed)('scim2-tester (external SCIM 2.0 compliance checker) against a live server', () => {
   let dir: string;
-  let server: LiveServer;
+  let server: ServerProcess;
   let token: { token: string; base_url: string };
 
   beforeAll(async () => {
     dir = tempDir('portcullis-scim2-tester-');
-    server = await startLiveServer(dir);
+    const port = await freePort();
+    server = await startServerProcess(dir, { PORTCULLIS_PORT: String(port), PORTCULLIS_BASE_URL: `http://127.0.0.1:${port}`, PORTCULLIS_LOG_LEVEL: 'warn' });
     const tenant = await cli(['tenant', 'create', '--name', 'Compliance', '--data-dir', dir]);
     token = await cli(['scim-token', 'create', '--tenant', tenant.id, '--data-dir', dir], { PORTCULLIS_BASE_URL: server.url });
   });
@@ -48,7 +50,7 @@ describe.skipIf(!installed)('scim2-tester (external SCIM 2.0 compliance checker)
     const summary = lines.find((l) => l.startsWith('scim2-tester:')) ?? '(no summary)';
     console.log(`${summary}\n${lines.filter((l) => l && !/^(RESULTS_JSON=|SUCCESS|scim2-tester:)/.test(l)).join('\n')}`);
     const failures = results.results.filter((r: { status: string }) => r.status === 'ERROR' || r.status === 'CRITICAL');
-    expect(failures, `${stderr}\n${server.output()}`).toEqual([]);
+    expect(failures, `${stderr}\n${server.stderr.join('')}`).toEqual([]);
     expect(results.failed).toBe(0);
     expect(results.results.length).toBeGreaterThan(50);
     expect(code).toBe(0);
