@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../database.ts';
-import { migrate, migrationStatus } from '../migrate.ts';
+import { migrate } from '../migrate.ts';
 import { foundation } from './0001_foundation.ts';
-import { migrations } from './index.ts';
 
 function databaseWithTenants(): ReturnType<typeof openDatabase> {
   const db = openDatabase(':memory:');
@@ -16,14 +15,6 @@ function databaseWithTenants(): ReturnType<typeof openDatabase> {
 }
 
 describe('migration 0003_directory', () => {
-  it('applies over a database holding tenants, leaving them intact', () => {
-    const db = databaseWithTenants();
-    const applied = migrate(db);
-    expect(applied).toContain('3_directory');
-    expect(migrationStatus(db, migrations).pending).toEqual([]);
-    expect(db.prepare('SELECT count(*) AS n FROM tenants').get()).toEqual({ n: 2 });
-  });
-
   it('keeps userNames unique per tenant case-insensitively among live users, and frees them on soft delete', () => {
     const db = databaseWithTenants();
     migrate(db);
