@@ -14,5 +14,3 @@ export interface ResourceQuery {
   offset: number;
   limit: number;
 }
-
-export const fragment = (sql: string, ...params: unknown[]): SqlFragment => ({ sql, params });

@@ -4,17 +4,15 @@ import type { GroupRecord } from '../group.ts';
 import type { GroupWrites } from '../group-writes.ts';
 import { isObject } from './doc.ts';
 import { resourceNotFound } from './errors.ts';
-import { filterToSql } from './filter/to-sql.ts';
-import { sortExpression } from './filter/sort.ts';
 import { groupFromDoc, groupResource, groupToDoc } from './group-mapper.ts';
 import { normaliseResource } from './input.ts';
-import { parseListQuery, type RawListQuery } from './list-query.ts';
+import { listResources, type RawListQuery } from './list-query.ts';
 import { applyPatch } from './patch/apply.ts';
 import { parsePatchRequest, type PatchOperation } from './patch/request.ts';
 import { parseProjection, project, wantsAttribute, type Projection } from './projection.ts';
 import type { ScimRequest, ScimResult } from './request.ts';
 import { GROUP_RESOURCE } from './schema/registry.ts';
-import { GROUP_SCHEMA, LIST_RESPONSE } from './schema/urns.ts';
+import { GROUP_SCHEMA } from './schema/urns.ts';
 import type { ProjectionQuery } from './users.ts';
 
 /** The /Groups resource type. Members are loaded only when the response or the change needs them. */
@@ -29,23 +27,11 @@ export class ScimGroups {
   }
 
   list(req: ScimRequest, raw: RawListQuery): ScimResult {
-    const q = parseListQuery(raw, GROUP_RESOURCE, req.normalisations);
     const repo = this.storage.forTenant(req.ctx.tenantId).directoryGroups;
-    const where = q.filter ? filterToSql(q.filter, GROUP_RESOURCE, req.ctx.tenantId) : undefined;
-    const orderBy = q.sortBy ? { sql: sortExpression(q.sortBy, GROUP_RESOURCE), descending: q.descending } : undefined;
-    const total = repo.count({ directoryId: req.ctx.directoryId, where });
-    const page = q.count === 0 ? [] : repo.list({ directoryId: req.ctx.directoryId, where, orderBy, offset: q.startIndex - 1, limit: q.count });
-    const withMembers = wantsAttribute(q.projection, GROUP_SCHEMA, 'members');
-    return {
-      status: 200,
-      body: {
-        schemas: [LIST_RESPONSE],
-        totalResults: total,
-        startIndex: q.startIndex,
-        itemsPerPage: page.length,
-        Resources: page.map((g) => project(groupResource(g, withMembers ? repo.members(g.id) : undefined, req.baseUrl), GROUP_RESOURCE, q.projection)),
-      },
-    };
+    return listResources(req, raw, GROUP_RESOURCE, repo, (page, projection) => {
+      const withMembers = wantsAttribute(projection, GROUP_SCHEMA, 'members');
+      return page.map((g) => project(groupResource(g, withMembers ? repo.members(g.id) : undefined, req.baseUrl), GROUP_RESOURCE, projection));
+    });
   }
 
   async create(req: ScimRequest, body: unknown, q: ProjectionQuery): Promise<ScimResult> {

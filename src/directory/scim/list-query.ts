@@ -4,6 +4,11 @@ import { invalidValue } from './errors.ts';
 import { parseFilter } from './filter/parse.ts';
 import { parseProjection, type Projection } from './projection.ts';
 import type { ResourceSchema } from './schema/registry.ts';
+import { LIST_RESPONSE } from './schema/urns.ts';
+import { filterToSql } from './filter/to-sql.ts';
+import { sortExpression } from './filter/sort.ts';
+import type { ResourceQuery } from '../sql-fragment.ts';
+import type { ScimRequest, ScimResult } from './request.ts';
 
 export const DEFAULT_COUNT = 100;
 /** The largest page served; larger `count` values are lowered to it (RFC 7644 §3.4.2.4). */
@@ -51,4 +56,29 @@ function integer(v: string | number | undefined, name: string, fallback: number)
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isInteger(n) || Math.abs(n) > 2 ** 31) throw invalidValue(`'${name}' must be an integer.`);
   return n;
+}
+
+/** What a resource store offers to list queries (users and groups both do). */
+export interface ListableStore<R> {
+  count(q: Pick<ResourceQuery, 'directoryId' | 'where'>): number;
+  list(q: ResourceQuery): R[];
+}
+
+/** Runs a list request (filter → SQL, sort, page) and renders it as a ListResponse. */
+export function listResources<R>(
+  req: ScimRequest,
+  raw: RawListQuery,
+  resource: ResourceSchema,
+  store: ListableStore<R>,
+  render: (page: R[], projection: Projection) => unknown[],
+): ScimResult {
+  const q = parseListQuery(raw, resource, req.normalisations);
+  const where = q.filter ? filterToSql(q.filter, resource, req.ctx.tenantId) : undefined;
+  const orderBy = q.sortBy ? { sql: sortExpression(q.sortBy, resource), descending: q.descending } : undefined;
+  const total = store.count({ directoryId: req.ctx.directoryId, where });
+  const page = q.count === 0 ? [] : store.list({ directoryId: req.ctx.directoryId, where, orderBy, offset: q.startIndex - 1, limit: q.count });
+  return {
+    status: 200,
+    body: { schemas: [LIST_RESPONSE], totalResults: total, startIndex: q.startIndex, itemsPerPage: page.length, Resources: render(page, q.projection) },
+  };
 }

@@ -25,7 +25,7 @@ export function parseProjection(resource: ResourceSchema, attributes?: string | 
   return { attributes: keys(attributes), excluded: keys(excluded) };
 }
 
-/** Whether the projection can leave group members out entirely (so they need not be loaded). */
+/** Whether the projection returns any of `attr` (so group members are loaded only when they will be shown). */
 export function wantsAttribute(p: Projection, schemaId: string, attr: string): boolean {
   const key = `${schemaId}:${attr}`.toLowerCase();
   if (p.attributes) return [...p.attributes].some((k) => k === key || k.startsWith(`${key}.`));

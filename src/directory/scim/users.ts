@@ -4,16 +4,13 @@ import type { UserWrites } from '../user-writes.ts';
 import type { UserRecord } from '../user.ts';
 import { isObject, type ScimObject } from './doc.ts';
 import { resourceNotFound } from './errors.ts';
-import { filterToSql } from './filter/to-sql.ts';
-import { sortExpression } from './filter/sort.ts';
 import { normaliseResource } from './input.ts';
-import { parseListQuery, type RawListQuery } from './list-query.ts';
+import { listResources, type RawListQuery } from './list-query.ts';
 import { applyPatch } from './patch/apply.ts';
 import { parsePatchRequest } from './patch/request.ts';
 import { parseProjection, project, type Projection } from './projection.ts';
 import type { ScimRequest, ScimResult } from './request.ts';
 import { USER_RESOURCE } from './schema/registry.ts';
-import { LIST_RESPONSE } from './schema/urns.ts';
 import { userFromDoc, userResource, userToDoc } from './user-mapper.ts';
 
 export interface ProjectionQuery {
@@ -34,23 +31,11 @@ export class ScimUsers {
   }
 
   list(req: ScimRequest, raw: RawListQuery): ScimResult {
-    const q = parseListQuery(raw, USER_RESOURCE, req.normalisations);
     const repo = this.storage.forTenant(req.ctx.tenantId);
-    const where = q.filter ? filterToSql(q.filter, USER_RESOURCE, req.ctx.tenantId) : undefined;
-    const orderBy = q.sortBy ? { sql: sortExpression(q.sortBy, USER_RESOURCE), descending: q.descending } : undefined;
-    const total = repo.directoryUsers.count({ directoryId: req.ctx.directoryId, where });
-    const page = q.count === 0 ? [] : repo.directoryUsers.list({ directoryId: req.ctx.directoryId, where, orderBy, offset: q.startIndex - 1, limit: q.count });
-    const groups = repo.directoryGroups.groupsOfUsers(page.map((u) => u.id));
-    return {
-      status: 200,
-      body: {
-        schemas: [LIST_RESPONSE],
-        totalResults: total,
-        startIndex: q.startIndex,
-        itemsPerPage: page.length,
-        Resources: page.map((u) => project(userResource(u, groups.get(u.id) ?? [], req.baseUrl), USER_RESOURCE, q.projection)),
-      },
-    };
+    return listResources(req, raw, USER_RESOURCE, repo.directoryUsers, (page, projection) => {
+      const groups = repo.directoryGroups.groupsOfUsers(page.map((u) => u.id));
+      return page.map((u) => project(userResource(u, groups.get(u.id) ?? [], req.baseUrl), USER_RESOURCE, projection));
+    });
   }
 
   async create(req: ScimRequest, body: unknown, q: ProjectionQuery): Promise<ScimResult> {
