@@ -4,6 +4,7 @@ import { requestContext } from './http/request-context.ts';
 import { onError, onNotFound } from './http/on-error.ts';
 import { mountOperations } from './observability/health.ts';
 import { adminApi } from './admin/routes.ts';
+import { scimApi } from './directory/scim/http/routes.ts';
 import { authzApi } from './authz/routes/index.ts';
 
 /** Builds the HTTP application over already-built services. No I/O happens here. */
@@ -12,12 +13,18 @@ export function createApp(s: Services): OpenAPIHono {
   app.use('*', requestContext({ logger: s.logger, metrics: s.metrics, trustProxy: s.config.trustProxy }));
   mountOperations(app, { checks: s.readiness, metrics: s.metrics });
   app.route('/admin/v1', adminApi(s));
+  app.route('/scim/v2', scimApi(s));
   app.route('/stores', authzApi(s));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
     scheme: 'bearer',
     description: 'A Portcullis API key (`ptc_key_…`).',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'scimToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A SCIM token bound to one directory (`ptc_scim_…`).',
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -14,6 +14,8 @@ import { buildAuthz, checkAuthzConfig } from './authz/backend.ts';
 import type { AuditedAuthzEngine } from './authz/wrappers/audited.ts';
 import type { StagedTupleWriter } from './authz/staged-writer.ts';
 import type { AssertionStore } from './authz/assertions.ts';
+import { DirectoryService } from './directory/service.ts';
+import { buildScimServices, type ScimServices } from './directory/compose.ts';
 
 export interface Services {
   config: Config;
@@ -33,6 +35,10 @@ export interface Services {
   authzWriter: StagedTupleWriter;
   /** Authorization model assertions (OpenFGA's Read/WriteAssertions). */
   authzAssertions: AssertionStore;
+  /** The tenant directory: lookups and just-in-time users for SSO (implements DirectoryLookup). */
+  directory: DirectoryService;
+  /** SCIM directories and tokens, the /Users and /Groups resource types, group→role mappings. */
+  scim: ScimServices;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -59,6 +65,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
   deprovisioner.register(authz.revoker);
   const apiKeys = new ApiKeyService(storage, audit, clock);
   const limiter = new TokenBucketLimiter(config.rateLimitBurst, config.rateLimitPerSecond);
+  const scim = buildScimServices({ storage, audit, clock, deprovisioner, baseUrl: config.baseUrl, tupleWriter: () => authz.writer });
 
   metrics.gauge('portcullis_tenants', 'Tenants by status.', ['status'], (set) => {
     const rows = storage.sql
@@ -81,6 +88,8 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     authz: authz.engine,
     authzWriter: authz.writer,
     authzAssertions: authz.assertions,
+    directory: new DirectoryService(storage, audit, clock),
+    scim,
     readiness: [{ name: 'database', check: () => storage.ready() }, ...authz.readiness],
     async close() {
       storage.close();

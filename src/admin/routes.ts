@@ -6,6 +6,7 @@ import { idempotency } from '../http/idempotency.ts';
 import { tenantRoutes } from '../tenants/routes.ts';
 import { apiKeyRoutes } from '../apikeys/routes.ts';
 import { auditRoutes } from '../audit/routes.ts';
+import { scimAdminRoutes } from '../directory/scim/admin-routes.ts';
 
 /** `/admin/v1`: platform keys, or tenant keys with the `admin` scope (audit also with `audit:read`). */
 export function adminApi(s: Services) {
@@ -24,5 +25,6 @@ export function adminApi(s: Services) {
   app.route('/', tenantRoutes(s.tenants));
   app.route('/', apiKeyRoutes(s.tenants, s.apiKeys));
   app.route('/', auditRoutes(s.tenants, s.audit));
+  app.route('/', scimAdminRoutes(s));
   return app;
 }

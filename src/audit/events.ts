@@ -14,6 +14,24 @@ export const AUDIT_ACTIONS = [
   'authz.model.written',
   'authz.tuples.written',
   'authz.tuples.deleted',
+  'directory.user.created',
+  'directory.user.updated',
+  'directory.user.deactivated',
+  'directory.user.reactivated',
+  'directory.user.deleted',
+  'directory.user.deprovisioned',
+  'directory.user.deprovision_completed',
+  'directory.group.created',
+  'directory.group.updated',
+  'directory.group.deleted',
+  'directory.group.members_added',
+  'directory.group.members_removed',
+  'directory.group_mapping.created',
+  'directory.group_mapping.deleted',
+  'scim.directory.created',
+  'scim.directory.deleted',
+  'scim.token.created',
+  'scim.token.revoked',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -24,7 +42,7 @@ export function isAuditAction(value: string): value is AuditAction {
 
 /** Who caused a change, and through which credential and connection. */
 export interface Actor {
-  type: 'platform_key' | 'tenant_key' | 'cli' | 'system';
+  type: 'platform_key' | 'tenant_key' | 'scim_token' | 'cli' | 'system';
   id: string | null;
   credential_id: string | null;
   ip: string | null;

@@ -42,6 +42,19 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       ).toThrow(/CHECK/);
     },
   },
+  3: {
+    seed(db) {
+      db.prepare(`INSERT INTO tenants (id, slug, name, status, authz_store_id, created_at, updated_at) VALUES ('t3', 'umbrella', 'Umbrella', 'active', 's3', 'x', 'x')`).run();
+    },
+    verify(db) {
+      expect(db.prepare(`SELECT slug FROM tenants WHERE id = 't3'`).get()).toEqual({ slug: 'umbrella' });
+      db.prepare(`INSERT INTO scim_directories (id, tenant_id, name, created_at) VALUES ('d3', 't3', 'Okta', 'x')`).run();
+      const user = db.prepare(`INSERT INTO directory_users (id, tenant_id, directory_id, user_name, active, created_at, updated_at) VALUES (?, 't3', 'd3', ?, 1, 'x', 'x')`);
+      user.run('u1', 'Ada@X');
+      expect(() => user.run('u2', 'ada@x')).toThrow(/UNIQUE/);
+      expect(() => db.prepare(`INSERT INTO directory_users (id, tenant_id, user_name, active, created_at, updated_at) VALUES ('u3', 'nope', 'a', 1, 'x', 'x')`).run()).toThrow(/FOREIGN KEY/);
+      },
+    },
   5: {
     seed(db) {
       db.prepare(`INSERT INTO authz_models (store_id, id, seq, schema_version, model_json, created_at) VALUES ('s9', 'm1', 1, '1.1', '{}', 'x')`).run();

@@ -5,11 +5,17 @@ import { SqliteAuditLog } from '../audit/sqlite-log.ts';
 import { SqliteTenantApiKeys, SqliteApiKeyLookup } from '../apikeys/sqlite-store.ts';
 import { SqliteTenantRegistry } from '../tenants/sqlite-store.ts';
 import { SqliteIdempotencyStore } from '../http/idempotency-store.ts';
+import { SqliteDirectoryUsers } from '../directory/sqlite-users.ts';
+import { SqliteDirectoryGroups } from '../directory/sqlite-groups.ts';
+import { SqliteScimDirectories, SqliteScimTokenLookup } from '../directory/scim/sqlite-directories.ts';
 
 /** Repositories that add one tenant's id to every statement they run. */
 export class TenantRepositories {
   #apiKeys?: SqliteTenantApiKeys;
   #audit?: SqliteAuditLog;
+  #directoryUsers?: SqliteDirectoryUsers;
+  #directoryGroups?: SqliteDirectoryGroups;
+  #scimDirectories?: SqliteScimDirectories;
 
   constructor(
     private readonly sql: Sql,
@@ -23,6 +29,18 @@ export class TenantRepositories {
   get audit(): SqliteAuditLog {
     return (this.#audit ??= new SqliteAuditLog(this.sql, this.tenantId));
   }
+
+  get directoryUsers(): SqliteDirectoryUsers {
+    return (this.#directoryUsers ??= new SqliteDirectoryUsers(this.sql, this.tenantId));
+  }
+
+  get directoryGroups(): SqliteDirectoryGroups {
+    return (this.#directoryGroups ??= new SqliteDirectoryGroups(this.sql, this.tenantId));
+  }
+
+  get scimDirectories(): SqliteScimDirectories {
+    return (this.#scimDirectories ??= new SqliteScimDirectories(this.sql, this.tenantId));
+  }
 }
 
 /**
@@ -34,11 +52,13 @@ export class UnscopedRepositories {
   readonly tenants: SqliteTenantRegistry;
   readonly apiKeyLookup: SqliteApiKeyLookup;
   readonly idempotency: SqliteIdempotencyStore;
+  readonly scimTokenLookup: SqliteScimTokenLookup;
 
   constructor(private readonly sql: Sql) {
     this.tenants = new SqliteTenantRegistry(sql);
     this.apiKeyLookup = new SqliteApiKeyLookup(sql);
     this.idempotency = new SqliteIdempotencyStore(sql);
+    this.scimTokenLookup = new SqliteScimTokenLookup(sql);
   }
 
   auditChain(chain: string): SqliteAuditLog {

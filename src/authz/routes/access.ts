@@ -34,7 +34,7 @@ export function decideStoreAccess(principal: Principal | undefined, owner: Tenan
   if (!principal) throw unauthenticated();
   if (!owner) throw storeNotFound();
   if (principal.kind === 'platform') return owner;
-  if (principal.tenantId !== owner.id) throw storeNotFound();
+  if (principal.kind !== 'tenant' || principal.tenantId !== owner.id) throw storeNotFound();
   if (!principal.scopes.has(scope)) throw forbiddenScope(scope);
   if (owner.status !== 'active') throw new OpenFgaError(403, 'forbidden', 'The tenant is suspended.');
   return owner;
