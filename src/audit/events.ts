@@ -10,6 +10,31 @@ export const AUDIT_ACTIONS = [
   'tenant.deleted',
   'api_key.created',
   'api_key.revoked',
+  'oidc.app.created',
+  'oidc.app.updated',
+  'oidc.app.secret_rotated',
+  'oidc.app.deleted',
+  'oidc.keys.generated',
+  'oidc.keys.rotated',
+  'oidc.refresh_token.reuse_detected',
+  'oidc.logout',
+  'sso.connection.created',
+  'sso.connection.updated',
+  'sso.connection.deleted',
+  'sso.connection.metadata_refreshed',
+  'sso.connection.test_succeeded',
+  'sso.connection.test_failed',
+  'sso.domain.added',
+  'sso.domain.verified',
+  'sso.domain.verification_failed',
+  'sso.domain.removed',
+  'sso.settings.updated',
+  'sso.login.succeeded',
+  'sso.login.failed',
+  'sso.user.linked',
+  'sso.groups.mapped',
+  'session.created',
+  'session.revoked',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -20,7 +45,7 @@ export function isAuditAction(value: string): value is AuditAction {
 
 /** Who caused a change, and through which credential and connection. */
 export interface Actor {
-  type: 'platform_key' | 'tenant_key' | 'cli' | 'system';
+  type: 'platform_key' | 'tenant_key' | 'cli' | 'system' | 'user' | 'idp';
   id: string | null;
   credential_id: string | null;
   ip: string | null;

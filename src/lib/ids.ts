@@ -29,7 +29,7 @@ export function ulid(nowMs: number = Date.now()): string {
   return time + rand;
 }
 
-export type IdPrefix = 'ten' | 'key' | 'evt' | 'req' | 'idem' | 'dir' | 'scim' | 'usr' | 'grp' | 'conn' | 'app' | 'ses' | 'lnk';
+export type IdPrefix = 'ten' | 'key' | 'evt' | 'req' | 'idem' | 'dir' | 'scim' | 'usr' | 'grp' | 'conn' | 'app' | 'ses' | 'lnk' | 'dom';
 
 export function newId(prefix: IdPrefix, nowMs?: number): string {
   return `${prefix}_${ulid(nowMs)}`;
