@@ -10,6 +10,9 @@ import { TenantService } from './tenants/service.ts';
 import { ApiKeyService } from './apikeys/service.ts';
 import { TokenBucketLimiter } from './http/rate-limiter.ts';
 import { Deprovisioner } from './directory/deprovisioning.ts';
+import type { DirectoryLookup } from './directory/lookup.ts';
+import type { StagedTupleWriter } from './authz/staged-writer.ts';
+import { buildSso, type Sso, type SsoOptions } from './sso/compose.ts';
 
 export interface Services {
   config: Config;
@@ -23,6 +26,14 @@ export interface Services {
   limiter: TokenBucketLimiter;
   /** Revokers (sessions, tokens, tuples) that SCIM deprovisioning runs; domains register into it. */
   deprovisioner: Deprovisioner;
+  /** SSO federation, the OpenID Provider, apps, sessions (src/sso/compose.ts). */
+  sso: Sso;
+  /** Maps a client-credentials access token to a tenant principal (for the authorization API). */
+  oidcTokenAuthenticator: Sso['tokenAuthenticator'];
+  /** The SCIM directory, when built (SSO links identities through it). */
+  directory?: DirectoryLookup;
+  /** Authorization side effects of other domains (SSO group mapping). */
+  authzWriter?: StagedTupleWriter;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -33,6 +44,8 @@ export interface BuildOptions {
   /** Apply pending migrations on open (serve does; other commands refuse a stale schema). */
   migrate?: boolean;
   defaultMetrics?: boolean;
+  /** SSO seams: DNS TXT resolver, SAML metadata fetcher, upstream OIDC fetch. */
+  sso?: SsoOptions;
 }
 
 /** The composition root: every long-lived object is made here, once, and nowhere else. */
@@ -53,7 +66,8 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     for (const r of rows) set({ status: r.status }, r.n);
   });
 
-  return {
+  const deprovisioner = new Deprovisioner();
+  const services: Services = {
     config,
     clock,
     logger,
@@ -63,10 +77,18 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     tenants,
     apiKeys,
     limiter,
-    deprovisioner: new Deprovisioner(),
+    deprovisioner,
+    sso: undefined as unknown as Sso,
+    oidcTokenAuthenticator: () => undefined,
     readiness: [{ name: 'database', check: () => storage.ready() }],
     async close() {
       storage.close();
     },
   };
+  services.sso = buildSso(
+    { config, clock, logger, storage, audit, deprovisioner, directory: () => services.directory, authzWriter: () => services.authzWriter },
+    options.sso,
+  );
+  services.oidcTokenAuthenticator = services.sso.tokenAuthenticator;
+  return services;
 }

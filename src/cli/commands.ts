@@ -3,6 +3,7 @@ import { serveCommands } from './serve.ts';
 import { tenantCommands } from '../tenants/cli.ts';
 import { apiKeyCommands } from '../apikeys/cli.ts';
 import { auditCommands } from '../audit/cli.ts';
+import { keyCommands } from '../oidc/keys/cli.ts';
 
 /** Every CLI command, in help order. Domains contribute their own lists. */
-export const commands: Command[] = [...serveCommands, ...tenantCommands, ...apiKeyCommands, ...auditCommands];
+export const commands: Command[] = [...serveCommands, ...tenantCommands, ...apiKeyCommands, ...auditCommands, ...keyCommands];

@@ -27,7 +27,8 @@ export function requestContext(options: { logger: Logger; metrics: Metrics; trus
     try {
       await next();
     } finally {
-      c.header('X-Request-Id', requestId);
+      // A handler that wrote to the Node response itself (the OpenID Provider) has already sent headers.
+      if (!c.res.headers.has('x-hono-already-sent')) c.header('X-Request-Id', requestId);
       const status = c.res.status;
       const route = routePath(c, -1) || 'unmatched';
       const seconds = (performance.now() - started) / 1000;

@@ -93,6 +93,18 @@ export class SessionService {
     return { count, notices };
   }
 
+  /** Ends one session (logout, replaced by a login to another tenant). Call inside a transaction. */
+  revokeOne(session: Session, reason: string, actor: Actor): void {
+    if (!this.store.revoke(session.id, this.clock.now().toISOString(), reason)) return;
+    if (session.oidc_session_uid) this.models.destroySessionByUid(session.oidc_session_uid);
+    this.audit.record(session.tenant_id, { action: 'session.revoked', target: { type: 'session', id: session.id }, metadata: { reason } }, actor);
+  }
+
+  /** Ends the provider's browser session record (its cookie then signs nobody in). */
+  destroyProviderSession(uid: string): void {
+    this.models.destroySessionByUid(uid);
+  }
+
   /** Deletes one kind of record ('RefreshToken', 'Grant', …) under every grant of the user. */
   destroyGrantRecords(tenantId: string, userId: string, models: string[]): number {
     let n = 0;

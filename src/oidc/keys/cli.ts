@@ -9,8 +9,8 @@ export const keyCommands: Command[] = [
     options: {},
     run(ctx) {
       const s = ctx.services();
-      s.oidcKeys.ensureKeys(cliActor());
-      const result = s.oidcKeys.rotate(cliActor());
+      s.sso.oidcKeys.ensureKeys(cliActor());
+      const result = s.sso.oidcKeys.rotate(cliActor());
       ctx.print(result, (r) =>
         `Rotated signing keys.\n  new: ${r.created.join(', ')}\n  retired: ${r.retired.join(', ') || '(none)'}` +
           ` (published until ${r.retired_keys_published_until})`,
