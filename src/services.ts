@@ -10,7 +10,7 @@ import { TenantService } from './tenants/service.ts';
 import { ApiKeyService } from './apikeys/service.ts';
 import { TokenBucketLimiter } from './http/rate-limiter.ts';
 import { Deprovisioner } from './directory/deprovisioning.ts';
-import type { DirectoryLookup } from './directory/lookup.ts';
+import { DirectoryService } from './directory/service.ts';
 import type { StagedTupleWriter } from './authz/staged-writer.ts';
 import { buildSso, type Sso, type SsoOptions } from './sso/compose.ts';
 
@@ -26,13 +26,13 @@ export interface Services {
   limiter: TokenBucketLimiter;
   /** Revokers (sessions, tokens, tuples) that SCIM deprovisioning runs; domains register into it. */
   deprovisioner: Deprovisioner;
+  /** The tenant directory: lookups and just-in-time users for SSO (implements DirectoryLookup). */
+  directory: DirectoryService;
   /** SSO federation, the OpenID Provider, apps, sessions (src/sso/compose.ts). */
   sso: Sso;
   /** Maps a client-credentials access token to a tenant principal (for the authorization API). */
   oidcTokenAuthenticator: Sso['tokenAuthenticator'];
-  /** The SCIM directory, when built (SSO links identities through it). */
-  directory?: DirectoryLookup;
-  /** Authorization side effects of other domains (SSO group mapping). */
+  /** Authorization side effects of other domains (SSO group mapping), once the authz domain provides it. */
   authzWriter?: StagedTupleWriter;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -78,6 +78,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     apiKeys,
     limiter,
     deprovisioner,
+    directory: new DirectoryService(storage, audit, clock),
     sso: undefined as unknown as Sso,
     oidcTokenAuthenticator: () => undefined,
     readiness: [{ name: 'database', check: () => storage.ready() }],

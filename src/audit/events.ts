@@ -10,6 +10,24 @@ export const AUDIT_ACTIONS = [
   'tenant.deleted',
   'api_key.created',
   'api_key.revoked',
+  'directory.user.created',
+  'directory.user.updated',
+  'directory.user.deactivated',
+  'directory.user.reactivated',
+  'directory.user.deleted',
+  'directory.user.deprovisioned',
+  'directory.user.deprovision_completed',
+  'directory.group.created',
+  'directory.group.updated',
+  'directory.group.deleted',
+  'directory.group.members_added',
+  'directory.group.members_removed',
+  'directory.group_mapping.created',
+  'directory.group_mapping.deleted',
+  'scim.directory.created',
+  'scim.directory.deleted',
+  'scim.token.created',
+  'scim.token.revoked',
   'oidc.app.created',
   'oidc.app.updated',
   'oidc.app.secret_rotated',
@@ -45,7 +63,7 @@ export function isAuditAction(value: string): value is AuditAction {
 
 /** Who caused a change, and through which credential and connection. */
 export interface Actor {
-  type: 'platform_key' | 'tenant_key' | 'cli' | 'system' | 'user' | 'idp';
+  type: 'platform_key' | 'tenant_key' | 'scim_token' | 'cli' | 'system' | 'user';
   id: string | null;
   credential_id: string | null;
   ip: string | null;

@@ -5,11 +5,15 @@ import { SqliteAuditLog } from '../audit/sqlite-log.ts';
 import { SqliteTenantApiKeys, SqliteApiKeyLookup } from '../apikeys/sqlite-store.ts';
 import { SqliteTenantRegistry } from '../tenants/sqlite-store.ts';
 import { SqliteIdempotencyStore } from '../http/idempotency-store.ts';
+import { SqliteDirectoryUsers } from '../directory/sqlite-users.ts';
+import { SqliteDirectoryGroups } from '../directory/sqlite-groups.ts';
 
 /** Repositories that add one tenant's id to every statement they run. */
 export class TenantRepositories {
   #apiKeys?: SqliteTenantApiKeys;
   #audit?: SqliteAuditLog;
+  #directoryUsers?: SqliteDirectoryUsers;
+  #directoryGroups?: SqliteDirectoryGroups;
 
   constructor(
     private readonly sql: Sql,
@@ -22,6 +26,14 @@ export class TenantRepositories {
 
   get audit(): SqliteAuditLog {
     return (this.#audit ??= new SqliteAuditLog(this.sql, this.tenantId));
+  }
+
+  get directoryUsers(): SqliteDirectoryUsers {
+    return (this.#directoryUsers ??= new SqliteDirectoryUsers(this.sql, this.tenantId));
+  }
+
+  get directoryGroups(): SqliteDirectoryGroups {
+    return (this.#directoryGroups ??= new SqliteDirectoryGroups(this.sql, this.tenantId));
   }
 }
 

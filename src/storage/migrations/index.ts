@@ -1,4 +1,5 @@
 import { foundation } from './0001_foundation.ts';
+import { directory } from './0003_directory.ts';
 import { sso } from './0004_sso.ts';
 
 /** A forward-only schema step. Never edit one that has shipped: add the next number. */
@@ -8,4 +9,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, sso];
+export const migrations: readonly Migration[] = [foundation, directory, sso];

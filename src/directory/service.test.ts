@@ -1,0 +1,50 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Harness } from '../../test/helpers/harness.ts';
+import { systemActor } from '../audit/events.ts';
+
+describe('DirectoryService (lookups and just-in-time users)', () => {
+  let h: Harness;
+  let tenantId: string;
+  beforeEach(async () => {
+    h = new Harness();
+    tenantId = (await h.createTenant('Acme')).id;
+  });
+  afterEach(() => h.close());
+
+  const jit = (userName: string, email: string | null = null) =>
+    h.services.directory.createUserJustInTime(
+      tenantId,
+      { user_name: userName, email, external_id: 'ext-1', given_name: 'Ada', family_name: 'Lovelace', display_name: 'Ada L' },
+      systemActor(),
+    );
+
+  it('creates a user just in time and audits directory.user.created', () => {
+    const user = jit('ada@acme.test', 'Ada@Acme.test');
+    expect(user).toMatchObject({ user_name: 'ada@acme.test', email: 'ada@acme.test', given_name: 'Ada', active: true, tenant_id: tenantId });
+    const events = h.services.audit.list(tenantId, { action: 'directory.user.created' }, undefined, 10).data;
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ target: { type: 'user', id: user.id }, metadata: { source: 'sso_jit' } });
+  });
+
+  it('finds users by id, external id and any email case-insensitively', () => {
+    const user = jit('ada@acme.test', 'ada@acme.test');
+    expect(h.services.directory.findUserById(tenantId, user.id)?.id).toBe(user.id);
+    expect(h.services.directory.findUserByExternalId(tenantId, 'ext-1')?.id).toBe(user.id);
+    expect(h.services.directory.findUserByEmail(tenantId, 'ADA@ACME.TEST')?.id).toBe(user.id);
+    expect(h.services.directory.findUserByEmail(tenantId, 'nobody@acme.test')).toBeUndefined();
+  });
+
+  it('never finds a user of another tenant', async () => {
+    const other = (await h.createTenant('Other')).id;
+    const user = jit('ada@acme.test', 'ada@acme.test');
+    expect(h.services.directory.findUserById(other, user.id)).toBeUndefined();
+    expect(h.services.directory.findUserByEmail(other, 'ada@acme.test')).toBeUndefined();
+    expect(h.services.directory.findUserByExternalId(other, 'ext-1')).toBeUndefined();
+  });
+
+  it('refuses a second user with the same userName in any letter case, writing nothing', () => {
+    jit('ada@acme.test');
+    expect(() => jit('ADA@acme.test')).toThrowError(/already exists/);
+    expect(h.services.audit.list(tenantId, { action: 'directory.user.created' }, undefined, 10).data).toHaveLength(1);
+  });
+});

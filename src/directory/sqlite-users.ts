@@ -1,0 +1,195 @@
+import type { Sql } from '../storage/database.ts';
+import type { ResourceQuery } from './sql-fragment.ts';
+import { USER_SCALAR_COLUMNS, type ContactValue, type PostalAddress, type UserFields, type UserRecord } from './user.ts';
+
+type UserRow = Omit<UserRecord, 'active' | 'emails' | 'phone_numbers' | 'addresses'> & { active: number };
+interface ContactRow { user_id: string; value: string; type: string | null; display: string | null; is_primary: number }
+type AddressRow = Omit<PostalAddress, 'primary'> & { user_id: string; is_primary: number; position?: number; tenant_id?: string };
+
+const SELECT = `SELECT u.*, m.display_name AS manager_display_name FROM directory_users u
+  LEFT JOIN directory_users m ON m.id = u.manager_id AND m.tenant_id = u.tenant_id AND m.deleted_at IS NULL`;
+
+const CONTACT_TABLES = { emails: 'directory_user_emails', phone_numbers: 'directory_user_phone_numbers' } as const;
+
+/**
+ * One tenant's users. Every statement carries the tenant id; deleted users are invisible to
+ * every read. Multi-valued attributes live in child tables, rewritten whole on update.
+ */
+export class SqliteDirectoryUsers {
+  constructor(
+    private readonly sql: Sql,
+    readonly tenantId: string,
+  ) {}
+
+  insert(u: Omit<UserRecord, 'tenant_id' | 'manager_display_name'>): void {
+    const cols = ['id', 'tenant_id', 'directory_id', ...USER_SCALAR_COLUMNS, 'active', 'version', 'created_at', 'updated_at'];
+    this.sql
+      .prepare(`INSERT INTO directory_users (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`)
+      .run({ ...scalars(u), id: u.id, tenant_id: this.tenantId, directory_id: u.directory_id, version: u.version, created_at: u.created_at, updated_at: u.updated_at });
+    this.#writeChildren(u.id, u);
+  }
+
+  /**
+   * Replaces every client-writable field (and optionally the owning directory) if the stored
+   * version is still `expectedVersion`; bumps the version. False when the version moved on.
+   */
+  update(id: string, expectedVersion: number, fields: UserFields, updatedAt: string, directoryId?: string | null): boolean {
+    const sets = [...USER_SCALAR_COLUMNS, 'active'].map((c) => `${c} = @${c}`);
+    if (directoryId !== undefined) sets.push('directory_id = @directory_id');
+    const result = this.sql
+      .prepare(
+        `UPDATE directory_users SET ${sets.join(', ')}, version = version + 1, updated_at = @updated_at
+         WHERE id = @id AND tenant_id = @tenant_id AND version = @expected AND deleted_at IS NULL`,
+      )
+      .run({ ...scalars(fields), directory_id: directoryId ?? null, updated_at: updatedAt, id, tenant_id: this.tenantId, expected: expectedVersion });
+    if (result.changes !== 1) return false;
+    this.#deleteChildren(id);
+    this.#writeChildren(id, fields);
+    return true;
+  }
+
+  /** Marks the user deleted and drops its contact data. False when already gone. */
+  softDelete(id: string, at: string): boolean {
+    const result = this.sql
+      .prepare(
+        `UPDATE directory_users SET deleted_at = ?, active = 0, version = version + 1, updated_at = ?
+         WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL`,
+      )
+      .run(at, at, id, this.tenantId);
+    if (result.changes === 1) this.#deleteChildren(id);
+    return result.changes === 1;
+  }
+
+  find(id: string): UserRecord | undefined {
+    return this.#one(`${SELECT} WHERE u.id = ? AND u.tenant_id = ? AND u.deleted_at IS NULL`, id, this.tenantId);
+  }
+
+  findByUserName(userName: string): UserRecord | undefined {
+    return this.#one(`${SELECT} WHERE u.user_name = ? AND u.tenant_id = ? AND u.deleted_at IS NULL`, userName, this.tenantId);
+  }
+
+  findByExternalId(externalId: string): UserRecord | undefined {
+    return this.#one(
+      `${SELECT} WHERE u.external_id = ? AND u.tenant_id = ? AND u.deleted_at IS NULL ORDER BY u.id LIMIT 1`,
+      externalId,
+      this.tenantId,
+    );
+  }
+
+  /** By any of the user's emails, case-insensitively; the primary email wins over others. */
+  findByEmail(email: string): UserRecord | undefined {
+    const row = this.sql
+      .prepare<[string, string], { user_id: string }>(
+        `SELECT e.user_id FROM directory_user_emails e JOIN directory_users u ON u.id = e.user_id AND u.deleted_at IS NULL
+         WHERE e.tenant_id = ? AND e.value = ? ORDER BY e.is_primary DESC, u.id LIMIT 1`,
+      )
+      .get(this.tenantId, email);
+    return row ? this.find(row.user_id) : undefined;
+  }
+
+  /** Of the given ids, those that are live users of `directoryId`. */
+  existingInDirectory(directoryId: string, ids: readonly string[]): Set<string> {
+    const found = new Set<string>();
+    const stmt = this.sql.prepare<[string, string, string], { id: string }>(
+      'SELECT id FROM directory_users WHERE id = ? AND tenant_id = ? AND directory_id = ? AND deleted_at IS NULL',
+    );
+    for (const id of new Set(ids)) if (stmt.get(id, this.tenantId, directoryId)) found.add(id);
+    return found;
+  }
+
+  list(q: ResourceQuery): UserRecord[] {
+    const { clause, params } = this.#where(q);
+    const order = q.orderBy ? `${q.orderBy.sql} ${q.orderBy.descending ? 'DESC' : 'ASC'}, u.id` : 'u.id';
+    const rows = this.sql
+      .prepare<unknown[], UserRow>(`${SELECT} WHERE ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(...params, q.limit, q.offset);
+    return this.#hydrate(rows);
+  }
+
+  count(q: Pick<ResourceQuery, 'directoryId' | 'where'>): number {
+    const { clause, params } = this.#where(q);
+    return this.sql.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM directory_users u WHERE ${clause}`).get(...params)?.n ?? 0;
+  }
+
+  #where(q: Pick<ResourceQuery, 'directoryId' | 'where'>): { clause: string; params: unknown[] } {
+    const base = 'u.tenant_id = ? AND u.directory_id = ? AND u.deleted_at IS NULL';
+    if (!q.where) return { clause: base, params: [this.tenantId, q.directoryId] };
+    return { clause: `${base} AND (${q.where.sql})`, params: [this.tenantId, q.directoryId, ...q.where.params] };
+  }
+
+  #one(sql: string, ...params: unknown[]): UserRecord | undefined {
+    const row = this.sql.prepare<unknown[], UserRow>(sql).get(...params);
+    return row ? this.#hydrate([row])[0] : undefined;
+  }
+
+  #hydrate(rows: UserRow[]): UserRecord[] {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const marks = ids.map(() => '?').join(', ');
+    const contacts = (table: string) =>
+      group(
+        this.sql
+          .prepare<unknown[], ContactRow>(`SELECT * FROM ${table} WHERE user_id IN (${marks}) ORDER BY user_id, position`)
+          .all(...ids),
+        (r): ContactValue => ({ value: r.value, type: r.type, display: r.display, primary: r.is_primary === 1 }),
+      );
+    const emails = contacts(CONTACT_TABLES.emails);
+    const phones = contacts(CONTACT_TABLES.phone_numbers);
+    const addresses = group(
+      this.sql
+        .prepare<unknown[], AddressRow>(`SELECT * FROM directory_user_addresses WHERE user_id IN (${marks}) ORDER BY user_id, position`)
+        .all(...ids),
+      ({ user_id: _, is_primary, ...a }): PostalAddress => ({ ...stripPosition(a), primary: is_primary === 1 }),
+    );
+    return rows.map((r) => ({
+      ...r,
+      active: r.active === 1,
+      emails: emails.get(r.id) ?? [],
+      phone_numbers: phones.get(r.id) ?? [],
+      addresses: addresses.get(r.id) ?? [],
+    }));
+  }
+
+  #deleteChildren(id: string): void {
+    for (const table of [CONTACT_TABLES.emails, CONTACT_TABLES.phone_numbers, 'directory_user_addresses']) {
+      this.sql.prepare(`DELETE FROM ${table} WHERE user_id = ?`).run(id);
+    }
+  }
+
+  #writeChildren(id: string, u: Pick<UserFields, 'emails' | 'phone_numbers' | 'addresses'>): void {
+    for (const key of ['emails', 'phone_numbers'] as const) {
+      const stmt = this.sql.prepare(
+        `INSERT INTO ${CONTACT_TABLES[key]} (user_id, position, tenant_id, value, type, display, is_primary) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      u[key].forEach((c, i) => stmt.run(id, i, this.tenantId, c.value, c.type, c.display, c.primary ? 1 : 0));
+    }
+    const addr = this.sql.prepare(
+      `INSERT INTO directory_user_addresses (user_id, position, tenant_id, type, formatted, street_address, locality, region, postal_code, country, is_primary)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    u.addresses.forEach((a, i) =>
+      addr.run(id, i, this.tenantId, a.type, a.formatted, a.street_address, a.locality, a.region, a.postal_code, a.country, a.primary ? 1 : 0),
+    );
+  }
+}
+
+function scalars(u: UserFields): Record<string, unknown> {
+  const out: Record<string, unknown> = { active: u.active ? 1 : 0 };
+  for (const c of USER_SCALAR_COLUMNS) out[c] = u[c];
+  return out;
+}
+
+function stripPosition<T extends { position?: unknown; tenant_id?: unknown }>(row: T): Omit<T, 'position' | 'tenant_id'> {
+  const { position: _p, tenant_id: _t, ...rest } = row;
+  return rest;
+}
+
+function group<R extends { user_id: string }, T>(rows: R[], map: (r: R) => T): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const list = out.get(r.user_id) ?? [];
+    list.push(map(r));
+    out.set(r.user_id, list);
+  }
+  return out;
+}
