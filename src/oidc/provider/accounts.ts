@@ -12,13 +12,12 @@ export interface AccountDeps {
 
 /**
  * The session a token or request acts under: by the token's grant (code, access and refresh
- * tokens), else by the provider's browser session. Revoked sessions resolve to nothing, so
+ * tokens) or the grant our interaction just made, else by the provider's browser session. Revoked sessions resolve to nothing, so
  * their tokens stop working at once.
  */
 export function sessionFor(deps: AccountDeps, ctx: KoaContextWithOIDC, token: { grantId?: string } | undefined): Session | undefined {
-  if (token?.grantId) {
-    return deps.sessions.forGrant(token.grantId);
-  }
+  const grantId = token?.grantId ?? (ctx.oidc?.result?.consent?.grantId as string | undefined);
+  if (grantId) return deps.sessions.forGrant(grantId);
   const uid = ctx.oidc?.session?.uid;
   return uid ? deps.sessions.liveForOidcSession(uid) : undefined;
 }

@@ -28,7 +28,7 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
     cookies: { keys: [deps.box.derive('oidc-cookies')] },
     findAccount: findAccount(deps),
     claims: {
-      openid: ['sub', 'org_id', 'org_slug', 'connection_id'],
+      openid: ['sub', 'org_id', 'org_slug', 'connection_id', 'amr', 'acr', 'auth_time'],
       email: ['email', 'email_verified'],
       profile: ['name', 'given_name', 'family_name'],
       groups: ['groups'],
