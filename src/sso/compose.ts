@@ -36,6 +36,8 @@ export interface SsoOptions {
   txtResolver?: TxtResolver;
   metadataFetcher?: MetadataFetcher;
   upstreamFetch?: CustomFetch;
+  /** Let back-channel logout reach loopback apps (tests only; production keeps SSRF protection). */
+  allowLoopbackBackchannel?: boolean;
 }
 
 export interface SsoCore {
@@ -74,7 +76,7 @@ export function buildSso(core: SsoCore, options: SsoOptions = {}) {
     authzWriter: core.authzWriter,
   });
   const provider = new ProviderHolder(
-    { storage, audit, logger, sessions, apps: appLookup, models, realm, baseUrl: config.baseUrl, box, trustProxy: config.trustProxy, tenants: storage.unscoped.tenants, directory: core.directory },
+    { storage, audit, logger, sessions, apps: appLookup, models, realm, baseUrl: config.baseUrl, box, trustProxy: config.trustProxy, allowLoopbackFetch: options.allowLoopbackBackchannel ?? false, tenants: storage.unscoped.tenants, directory: core.directory },
     oidcKeys,
   );
   sessions.notifier = provider;

@@ -13,7 +13,14 @@ export interface ProviderDeps extends AccountDeps, PolicyDeps, AdapterDeps {
   baseUrl: string;
   box: SecretBox;
   trustProxy: boolean;
+  /**
+   * Test seam: let back-channel logout reach apps on loopback addresses. oidc-provider refuses
+   * special-use addresses (SSRF protection) and production keeps that.
+   */
+  allowLoopbackFetch?: boolean;
 }
+
+const LOOPBACK_URL = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//;
 
 /**
  * Portcullis' OpenID Provider. Code + PKCE only (no implicit), refresh tokens rotated on every
@@ -47,6 +54,14 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
     },
     clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['authorization_code'], response_types: ['code'] },
     clockTolerance: OIDC_CLOCK_TOLERANCE_SECONDS,
+    ...(deps.allowLoopbackFetch
+      ? {
+          fetch: (url: string | URL | Request, options?: RequestInit & { dispatcher?: unknown }) => {
+            if (options && LOOPBACK_URL.test(String(url))) delete options.dispatcher;
+            return globalThis.fetch(url, options);
+          },
+        }
+      : {}),
     features: {
       devInteractions: { enabled: false },
       introspection: { enabled: true },
