@@ -86,6 +86,8 @@ function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string 
   const count = (ns: string, name: string) => doc.getElementsByTagNameNS(ns, name).length;
   if (count(SAMLP, 'Response') !== 1) return fail('saml_multiple_assertions', 'more than one Response element');
   if (count(SAML, 'Assertion') + count(SAML, 'EncryptedAssertion') > 1) return fail('saml_multiple_assertions', 'more than one assertion');
+  const assertion = doc.getElementsByTagNameNS(SAML, 'Assertion')[0];
+  if (assertion && assertion.getElementsByTagNameNS(SAML, 'Conditions').length === 0) fail('saml_conditions_missing', 'assertion has no Conditions');
   const destination = root.getAttribute('Destination');
   if (destination && destination !== ctx.sp.acs_url) fail('saml_destination_mismatch', `Destination ${destination}`);
   const inResponseTo = root.getAttribute('InResponseTo') || null;
@@ -112,6 +114,7 @@ function classify(message: string): SamlFailure {
   if (/signature|signed|digest|Referenced node|ID cannot refer/i.test(message)) return 'saml_signature_invalid';
   if (/expired/i.test(message)) return 'saml_assertion_expired';
   if (/not yet valid/i.test(message)) return 'saml_assertion_not_yet_valid';
+  if (/reading 'AudienceRestriction'/.test(message)) return 'saml_conditions_missing';
   if (/audience|AudienceRestriction/i.test(message)) return 'saml_audience_mismatch';
   if (/SAML provider returned/i.test(message)) return 'saml_idp_status_error';
   if (/subject confirmation/i.test(message)) return 'saml_subject_confirmation_invalid';
