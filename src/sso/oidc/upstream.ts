@@ -92,7 +92,8 @@ export class UpstreamOidc {
       accessToken = tokens.access_token;
     } catch (err) {
       const e = err as Error & { error?: string };
-      throw new UpstreamOidcError(e.error ? 'oidc_idp_error' : 'oidc_token_invalid', e.error ?? e.message);
+      const claim = claimOf(err) ? ` (claim ${claimOf(err)})` : '';
+      throw new UpstreamOidcError(e.error ? 'oidc_idp_error' : 'oidc_token_invalid', `${e.error ?? e.message}${claim}`);
     }
     this.#checkEntraTenant(c, claims);
     const userinfo = await client.fetchUserInfo(config, accessToken, claims.sub as string).catch(() => ({}));
@@ -106,4 +107,12 @@ export class UpstreamOidc {
       throw new UpstreamOidcError('oidc_tenant_not_allowed', `Entra tenant ${String(claims.tid)} is not allowed`);
     }
   }
+}
+
+/** The JWT claim an openid-client validation error is about (it nests the detail in `cause`). */
+function claimOf(err: unknown): string | undefined {
+  for (let e = err as { cause?: unknown; claim?: unknown } | undefined, i = 0; e && i < 4; e = e.cause as typeof e, i++) {
+    if (typeof e.claim === 'string') return e.claim;
+  }
+  return undefined;
 }
