@@ -4,7 +4,7 @@ import { ATTRIBUTE_PRESETS, CONNECTION_STATUSES, MAPPED_ATTRIBUTES } from '../co
 const Url = z.string().min(1).max(2000);
 const AttributeMapping = z.partialRecord(z.enum(MAPPED_ATTRIBUTES), z.string().min(1).max(500));
 const GroupMappings = z
-  .array(z.strictObject({ idp_group: z.string().min(1).max(500), relation: z.string().regex(/^[a-z_][a-z0-9_]{0,49}$/) }))
+  .array(z.strictObject({ idp_group: z.string().min(1).max(500), relation: z.enum(['owner', 'admin', 'member', 'viewer']) }))
   .max(200);
 
 const SamlFields = {

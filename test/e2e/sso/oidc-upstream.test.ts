@@ -3,15 +3,17 @@ import * as client from 'openid-client';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { SsoEnv, freePort } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
+import { TupleRecorder } from '../../helpers/tuple-recorder.ts';
 
 /** Sign-in through an upstream OIDC IdP (oauth2-mock-server), with openid-client as the app. */
 describe('sign-in through an upstream OIDC IdP', () => {
   let env: SsoEnv;
   let upstream: OAuth2Server;
-  let tenant: { id: string };
+  let tenant: { id: string; authz_store_id: string };
   let rp: client.Configuration;
   let connectionId: string;
   let claims: Record<string, unknown> = {};
+  const tuples = new TupleRecorder();
 
   beforeAll(async () => {
     upstream = new OAuth2Server();
@@ -23,6 +25,7 @@ describe('sign-in through an upstream OIDC IdP', () => {
       if (token.payload.nonce !== undefined || token.payload.aud === 'portcullisokta') Object.assign(token.payload, claims);
     });
     env = await SsoEnv.start();
+    env.services.authzWriter = tuples;
     tenant = await env.tenant('Globex', 'globex');
     const conn = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections`, {
       name: 'Okta OIDC',
@@ -72,6 +75,21 @@ describe('sign-in through an upstream OIDC IdP', () => {
     const again = await signIn();
     const second = await client.authorizationCodeGrant(rp, new URL(again.done.url), { pkceCodeVerifier: again.verifier, expectedState: again.state });
     expect(second.claims()!.sub).toBe(id.sub);
+  });
+
+  it('maps IdP groups to organization roles at each login, and takes them away when the group is gone', async () => {
+    const check = async (sub: string) => tuples.has(tenant.authz_store_id, `user:${sub}`, 'admin', `organization:${tenant.id}`);
+    claims = { sub: '00uOktaDan', email: 'dan@globex.test', groups: ['Admins'] };
+    await env.ok('PUT', `/admin/v1/tenants/${tenant.id}/sso-settings`, { jit_provisioning: true });
+    const first = await signIn();
+    const sub = (await client.authorizationCodeGrant(rp, new URL(first.done.url), { pkceCodeVerifier: first.verifier, expectedState: first.state })).claims()!.sub;
+    expect(await check(sub)).toBe(true);
+    expect(env.audit(tenant.id, 'sso.groups.mapped').at(-1)?.metadata).toMatchObject({ granted: ['admin'], removed: [] });
+    claims = { sub: '00uOktaDan', email: 'dan@globex.test', groups: ['Everyone'] };
+    const second = await signIn();
+    expect(second.done.url).toMatch(/\/callback\?code=/);
+    expect(await check(sub)).toBe(false);
+    expect(env.audit(tenant.id, 'sso.groups.mapped').at(-1)?.metadata).toMatchObject({ granted: [], removed: ['admin'] });
   });
 
   it('refuses an unknown user when just-in-time provisioning is off (audited, generic to the user)', async () => {
