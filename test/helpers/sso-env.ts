@@ -163,7 +163,7 @@ export class SsoEnv {
       state,
       ...params,
     });
-    const toIdp = await browser.follow(authUrl.toString(), (l) => l.startsWith(idp.ssoUrl));
+    const toIdp = await browser.follow(authUrl.toString(), (l) => l.startsWith(idp.ssoUrl) || l.startsWith('http://127.0.0.1:9/'));
     if (!toIdp.url.startsWith(idp.ssoUrl)) return { authUrl, landed: toIdp.url, res: toIdp.res, verifier, state };
     const req = TestSamlIdp.readAuthnRequest(toIdp.url);
     const { raw, ...overrides } = respond(req);
