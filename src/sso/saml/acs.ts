@@ -83,10 +83,11 @@ function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string 
   }
   const root = doc.documentElement as unknown as Element;
   if (root.namespaceURI !== SAMLP || root.localName !== 'Response') return fail('saml_malformed', 'root is not samlp:Response');
-  const count = (ns: string, name: string) => doc.getElementsByTagNameNS(ns, name).length;
-  if (count(SAMLP, 'Response') !== 1) return fail('saml_multiple_assertions', 'more than one Response element');
-  if (count(SAML, 'Assertion') + count(SAML, 'EncryptedAssertion') > 1) return fail('saml_multiple_assertions', 'more than one assertion');
-  const assertion = doc.getElementsByTagNameNS(SAML, 'Assertion')[0];
+  // By local name, in any namespace: node-saml selects assertions by local name too.
+  const count = (name: string) => doc.getElementsByTagNameNS('*', name).length;
+  if (count('Response') !== 1) return fail('saml_multiple_assertions', 'more than one Response element');
+  if (count('Assertion') + count('EncryptedAssertion') > 1) return fail('saml_multiple_assertions', 'more than one assertion');
+  const assertion = doc.getElementsByTagNameNS('*', 'Assertion')[0];
   if (assertion && assertion.getElementsByTagNameNS(SAML, 'Conditions').length === 0) fail('saml_conditions_missing', 'assertion has no Conditions');
   const destination = root.getAttribute('Destination');
   if (destination && destination !== ctx.sp.acs_url) fail('saml_destination_mismatch', `Destination ${destination}`);

@@ -56,7 +56,10 @@ export function spMetadataXml(ctx: SamlContext): string {
     identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
     wantAssertionsSigned: s.want_assertions_signed,
     decryptionCert: s.sp_certificate,
+    decryptionPvk: ctx.spPrivateKey,
     publicCerts: s.sp_certificate,
+    privateKey: ctx.spPrivateKey,
+    signatureAlgorithm: 'sha256',
   });
 }
 
