@@ -66,10 +66,11 @@ export function buildSso(core: SsoCore, options: SsoOptions = {}) {
   const settings = new SsoSettingsService(storage, audit, clock);
   const states = new SqliteLoginStates(storage.sql);
   const realm = new HomeRealm(storage.unscoped.tenants, domainStore);
+  const replay = new SamlReplayCache(storage.sql);
   const login = new LoginService({
     storage, clock, audit, logger, box, connections, states, sessions, settings,
     baseUrl: config.baseUrl,
-    replay: new SamlReplayCache(storage.sql),
+    replay,
     upstream: new UpstreamOidc(config.baseUrl, box, options.upstreamFetch),
     domains: domainStore,
     directory: core.directory,
@@ -88,7 +89,7 @@ export function buildSso(core: SsoCore, options: SsoOptions = {}) {
     issuer: oidcIssuer(config.baseUrl),
     audience: authzResource(config.baseUrl),
   });
-  return { box, oidcKeys, models, appLookup, apps, sessions, connections, domains, settings, states, realm, login, provider, tokenAuthenticator };
+  return { box, oidcKeys, models, appLookup, apps, sessions, connections, domains, settings, states, realm, replay, login, provider, tokenAuthenticator };
 }
 
 export type Sso = ReturnType<typeof buildSso>;

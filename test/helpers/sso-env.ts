@@ -85,7 +85,7 @@ export class SsoEnv {
       protocol: 'saml',
       status: 'active',
       attribute_preset: 'okta',
-      saml: { metadata_xml: idp.metadataXml(), ...saml },
+      saml: saml?.metadata_url ? saml : { metadata_xml: idp.metadataXml(), ...saml },
       ...rest,
     });
   }

@@ -49,6 +49,9 @@ export interface ResolvedIdp {
 
 /** The IdP side of a SAML connection from metadata XML, a metadata URL or explicit fields. */
 export async function resolveSamlIdp(input: SamlInput, fetcher: MetadataFetcher, current?: ResolvedIdp): Promise<ResolvedIdp | undefined> {
+  if (input.metadata_xml !== undefined && input.metadata_url !== undefined) {
+    throw badRequest('invalid_connection', 'Give either metadata_xml or metadata_url, not both.');
+  }
   if (input.metadata_xml !== undefined) {
     const m = parseIdpMetadata(input.metadata_xml);
     return { idp_entity_id: m.entity_id, idp_sso_url: m.sso_url, idp_certificates: m.certificates, metadata_url: null };

@@ -28,7 +28,7 @@ describe('client credentials for the authorization API, and signing-key rotation
     expect(header(tokens.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
     const principal = env.services.oidcTokenAuthenticator(tokens.access_token);
     expect(principal).toMatchObject({ kind: 'tenant', tenantId: acme.id, credentialId: machine.client_id });
-    expect([...(principal as { scopes: Set<string> }).scopes]).toEqual(['authz:read']);
+    expect([...(principal as unknown as { scopes: Set<string> }).scopes]).toEqual(['authz:read']);
     // Bound to its tenant: another tenant answers as if it did not exist.
     expect(() => authorizeTenant(principal, env.services.tenants.get(globex.id), 'authz:read')).toThrow(/does not exist/);
     expect(() => authorizeTenant(principal, env.services.tenants.get(acme.id), 'authz:write')).toThrow(/lacks/);
