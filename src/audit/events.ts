@@ -51,7 +51,6 @@ export const AUDIT_ACTIONS = [
   'sso.login.failed',
   'sso.user.linked',
   'sso.groups.mapped',
-  'session.created',
   'session.revoked',
 ] as const;
 

@@ -5,7 +5,7 @@ import type { Actor } from '../audit/events.ts';
 import type { OidcModelStore } from '../oidc/adapter/model-store.ts';
 import { OIDC_TTL } from '../oidc/constants.ts';
 import type { SqliteSessionStore } from './sqlite-store.ts';
-import { isLive, sessionView, type LogoutNotice, type Session } from './session.ts';
+import { isLive, type LogoutNotice, type Session } from './session.ts';
 
 export interface NewSession {
   tenant_id: string;
@@ -33,8 +33,8 @@ export class SessionService {
     private readonly clock: Clock,
   ) {}
 
-  /** Call inside the login's transaction. */
-  create(input: NewSession, actor: Actor): Session {
+  /** Call inside the login's transaction (its `sso.login.succeeded` event names the session). */
+  create(input: NewSession): Session {
     const now = this.clock.now();
     const session: Session = {
       ...input,
@@ -46,7 +46,6 @@ export class SessionService {
       revoked_reason: null,
     };
     this.store.insert(session);
-    this.audit.record(input.tenant_id, { action: 'session.created', target: { type: 'session', id: session.id }, after: sessionView(session) }, actor);
     return session;
   }
 

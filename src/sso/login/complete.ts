@@ -13,9 +13,18 @@ import type { LoginState } from './state-store.ts';
  * bound to this tenant and connection, audit, all in one transaction; authorization side
  * effects that live outside SQLite are flushed before returning.
  */
-export async function finishLogin(deps: LoginDeps, state: LoginState, connection: Connection, identity: IdpIdentity, actor: Actor): Promise<Session> {
+export async function finishLogin(
+  deps: LoginDeps,
+  state: LoginState,
+  connection: Connection,
+  identity: IdpIdentity,
+  actor: Actor,
+  /** Runs first inside the transaction (the SAML replay cache), so a refused login leaves nothing behind. */
+  guard: () => void = () => {},
+): Promise<Session> {
   let flush: () => Promise<unknown> = async () => 0;
   const session = deps.storage.transaction(() => {
+    guard();
     const tenant = deps.storage.unscoped.tenants.findById(state.tenant_id);
     if (!tenant || tenant.status !== 'active') throw new LoginFailure('tenant_not_active', `tenant ${state.tenant_id} is not active`);
     const { user, linkedBy } = linkIdentity(deps, tenant.id, identity, actor);
@@ -32,7 +41,6 @@ export async function finishLogin(deps: LoginDeps, state: LoginState, connection
         groups: identity.groups,
         idp_session_index: identity.idp_session_index,
       },
-      userActor,
     );
     deps.states.setResult(state.id, s.id);
     if (linkedBy !== 'external_id') {

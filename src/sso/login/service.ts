@@ -3,7 +3,7 @@ import { notFound } from '../../http/errors.ts';
 import type { Connection } from '../connections/connection.ts';
 import { mapIdentity, type IdpIdentity } from '../identity.ts';
 import { SamlValidationError, validateSamlResponse, type VerifiedAssertion } from '../saml/acs.ts';
-import { samlContext } from '../saml/service-provider.ts';
+import { samlContext, type SamlContext } from '../saml/service-provider.ts';
 import { UpstreamOidcError } from '../oidc/upstream.ts';
 import { beginLogin, type BeginLogin } from './begin.ts';
 import { finishLogin } from './complete.ts';
@@ -19,7 +19,21 @@ export type LoginOutcome =
 
 /** The IdP legs of a login: start at the IdP, receive its answer, finish or fail (audited). */
 export class LoginService {
+  /** Parsed SAML settings (SP key opened, node-saml instance) per connection version. */
+  readonly #saml = new Map<string, SamlContext>();
+
   constructor(private readonly deps: LoginDeps) {}
+
+  #samlContext(connection: Connection): SamlContext {
+    const key = `${connection.id}:${connection.version}`;
+    let ctx = this.#saml.get(key);
+    if (!ctx) {
+      if (this.#saml.size > 1000) this.#saml.clear();
+      ctx = samlContext(connection, this.deps.baseUrl, this.deps.box);
+      this.#saml.set(key, ctx);
+    }
+    return ctx;
+  }
 
   begin(args: BeginLogin): Promise<string> {
     return beginLogin(this.deps, args);
@@ -31,16 +45,15 @@ export class LoginService {
     let state: LoginState | undefined;
     try {
       state = this.#takeState(connection, typeof form.RelayState === 'string' ? form.RelayState : undefined);
-      const ctx = samlContext(connection, this.deps.baseUrl, this.deps.box);
+      const ctx = this.#samlContext(connection);
       const verified = await validateSamlResponse(ctx, form.SAMLResponse, state.request_id);
-      this.#rememberAssertion(connection, verified);
       const identity = this.#identity(connection, verified.attributes, {
         nameId: verified.nameId,
         amr: amrOfSaml(verified.authnContext),
         acr: verified.authnContext ?? DEFAULT_ACR,
         sessionIndex: verified.sessionIndex,
       });
-      return await this.#finish(state, connection, identity, actor);
+      return await this.#finish(state, connection, identity, actor, () => this.#rememberAssertion(connection, verified));
     } catch (err) {
       return this.#fail(err, connection, state, actor);
     }
@@ -87,11 +100,10 @@ export class LoginService {
     return state;
   }
 
+  /** Call inside a transaction. */
   #rememberAssertion(connection: Connection, verified: VerifiedAssertion): void {
     const skewMs = (connection.saml?.clock_skew_seconds ?? 0) * 1000;
-    const fresh = this.deps.storage.transaction(() =>
-      this.deps.replay.remember(connection.id, verified.assertionId, new Date(verified.notOnOrAfter.getTime() + skewMs), this.deps.clock.now()),
-    );
+    const fresh = this.deps.replay.remember(connection.id, verified.assertionId, new Date(verified.notOnOrAfter.getTime() + skewMs), this.deps.clock.now());
     if (!fresh) throw new LoginFailure('saml_assertion_replayed', `assertion ${verified.assertionId} was already used`);
   }
 
@@ -101,13 +113,14 @@ export class LoginService {
     return mapped.identity;
   }
 
-  async #finish(state: LoginState, connection: Connection, identity: IdpIdentity, actor: Actor): Promise<LoginOutcome> {
+  async #finish(state: LoginState, connection: Connection, identity: IdpIdentity, actor: Actor, guard: () => void = () => {}): Promise<LoginOutcome> {
     if (state.purpose === 'test') {
+      this.deps.storage.transaction(guard);
       this.#recordTest(connection, 'succeeded', null, identity.received, identity, actor);
       return { kind: 'test', connectionId: connection.id, outcome: 'succeeded', reason: null, received: identity.received };
     }
     if (connection.status !== 'active') throw new LoginFailure('connection_not_active', `connection is ${connection.status}`);
-    await finishLogin(this.deps, state, connection, identity, actor);
+    await finishLogin(this.deps, state, connection, identity, actor, guard);
     return { kind: 'login', interactionUid: state.interaction_uid as string, stateId: state.id };
   }
 

@@ -9,6 +9,8 @@ export interface SamlContext {
   connection: Connection & { saml: SamlSettings };
   sp: ReturnType<typeof spUrls>;
   spPrivateKey: string;
+  /** The validating node-saml instance (no request id), built once per context. */
+  validator?: SAML;
 }
 
 export function samlContext(connection: Connection, baseUrl: string, box: SecretBox): SamlContext {
@@ -26,6 +28,13 @@ export function samlContext(connection: Connection, baseUrl: string, box: Secret
  * node-saml's own request cache is off.
  */
 export function buildSaml(ctx: SamlContext, requestId?: string): SAML {
+  if (!requestId && ctx.validator) return ctx.validator;
+  const saml = newSaml(ctx, requestId);
+  if (!requestId) ctx.validator = saml;
+  return saml;
+}
+
+function newSaml(ctx: SamlContext, requestId?: string): SAML {
   const s = ctx.connection.saml;
   return new SAML({
     idpCert: s.idp_certificates.map((c) => c.pem),

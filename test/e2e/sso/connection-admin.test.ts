@@ -41,7 +41,8 @@ describe('connection lifecycle', () => {
     const after = await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`);
     expect(after.last_test).toMatchObject({ outcome: 'succeeded', received: { mapped: { email: 'it.admin@acme.test', given_name: 'Ivy', groups: ['IT'] } } });
     expect(env.audit(tenant.id, 'sso.connection.test_succeeded')).toHaveLength(1);
-    expect(env.audit(tenant.id, 'session.created')).toHaveLength(0);
+    expect(env.audit(tenant.id, 'sso.login.succeeded')).toHaveLength(0);
+    expect(env.services.storage.sql.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual({ n: 0 });
     const active = await env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`, { status: 'active' });
     expect(active.status).toBe('active');
     expect(env.audit(tenant.id, 'sso.connection.updated').at(-1)?.after).toMatchObject({ status: 'active' });
