@@ -69,6 +69,7 @@ export function buildSso(core: SsoCore, options: SsoOptions = {}) {
   const replay = new SamlReplayCache(storage.sql);
   const login = new LoginService({
     storage, clock, audit, logger, box, connections, states, sessions, settings,
+    apps: appLookup,
     baseUrl: config.baseUrl,
     replay,
     upstream: new UpstreamOidc(config.baseUrl, box, options.upstreamFetch),

@@ -8,6 +8,9 @@ import { GENERIC_LOGIN_FAILURE } from './login/failures.ts';
 import type { LoginOutcome, LoginService } from './login/service.ts';
 import { samlContext, spMetadataXml } from './saml/service-provider.ts';
 
+/** Carries an IdP-initiated login from the ACS to the app's authorization request. */
+export const IDP_LOGIN_COOKIE = 'ptc_idp_login';
+
 export interface SsoRouteDeps {
   login: LoginService;
   connections: ConnectionService;
@@ -31,14 +34,14 @@ export function ssoRoutes(d: SsoRouteDeps) {
   app.post('/sso/saml/:connection/acs', bodyLimit(d.bodyLimitBytes), async (c) => {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const outcome = await d.login.samlAcs(c.req.param('connection'), form, userActor(c));
-    return respond(c, outcome);
+    return respond(c, outcome, d.baseUrl.startsWith('https:'));
   });
 
   app.get('/sso/oidc/:connection/callback', async (c) => {
     const url = new URL(c.req.url);
     const callbackUrl = new URL(`${d.baseUrl}${url.pathname}${url.search}`);
     const outcome = await d.login.oidcCallback(c.req.param('connection'), callbackUrl, userActor(c));
-    return respond(c, outcome);
+    return respond(c, outcome, d.baseUrl.startsWith('https:'));
   });
 
   return app;
@@ -48,10 +51,15 @@ function userActor(c: Context) {
   return { ...actorFrom(c), type: 'user' as const };
 }
 
-function respond(c: Context, outcome: LoginOutcome): Response {
+function respond(c: Context, outcome: LoginOutcome, secureCookies: boolean): Response {
   switch (outcome.kind) {
     case 'login':
       return c.redirect(`/oidc/interaction/${encodeURIComponent(outcome.interactionUid)}/complete?state=${encodeURIComponent(outcome.stateId)}`, 303);
+    case 'idp_initiated': {
+      const secure = secureCookies ? '; Secure' : '';
+      c.header('Set-Cookie', `${IDP_LOGIN_COOKIE}=${outcome.stateId}; Path=/oidc/interaction; HttpOnly; SameSite=Lax; Max-Age=600${secure}`);
+      return c.redirect(outcome.landing, 303);
+    }
     case 'test':
       return c.html(testResultPage(outcome), outcome.outcome === 'succeeded' ? 200 : 400);
     case 'failed':

@@ -87,7 +87,6 @@ export function clientMetadata(a: AppWithSecret): Record<string, unknown> {
     ...(a.backchannel_logout_uri
       ? { backchannel_logout_uri: a.backchannel_logout_uri, backchannel_logout_session_required: true }
       : {}),
-    ...(a.initiate_login_uri ? { initiate_login_uri: a.initiate_login_uri } : {}),
     require_auth_time: true,
     id_token_signed_response_alg: 'ES256',
     scope: [...(interactive ? ['openid', 'email', 'profile', 'groups', 'offline_access'] : []), ...a.authz_scopes].join(' '),

@@ -1,4 +1,7 @@
 import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie } from 'hono/cookie';
+import { IDP_LOGIN_COOKIE } from '../../sso/routes.ts';
+import type { Session } from '../../sessions/session.ts';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type Provider from 'oidc-provider';
@@ -80,6 +83,12 @@ export function interactionRoutes(d: InteractionDeps) {
     const i = await details(c);
     if (i instanceof Response) return i;
     if (i.prompt.name === 'consent') return consentOnly(c, i);
+    const idpLogin = getCookie(c, IDP_LOGIN_COOKIE);
+    if (idpLogin) {
+      deleteCookie(c, IDP_LOGIN_COOKIE, { path: '/oidc/interaction' });
+      const landed = await idpInitiated(c, i, idpLogin);
+      if (landed) return landed;
+    }
     const p = i.params as Record<string, string | undefined>;
     return proceed(c, i, { organization: p.organization, email: p.login_hint, connection: p.connection });
   });
@@ -104,12 +113,26 @@ export function interactionRoutes(d: InteractionDeps) {
     const sessionId = d.states.completeForInteraction(c.req.query('state') ?? '', i.uid, d.clock.now().toISOString());
     const session = sessionId ? d.sessions.find(sessionId) : undefined;
     if (!session || session.revoked_at) return c.html(errorPage(GENERIC_LOGIN_FAILURE, c.get('requestId')), 400);
+    return finishWithSession(c, i, session);
+  });
+
+  /** Signs the browser in as `session` for this authorization request (login + grant). */
+  const finishWithSession = async (c: Context, i: Details, session: Session) => {
     await forgetOtherAccount(c, i, session.user_id);
     const grantId = await grantForSession(d.holder.get(), d.sessions, i, session);
     const login = { accountId: session.user_id, amr: session.amr, acr: session.acr, ts: Math.floor(Date.parse(session.authenticated_at) / 1000) };
     await d.holder.get().interactionFinished(node(c).incoming, node(c).outgoing, { login, consent: { grantId } }, { mergeWithLastSubmission: false });
     return RESPONSE_ALREADY_SENT;
-  });
+  };
+
+  /** The app's request after an IdP-initiated login: use that session if the app may serve its tenant. */
+  const idpInitiated = async (c: Context, i: Details, stateId: string) => {
+    const sessionId = d.states.completeIdpInitiated(stateId, d.clock.now().toISOString());
+    const session = sessionId ? d.sessions.find(sessionId) : undefined;
+    const app = d.apps.findLive(String(i.params.client_id));
+    if (!session || session.revoked_at || !app || (!app.multi_tenant && app.tenant_id !== session.tenant_id)) return undefined;
+    return finishWithSession(c, i, session);
+  };
 
   app.get('/oidc/interaction/:uid/failed', async (c) => {
     const i = await details(c);

@@ -12,6 +12,7 @@ import type { SsoSettingsService } from '../settings.ts';
 import type { SamlReplayCache } from '../saml/replay-cache.ts';
 import type { UpstreamOidc } from '../oidc/upstream.ts';
 import type { SqliteLoginStates } from './state-store.ts';
+import type { SqliteAppLookup } from '../../oidc/apps/sqlite-store.ts';
 
 /** What the login flow needs; built once in the SSO composition. */
 export interface LoginDeps {
@@ -27,6 +28,7 @@ export interface LoginDeps {
   replay: SamlReplayCache;
   upstream: UpstreamOidc;
   settings: SsoSettingsService;
+  apps: SqliteAppLookup;
   domains: SqliteDomainStore;
   /** The SCIM directory (late-bound: provided by the directory domain). */
   directory: () => DirectoryLookup | undefined;

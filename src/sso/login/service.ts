@@ -11,10 +11,13 @@ import type { LoginDeps } from './deps.ts';
 import { LoginFailure } from './failures.ts';
 import type { LoginState } from './state-store.ts';
 import { amrOfSaml, amrOfOidc, DEFAULT_ACR } from './amr.ts';
+import { randomToken } from '../../lib/crypto.ts';
+import { LOGIN_STATE_TTL_MS } from './deps.ts';
 
 export type LoginOutcome =
   | { kind: 'login'; interactionUid: string; stateId: string }
   | { kind: 'test'; connectionId: string; outcome: 'succeeded' | 'failed'; reason: string | null; received: Record<string, unknown> }
+  | { kind: 'idp_initiated'; stateId: string; landing: string }
   | { kind: 'failed'; interactionUid: string | null };
 
 /** The IdP legs of a login: start at the IdP, receive its answer, finish or fail (audited). */
@@ -93,7 +96,7 @@ export class LoginService {
       if (required || !connection.saml?.allow_idp_initiated) {
         throw new LoginFailure(id ? 'login_state_unknown' : 'saml_idp_initiated_disabled', id ? 'no live login for this state' : 'unsolicited response');
       }
-      throw new LoginFailure('saml_idp_initiated_unsupported', 'IdP-initiated login needs an app to land in');
+      return this.#idpInitiatedState(connection, now);
     }
     if (state.connection_id !== connection.id) throw new LoginFailure('login_state_connection_mismatch', `state belongs to ${state.connection_id}`);
     if (!this.deps.states.consume(state.id, now)) throw new LoginFailure('login_state_reused', 'the login state was already used');
@@ -101,6 +104,40 @@ export class LoginService {
   }
 
   /** Call inside a transaction. */
+  /** An unsolicited response on a connection that allows it: a state of its own, already used. */
+  #idpInitiatedState(connection: Connection, now: string): LoginState {
+    const state: LoginState = {
+      id: randomToken(32),
+      tenant_id: connection.tenant_id,
+      connection_id: connection.id,
+      purpose: 'idp_initiated',
+      interaction_uid: null,
+      request_id: null,
+      nonce: null,
+      code_verifier: null,
+      result_session_id: null,
+      created_at: now,
+      expires_at: new Date(Date.parse(now) + LOGIN_STATE_TTL_MS).toISOString(),
+      consumed_at: now,
+      completed_at: null,
+    };
+    this.deps.states.insert(state);
+    return state;
+  }
+
+  /** Where an IdP-initiated login lands: the app's OIDC third-party login URL (`initiate_login_uri`). */
+  #landing(connection: Connection, identity: IdpIdentity): string {
+    const appId = connection.saml?.idp_initiated_app_id;
+    const app = appId ? this.deps.apps.findLive(appId) : undefined;
+    if (!app?.initiate_login_uri || (!app.multi_tenant && app.tenant_id !== connection.tenant_id)) {
+      throw new LoginFailure('saml_idp_initiated_no_app', 'the connection names no app with an initiate_login_uri to land in');
+    }
+    const url = new URL(app.initiate_login_uri);
+    url.searchParams.set('iss', `${this.deps.baseUrl}/oidc`);
+    if (identity.email) url.searchParams.set('login_hint', identity.email);
+    return url.toString();
+  }
+
   #rememberAssertion(connection: Connection, verified: VerifiedAssertion): void {
     const skewMs = (connection.saml?.clock_skew_seconds ?? 0) * 1000;
     const fresh = this.deps.replay.remember(connection.id, verified.assertionId, new Date(verified.notOnOrAfter.getTime() + skewMs), this.deps.clock.now());
@@ -120,7 +157,9 @@ export class LoginService {
       return { kind: 'test', connectionId: connection.id, outcome: 'succeeded', reason: null, received: identity.received };
     }
     if (connection.status !== 'active') throw new LoginFailure('connection_not_active', `connection is ${connection.status}`);
+    const landing = state.purpose === 'idp_initiated' ? this.#landing(connection, identity) : undefined;
     await finishLogin(this.deps, state, connection, identity, actor, guard);
+    if (landing) return { kind: 'idp_initiated', stateId: state.id, landing };
     return { kind: 'login', interactionUid: state.interaction_uid as string, stateId: state.id };
   }
 

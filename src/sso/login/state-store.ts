@@ -66,6 +66,19 @@ export class SqliteLoginStates {
     return done.changes === 1 ? row.result_session_id : undefined;
   }
 
+  /** The session an IdP-initiated login produced (found by the browser's cookie), once. */
+  completeIdpInitiated(id: string, nowIso: string): string | undefined {
+    const row = this.sql
+      .prepare<[string, string], { result_session_id: string }>(
+        `SELECT result_session_id FROM sso_login_states WHERE id = ? AND purpose = 'idp_initiated' AND expires_at > ?
+           AND completed_at IS NULL AND result_session_id IS NOT NULL`,
+      )
+      .get(id, nowIso);
+    if (!row) return undefined;
+    const done = this.sql.prepare('UPDATE sso_login_states SET completed_at = ? WHERE id = ? AND completed_at IS NULL').run(nowIso, id);
+    return done.changes === 1 ? row.result_session_id : undefined;
+  }
+
   setResult(id: string, sessionId: string): void {
     this.sql.prepare('UPDATE sso_login_states SET result_session_id = ? WHERE id = ?').run(sessionId, id);
   }
