@@ -19,6 +19,7 @@ import type { ProviderHolder } from '../provider/holder.ts';
 import { connectionPickerPage, errorPage, pickerPage } from '../pages.ts';
 import { GENERIC_LOGIN_FAILURE } from '../../sso/login/failures.ts';
 import { actorFrom } from '../../http/actor.ts';
+import { bodyLimit } from '../../http/body-limit.ts';
 import { grantForSession } from './grants.ts';
 import { routeLogin } from './routing.ts';
 
@@ -93,7 +94,7 @@ export function interactionRoutes(d: InteractionDeps) {
     return proceed(c, i, { organization: p.organization, email: p.login_hint, connection: p.connection });
   });
 
-  app.post('/oidc/interaction/:uid/discover', async (c) => {
+  app.post('/oidc/interaction/:uid/discover', bodyLimit(16 * 1024), async (c) => {
     const i = await details(c);
     if (i instanceof Response) return i;
     const form = await c.req.parseBody();
