@@ -26,9 +26,12 @@ export async function startServer(s: Services): Promise<RunningServer> {
     close() {
       closing ??= new Promise<void>((resolve) => {
         const force = setTimeout(() => http.closeAllConnections(), s.config.shutdownTimeoutMs);
+        // Keep-alive connections become idle as their last request finishes: close them then.
+        const sweep = setInterval(() => http.closeIdleConnections(), 50);
         force.unref();
         http.close(() => {
           clearTimeout(force);
+          clearInterval(sweep);
           resolve();
         });
         http.closeIdleConnections();

@@ -2,7 +2,7 @@ import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { Storage } from './storage/storage.ts';
-import { createLogger } from './observability/logger.ts';
+import { createLogger, flushLogs } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import type { ReadinessCheck } from './observability/health.ts';
 import { AuditService } from './audit/service.ts';
@@ -84,6 +84,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     readiness: [{ name: 'database', check: () => storage.ready() }],
     async close() {
       storage.close();
+      await flushLogs(logger);
     },
   };
   services.sso = buildSso(

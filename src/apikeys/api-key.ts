@@ -1,4 +1,5 @@
-import { constantTimeEqual, randomToken, sha256Hex } from '../lib/crypto.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { randomToken, sha256Hex } from '../lib/crypto.ts';
 import type { Scope } from './scopes.ts';
 
 export interface ApiKey {
@@ -46,6 +47,9 @@ export function parseApiKey(presented: string): { id: string; secret: string } |
   return m ? { id: m[1] as string, secret: m[2] as string } : undefined;
 }
 
+/** Both sides are 64 hex characters, so a direct constant-time comparison leaks nothing. */
 export function secretMatches(secret: string, secretHash: string): boolean {
-  return constantTimeEqual(sha256Hex(secret), secretHash);
+  const presented = Buffer.from(sha256Hex(secret), 'latin1');
+  const stored = Buffer.from(secretHash, 'latin1');
+  return presented.length === stored.length && timingSafeEqual(presented, stored);
 }

@@ -139,13 +139,12 @@ export class ApiKeyService {
     if (!row || !secretMatches(parsed.secret, row.secret_hash) || row.revoked_at) return undefined;
     this.#touch(row.id);
     if (row.tenant_id === null) return { kind: 'platform', credentialId: row.id };
-    const tenant = this.storage.unscoped.tenants.findById(row.tenant_id);
-    if (!tenant || tenant.deleted_at) return undefined;
+    if (row.tenant_deleted || row.tenant_status === null) return undefined;
     return {
       kind: 'tenant',
       credentialId: row.id,
       tenantId: row.tenant_id,
-      tenantStatus: tenant.status,
+      tenantStatus: row.tenant_status,
       scopes: new Set(row.scopes),
     };
   }

@@ -1,6 +1,7 @@
 import type { Sql } from '../storage/database.ts';
 import type { ApiKey, ApiKeyWithHash } from './api-key.ts';
 import type { Scope } from './scopes.ts';
+import type { TenantStatus } from '../tenants/tenant.ts';
 
 interface Row {
   id: string;
@@ -92,9 +93,18 @@ function strip(k: ApiKeyWithHash): ApiKey {
 export class SqliteApiKeyLookup {
   constructor(private readonly sql: Sql) {}
 
-  findForAuthentication(id: string): ApiKeyWithHash | undefined {
-    const row = this.sql.prepare<[string], Row>(`${SELECT} WHERE k.id = ?`).get(id);
-    return row ? toKey(row) : undefined;
+  /** The key and, for tenant keys, its tenant's status, in one read (this is on every request). */
+  findForAuthentication(id: string): (ApiKeyWithHash & { tenant_status: TenantStatus | null; tenant_deleted: boolean }) | undefined {
+    const row = this.sql
+      .prepare<[string], Row & { tenant_status: TenantStatus | null; tenant_deleted_at: string | null }>(
+        `SELECT k.*, (SELECT group_concat(scope, ' ') FROM api_key_scopes s WHERE s.key_id = k.id) AS scopes,
+           t.status AS tenant_status, t.deleted_at AS tenant_deleted_at
+         FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id WHERE k.id = ?`,
+      )
+      .get(id);
+    if (!row) return undefined;
+    const { tenant_status, tenant_deleted_at, ...key } = row;
+    return { ...toKey(key), tenant_status, tenant_deleted: tenant_deleted_at !== null };
   }
 
   touch(id: string, at: string): void {

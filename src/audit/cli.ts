@@ -9,12 +9,13 @@ export const auditCommands: Command[] = [
     usage: 'portcullis audit export --tenant T [--since ISO] [--until ISO] [--format ndjson|csv]',
     options: { tenant: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, format: { type: 'string' } },
     run(ctx, values) {
-      const s = ctx.services();
-      const tenant = s.tenants.get(requireString(values, 'tenant'));
+      const ref = requireString(values, 'tenant');
       const format = values.format ?? 'ndjson';
       if (format !== 'ndjson' && format !== 'csv') throw new UsageError('--format is ndjson or csv');
       const since = isoOption(values, 'since');
       const until = isoOption(values, 'until');
+      const s = ctx.services();
+      const tenant = s.tenants.get(ref);
       if (format === 'csv') ctx.write(csvHeader());
       for (const e of s.audit.export(tenant.id, { since, until })) ctx.write(format === 'csv' ? csvLine(e) : ndjsonLine(e));
     },

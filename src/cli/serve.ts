@@ -26,6 +26,8 @@ export const serveCommands: Command[] = [
       const server = await startServer(s);
       const stopMaintenance = startSsoMaintenance(s.sso, s.clock, s.logger, s.config.samlMetadataRefreshMinutes);
       s.logger.info({ url: server.url, data_dir: s.config.dataDir }, 'portcullis listening');
+      // Also on stdout whatever the log level, so scripts (and tests) can find the port.
+      ctx.write(ctx.json ? JSON.stringify({ listening: server.url }) + '\n' : `Listening on ${server.url}\n`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           s.logger.info({ signal }, 'shutting down: finishing in-flight requests');

@@ -54,7 +54,8 @@ export function bearerAuth(options: {
       throw rateLimited(wait);
     }
     c.set('principal', principal);
-    c.set('credentialDigest', sha256Hex(token as string));
+    // Only POSTs can carry an Idempotency-Key, whose stored reply is sealed with this digest.
+    if (c.req.method === 'POST') c.set('credentialDigest', sha256Hex(token as string));
     if (principal.kind === 'tenant') c.set('tenantId', principal.tenantId);
     await next();
   };

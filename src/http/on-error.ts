@@ -42,8 +42,9 @@ export function respondWithError(c: Context, err: ApiError): Response {
 export const onError: ErrorHandler = (err, c) => {
   const apiError = toApiError(err);
   const log = c.get('log');
-  if (apiError.status >= 500) log?.error({ err: apiError.cause ?? err }, 'unhandled error');
-  else log?.debug({ code: apiError.code, status: apiError.status }, 'request rejected');
+  const request_id = c.get('requestId');
+  if (apiError.status >= 500) log?.error({ request_id, err: apiError.cause ?? err }, 'unhandled error');
+  else log?.debug({ request_id, code: apiError.code, status: apiError.status }, 'request rejected');
   return respondWithError(c, apiError);
 };
 

@@ -10,7 +10,7 @@ const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * First middleware on every request: assigns the request id (reusing a sane incoming
- * `X-Request-Id`), resolves the client IP, binds a child logger, and on the way out echoes the
+ * `X-Request-Id`), resolves the client IP, and on the way out echoes the
  * id, writes one access-log line and records request metrics.
  */
 export function requestContext(options: { logger: Logger; metrics: Metrics; trustProxy: boolean }): MiddlewareHandler {
@@ -20,23 +20,25 @@ export function requestContext(options: { logger: Logger; metrics: Metrics; trus
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : newId('req');
     c.set('requestId', requestId);
+    // Set before the handler runs so it is part of the response as built: changing headers
+    // afterwards makes Hono rebuild the response as a stream, which the Node adapter writes in
+    // two packets (and Nagle plus delayed ACKs then add tens of milliseconds).
+    c.header('X-Request-Id', requestId);
     c.set('clientIp', clientIp(c, trustProxy));
-    c.set('log', logger.child({ request_id: requestId }));
+    c.set('log', logger);
     c.set('principal', undefined);
     c.set('tenantId', undefined);
     try {
       await next();
     } finally {
-      // A handler that wrote to the Node response itself (the OpenID Provider) has already sent headers.
-      if (!c.res.headers.has('x-hono-already-sent')) c.header('X-Request-Id', requestId);
       const status = c.res.status;
       const route = routePath(c, -1) || 'unmatched';
       const seconds = (performance.now() - started) / 1000;
-      metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) });
-      metrics.httpDuration.observe({ method: c.req.method, route, status: String(status) }, seconds);
+      metrics.observeRequest(c.req.method, route, status, seconds);
       const principal = c.get('principal');
-      c.get('log').info(
+      logger.info(
         {
+          request_id: requestId,
           method: c.req.method,
           path: c.req.path,
           route,
@@ -57,9 +59,7 @@ function clientIp(c: Parameters<MiddlewareHandler>[0], trustProxy: boolean): str
     const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
     if (forwarded) return forwarded;
   }
-  try {
-    return getConnInfo(c).remote.address ?? null;
-  } catch {
-    return null;
-  }
+  // Requests made in process (app.request) have no socket.
+  if (!(c.env as { incoming?: unknown } | undefined)?.incoming) return null;
+  return getConnInfo(c).remote.address ?? null;
 }

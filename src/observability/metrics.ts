@@ -43,6 +43,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #requestSeries = new Map<string, { count: { inc(): void }; latency: { observe(v: number): void } }>();
+
+  /** Records one request; label children are cached so the hot path does no label hashing. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${status} ${route}`;
+    let series = this.#requestSeries.get(key);
+    if (!series) {
+      const labels = { method, route, status: String(status) };
+      series = { count: this.httpRequests.labels(labels), latency: this.httpDuration.labels(labels) };
+      this.#requestSeries.set(key, series);
+    }
+    series.count.inc();
+    series.latency.observe(seconds);
+  }
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_' });
   }

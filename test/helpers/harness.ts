@@ -67,7 +67,8 @@ export class Harness {
   async json<T = any>(method: string, path: string, o: RequestOptions = {}): Promise<{ status: number; body: T; res: Response }> {
     const res = await this.request(method, path, o);
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, res };
+    const isJson = /json/.test(res.headers.get('content-type') ?? '');
+    return { status: res.status, body: (text && isJson ? JSON.parse(text) : text || undefined) as T, res };
   }
 
   async createTenant(name: string, slug?: string): Promise<{ id: string; slug: string; authz_store_id: string }> {

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { TokenBucketLimiter } from './rate-limiter.ts';
+
+describe('token bucket limiter', () => {
+  it('allows a burst, then refuses with the seconds to wait, then refills over time', () => {
+    let now = 0;
+    const limiter = new TokenBucketLimiter(3, 1, () => now);
+    expect([limiter.take('k'), limiter.take('k'), limiter.take('k')]).toEqual([0, 0, 0]);
+    expect(limiter.take('k')).toBe(1);
+    now += 1000;
+    expect(limiter.take('k')).toBe(0);
+    expect(limiter.take('k')).toBeGreaterThan(0);
+  });
+
+  it('keeps one bucket per key', () => {
+    const limiter = new TokenBucketLimiter(1, 1, () => 0);
+    expect(limiter.take('a')).toBe(0);
+    expect(limiter.take('a')).toBeGreaterThan(0);
+    expect(limiter.take('b')).toBe(0);
+  });
+
+  it('forgets the oldest key when the table is full instead of growing without bound', () => {
+    const limiter = new TokenBucketLimiter(1, 0.001, () => 0, 2);
+    limiter.take('a');
+    limiter.take('b');
+    limiter.take('c');
+    expect(limiter.take('a')).toBe(0);
+  });
+});

@@ -1,0 +1,164 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Harness } from '../../helpers/harness.ts';
+
+const countTenants = (h: Harness) =>
+  (h.services.storage.sql.prepare('SELECT count(*) AS n FROM tenants').get() as { n: number }).n;
+
+describe('Idempotency-Key on POST', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness();
+  });
+  afterEach(() => h.close());
+
+  it('replays the first response to a retry without creating a second tenant', async () => {
+    const headers = { 'Idempotency-Key': 'create-acme-1' };
+    const first = await h.json('POST', '/admin/v1/tenants', { body: { name: 'Acme' }, headers });
+    const retry = await h.json('POST', '/admin/v1/tenants', { body: { name: 'Acme' }, headers });
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.res.headers.get('idempotency-replayed')).toBe('true');
+    expect(retry.res.headers.get('etag')).toBe(first.res.headers.get('etag'));
+    expect(retry.res.headers.get('location')).toBe(first.res.headers.get('location'));
+    expect(countTenants(h)).toBe(1);
+  });
+
+  it('treats the same body with keys in another order as the same request', async () => {
+    const headers = { 'Idempotency-Key': 'reordered' };
+    await h.json('POST', '/admin/v1/tenants', { rawBody: '{"name":"Acme","slug":"acme"}', headers });
+    const retry = await h.json('POST', '/admin/v1/tenants', { rawBody: '{"slug":"acme", "name":"Acme"}', headers });
+    expect(retry.status).toBe(201);
+    expect(countTenants(h)).toBe(1);
+  });
+
+  it('refuses the same key with a different body with 422 and changes nothing', async () => {
+    const headers = { 'Idempotency-Key': 'k1' };
+    await h.json('POST', '/admin/v1/tenants', { body: { name: 'Acme' }, headers });
+    const other = await h.json('POST', '/admin/v1/tenants', { body: { name: 'Globex' }, headers });
+    expect([other.status, other.body.code]).toEqual([422, 'idempotency_key_reused']);
+    expect(countTenants(h)).toBe(1);
+  });
+
+  it('refuses the same key on another route with 422', async () => {
+    const t = await h.createTenant('Acme');
+    const headers = { 'Idempotency-Key': 'shared' };
+    await h.json('POST', `/admin/v1/tenants/${t.id}/suspend`, { headers });
+    const res = await h.json('POST', `/admin/v1/tenants/${t.id}/resume`, { headers });
+    expect([res.status, res.body.code]).toEqual([422, 'idempotency_key_reused']);
+  });
+
+  it('keeps keys private to the credential that sent them', async () => {
+    const other = h.services.apiKeys.createPlatformKey({ name: 'second' }, { type: 'system', id: null, credential_id: null, ip: null, user_agent: null, request_id: null });
+    const headers = { 'Idempotency-Key': 'same' };
+    await h.json('POST', '/admin/v1/tenants', { body: { name: 'One' }, headers });
+    const second = await h.json('POST', '/admin/v1/tenants', { key: other.key, body: { name: 'One' }, headers });
+    expect(second.status).toBe(201);
+    expect(second.res.headers.get('idempotency-replayed')).toBeNull();
+    expect(countTenants(h)).toBe(2);
+  });
+
+  it('runs concurrent retries of one key exactly once', async () => {
+    const headers = { 'Idempotency-Key': 'race' };
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => h.json('POST', '/admin/v1/tenants', { body: { name: 'Racer' }, headers })),
+    );
+    expect(countTenants(h)).toBe(1);
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    for (const r of results.filter((r) => r.status === 409)) expect(r.body.code).toBe('idempotency_request_in_progress');
+  });
+
+  it('replays an error response too, without a second effect', async () => {
+    await h.createTenant('Taken', 'taken');
+    const headers = { 'Idempotency-Key': 'dup-slug' };
+    const first = await h.json('POST', '/admin/v1/tenants', { body: { name: 'X', slug: 'taken' }, headers });
+    const retry = await h.json('POST', '/admin/v1/tenants', { body: { name: 'X', slug: 'taken' }, headers });
+    expect([first.status, retry.status]).toEqual([409, 409]);
+    expect(retry.res.headers.get('idempotency-replayed')).toBe('true');
+  });
+
+  it('returns a created API key\'s secret on replay but never stores it in the clear', async () => {
+    const t = await h.createTenant('Keys');
+    const headers = { 'Idempotency-Key': 'key-1' };
+    const first = await h.json('POST', `/admin/v1/tenants/${t.id}/api-keys`, { body: { name: 'ci', scopes: ['admin'] }, headers });
+    const retry = await h.json('POST', `/admin/v1/tenants/${t.id}/api-keys`, { body: { name: 'ci', scopes: ['admin'] }, headers });
+    expect(retry.body.key).toBe(first.body.key);
+    const stored = h.services.storage.sql.prepare('SELECT response_sealed FROM idempotency_keys').all() as { response_sealed: string }[];
+    const secret = (first.body.key as string).split('_').slice(3).join('_');
+    for (const row of stored) expect(row.response_sealed).not.toContain(secret);
+    const keys = h.services.storage.sql.prepare('SELECT count(*) AS n FROM api_keys WHERE tenant_id = ?').get(t.id) as { n: number };
+    expect(keys.n).toBe(1);
+  });
+
+  it('forgets a key after 24 hours', async () => {
+    const headers = { 'Idempotency-Key': 'old' };
+    await h.json('POST', '/admin/v1/tenants', { body: { name: 'Day one' }, headers });
+    h.clock.advance(24 * 3600 * 1000 + 1);
+    const later = await h.json('POST', '/admin/v1/tenants', { body: { name: 'Day one' }, headers });
+    expect(later.status).toBe(201);
+    expect(later.res.headers.get('idempotency-replayed')).toBeNull();
+    expect(countTenants(h)).toBe(2);
+  });
+
+  it('refuses an unusable Idempotency-Key header with 400', async () => {
+    const res = await h.json('POST', '/admin/v1/tenants', { body: { name: 'x' }, headers: { 'Idempotency-Key': 'k'.repeat(300) } });
+    expect([res.status, res.body.code]).toEqual([400, 'invalid_idempotency_key']);
+    expect(countTenants(h)).toBe(0);
+  });
+});
+
+describe('ETags and If-Match', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness();
+  });
+  afterEach(() => h.close());
+
+  it('returns an ETag that changes with every update', async () => {
+    const t = await h.createTenant('Acme');
+    const read = await h.json('GET', `/admin/v1/tenants/${t.id}`);
+    const updated = await h.json('PATCH', `/admin/v1/tenants/${t.id}`, { body: { name: 'Acme 2' }, headers: { 'If-Match': read.res.headers.get('etag')! } });
+    expect(updated.status).toBe(200);
+    expect(updated.res.headers.get('etag')).not.toBe(read.res.headers.get('etag'));
+  });
+
+  it('answers 412 to a stale ETag and keeps the newer data', async () => {
+    const t = await h.createTenant('Acme');
+    const etag = (await h.json('GET', `/admin/v1/tenants/${t.id}`)).res.headers.get('etag')!;
+    await h.json('PATCH', `/admin/v1/tenants/${t.id}`, { body: { name: 'First' }, headers: { 'If-Match': etag } });
+    const stale = await h.json('PATCH', `/admin/v1/tenants/${t.id}`, { body: { name: 'Second' }, headers: { 'If-Match': etag } });
+    expect([stale.status, stale.body.code]).toEqual([412, 'precondition_failed']);
+    expect((await h.json('GET', `/admin/v1/tenants/${t.id}`)).body.name).toBe('First');
+  });
+
+  it('lets exactly one of two concurrent updates with the same ETag win', async () => {
+    const t = await h.createTenant('Acme');
+    const etag = (await h.json('GET', `/admin/v1/tenants/${t.id}`)).res.headers.get('etag')!;
+    const results = await Promise.all(
+      ['Left', 'Right'].map((name) => h.json('PATCH', `/admin/v1/tenants/${t.id}`, { body: { name }, headers: { 'If-Match': etag } })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 412]);
+    const winner = results.find((r) => r.status === 200)!.body.name;
+    expect((await h.json('GET', `/admin/v1/tenants/${t.id}`)).body.name).toBe(winner);
+    const audit = await h.json('GET', `/admin/v1/tenants/${t.id}/audit?action=tenant.updated`);
+    expect(audit.body.data).toHaveLength(1);
+  });
+
+  it('accepts weak and wildcard If-Match forms', async () => {
+    const t = await h.createTenant('Acme');
+    const etag = (await h.json('GET', `/admin/v1/tenants/${t.id}`)).res.headers.get('etag')!;
+    expect((await h.json('PATCH', `/admin/v1/tenants/${t.id}`, { body: { name: 'A' }, headers: { 'If-Match': `W/${etag}` } })).status).toBe(200);
+    expect((await h.json('PATCH', `/admin/v1/tenants/${t.id}`, { body: { name: 'B' }, headers: { 'If-Match': '*' } })).status).toBe(200);
+  });
+
+  it('guards suspend and delete with If-Match too', async () => {
+    const t = await h.createTenant('Acme');
+    const res = await h.json('POST', `/admin/v1/tenants/${t.id}/suspend`, { headers: { 'If-Match': '"999"' } });
+    expect(res.status).toBe(412);
+    const del = await h.json('DELETE', `/admin/v1/tenants/${t.id}`, { headers: { 'If-Match': '"999"' } });
+    expect(del.status).toBe(412);
+    expect((await h.json('GET', `/admin/v1/tenants/${t.id}`)).body.status).toBe('active');
+  });
+});
