@@ -5,6 +5,7 @@ import { onError, onNotFound } from './http/on-error.ts';
 import { mountOperations } from './observability/health.ts';
 import { adminApi } from './admin/routes.ts';
 import { mountOidc } from './oidc/mount.ts';
+import { scimApi } from './directory/scim/http/routes.ts';
 
 /** Builds the HTTP application over already-built services. No I/O happens here. */
 export function createApp(s: Services): OpenAPIHono {
@@ -13,11 +14,17 @@ export function createApp(s: Services): OpenAPIHono {
   mountOperations(app, { checks: s.readiness, metrics: s.metrics });
   app.route('/admin/v1', adminApi(s));
   mountOidc(app, s);
+  app.route('/scim/v2', scimApi(s));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
     scheme: 'bearer',
     description: 'A Portcullis API key (`ptc_key_…`).',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'scimToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A SCIM token bound to one directory (`ptc_scim_…`).',
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

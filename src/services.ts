@@ -13,6 +13,7 @@ import { Deprovisioner } from './directory/deprovisioning.ts';
 import { DirectoryService } from './directory/service.ts';
 import type { StagedTupleWriter } from './authz/staged-writer.ts';
 import { buildSso, type Sso, type SsoOptions } from './sso/compose.ts';
+import { buildScimServices, type ScimServices } from './directory/compose.ts';
 
 export interface Services {
   config: Config;
@@ -34,6 +35,8 @@ export interface Services {
   oidcTokenAuthenticator: Sso['tokenAuthenticator'];
   /** Authorization side effects of other domains (SSO group mapping), once the authz domain provides it. */
   authzWriter?: StagedTupleWriter;
+  /** SCIM directories and tokens, the /Users and /Groups resource types, group→role mappings. */
+  scim: ScimServices;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -58,6 +61,8 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
   const tenants = new TenantService(storage, audit, clock);
   const apiKeys = new ApiKeyService(storage, audit, clock);
   const limiter = new TokenBucketLimiter(config.rateLimitBurst, config.rateLimitPerSecond);
+  const deprovisioner = new Deprovisioner();
+  const scim = buildScimServices({ storage, audit, clock, deprovisioner, baseUrl: config.baseUrl, tupleWriter: () => undefined });
 
   metrics.gauge('portcullis_tenants', 'Tenants by status.', ['status'], (set) => {
     const rows = storage.sql
@@ -66,7 +71,6 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     for (const r of rows) set({ status: r.status }, r.n);
   });
 
-  const deprovisioner = new Deprovisioner();
   const services: Services = {
     config,
     clock,
@@ -81,6 +85,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     directory: new DirectoryService(storage, audit, clock),
     sso: undefined as unknown as Sso,
     oidcTokenAuthenticator: () => undefined,
+    scim,
     readiness: [{ name: 'database', check: () => storage.ready() }],
     async close() {
       storage.close();

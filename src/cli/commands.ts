@@ -4,6 +4,7 @@ import { tenantCommands } from '../tenants/cli.ts';
 import { apiKeyCommands } from '../apikeys/cli.ts';
 import { auditCommands } from '../audit/cli.ts';
 import { keyCommands } from '../oidc/keys/cli.ts';
+import { scimCommands } from '../directory/scim/cli.ts';
 
 /** Every CLI command, in help order. Domains contribute their own lists. */
-export const commands: Command[] = [...serveCommands, ...tenantCommands, ...apiKeyCommands, ...auditCommands, ...keyCommands];
+export const commands: Command[] = [...serveCommands, ...tenantCommands, ...apiKeyCommands, ...auditCommands, ...scimCommands, ...keyCommands];

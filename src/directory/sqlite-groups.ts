@@ -49,6 +49,14 @@ export class SqliteDirectoryGroups {
       .get(id, this.tenantId);
   }
 
+  findByDisplayName(directoryId: string, displayName: string): GroupRecord | undefined {
+    return this.sql
+      .prepare<[string, string, string], GroupRecord>(
+        'SELECT * FROM directory_groups WHERE tenant_id = ? AND directory_id = ? AND display_name = ?',
+      )
+      .get(this.tenantId, directoryId, displayName);
+  }
+
   list(q: ResourceQuery): GroupRecord[] {
     const { clause, params } = this.#where(q);
     const order = q.orderBy ? `${q.orderBy.sql} ${q.orderBy.descending ? 'DESC' : 'ASC'}, g.id` : 'g.id';
@@ -99,6 +107,20 @@ export class SqliteDirectoryGroups {
          WHERE m.user_id = ? AND m.tenant_id = ? ORDER BY g.id`,
       )
       .all(userId, this.tenantId);
+  }
+
+  /** The groups of several users at once (for a page of SCIM users). */
+  groupsOfUsers(userIds: readonly string[]): Map<string, DirectoryGroupRef[]> {
+    const out = new Map<string, DirectoryGroupRef[]>();
+    if (userIds.length === 0) return out;
+    const rows = this.sql
+      .prepare<unknown[], DirectoryGroupRef & { user_id: string }>(
+        `SELECT m.user_id, g.id, g.display_name, g.external_id FROM directory_memberships m JOIN directory_groups g ON g.id = m.group_id
+         WHERE m.tenant_id = ? AND m.user_id IN (${userIds.map(() => '?').join(', ')}) ORDER BY g.id`,
+      )
+      .all(this.tenantId, ...userIds);
+    for (const { user_id, ...ref } of rows) out.set(user_id, [...(out.get(user_id) ?? []), ref]);
+    return out;
   }
 
   insertMapping(m: Omit<GroupRoleMapping, 'tenant_id'>): void {

@@ -3,11 +3,10 @@ import type { ResourceQuery } from './sql-fragment.ts';
 import { USER_SCALAR_COLUMNS, type ContactValue, type PostalAddress, type UserFields, type UserRecord } from './user.ts';
 
 type UserRow = Omit<UserRecord, 'active' | 'emails' | 'phone_numbers' | 'addresses'> & { active: number };
-interface ContactRow { user_id: string; value: string; type: string | null; display: string | null; is_primary: number }
-type AddressRow = Omit<PostalAddress, 'primary'> & { user_id: string; is_primary: number; position?: number; tenant_id?: string };
+interface ContactRow { user_id: string; value: string; type: string | null; display: string | null; is_primary: number | null }
+type AddressRow = Omit<PostalAddress, 'primary'> & { user_id: string; is_primary: number | null; position?: number; tenant_id?: string };
 
-const SELECT = `SELECT u.*, m.display_name AS manager_display_name FROM directory_users u
-  LEFT JOIN directory_users m ON m.id = u.manager_id AND m.tenant_id = u.tenant_id AND m.deleted_at IS NULL`;
+const SELECT = 'SELECT u.* FROM directory_users u';
 
 const CONTACT_TABLES = { emails: 'directory_user_emails', phone_numbers: 'directory_user_phone_numbers' } as const;
 
@@ -21,7 +20,7 @@ export class SqliteDirectoryUsers {
     readonly tenantId: string,
   ) {}
 
-  insert(u: Omit<UserRecord, 'tenant_id' | 'manager_display_name'>): void {
+  insert(u: Omit<UserRecord, 'tenant_id'>): void {
     const cols = ['id', 'tenant_id', 'directory_id', ...USER_SCALAR_COLUMNS, 'active', 'version', 'created_at', 'updated_at'];
     this.sql
       .prepare(`INSERT INTO directory_users (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`)
@@ -87,13 +86,16 @@ export class SqliteDirectoryUsers {
     return row ? this.find(row.user_id) : undefined;
   }
 
-  /** Of the given ids, those that are live users of `directoryId`. */
-  existingInDirectory(directoryId: string, ids: readonly string[]): Set<string> {
-    const found = new Set<string>();
-    const stmt = this.sql.prepare<[string, string, string], { id: string }>(
-      'SELECT id FROM directory_users WHERE id = ? AND tenant_id = ? AND directory_id = ? AND deleted_at IS NULL',
+  /** Of the given ids, those that are live users of `directoryId`, with whether each is active. */
+  existingInDirectory(directoryId: string, ids: Iterable<string>): Map<string, boolean> {
+    const found = new Map<string, boolean>();
+    const stmt = this.sql.prepare<[string, string, string], { id: string; active: number }>(
+      'SELECT id, active FROM directory_users WHERE id = ? AND tenant_id = ? AND directory_id = ? AND deleted_at IS NULL',
     );
-    for (const id of new Set(ids)) if (stmt.get(id, this.tenantId, directoryId)) found.add(id);
+    for (const id of new Set(ids)) {
+      const row = stmt.get(id, this.tenantId, directoryId);
+      if (row) found.set(id, row.active === 1);
+    }
     return found;
   }
 
@@ -131,7 +133,7 @@ export class SqliteDirectoryUsers {
         this.sql
           .prepare<unknown[], ContactRow>(`SELECT * FROM ${table} WHERE user_id IN (${marks}) ORDER BY user_id, position`)
           .all(...ids),
-        (r): ContactValue => ({ value: r.value, type: r.type, display: r.display, primary: r.is_primary === 1 }),
+        (r): ContactValue => ({ value: r.value, type: r.type, display: r.display, primary: flag(r.is_primary) }),
       );
     const emails = contacts(CONTACT_TABLES.emails);
     const phones = contacts(CONTACT_TABLES.phone_numbers);
@@ -139,7 +141,7 @@ export class SqliteDirectoryUsers {
       this.sql
         .prepare<unknown[], AddressRow>(`SELECT * FROM directory_user_addresses WHERE user_id IN (${marks}) ORDER BY user_id, position`)
         .all(...ids),
-      ({ user_id: _, is_primary, ...a }): PostalAddress => ({ ...stripPosition(a), primary: is_primary === 1 }),
+      ({ user_id: _, is_primary, ...a }): PostalAddress => ({ ...stripPosition(a), primary: flag(is_primary) }),
     );
     return rows.map((r) => ({
       ...r,
@@ -161,17 +163,20 @@ export class SqliteDirectoryUsers {
       const stmt = this.sql.prepare(
         `INSERT INTO ${CONTACT_TABLES[key]} (user_id, position, tenant_id, value, type, display, is_primary) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       );
-      u[key].forEach((c, i) => stmt.run(id, i, this.tenantId, c.value, c.type, c.display, c.primary ? 1 : 0));
+      u[key].forEach((c, i) => stmt.run(id, i, this.tenantId, c.value, c.type, c.display, bit(c.primary)));
     }
     const addr = this.sql.prepare(
       `INSERT INTO directory_user_addresses (user_id, position, tenant_id, type, formatted, street_address, locality, region, postal_code, country, is_primary)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     u.addresses.forEach((a, i) =>
-      addr.run(id, i, this.tenantId, a.type, a.formatted, a.street_address, a.locality, a.region, a.postal_code, a.country, a.primary ? 1 : 0),
+      addr.run(id, i, this.tenantId, a.type, a.formatted, a.street_address, a.locality, a.region, a.postal_code, a.country, bit(a.primary)),
     );
   }
 }
+
+const flag = (v: number | null) => (v === null ? null : v === 1);
+const bit = (v: boolean | null) => (v === null ? null : v ? 1 : 0);
 
 function scalars(u: UserFields): Record<string, unknown> {
   const out: Record<string, unknown> = { active: u.active ? 1 : 0 };

@@ -5,7 +5,8 @@ export interface ContactValue {
   value: string;
   type: string | null;
   display: string | null;
-  primary: boolean;
+  /** As sent: null when the client did not say. */
+  primary: boolean | null;
 }
 
 export interface PostalAddress {
@@ -16,7 +17,7 @@ export interface PostalAddress {
   region: string | null;
   postal_code: string | null;
   country: string | null;
-  primary: boolean;
+  primary: boolean | null;
 }
 
 /** Everything about a user that a client may write (SCIM core + enterprise extension). */
@@ -44,6 +45,7 @@ export interface UserFields {
   division: string | null;
   department: string | null;
   manager_id: string | null;
+  manager_display_name: string | null;
   emails: ContactValue[];
   phone_numbers: ContactValue[];
   addresses: PostalAddress[];
@@ -73,6 +75,7 @@ export const USER_SCALAR_COLUMNS = [
   'division',
   'department',
   'manager_id',
+  'manager_display_name',
 ] as const satisfies readonly (keyof UserFields)[];
 
 /** A stored user: the fields plus identity, ownership and bookkeeping. */
@@ -81,8 +84,6 @@ export interface UserRecord extends UserFields {
   tenant_id: string;
   /** The SCIM directory that provisions this user; null for users created just in time by SSO. */
   directory_id: string | null;
-  /** The manager's display name, read from the manager's own record. */
-  manager_display_name: string | null;
   version: number;
   created_at: string;
   updated_at: string;
@@ -113,6 +114,7 @@ export function emptyUserFields(userName: string): UserFields {
     division: null,
     department: null,
     manager_id: null,
+    manager_display_name: null,
     emails: [],
     phone_numbers: [],
     addresses: [],

@@ -11,7 +11,7 @@ import type { Principal } from './principal.ts';
 export function authorizeTenant(principal: Principal | undefined, tenant: Tenant, anyOf: Scope | readonly Scope[]): void {
   if (!principal) throw unauthenticated();
   if (principal.kind === 'platform') return;
-  if (principal.tenantId !== tenant.id) throw notFound('tenant');
+  if (principal.tenantId !== tenant.id || principal.kind !== 'tenant') throw notFound('tenant');
   const scopes = typeof anyOf === 'string' ? [anyOf] : anyOf;
   if (!scopes.some((s) => principal.scopes.has(s))) throw insufficientScope(scopes.join("' or '"));
   if (tenant.status !== 'active') throw forbidden('tenant_suspended', 'The tenant is suspended.');

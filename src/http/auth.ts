@@ -56,7 +56,7 @@ export function bearerAuth(options: {
     c.set('principal', principal);
     // Only POSTs can carry an Idempotency-Key, whose stored reply is sealed with this digest.
     if (c.req.method === 'POST') c.set('credentialDigest', sha256Hex(token as string));
-    if (principal.kind === 'tenant') c.set('tenantId', principal.tenantId);
+    if (principal.kind !== 'platform') c.set('tenantId', principal.tenantId);
     await next();
   };
 }

@@ -7,6 +7,7 @@ import { SqliteTenantRegistry } from '../tenants/sqlite-store.ts';
 import { SqliteIdempotencyStore } from '../http/idempotency-store.ts';
 import { SqliteDirectoryUsers } from '../directory/sqlite-users.ts';
 import { SqliteDirectoryGroups } from '../directory/sqlite-groups.ts';
+import { SqliteScimDirectories, SqliteScimTokenLookup } from '../directory/scim/sqlite-directories.ts';
 
 /** Repositories that add one tenant's id to every statement they run. */
 export class TenantRepositories {
@@ -14,6 +15,7 @@ export class TenantRepositories {
   #audit?: SqliteAuditLog;
   #directoryUsers?: SqliteDirectoryUsers;
   #directoryGroups?: SqliteDirectoryGroups;
+  #scimDirectories?: SqliteScimDirectories;
 
   constructor(
     private readonly sql: Sql,
@@ -35,6 +37,10 @@ export class TenantRepositories {
   get directoryGroups(): SqliteDirectoryGroups {
     return (this.#directoryGroups ??= new SqliteDirectoryGroups(this.sql, this.tenantId));
   }
+
+  get scimDirectories(): SqliteScimDirectories {
+    return (this.#scimDirectories ??= new SqliteScimDirectories(this.sql, this.tenantId));
+  }
 }
 
 /**
@@ -46,11 +52,13 @@ export class UnscopedRepositories {
   readonly tenants: SqliteTenantRegistry;
   readonly apiKeyLookup: SqliteApiKeyLookup;
   readonly idempotency: SqliteIdempotencyStore;
+  readonly scimTokenLookup: SqliteScimTokenLookup;
 
   constructor(private readonly sql: Sql) {
     this.tenants = new SqliteTenantRegistry(sql);
     this.apiKeyLookup = new SqliteApiKeyLookup(sql);
     this.idempotency = new SqliteIdempotencyStore(sql);
+    this.scimTokenLookup = new SqliteScimTokenLookup(sql);
   }
 
   auditChain(chain: string): SqliteAuditLog {

@@ -59,6 +59,7 @@ CREATE TABLE directory_users (
   division TEXT COLLATE NOCASE,
   department TEXT COLLATE NOCASE,
   manager_id TEXT,
+  manager_display_name TEXT COLLATE NOCASE,
   version INTEGER NOT NULL DEFAULT 1,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
@@ -75,7 +76,7 @@ CREATE TABLE directory_user_emails (
   value TEXT NOT NULL COLLATE NOCASE,
   type TEXT COLLATE NOCASE,
   display TEXT COLLATE NOCASE,
-  is_primary INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)),
+  is_primary INTEGER CHECK (is_primary IN (0, 1)),
   PRIMARY KEY (user_id, position)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX directory_user_emails_by_value ON directory_user_emails (tenant_id, value);
@@ -87,7 +88,7 @@ CREATE TABLE directory_user_phone_numbers (
   value TEXT NOT NULL COLLATE NOCASE,
   type TEXT COLLATE NOCASE,
   display TEXT COLLATE NOCASE,
-  is_primary INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)),
+  is_primary INTEGER CHECK (is_primary IN (0, 1)),
   PRIMARY KEY (user_id, position)
 ) STRICT, WITHOUT ROWID;
 
@@ -102,7 +103,7 @@ CREATE TABLE directory_user_addresses (
   region TEXT COLLATE NOCASE,
   postal_code TEXT COLLATE NOCASE,
   country TEXT COLLATE NOCASE,
-  is_primary INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)),
+  is_primary INTEGER CHECK (is_primary IN (0, 1)),
   PRIMARY KEY (user_id, position)
 ) STRICT, WITHOUT ROWID;
 
@@ -117,7 +118,7 @@ CREATE TABLE directory_groups (
   updated_at TEXT NOT NULL
 ) STRICT;
 CREATE INDEX directory_groups_by_directory ON directory_groups (tenant_id, directory_id, id);
-CREATE INDEX directory_groups_by_name ON directory_groups (tenant_id, display_name);
+CREATE UNIQUE INDEX directory_groups_display_name ON directory_groups (tenant_id, directory_id, display_name);
 
 CREATE TABLE directory_memberships (
   group_id TEXT NOT NULL REFERENCES directory_groups (id) ON DELETE CASCADE,

@@ -1,0 +1,79 @@
+import type { TupleKey, TupleKeyWithoutCondition } from '@openfga/sdk';
+import type { StagedTupleWriter } from '../authz/staged-writer.ts';
+import { stagedDone, type Staged } from '../lib/staged.ts';
+
+/** How directory objects are named in the tenant's authorization store. */
+export const userObject = (userId: string) => `user:${userId}`;
+export const groupObject = (groupId: string) => `group:${groupId}`;
+export const groupMembers = (groupId: string) => `group:${groupId}#member`;
+export const organizationObject = (tenantId: string) => `organization:${tenantId}`;
+
+export const membershipTuple = (groupId: string, userId: string): TupleKey => ({
+  user: userObject(userId),
+  relation: 'member',
+  object: groupObject(groupId),
+});
+
+export const mappingTuple = (tenantId: string, groupId: string, relation: string): TupleKey => ({
+  user: groupMembers(groupId),
+  relation,
+  object: organizationObject(tenantId),
+});
+
+/** Sums several staged counts into one; flushes them in order. */
+export function combineStaged(parts: Staged<number>[]): Staged<number> {
+  if (parts.length === 0) return stagedDone(0);
+  return {
+    staged: parts.reduce((n, p) => n + p.staged, 0),
+    flush: async () => {
+      let total = 0;
+      for (const p of parts) total += await p.flush();
+      return total;
+    },
+  };
+}
+
+/**
+ * The directory's side of authorization: membership tuples and group→role mapping tuples,
+ * staged through the authz engine's StagedTupleWriter (inside the caller's transaction). Without
+ * a writer (a build with no authorization engine wired in) these are no-ops.
+ */
+export class DirectoryTuples {
+  constructor(private readonly writer: () => StagedTupleWriter | undefined) {}
+
+  write(storeId: string, writes: TupleKey[]): Staged<number> {
+    const w = this.writer();
+    return w && writes.length > 0 ? w.stage(storeId, { writes }) : stagedDone(0);
+  }
+
+  delete(storeId: string, deletes: TupleKeyWithoutCondition[]): Staged<number> {
+    const w = this.writer();
+    return w && deletes.length > 0 ? w.stage(storeId, { deletes }) : stagedDone(0);
+  }
+
+  addMembers(storeId: string, groupId: string, userIds: readonly string[]): Staged<number> {
+    return this.write(storeId, userIds.map((u) => membershipTuple(groupId, u)));
+  }
+
+  removeMembers(storeId: string, groupId: string, userIds: readonly string[]): Staged<number> {
+    return this.delete(storeId, userIds.map((u) => membershipTuple(groupId, u)));
+  }
+
+  /** Every tuple about the group: its memberships (object) and the mappings its members get (userset). */
+  deleteGroup(storeId: string, groupId: string): Staged<number> {
+    const w = this.writer();
+    if (!w) return stagedDone(0);
+    return combineStaged([w.stageDeleteTuplesForObject(storeId, groupObject(groupId)), w.stageDeleteTuplesForUser(storeId, groupMembers(groupId))]);
+  }
+}
+
+/** A write's result whose remote parts (tuples on OpenFGA, revocations) finish in `flush`. */
+export function withPending<T>(value: T, parts: Staged<unknown>[]): Staged<T> {
+  return {
+    staged: value,
+    flush: async () => {
+      for (const p of parts) await p.flush();
+      return value;
+    },
+  };
+}

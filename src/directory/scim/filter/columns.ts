@@ -1,0 +1,119 @@
+import type { AttributeDef } from '../schema/attributes.ts';
+import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchema } from '../schema/registry.ts';
+
+/** Where a single-valued attribute lives: a column (or SQL literal) of the resource row. */
+export interface ColumnTarget {
+  kind: 'column';
+  /** SQL over the resource alias (`u` users, `g` groups); `$` is replaced by the alias. */
+  expr: string;
+  def: AttributeDef;
+}
+
+/** A multi-valued attribute stored in a child table, matched with `id IN (subquery)`. */
+export interface ChildTarget {
+  kind: 'child';
+  /** FROM clause of the subquery; `@` is the child alias, `$` the resource alias. */
+  from: string;
+  /** The child column holding the resource id. */
+  key: string;
+  /** The child column holding the tenant id (the subquery is tenant-scoped by it). */
+  tenant: string;
+  /** The join condition to the resource row (for correlated uses such as sorting). */
+  join: string;
+  /** SQL expression per sub-attribute name, over `@`. */
+  subs: Record<string, string>;
+  /** Sub-attribute used when the attribute is compared without one (`emails eq "x"`). */
+  defaultSub: string;
+  def: AttributeDef;
+}
+
+const COMMON = {
+  id: '$.id',
+  externalId: '$.external_id',
+  'meta.created': '$.created_at',
+  'meta.lastModified': '$.updated_at',
+} as const;
+
+const USER_COLUMNS: Record<string, string> = {
+  ...COMMON,
+  userName: '$.user_name',
+  displayName: '$.display_name',
+  nickName: '$.nick_name',
+  profileUrl: '$.profile_url',
+  title: '$.title',
+  userType: '$.user_type',
+  preferredLanguage: '$.preferred_language',
+  locale: '$.locale',
+  timezone: '$.timezone',
+  active: '$.active',
+  'name.formatted': '$.name_formatted',
+  'name.familyName': '$.name_family_name',
+  'name.givenName': '$.name_given_name',
+  'name.middleName': '$.name_middle_name',
+  'name.honorificPrefix': '$.name_honorific_prefix',
+  'name.honorificSuffix': '$.name_honorific_suffix',
+  employeeNumber: '$.employee_number',
+  costCenter: '$.cost_center',
+  organization: '$.organization',
+  division: '$.division',
+  department: '$.department',
+  'manager.value': '$.manager_id',
+  'manager.displayName': '$.manager_display_name',
+};
+
+const contact = (table: string) => ({
+  from: `${table} @`,
+  key: '@.user_id',
+  tenant: '@.tenant_id',
+  join: '@.user_id = $.id',
+  subs: { value: '@.value', type: '@.type', display: '@.display', primary: '@.is_primary' },
+  defaultSub: 'value',
+});
+
+const USER_CHILDREN: Record<string, Omit<ChildTarget, 'kind' | 'def'>> = {
+  emails: contact('directory_user_emails'),
+  phoneNumbers: contact('directory_user_phone_numbers'),
+  addresses: {
+    from: 'directory_user_addresses @',
+    key: '@.user_id',
+    tenant: '@.tenant_id',
+    join: '@.user_id = $.id',
+    subs: {
+      formatted: '@.formatted',
+      streetAddress: '@.street_address',
+      locality: '@.locality',
+      region: '@.region',
+      postalCode: '@.postal_code',
+      country: '@.country',
+      type: '@.type',
+      primary: '@.is_primary',
+    },
+    defaultSub: 'formatted',
+  },
+  groups: {
+    from: 'directory_memberships @ JOIN directory_groups @g ON @g.id = @.group_id',
+    key: '@.user_id',
+    tenant: '@.tenant_id',
+    join: '@.user_id = $.id',
+    subs: { value: '@.group_id', display: '@g.display_name', type: "'direct'" },
+    defaultSub: 'value',
+  },
+};
+
+const GROUP_COLUMNS: Record<string, string> = { ...COMMON, displayName: '$.display_name' };
+
+const GROUP_CHILDREN: Record<string, Omit<ChildTarget, 'kind' | 'def'>> = {
+  members: {
+    from: 'directory_memberships @ JOIN directory_users @u ON @u.id = @.user_id AND @u.deleted_at IS NULL',
+    key: '@.group_id',
+    tenant: '@.tenant_id',
+    join: '@.group_id = $.id',
+    subs: { value: '@.user_id', display: '@u.display_name', type: "'User'" },
+    defaultSub: 'value',
+  },
+};
+
+export const COLUMNS: ReadonlyMap<ResourceSchema, { alias: string; columns: Record<string, string>; children: typeof USER_CHILDREN }> = new Map([
+  [USER_RESOURCE, { alias: 'u', columns: USER_COLUMNS, children: USER_CHILDREN }],
+  [GROUP_RESOURCE, { alias: 'g', columns: GROUP_COLUMNS, children: GROUP_CHILDREN }],
+]);

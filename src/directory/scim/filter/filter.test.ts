@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Harness } from '../../../../test/helpers/harness.ts';
+import { scimClient, type ScimClient } from '../../../../test/helpers/scim.ts';
+import { Normalisations } from '../dialects.ts';
+import { USER_RESOURCE } from '../schema/registry.ts';
+import { ENTERPRISE_USER_SCHEMA } from '../schema/urns.ts';
+import { parseFilter } from './parse.ts';
+import { filterToSql } from './to-sql.ts';
+
+const people = [
+  { userName: 'ada@acme.test', displayName: 'Ada Lovelace', title: 'Engineer', active: true, emails: [{ value: 'Ada@Acme.test', type: 'work', primary: true }, { value: 'ada@home.test', type: 'home' }], externalId: 'EXT-ada', dept: 'R&D' },
+  { userName: 'bob@acme.test', displayName: 'Bob Builder', title: 'Manager', active: false, emails: [{ value: 'bob@acme.test', type: 'work' }], externalId: 'ext-bob', dept: 'Sales' },
+  { userName: 'carol@other.test', displayName: 'Carol 100%_sure', title: null, active: true, emails: [], externalId: null, dept: 'R&D' },
+];
+
+describe('SCIM filters (translated to SQL)', () => {
+  let h: Harness;
+  let s: ScimClient;
+  beforeAll(async () => {
+    h = new Harness();
+    s = await scimClient(h);
+    for (const p of people) {
+      const r = await s.call('POST', '/Users', {
+        userName: p.userName,
+        displayName: p.displayName,
+        ...(p.title ? { title: p.title } : {}),
+        active: p.active,
+        emails: p.emails,
+        ...(p.externalId ? { externalId: p.externalId } : {}),
+        [ENTERPRISE_USER_SCHEMA]: { department: p.dept },
+      });
+      expect(r.status).toBe(201);
+    }
+  });
+  afterAll(() => h.close());
+
+  const names = async (filter: string) => {
+    const r = await s.call('GET', `/Users?filter=${encodeURIComponent(filter)}&sortBy=userName`);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body.Resources.map((u: { userName: string }) => u.userName.split('@')[0]);
+  };
+
+  it.each([
+    ['userName eq "ADA@ACME.TEST"', ['ada']],
+    ['userName ne "ada@acme.test"', ['bob', 'carol']],
+    ['displayName co "build"', ['bob']],
+    ['userName sw "C"', ['carol']],
+    ['userName ew "ACME.TEST"', ['ada', 'bob']],
+    ['title pr', ['ada', 'bob']],
+    ['userName gt "b"', ['bob', 'carol']],
+    ['userName ge "bob@acme.test"', ['bob', 'carol']],
+    ['userName lt "bob@acme.test"', ['ada']],
+    ['userName le "bob@acme.test"', ['ada', 'bob']],
+    ['active eq true', ['ada', 'carol']],
+    ['active eq false and title eq "manager"', ['bob']],
+    ['title eq "engineer" or title eq "MANAGER"', ['ada', 'bob']],
+    ['not (title pr)', ['carol']],
+    ['not (userName sw "a") and (active eq true or title pr)', ['bob', 'carol']],
+    ['emails[type eq "work" and value co "@ACME"]', ['ada', 'bob']],
+    ['emails[type eq "home"]', ['ada']],
+    ['emails.value eq "ada@home.test"', ['ada']],
+    ['emails eq "BOB@acme.test"', ['bob']],
+    ['emails[type eq "work"].value eq "ada@acme.test"', ['ada']],
+    ['emails[type eq "work"].value eq "ada@home.test"', []],
+    ['emails pr', ['ada', 'bob']],
+    ['displayName co "100%_"', ['carol']],
+    ['displayName co "%"', ['carol']],
+    [`${ENTERPRISE_USER_SCHEMA}:department eq "r&d"`, ['ada', 'carol']],
+    ['meta.created ge "2020-01-01T00:00:00Z"', ['ada', 'bob', 'carol']],
+    ['meta.lastModified lt "2020-01-01T00:00:00+01:00"', []],
+  ])('%s', async (filter, expected) => {
+    expect(await names(filter)).toEqual(expected);
+  });
+
+  it('compares caseExact attributes (externalId, id) case-sensitively', async () => {
+    expect(await names('externalId eq "EXT-ada"')).toEqual(['ada']);
+    expect(await names('externalId eq "ext-ada"')).toEqual([]);
+    expect(await names('externalId sw "ext"')).toEqual(['bob']);
+  });
+
+  it('accepts Entra\'s legacy unquoted comparison value and records it', async () => {
+    expect(await names('externalId eq ext-bob')).toEqual(['bob']);
+    const n = await h.json('GET', `/admin/v1/tenants/${s.tenantId}/scim/directories/${s.directoryId}/normalisations`);
+    expect(n.body.data.map((r: { rule: string }) => r.rule)).toContain('unquoted_filter_value');
+  });
+
+  it.each([
+    ['userName eq', 'syntax'],
+    ['userName xx "a"', 'unknown operator'],
+    ['shoeSize eq "9"', 'unknown attribute'],
+    ['emails[shoe eq "x"]', 'unknown sub-attribute'],
+    ['active gt true', 'ordering a boolean'],
+    ['active eq "maybe"', 'non-boolean value'],
+    ['meta.created gt "yesterday"', 'not a dateTime'],
+    ['((userName eq "a")', 'unbalanced'],
+  ])('answers 400 invalidFilter for %s (%s)', async (filter) => {
+    const r = await s.call('GET', `/Users?filter=${encodeURIComponent(filter)}`);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
+  });
+
+  it('translates without scanning in memory: one parameterised statement with COLLATE NOCASE where caseExact is false', () => {
+    const sql = filterToSql(parseFilter('userName eq "A" and externalId eq "B"', new Normalisations(undefined)), USER_RESOURCE, 'ten_1');
+    expect(sql.sql).toContain('u.user_name = ? COLLATE NOCASE');
+    expect(sql.sql).toContain('u.external_id = ? COLLATE BINARY');
+    expect(sql.params).toEqual(['A', 'B']);
+  });
+
+  it('pages with startIndex/count, caps count, sorts either way and totals all matches', async () => {
+    const page = await s.call('GET', '/Users?startIndex=2&count=1&sortBy=displayName&sortOrder=descending');
+    expect(page.body).toMatchObject({ totalResults: 3, startIndex: 2, itemsPerPage: 1 });
+    expect(page.body.Resources[0].displayName).toBe('Bob Builder');
+    const big = await s.call('GET', '/Users?count=100000');
+    expect(big.body.itemsPerPage).toBe(3);
+    const zero = await s.call('GET', '/Users?count=0');
+    expect(zero.body).toMatchObject({ totalResults: 3, itemsPerPage: 0, Resources: [] });
+    const bad = await s.call('GET', '/Users?count=abc');
+    expect(bad.body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+    const byEmail = await s.call('GET', '/Users?sortBy=emails&sortOrder=ascending');
+    expect(byEmail.body.Resources.map((u: { userName: string }) => u.userName)).toEqual(['carol@other.test', 'ada@acme.test', 'bob@acme.test']);
+  });
+});

@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Harness } from '../../../../test/helpers/harness.ts';
+import { scimClient, type ScimClient } from '../../../../test/helpers/scim.ts';
+import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from '../schema/urns.ts';
+
+const ada = {
+  schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+  userName: 'ada@acme.test',
+  externalId: 'ext-1',
+  name: { givenName: 'Ada', familyName: 'Lovelace', honorificPrefix: 'Ms.' },
+  displayName: 'Ada Lovelace',
+  title: 'Engineer',
+  active: true,
+  emails: [{ value: 'ada@acme.test', type: 'work', primary: true }],
+  phoneNumbers: [{ value: '+44 20 7946 0000', type: 'mobile' }],
+  addresses: [{ type: 'work', streetAddress: '1 Analytical Way', locality: 'London', country: 'GB', primary: true }],
+  [ENTERPRISE_USER_SCHEMA]: { employeeNumber: '1815', department: 'R&D', costCenter: 'CC-1', manager: { value: 'usr_m', displayName: 'Charles' } },
+};
+
+describe('SCIM /Users', () => {
+  let h: Harness;
+  let s: ScimClient;
+  beforeEach(async () => {
+    h = new Harness();
+    s = await scimClient(h);
+  });
+  afterEach(() => h.close());
+
+  it('creates a user with core and enterprise attributes and returns it with meta, ETag and Location', async () => {
+    const r = await s.call('POST', '/Users', ada);
+    expect(r.status).toBe(201);
+    expect(r.res.headers.get('content-type')).toBe('application/scim+json');
+    expect(r.body).toMatchObject({ ...ada, [ENTERPRISE_USER_SCHEMA]: { ...ada[ENTERPRISE_USER_SCHEMA], manager: { value: 'usr_m', displayName: 'Charles', $ref: expect.stringMatching(/\/Users\/usr_m$/) } } });
+    expect(r.body.meta).toMatchObject({ resourceType: 'User', version: 'W/"1"', location: `http://127.0.0.1:8080${s.base}/Users/${r.body.id}` });
+    expect(r.res.headers.get('etag')).toBe('W/"1"');
+    expect(r.res.headers.get('location')).toBe(r.body.meta.location);
+    const got = await s.call('GET', `/Users/${r.body.id}`);
+    expect(got.body).toEqual(r.body);
+  });
+
+  it('answers 409 uniqueness for a userName taken in any letter case, creating nothing', async () => {
+    await s.call('POST', '/Users', ada);
+    const dup = await s.call('POST', '/Users', { ...ada, userName: 'ADA@acme.test' });
+    expect(dup.status).toBe(409);
+    expect(dup.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '409', scimType: 'uniqueness' });
+    expect((await s.call('GET', '/Users')).body.totalResults).toBe(1);
+  });
+
+  it('replaces with PUT (Okta), keeping active when the body leaves it out', async () => {
+    const { body: created } = await s.call('POST', '/Users', ada);
+    const put = await s.call('PUT', `/Users/${created.id}`, { schemas: [USER_SCHEMA], id: created.id, userName: 'ada@acme.test', name: { givenName: 'Augusta' }, meta: { resourceType: 'User' } });
+    expect(put.status).toBe(200);
+    expect(put.body.name).toEqual({ givenName: 'Augusta' });
+    expect(put.body.emails).toBeUndefined();
+    expect(put.body[ENTERPRISE_USER_SCHEMA]).toBeUndefined();
+    expect(put.body.active).toBe(true);
+    expect(put.body.meta.version).toBe('W/"2"');
+  });
+
+  it('honours If-Match (412 on a stale version, nothing changed) and If-None-Match (304)', async () => {
+    const { body: created } = await s.call('POST', '/Users', ada);
+    const stale = await s.call('PATCH', `/Users/${created.id}`, { Operations: [{ op: 'replace', path: 'title', value: 'x' }] }, { 'if-match': 'W/"7"' });
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ status: '412' });
+    const fresh = await s.call('PATCH', `/Users/${created.id}`, { Operations: [{ op: 'replace', path: 'title', value: 'x' }] }, { 'if-match': 'W/"1"' });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.title).toBe('x');
+    const cached = await s.call('GET', `/Users/${created.id}`, undefined, { 'if-none-match': 'W/"2"' });
+    expect(cached.status).toBe(304);
+    const del = await s.call('DELETE', `/Users/${created.id}`, undefined, { 'if-match': '"1"' });
+    expect(del.status).toBe(412);
+  });
+
+  it('does not bump the version or audit when a PUT changes nothing', async () => {
+    const { body: created } = await s.call('POST', '/Users', ada);
+    const { id: _id, meta: _meta, ...same } = created;
+    const put = await s.call('PUT', `/Users/${created.id}`, same);
+    expect(put.body.meta.version).toBe('W/"1"');
+    expect(h.services.audit.list(s.tenantId, { action: 'directory.user.updated' }, undefined, 10).data).toHaveLength(0);
+  });
+
+  it('deletes a user: 204, then 404 in the SCIM error schema', async () => {
+    const { body: created } = await s.call('POST', '/Users', ada);
+    expect((await s.call('DELETE', `/Users/${created.id}`)).status).toBe(204);
+    const gone = await s.call('GET', `/Users/${created.id}`);
+    expect(gone.status).toBe(404);
+    expect(gone.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404' });
+    expect((await s.call('DELETE', `/Users/${created.id}`)).status).toBe(404);
+  });
+
+  it('projects attributes and excludedAttributes, always returning id and schemas', async () => {
+    const { body: created } = await s.call('POST', '/Users', ada);
+    const only = await s.call('GET', `/Users/${created.id}?attributes=userName,name.givenName,${ENTERPRISE_USER_SCHEMA}:department`);
+    expect(only.body).toEqual({
+      schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+      id: created.id,
+      userName: 'ada@acme.test',
+      name: { givenName: 'Ada' },
+      [ENTERPRISE_USER_SCHEMA]: { department: 'R&D' },
+    });
+    const without = await s.call('GET', `/Users/${created.id}?excludedAttributes=emails,name,${ENTERPRISE_USER_SCHEMA}`);
+    expect(without.body.emails).toBeUndefined();
+    expect(without.body.name).toBeUndefined();
+    expect(without.body[ENTERPRISE_USER_SCHEMA]).toBeUndefined();
+    expect(without.body.schemas).toEqual([USER_SCHEMA]);
+    expect(without.body.userName).toBe('ada@acme.test');
+  });
+
+  it('adopts a user created just in time by SSO when the IdP pushes the same userName', async () => {
+    const jit = h.services.directory.createUserJustInTime(s.tenantId, { user_name: 'ada@acme.test', email: 'ada@acme.test', external_id: null, given_name: null, family_name: null, display_name: null }, { type: 'system', id: null, credential_id: null, ip: null, user_agent: null, request_id: null });
+    const r = await s.call('POST', '/Users', ada);
+    expect(r.status).toBe(201);
+    expect(r.body.id).toBe(jit.id);
+    expect(r.body.displayName).toBe('Ada Lovelace');
+  });
+
+  it('audits create, update and delete with the SCIM token as actor', async () => {
+    const { body: created } = await s.call('POST', '/Users', ada);
+    await s.call('PATCH', `/Users/${created.id}`, { Operations: [{ op: 'replace', path: 'displayName', value: 'A' }] });
+    await s.call('DELETE', `/Users/${created.id}`);
+    const events = h.services.audit.list(s.tenantId, { target_id: created.id }, undefined, 20).data;
+    expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['directory.user.created', 'directory.user.updated', 'directory.user.deleted']));
+    expect(events.every((e) => e.actor.type === 'scim_token')).toBe(true);
+  });
+});

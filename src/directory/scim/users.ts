@@ -1,0 +1,105 @@
+import type { Storage } from '../../storage/storage.ts';
+import { etagOfVersion } from '../etag.ts';
+import type { UserWrites } from '../user-writes.ts';
+import type { UserRecord } from '../user.ts';
+import { isObject, type ScimObject } from './doc.ts';
+import { resourceNotFound } from './errors.ts';
+import { filterToSql } from './filter/to-sql.ts';
+import { sortExpression } from './filter/sort.ts';
+import { normaliseResource } from './input.ts';
+import { parseListQuery, type RawListQuery } from './list-query.ts';
+import { applyPatch } from './patch/apply.ts';
+import { parsePatchRequest } from './patch/request.ts';
+import { parseProjection, project, type Projection } from './projection.ts';
+import type { ScimRequest, ScimResult } from './request.ts';
+import { USER_RESOURCE } from './schema/registry.ts';
+import { LIST_RESPONSE } from './schema/urns.ts';
+import { userFromDoc, userResource, userToDoc } from './user-mapper.ts';
+
+export interface ProjectionQuery {
+  attributes?: string;
+  excludedAttributes?: string;
+}
+
+/** The /Users resource type: SCIM documents in and out, directory writes in between. */
+export class ScimUsers {
+  constructor(
+    private readonly storage: Storage,
+    private readonly users: UserWrites,
+  ) {}
+
+  get(req: ScimRequest, id: string, q: ProjectionQuery): ScimResult {
+    const user = this.#find(req, id);
+    return this.#result(req, user, 200, parseProjection(USER_RESOURCE, q.attributes, q.excludedAttributes));
+  }
+
+  list(req: ScimRequest, raw: RawListQuery): ScimResult {
+    const q = parseListQuery(raw, USER_RESOURCE, req.normalisations);
+    const repo = this.storage.forTenant(req.ctx.tenantId);
+    const where = q.filter ? filterToSql(q.filter, USER_RESOURCE, req.ctx.tenantId) : undefined;
+    const orderBy = q.sortBy ? { sql: sortExpression(q.sortBy, USER_RESOURCE), descending: q.descending } : undefined;
+    const total = repo.directoryUsers.count({ directoryId: req.ctx.directoryId, where });
+    const page = q.count === 0 ? [] : repo.directoryUsers.list({ directoryId: req.ctx.directoryId, where, orderBy, offset: q.startIndex - 1, limit: q.count });
+    const groups = repo.directoryGroups.groupsOfUsers(page.map((u) => u.id));
+    return {
+      status: 200,
+      body: {
+        schemas: [LIST_RESPONSE],
+        totalResults: total,
+        startIndex: q.startIndex,
+        itemsPerPage: page.length,
+        Resources: page.map((u) => project(userResource(u, groups.get(u.id) ?? [], req.baseUrl), USER_RESOURCE, q.projection)),
+      },
+    };
+  }
+
+  async create(req: ScimRequest, body: unknown, q: ProjectionQuery): Promise<ScimResult> {
+    const fields = userFromDoc(normaliseResource(body, USER_RESOURCE, req.normalisations));
+    const staged = this.users.create(req.ctx, fields);
+    await staged.flush();
+    return this.#result(req, staged.staged, 201, parseProjection(USER_RESOURCE, q.attributes, q.excludedAttributes));
+  }
+
+  async replace(req: ScimRequest, id: string, body: unknown, ifMatch: string | undefined, q: ProjectionQuery): Promise<ScimResult> {
+    const current = this.#find(req, id);
+    const fields = userFromDoc(normaliseResource(body, USER_RESOURCE, req.normalisations), current);
+    const staged = this.users.replace(req.ctx, id, fields, ifMatch);
+    await staged.flush();
+    return this.#result(req, staged.staged, 200, parseProjection(USER_RESOURCE, q.attributes, q.excludedAttributes));
+  }
+
+  async patch(req: ScimRequest, id: string, body: unknown, ifMatch: string | undefined, q: ProjectionQuery): Promise<ScimResult> {
+    const ops = parsePatchRequest(body, USER_RESOURCE, req.normalisations);
+    const staged = this.storage.transaction(() => {
+      const current = this.#find(req, id);
+      const doc = applyPatch(userToDoc(current), ops, USER_RESOURCE, req.normalisations, id);
+      return this.users.replace(req.ctx, id, userFromDoc(doc, current), ifMatch);
+    });
+    await staged.flush();
+    return this.#result(req, staged.staged, 200, parseProjection(USER_RESOURCE, q.attributes, q.excludedAttributes));
+  }
+
+  async delete(req: ScimRequest, id: string, ifMatch: string | undefined): Promise<ScimResult> {
+    this.#find(req, id);
+    await this.users.delete(req.ctx, id, ifMatch).flush();
+    return { status: 204 };
+  }
+
+  #find(req: ScimRequest, id: string): UserRecord {
+    const user = this.storage.forTenant(req.ctx.tenantId).directoryUsers.find(id);
+    if (!user || user.directory_id !== req.ctx.directoryId) throw resourceNotFound('User', id);
+    return user;
+  }
+
+  #result(req: ScimRequest, user: UserRecord, status: number, projection: Projection): ScimResult {
+    const groups = this.storage.forTenant(req.ctx.tenantId).directoryGroups.groupsOfUser(user.id);
+    const full = userResource(user, groups, req.baseUrl);
+    const meta = full.meta as ScimObject;
+    return {
+      status,
+      body: project(full, USER_RESOURCE, projection),
+      etag: etagOfVersion(user.version),
+      location: isObject(meta) ? (meta.location as string) : undefined,
+    };
+  }
+}
