@@ -95,4 +95,38 @@ describe('sessions, refresh tokens, logout and deprovisioning', () => {
     const failures = env.audit(tenant.id, 'sso.login.failed');
     expect(failures.at(-1)?.metadata?.reason).toBe('user_deactivated');
   });
+
+  it('ends an SSO user\'s access inside the SCIM request that deactivates them (Okta dialect), logout sent before the 2xx', async () => {
+    const dir = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/scim/directories`, { name: 'Okta' });
+    const token = (await env.ok('POST', `/admin/v1/tenants/${tenant.id}/scim/directories/${dir.id}/tokens`, { name: 'okta' })).token;
+    const scim = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${env.base}/scim/v2/${dir.id}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const created = await scim('POST', '/Users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'scim.user@acme.test',
+      externalId: '00uScimUser',
+      name: { givenName: 'Scim', familyName: 'User' },
+      emails: [{ value: 'scim.user@acme.test', type: 'work', primary: true }],
+      active: true,
+    });
+    expect(created.status).toBe(201);
+    const flow = await env.samlLogin(new Browser(), rp, idp, { organization: 'acme' }, () => ({ nameId: 'scim.user@acme.test', attributes: { email: 'scim.user@acme.test' } }));
+    const tokens = await client.authorizationCodeGrant(rp, new URL(flow.landed), { pkceCodeVerifier: flow.verifier, expectedState: flow.state });
+    expect(tokens.claims()!.sub).toBe(created.body.id);
+    const before = receiver.tokens.length;
+    const off = await scim('PATCH', `/Users/${created.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] });
+    expect(off.status).toBe(200);
+    // Already true when the SCIM response arrived:
+    expect(receiver.tokens.slice(before).map((t) => t.sub)).toContain(created.body.id);
+    await expect(client.refreshTokenGrant(rp, tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await client.tokenIntrospection(rp, tokens.access_token)).active).toBe(false);
+    const deprovisioned = env.audit(tenant.id).filter((e) => e.target?.id === created.body.id && /deprovision/.test(e.action));
+    expect(JSON.stringify(deprovisioned.map((e) => e.metadata))).toMatch(/"sessions":1/);
+  });
 });
