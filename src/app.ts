@@ -6,6 +6,7 @@ import { mountOperations } from './observability/health.ts';
 import { adminApi } from './admin/routes.ts';
 import { mountOidc } from './oidc/mount.ts';
 import { scimApi } from './directory/scim/http/routes.ts';
+import { authzApi } from './authz/routes/index.ts';
 
 /** Builds the HTTP application over already-built services. No I/O happens here. */
 export function createApp(s: Services): OpenAPIHono {
@@ -15,6 +16,7 @@ export function createApp(s: Services): OpenAPIHono {
   app.route('/admin/v1', adminApi(s));
   mountOidc(app, s);
   app.route('/scim/v2', scimApi(s));
+  app.route('/stores', authzApi(s));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

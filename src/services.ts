@@ -11,9 +11,12 @@ import { ApiKeyService } from './apikeys/service.ts';
 import { TokenBucketLimiter } from './http/rate-limiter.ts';
 import { Deprovisioner } from './directory/deprovisioning.ts';
 import { DirectoryService } from './directory/service.ts';
-import type { StagedTupleWriter } from './authz/staged-writer.ts';
 import { buildSso, type Sso, type SsoOptions } from './sso/compose.ts';
 import { buildScimServices, type ScimServices } from './directory/compose.ts';
+import { buildAuthz, checkAuthzConfig } from './authz/backend.ts';
+import type { AuditedAuthzEngine } from './authz/wrappers/audited.ts';
+import type { StagedTupleWriter } from './authz/staged-writer.ts';
+import type { AssertionStore } from './authz/assertions.ts';
 
 export interface Services {
   config: Config;
@@ -33,10 +36,14 @@ export interface Services {
   sso: Sso;
   /** Maps a client-credentials access token to a tenant principal (for the authorization API). */
   oidcTokenAuthenticator: Sso['tokenAuthenticator'];
-  /** Authorization side effects of other domains (SSO group mapping), once the authz domain provides it. */
-  authzWriter?: StagedTupleWriter;
   /** SCIM directories and tokens, the /Users and /Groups resource types, group→role mappings. */
   scim: ScimServices;
+  /** The authorization engine (embedded or OpenFGA, per PORTCULLIS_AUTHZ), metered and audited. */
+  authz: AuditedAuthzEngine;
+  /** Tuple side effects of other domains' writes (SCIM group membership sync, SSO group mapping). */
+  authzWriter: StagedTupleWriter;
+  /** Authorization model assertions (OpenFGA's Read/WriteAssertions). */
+  authzAssertions: AssertionStore;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -53,16 +60,19 @@ export interface BuildOptions {
 
 /** The composition root: every long-lived object is made here, once, and nowhere else. */
 export function buildServices(config: Config, options: BuildOptions = {}): Services {
+  checkAuthzConfig(config);
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.logLevel, options.logDestination);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
   const storage = Storage.open(config.dataDir, { migrateNow: options.migrate ?? true });
   const audit = new AuditService(storage, clock, (e) => metrics.auditEvents.inc({ action: e.action }));
-  const tenants = new TenantService(storage, audit, clock);
+  const authz = buildAuthz(config, { storage, audit, metrics, clock, logger });
+  const tenants = new TenantService(storage, audit, clock, authz.provisioner);
+  const deprovisioner = new Deprovisioner();
+  deprovisioner.register(authz.revoker);
   const apiKeys = new ApiKeyService(storage, audit, clock);
   const limiter = new TokenBucketLimiter(config.rateLimitBurst, config.rateLimitPerSecond);
-  const deprovisioner = new Deprovisioner();
-  const scim = buildScimServices({ storage, audit, clock, deprovisioner, baseUrl: config.baseUrl, tupleWriter: () => undefined });
+  const scim = buildScimServices({ storage, audit, clock, deprovisioner, baseUrl: config.baseUrl, tupleWriter: () => authz.writer });
 
   metrics.gauge('portcullis_tenants', 'Tenants by status.', ['status'], (set) => {
     const rows = storage.sql
@@ -86,7 +96,10 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     sso: undefined as unknown as Sso,
     oidcTokenAuthenticator: () => undefined,
     scim,
-    readiness: [{ name: 'database', check: () => storage.ready() }],
+    authz: authz.engine,
+    authzWriter: authz.writer,
+    authzAssertions: authz.assertions,
+    readiness: [{ name: 'database', check: () => storage.ready() }, ...authz.readiness],
     async close() {
       storage.close();
       await flushLogs(logger);

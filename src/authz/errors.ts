@@ -1,4 +1,5 @@
 import { ApiError } from '../http/errors.ts';
+import { httpStatusOf, type OpenFgaErrorName } from './error-codes.ts';
 
 /**
  * An error in OpenFGA's vocabulary: `code` is one of OpenFGA's error code names
@@ -17,3 +18,9 @@ export const fgaInvalid = (code: string, message: string) => new OpenFgaError(40
 
 /** What OpenFGA answers for a store that does not exist (and Portcullis for one you may not see). */
 export const storeNotFound = () => new OpenFgaError(404, 'store_id_not_found', 'store_id_not_found');
+
+/** An OpenFGA error by code name, with the HTTP status OpenFGA gives that code (400, 404, 500). */
+export const fgaError = (code: OpenFgaErrorName, message: string) => new OpenFgaError(httpStatusOf(code), code, message);
+
+/** OpenFGA's `validation_error` (2000): what it answers for most malformed or unevaluable requests. */
+export const validationError = (message: string) => fgaError('validation_error', message);

@@ -1,4 +1,5 @@
 import type { TupleKey, TupleKeyWithoutCondition } from '@openfga/sdk';
+import type { Actor } from '../audit/events.ts';
 import type { Staged } from '../lib/staged.ts';
 
 /**
@@ -7,12 +8,13 @@ import type { Staged } from '../lib/staged.ts';
  * commit or roll back with the directory change); the OpenFGA backend applies them in `flush`,
  * which the caller awaits after commit and before responding, with higher consistency after.
  * All changes are idempotent: writing an existing tuple or deleting a missing one is not an error.
- * Each engine decorates these with audit events (authz.tuples.written / authz.tuples.deleted).
+ * Each engine decorates these with audit events (authz.tuples.written / authz.tuples.deleted),
+ * attributed to `actor` when given (the SCIM request's actor), else to the system.
  */
 export interface StagedTupleWriter {
-  stage(storeId: string, change: { writes?: TupleKey[]; deletes?: TupleKeyWithoutCondition[] }): Staged<number>;
+  stage(storeId: string, change: { writes?: TupleKey[]; deletes?: TupleKeyWithoutCondition[] }, actor?: Actor): Staged<number>;
   /** Deletes every tuple whose user is `user` (`user:U`, and usersets such as `group:G#member` when given). */
-  stageDeleteTuplesForUser(storeId: string, user: string): Staged<number>;
+  stageDeleteTuplesForUser(storeId: string, user: string, actor?: Actor): Staged<number>;
   /** Deletes every tuple whose object is `object` (e.g. `group:G` when the group is deleted). */
-  stageDeleteTuplesForObject(storeId: string, object: string): Staged<number>;
+  stageDeleteTuplesForObject(storeId: string, object: string, actor?: Actor): Staged<number>;
 }

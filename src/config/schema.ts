@@ -71,6 +71,40 @@ export const settings = {
     schema: z.coerce.number().int().min(0).max(7 * 24 * 60).default(720),
     description: 'How often SAML connections imported from a metadata URL re-fetch it (0 turns the schedule off).',
   },
+  authz: {
+    env: 'PORTCULLIS_AUTHZ',
+    schema: z.enum(['embedded', 'openfga']).default('embedded'),
+    description:
+      'Authorization backend: `embedded` (tuples in Portcullis\' SQLite) or `openfga` (a real OpenFGA server at `PORTCULLIS_OPENFGA_URL`, one OpenFGA store per tenant).',
+  },
+  openfgaUrl: {
+    env: 'PORTCULLIS_OPENFGA_URL',
+    schema: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).optional(),
+    description: 'Base URL of the OpenFGA HTTP API (e.g. `http://127.0.0.1:8080`); required when `PORTCULLIS_AUTHZ=openfga`.',
+  },
+  openfgaToken: {
+    env: 'PORTCULLIS_OPENFGA_TOKEN',
+    schema: z.string().min(1).optional(),
+    description: 'Pre-shared key sent as `Authorization: Bearer` to the OpenFGA server (its `--authn-preshared-keys`).',
+  },
+  openfgaListDeadlineMs: {
+    env: 'PORTCULLIS_OPENFGA_LIST_DEADLINE_MS',
+    schema: z.coerce.number().int().min(0).default(3000),
+    description:
+      'The OpenFGA server\'s `--listObjects-deadline` / `--listUsers-deadline` in ms: a list call that lasts this long may have been cut, so its answer is marked truncated (0: the server has no deadline).',
+  },
+  openfgaListUsersMaxResults: {
+    env: 'PORTCULLIS_OPENFGA_LIST_USERS_MAX_RESULTS',
+    schema: z.coerce.number().int().min(0).default(1000),
+    description:
+      'The OpenFGA server\'s `--listUsers-max-results`: a list-users answer this long is marked truncated (0: the server has no maximum).',
+  },
+  openfgaConsistencyWindowMs: {
+    env: 'PORTCULLIS_OPENFGA_CONSISTENCY_WINDOW_MS',
+    schema: z.coerce.number().int().min(0).default(10_000),
+    description:
+      'After Portcullis writes to a store, queries on it that did not ask for a consistency use `HIGHER_CONSISTENCY` for this long (cover the server\'s check-cache TTL).',
+  },
 } as const;
 
 export type SettingKey = keyof typeof settings;

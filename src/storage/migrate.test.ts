@@ -25,6 +25,13 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       );
     },
   },
+  2: {
+    seed() {},
+    verify(db) {
+      // The authz tables are exercised by the engine's own suites; here: it applies over version 1 data.
+      expect(db.prepare(`SELECT count(*) AS n FROM tenants`).get()).toEqual({ n: 1 });
+    },
+  },
   3: {
     seed() {},
     verify(db) {
@@ -57,6 +64,12 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(() =>
         db.prepare(`INSERT INTO sso_domains (id, tenant_id, domain, verification_token, verified_at, created_at) VALUES ('d2', 't9', 'acme.test', 'k', 'x', 'x')`).run(),
       ).toThrow(/UNIQUE/);
+    },
+  },
+  5: {
+    seed() {},
+    verify(db) {
+      expect(db.prepare(`SELECT count(*) AS n FROM sessions`).get()).toEqual({ n: 1 });
     },
   },
 };

@@ -1,0 +1,110 @@
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import type { AuditService } from '../audit/service.ts';
+import type { UserRevoker } from '../directory/deprovisioning.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { ReadinessCheck } from '../observability/health.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { StoreProvisioner } from '../tenants/service.ts';
+import { OpenFgaAssertionStore, SqliteAssertionStore, type AssertionStore } from './assertions.ts';
+import { DEFAULT_MODEL_PATH, loadModelFile } from './default-model.ts';
+import { authzTuplesRevoker } from './deprovisioning.ts';
+import type { AuthzEngine } from './engine.ts';
+import { OpenFgaEngine } from './openfga/engine.ts';
+import { OpenFgaStagedTupleWriter } from './openfga/staged-writer.ts';
+import { engineStoreProvisioner } from './provisioner.ts';
+import type { StagedTupleWriter } from './staged-writer.ts';
+import { AuditedStagedTupleWriter } from './wrappers/audited-writer.ts';
+import { AuditedAuthzEngine, type TransactionalWrites } from './wrappers/audited.ts';
+import { EmbeddedAuthzEngine } from './embedded/engine.ts';
+import { EmbeddedStagedTupleWriter } from './embedded/staged-writer.ts';
+import { MeteredAuthzEngine } from './wrappers/metered.ts';
+
+export interface AuthzDeps {
+  storage: Storage;
+  audit: AuditService;
+  metrics: Metrics;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Everything the rest of the service gets from the authorization domain. */
+export interface Authz {
+  /** The engine, metered and audited; `engine.as(actor)` attributes writes to a request. */
+  engine: AuditedAuthzEngine;
+  /** Tuple side effects of directory changes (SCIM membership sync, deprovisioning). */
+  writer: StagedTupleWriter;
+  /** Tenant creation's store step (store + default model). */
+  provisioner: StoreProvisioner;
+  /** The `authz_tuples` deprovisioning revoker. */
+  revoker: UserRevoker;
+  /** Model assertions (OpenFGA's Read/WriteAssertions). */
+  assertions: AssertionStore;
+  readiness: ReadinessCheck[];
+}
+
+interface Backend {
+  engine: AuthzEngine;
+  writer: StagedTupleWriter;
+  auditMode: 'in-transaction' | 'after-flush';
+  /** Present when writes can join Portcullis' own transactions (then audited in the same one). */
+  transactional?: TransactionalWrites;
+  assertions: AssertionStore;
+  readiness: ReadinessCheck[];
+}
+
+/** Builds the configured backend (`PORTCULLIS_AUTHZ`) behind the engine interface, with its decorators. */
+export function buildAuthz(config: Config, deps: AuthzDeps): Authz {
+  const backend = config.authz === 'openfga' ? openFgaBackend(config, deps) : embeddedBackend(deps);
+  const metered = new MeteredAuthzEngine(backend.engine, deps.metrics);
+  const transactional = backend.transactional && { writes: backend.transactional, time: <T>(op: string, run: () => T) => metered.timeSync(op, run) };
+  const engine = new AuditedAuthzEngine(metered, deps, transactional);
+  const writer = new AuditedStagedTupleWriter(backend.writer, deps, backend.auditMode);
+  let defaultModel: ReturnType<typeof loadModelFile> | undefined;
+  return {
+    engine,
+    writer,
+    provisioner: engineStoreProvisioner(engine, () => (defaultModel ??= loadModelFile(DEFAULT_MODEL_PATH))),
+    revoker: authzTuplesRevoker(deps.storage, writer),
+    assertions: backend.assertions,
+    readiness: backend.readiness,
+  };
+}
+
+/** Boot-time checks across settings (call before opening anything). */
+export function checkAuthzConfig(config: Config): void {
+  if (config.authz === 'openfga' && !config.openfgaUrl) {
+    throw new ConfigError('PORTCULLIS_OPENFGA_URL', 'is required when PORTCULLIS_AUTHZ=openfga');
+  }
+}
+
+function openFgaBackend(config: Config, deps: AuthzDeps): Backend {
+  checkAuthzConfig(config);
+  const engine = new OpenFgaEngine({
+    connection: { url: config.openfgaUrl as string, token: config.openfgaToken },
+    clock: deps.clock,
+    limits: { deadlineMs: config.openfgaListDeadlineMs, listUsersMaxResults: config.openfgaListUsersMaxResults },
+    consistencyWindowMs: config.openfgaConsistencyWindowMs,
+  });
+  return {
+    engine,
+    writer: new OpenFgaStagedTupleWriter(engine),
+    auditMode: 'after-flush',
+    assertions: new OpenFgaAssertionStore(engine.api),
+    readiness: [{ name: 'openfga', check: () => engine.ready() }],
+  };
+}
+
+function embeddedBackend(deps: AuthzDeps): Backend {
+  const engine = new EmbeddedAuthzEngine(deps.storage, deps.clock);
+  return {
+    engine,
+    writer: new EmbeddedStagedTupleWriter(engine),
+    auditMode: 'in-transaction',
+    transactional: engine,
+    assertions: new SqliteAssertionStore(deps.storage.sql, engine),
+    readiness: [],
+  };
+}

@@ -1,0 +1,74 @@
+import type { AuthorizationModel, ReadAuthorizationModelsResponse } from '@openfga/sdk';
+import type { Sql } from '../../storage/database.ts';
+import { fgaError, validationError } from '../errors.ts';
+import { CompiledModel } from '../model/compile.ts';
+import type { ModelBody } from '../model/normalize.ts';
+import { decodeToken, encodeToken, pageSizeOf } from './pagination.ts';
+
+const MODEL_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const CACHE_LIMIT = 500;
+
+/**
+ * `authz_models` plus a cache of compiled models by id (models are immutable, so a cached
+ * compilation never goes stale). "Latest" is the highest per-store sequence number, read from
+ * SQLite on every call so a model written by another process is seen at once.
+ */
+export class SqliteModelStore {
+  readonly #compiled = new Map<string, CompiledModel>();
+
+  constructor(private readonly sql: Sql) {}
+
+  insert(storeId: string, id: string, body: ModelBody, at: Date): void {
+    const model: AuthorizationModel = { id, ...body };
+    const seq = this.sql
+      .prepare<[string], { seq: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM authz_models WHERE store_id = ?')
+      .get(storeId) as { seq: number };
+    this.sql
+      .prepare('INSERT INTO authz_models (store_id, id, seq, schema_version, model_json, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(storeId, id, seq.seq, body.schema_version, JSON.stringify(model), at.toISOString());
+  }
+
+  /** The model by id, or the store's latest; throws OpenFGA's not-found codes. */
+  resolve(storeId: string, modelId: string | undefined): CompiledModel {
+    let id = modelId;
+    if (id === undefined || id === '') {
+      const latest = this.sql
+        .prepare<[string], { id: string }>('SELECT id FROM authz_models WHERE store_id = ? ORDER BY seq DESC LIMIT 1')
+        .get(storeId);
+      if (!latest) throw fgaError('latest_authorization_model_not_found', `No authorization models found for store '${storeId}'`);
+      id = latest.id;
+    } else if (!MODEL_ID.test(id)) {
+      throw validationError('invalid AuthorizationModelId: value does not match regex pattern "^[ABCDEFGHJKMNPQRSTVWXYZ0-9]{26}$"');
+    }
+    const cacheKey = `${storeId}/${id}`;
+    const cached = this.#compiled.get(cacheKey);
+    if (cached) return cached;
+    const row = this.sql
+      .prepare<[string, string], { model_json: string }>('SELECT model_json FROM authz_models WHERE store_id = ? AND id = ?')
+      .get(storeId, id);
+    if (!row) throw fgaError('authorization_model_not_found', `Authorization Model '${id}' not found`);
+    const compiled = new CompiledModel(JSON.parse(row.model_json) as AuthorizationModel);
+    if (this.#compiled.size >= CACHE_LIMIT) this.#compiled.delete(this.#compiled.keys().next().value as string);
+    this.#compiled.set(cacheKey, compiled);
+    return compiled;
+  }
+
+  /** Newest first. */
+  list(storeId: string, page: { page_size?: number; continuation_token?: string }): ReadAuthorizationModelsResponse {
+    const size = pageSizeOf(page.page_size, 'ReadAuthorizationModelsRequest');
+    const position = decodeToken(page.continuation_token, 'models');
+    const before = position ? Number(position[0]) : Number.MAX_SAFE_INTEGER;
+    if (!Number.isSafeInteger(before)) throw fgaError('invalid_continuation_token', 'Invalid continuation token');
+    const rows = this.sql
+      .prepare<[string, number, number], { seq: number; model_json: string }>(
+        'SELECT seq, model_json FROM authz_models WHERE store_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+      )
+      .all(storeId, before, size + 1);
+    const more = rows.length > size;
+    const pageRows = more ? rows.slice(0, size) : rows;
+    return {
+      authorization_models: pageRows.map((r) => JSON.parse(r.model_json) as AuthorizationModel),
+      continuation_token: more ? encodeToken('models', [pageRows[pageRows.length - 1]?.seq]) : '',
+    };
+  }
+}

@@ -1,0 +1,134 @@
+import type { ReadChangesResponse, ReadRequest, ReadResponse, TupleChange, TupleKey, TupleOperation } from '@openfga/sdk';
+import type { Sql } from '../../storage/database.ts';
+import type { ReadChangesQuery } from '../engine.ts';
+import { fgaError, validationError } from '../errors.ts';
+import { parseUser, splitObject } from '../model/keys.ts';
+import { decodeToken, encodeToken, invalidContinuationToken, pageSizeOf } from './pagination.ts';
+import { rowToKey, type TupleRow } from './tuple-row.ts';
+
+const COLUMNS = 'object_type, object_id, relation, user_type, user_id, user_relation, condition_name, condition_context, inserted_at';
+const ORDER = ['object_type', 'object_id', 'relation', 'user_type', 'user_id', 'user_relation'] as const;
+
+/**
+ * Read: the stored tuples matching an optional filter, a page at a time. The filter follows
+ * OpenFGA: the object type is required; `document:` (type only) needs a user; a user without an
+ * id (`user:`) matches every user of that type. Pages follow the primary key.
+ */
+export function readTuples(sql: Sql, storeId: string, body: ReadRequest): ReadResponse {
+  const where = ['store_id = ?'];
+  const params: unknown[] = [storeId];
+  const tk = body?.tuple_key;
+  if (tk !== undefined && tk !== null) {
+    const [objectType, objectId] = splitObject(tk.object ?? '');
+    if (objectType === '' || (objectId === '' && !tk.user)) {
+      throw validationError(
+        "the 'tuple_key' field was provided but the object type field is required and both the object id and user cannot be empty",
+      );
+    }
+    where.push('object_type = ?');
+    params.push(objectType);
+    if (objectId !== '') {
+      where.push('object_id = ?');
+      params.push(objectId);
+    }
+    if (tk.relation) {
+      where.push('relation = ?');
+      params.push(tk.relation);
+    }
+    if (tk.user) {
+      const user = parseUser(tk.user);
+      where.push('user_type = ?');
+      params.push(user.type);
+      if (user.id !== '') {
+        where.push('user_id = ? AND user_relation = ?');
+        params.push(user.id, user.relation);
+      }
+    }
+  }
+  const size = pageSizeOf(body?.page_size, 'ReadRequest');
+  const after = decodeToken(body?.continuation_token, 'read');
+  if (after) {
+    if (after.length !== ORDER.length || after.some((v) => typeof v !== 'string')) throw invalidContinuationToken();
+    where.push(`(${ORDER.join(', ')}) > (${ORDER.map(() => '?').join(', ')})`);
+    params.push(...after);
+  }
+  const rows = sql
+    .prepare<unknown[], TupleRow>(`SELECT ${COLUMNS} FROM authz_tuples WHERE ${where.join(' AND ')} ORDER BY ${ORDER.join(', ')} LIMIT ?`)
+    .all(...params, size + 1);
+  const more = rows.length > size;
+  const page = more ? rows.slice(0, size) : rows;
+  const last = page[page.length - 1];
+  return {
+    tuples: page.map((row) => ({ key: rowToKey(row), timestamp: row.inserted_at })),
+    continuation_token: more && last ? encodeToken('read', ORDER.map((c) => last[c])) : '',
+  };
+}
+
+interface ChangeRow {
+  id: number;
+  object_type: string;
+  object_id: string;
+  relation: string;
+  user: string;
+  condition_name: string;
+  condition_context: string | null;
+  operation: 'write' | 'delete';
+  occurred_at: string;
+}
+
+/**
+ * ReadChanges: the changelog in write order, optionally for one object type and from a start
+ * time. Like OpenFGA, a page that returned changes carries a token to resume after its last
+ * change (also when nothing follows yet, so a poller can wait for more); an empty page hands
+ * back the token it was given.
+ */
+export function readChanges(sql: Sql, storeId: string, query: ReadChangesQuery, now: Date): ReadChangesResponse {
+  const type = query?.type ?? '';
+  const size = pageSizeOf(query?.page_size, 'ReadChangesRequest');
+  const where = ['store_id = ?'];
+  const params: unknown[] = [storeId];
+  const position = decodeToken(query?.continuation_token, 'changes');
+  if (position) {
+    const [afterId, tokenType] = position;
+    if (typeof afterId !== 'number' || !Number.isSafeInteger(afterId) || typeof tokenType !== 'string') throw invalidContinuationToken();
+    if (tokenType !== type) {
+      throw fgaError('query_string_type_continuation_token_mismatch', "The type in the querystring and the continuation token don't match");
+    }
+    where.push('id > ?');
+    params.push(afterId);
+  } else if (query?.start_time) {
+    const start = Date.parse(query.start_time);
+    if (Number.isNaN(start)) throw validationError(`parsing field "start_time": cannot parse "${query.start_time}" as an RFC 3339 timestamp`);
+    if (start > now.getTime()) throw validationError('invalid ReadChangesRequest.StartTime: value must be less than now');
+    where.push('occurred_ms >= ?');
+    params.push(start);
+  }
+  if (type !== '') {
+    where.push('object_type = ?');
+    params.push(type);
+  }
+  const rows = sql
+    .prepare<unknown[], ChangeRow>(
+      `SELECT id, object_type, object_id, relation, user, condition_name, condition_context, operation, occurred_at
+       FROM authz_changes WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
+    )
+    .all(...params, size);
+  const last = rows[rows.length - 1];
+  return {
+    changes: rows.map(toChange),
+    continuation_token: last ? encodeToken('changes', [last.id, type]) : (query?.continuation_token ?? ''),
+  };
+}
+
+function toChange(row: ChangeRow): TupleChange {
+  const key: TupleKey = { user: row.user, relation: row.relation, object: `${row.object_type}:${row.object_id}` };
+  if (row.condition_name !== '') {
+    key.condition = { name: row.condition_name };
+    if (row.condition_context !== null) key.condition.context = JSON.parse(row.condition_context) as object;
+  }
+  return {
+    tuple_key: key,
+    operation: (row.operation === 'write' ? 'TUPLE_OPERATION_WRITE' : 'TUPLE_OPERATION_DELETE') as TupleOperation,
+    timestamp: row.occurred_at,
+  };
+}

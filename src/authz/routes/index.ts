@@ -1,0 +1,42 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Services } from '../../services.ts';
+import { bearerAuth } from '../../http/auth.ts';
+import { bodyLimit } from '../../http/body-limit.ts';
+import { idempotency } from '../../http/idempotency.ts';
+import { assertionRoutes } from './assertions.ts';
+import type { AuthzRouteDeps } from './deps.ts';
+import { createFgaRouter, openFgaErrors } from './errors.ts';
+import { listRoutes } from './lists.ts';
+import { modelRoutes } from './models.ts';
+import { queryRoutes } from './queries.ts';
+import { storeRoutes } from './stores.ts';
+import { tupleRoutes } from './tuples.ts';
+
+/**
+ * `/stores`: the OpenFGA v1 HTTP API over the tenant's store, for `@openfga/sdk` and the `fga`
+ * CLI. Bearer API keys with the `authz:*` scopes; errors in OpenFGA's `{code, message}` shape.
+ */
+export function authzApi(s: Services): OpenAPIHono {
+  const deps: AuthzRouteDeps = {
+    engine: s.authz,
+    tenants: s.tenants,
+    owner: (storeId) => s.storage.unscoped.tenants.findByStoreId(storeId),
+    assertions: s.authzAssertions,
+    audit: { storage: s.storage, audit: s.audit },
+  };
+  const app = createFgaRouter();
+  app.use('*', openFgaErrors);
+  app.use('*', bodyLimit(s.config.bodyLimitBytes));
+  app.use(
+    '*',
+    bearerAuth({
+      authenticators: [(token) => s.apiKeys.authenticate(token), s.oidcTokenAuthenticator],
+      limiter: s.limiter,
+      metrics: s.metrics,
+      realm: 'portcullis-authz',
+    }),
+  );
+  app.use('*', idempotency({ store: s.storage.unscoped.idempotency, clock: s.clock }));
+  for (const routes of [storeRoutes, modelRoutes, tupleRoutes, queryRoutes, listRoutes, assertionRoutes]) app.route('/', routes(deps));
+  return app;
+}
