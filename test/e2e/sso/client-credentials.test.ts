@@ -34,6 +34,21 @@ describe('client credentials for the authorization API, and signing-key rotation
     expect(() => authorizeTenant(principal, env.services.tenants.get(acme.id), 'authz:write')).toThrow(/lacks/);
   });
 
+  it('is accepted by the OpenFGA-compatible /stores API of its own tenant only, within its scopes', async () => {
+    const { access_token } = await client.clientCredentialsGrant(rp, { scope: 'authz:read' });
+    const stores = (await env.services.tenants.get(acme.id)).authz_store_id;
+    const foreign = (await env.services.tenants.get(globex.id)).authz_store_id;
+    const call = (store: string, path: string, body: unknown) =>
+      fetch(`${env.base}/stores/${store}/${path}`, { method: 'POST', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const check = await call(stores, 'check', { tuple_key: { user: 'user:anne', relation: 'member', object: `organization:${acme.id}` } });
+    expect(check.status).toBe(200);
+    expect(await check.json()).toMatchObject({ allowed: false });
+    const other = await call(foreign, 'check', { tuple_key: { user: 'user:anne', relation: 'member', object: `organization:${globex.id}` } });
+    expect([other.status, ((await other.json()) as { code: string }).code]).toEqual([404, 'store_id_not_found']);
+    const write = await call(stores, 'write', { writes: { tuple_keys: [{ user: 'user:anne', relation: 'member', object: `organization:${acme.id}` }] } });
+    expect(write.status).toBe(403);
+  });
+
   it('refuses scopes the app was not registered with, and wrong secrets', async () => {
     await expect(client.clientCredentialsGrant(rp, { scope: 'authz:model' })).rejects.toMatchObject({ error: 'invalid_scope' });
     const wrong = await env.rp({ client_id: machine.client_id, client_secret: 'ptc_app_wrong' });
