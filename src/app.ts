@@ -4,6 +4,7 @@ import { requestContext } from './http/request-context.ts';
 import { onError, onNotFound } from './http/on-error.ts';
 import { mountOperations } from './observability/health.ts';
 import { adminApi } from './admin/routes.ts';
+import { mountOidc } from './oidc/mount.ts';
 import { scimApi } from './directory/scim/http/routes.ts';
 import { authzApi } from './authz/routes/index.ts';
 
@@ -13,6 +14,7 @@ export function createApp(s: Services): OpenAPIHono {
   app.use('*', requestContext({ logger: s.logger, metrics: s.metrics, trustProxy: s.config.trustProxy }));
   mountOperations(app, { checks: s.readiness, metrics: s.metrics });
   app.route('/admin/v1', adminApi(s));
+  mountOidc(app, s);
   app.route('/scim/v2', scimApi(s));
   app.route('/stores', authzApi(s));
 

@@ -10,12 +10,13 @@ import { TenantService } from './tenants/service.ts';
 import { ApiKeyService } from './apikeys/service.ts';
 import { TokenBucketLimiter } from './http/rate-limiter.ts';
 import { Deprovisioner } from './directory/deprovisioning.ts';
+import { DirectoryService } from './directory/service.ts';
+import { buildSso, type Sso, type SsoOptions } from './sso/compose.ts';
+import { buildScimServices, type ScimServices } from './directory/compose.ts';
 import { buildAuthz, checkAuthzConfig } from './authz/backend.ts';
 import type { AuditedAuthzEngine } from './authz/wrappers/audited.ts';
 import type { StagedTupleWriter } from './authz/staged-writer.ts';
 import type { AssertionStore } from './authz/assertions.ts';
-import { DirectoryService } from './directory/service.ts';
-import { buildScimServices, type ScimServices } from './directory/compose.ts';
 
 export interface Services {
   config: Config;
@@ -29,16 +30,20 @@ export interface Services {
   limiter: TokenBucketLimiter;
   /** Revokers (sessions, tokens, tuples) that SCIM deprovisioning runs; domains register into it. */
   deprovisioner: Deprovisioner;
+  /** The tenant directory: lookups and just-in-time users for SSO (implements DirectoryLookup). */
+  directory: DirectoryService;
+  /** SSO federation, the OpenID Provider, apps, sessions (src/sso/compose.ts). */
+  sso: Sso;
+  /** Maps a client-credentials access token to a tenant principal (for the authorization API). */
+  oidcTokenAuthenticator: Sso['tokenAuthenticator'];
+  /** SCIM directories and tokens, the /Users and /Groups resource types, group→role mappings. */
+  scim: ScimServices;
   /** The authorization engine (embedded or OpenFGA, per PORTCULLIS_AUTHZ), metered and audited. */
   authz: AuditedAuthzEngine;
-  /** Tuple side effects of directory changes (SCIM group membership sync). */
+  /** Tuple side effects of other domains' writes (SCIM group membership sync, SSO group mapping). */
   authzWriter: StagedTupleWriter;
   /** Authorization model assertions (OpenFGA's Read/WriteAssertions). */
   authzAssertions: AssertionStore;
-  /** The tenant directory: lookups and just-in-time users for SSO (implements DirectoryLookup). */
-  directory: DirectoryService;
-  /** SCIM directories and tokens, the /Users and /Groups resource types, group→role mappings. */
-  scim: ScimServices;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -49,6 +54,8 @@ export interface BuildOptions {
   /** Apply pending migrations on open (serve does; other commands refuse a stale schema). */
   migrate?: boolean;
   defaultMetrics?: boolean;
+  /** SSO seams: DNS TXT resolver, SAML metadata fetcher, upstream OIDC fetch. */
+  sso?: SsoOptions;
 }
 
 /** The composition root: every long-lived object is made here, once, and nowhere else. */
@@ -74,6 +81,12 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     for (const r of rows) set({ status: r.status }, r.n);
   });
 
+  const directory = new DirectoryService(storage, audit, clock);
+  const sso = buildSso(
+    { config, clock, logger, storage, audit, deprovisioner, directory: () => directory, authzWriter: () => authz.writer },
+    options.sso,
+  );
+
   return {
     config,
     clock,
@@ -85,11 +98,13 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     apiKeys,
     limiter,
     deprovisioner,
+    directory,
+    sso,
+    oidcTokenAuthenticator: sso.tokenAuthenticator,
+    scim,
     authz: authz.engine,
     authzWriter: authz.writer,
     authzAssertions: authz.assertions,
-    directory: new DirectoryService(storage, audit, clock),
-    scim,
     readiness: [{ name: 'database', check: () => storage.ready() }, ...authz.readiness],
     async close() {
       storage.close();

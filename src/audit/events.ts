@@ -32,6 +32,30 @@ export const AUDIT_ACTIONS = [
   'scim.directory.deleted',
   'scim.token.created',
   'scim.token.revoked',
+  'oidc.app.created',
+  'oidc.app.updated',
+  'oidc.app.secret_rotated',
+  'oidc.app.deleted',
+  'oidc.keys.generated',
+  'oidc.keys.rotated',
+  'oidc.refresh_token.reuse_detected',
+  'oidc.logout',
+  'sso.connection.created',
+  'sso.connection.updated',
+  'sso.connection.deleted',
+  'sso.connection.metadata_refreshed',
+  'sso.connection.test_succeeded',
+  'sso.connection.test_failed',
+  'sso.domain.added',
+  'sso.domain.verified',
+  'sso.domain.verification_failed',
+  'sso.domain.removed',
+  'sso.settings.updated',
+  'sso.login.succeeded',
+  'sso.login.failed',
+  'sso.user.linked',
+  'sso.groups.mapped',
+  'session.revoked',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -42,7 +66,7 @@ export function isAuditAction(value: string): value is AuditAction {
 
 /** Who caused a change, and through which credential and connection. */
 export interface Actor {
-  type: 'platform_key' | 'tenant_key' | 'scim_token' | 'cli' | 'system';
+  type: 'platform_key' | 'tenant_key' | 'scim_token' | 'cli' | 'system' | 'user';
   id: string | null;
   credential_id: string | null;
   ip: string | null;

@@ -56,6 +56,21 @@ export const settings = {
     schema: z.coerce.number().int().min(0).default(10_000),
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits.',
   },
+  oidcKeyEncryptionKey: {
+    env: 'PORTCULLIS_OIDC_KEK',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9+/_-]{43}=?$/, 'must be 32 bytes, base64 or base64url')
+      .optional(),
+    description:
+      'Key-encryption key (32 bytes, base64) sealing the OIDC signing keys and SSO secrets at rest. ' +
+      'When unset, `{DATA_DIR}/oidc-kek` is created on first start with mode 0600 and used.',
+  },
+  samlMetadataRefreshMinutes: {
+    env: 'PORTCULLIS_SAML_METADATA_REFRESH_MINUTES',
+    schema: z.coerce.number().int().min(0).max(7 * 24 * 60).default(720),
+    description: 'How often SAML connections imported from a metadata URL re-fetch it (0 turns the schedule off).',
+  },
   authz: {
     env: 'PORTCULLIS_AUTHZ',
     schema: z.enum(['embedded', 'openfga']).default('embedded'),

@@ -43,7 +43,7 @@ function randomChunk(n: number): Buffer {
   return out;
 }
 
-export type IdPrefix = 'ten' | 'key' | 'evt' | 'req' | 'idem' | 'dir' | 'scim' | 'usr' | 'grp' | 'conn' | 'app' | 'ses' | 'lnk';
+export type IdPrefix = 'ten' | 'key' | 'evt' | 'req' | 'idem' | 'dir' | 'scim' | 'usr' | 'grp' | 'conn' | 'app' | 'ses' | 'lnk' | 'dom';
 
 export function newId(prefix: IdPrefix, nowMs?: number): string {
   return `${prefix}_${ulid(nowMs)}`;

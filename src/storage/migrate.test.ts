@@ -55,6 +55,32 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(() => db.prepare(`INSERT INTO directory_users (id, tenant_id, user_name, active, created_at, updated_at) VALUES ('u3', 'nope', 'a', 1, 'x', 'x')`).run()).toThrow(/FOREIGN KEY/);
       },
     },
+  4: {
+    seed(db) {
+      expect(db.prepare(`SELECT id FROM tenants`).get()).toEqual({ id: 't1' });
+    },
+    verify(db) {
+      db.prepare(
+        `INSERT INTO sso_connections (id, tenant_id, name, protocol, status, attribute_preset, created_at, updated_at)
+         VALUES ('c1', 't1', 'Okta', 'saml', 'testing', 'okta', 'x', 'x')`,
+      ).run();
+      db.prepare(
+        `INSERT INTO sessions (id, tenant_id, user_id, connection_id, amr, acr, groups, authenticated_at, expires_at)
+         VALUES ('s1', 't1', 'u1', 'c1', 'pwd', 'a', '[]', 'x', 'y')`,
+      ).run();
+      expect(() =>
+        db.prepare(`INSERT INTO sso_connections (id, tenant_id, name, protocol, status, attribute_preset, created_at, updated_at) VALUES ('c2', 't1', 'x', 'ws-fed', 'testing', 'okta', 'x', 'x')`).run(),
+      ).toThrow(/CHECK/);
+      expect(() =>
+        db.prepare(`INSERT INTO sessions (id, tenant_id, user_id, connection_id, amr, acr, groups, authenticated_at, expires_at) VALUES ('s2', 't1', 'u1', 'nope', 'pwd', 'a', '[]', 'x', 'y')`).run(),
+      ).toThrow(/FOREIGN KEY/);
+      db.prepare(`INSERT INTO sso_domains (id, tenant_id, domain, verification_token, verified_at, created_at) VALUES ('d1', 't1', 'acme.test', 'k', 'x', 'x')`).run();
+      db.prepare(`INSERT INTO tenants (id, slug, name, status, authz_store_id, created_at, updated_at) VALUES ('t4', 'other', 'O', 'active', 's4', 'x', 'x')`).run();
+      expect(() =>
+        db.prepare(`INSERT INTO sso_domains (id, tenant_id, domain, verification_token, verified_at, created_at) VALUES ('d2', 't4', 'acme.test', 'k', 'x', 'x')`).run(),
+      ).toThrow(/UNIQUE/);
+    },
+  },
   5: {
     seed(db) {
       db.prepare(`INSERT INTO authz_models (store_id, id, seq, schema_version, model_json, created_at) VALUES ('s9', 'm1', 1, '1.1', '{}', 'x')`).run();

@@ -30,7 +30,7 @@ export function authzApi(s: Services): OpenAPIHono {
   app.use(
     '*',
     bearerAuth({
-      authenticators: [(token) => s.apiKeys.authenticate(token)],
+      authenticators: [(token) => s.apiKeys.authenticate(token), s.oidcTokenAuthenticator],
       limiter: s.limiter,
       metrics: s.metrics,
       realm: 'portcullis-authz',

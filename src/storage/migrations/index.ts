@@ -1,6 +1,7 @@
 import { foundation } from './0001_foundation.ts';
 import { authz } from './0002_authz.ts';
 import { directory } from './0003_directory.ts';
+import { sso } from './0004_sso.ts';
 import { authzApi } from './0005_authz_api.ts';
 
 /** A forward-only schema step. Never edit one that has shipped: add the next number. */
@@ -10,4 +11,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, authz, directory, authzApi];
+export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi];

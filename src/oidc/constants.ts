@@ -1,0 +1,33 @@
+/** Lifetimes (seconds) and limits of the OpenID Provider, in one place. */
+export const OIDC_TTL = {
+  accessToken: 10 * 60,
+  clientCredentials: 10 * 60,
+  authorizationCode: 60,
+  idToken: 60 * 60,
+  interaction: 10 * 60,
+  refreshToken: 30 * 24 * 60 * 60,
+  grant: 30 * 24 * 60 * 60,
+  session: 12 * 60 * 60,
+} as const;
+
+/** Tolerance for clock differences when verifying our own JWTs (seconds). */
+export const OIDC_CLOCK_TOLERANCE_SECONDS = 30;
+
+/**
+ * How long a retired signing key stays in the JWKS: the longest-lived token it can have signed
+ * (ID token), plus the clock tolerance, so no token in circulation loses its verification key.
+ */
+export const RETIRED_KEY_GRACE_SECONDS =
+  Math.max(OIDC_TTL.accessToken, OIDC_TTL.clientCredentials, OIDC_TTL.idToken) + 5 * 60;
+
+/** The resource indicator (audience) of client-credentials tokens: the authorization API. */
+export const authzResource = (baseUrl: string) => `${baseUrl}/stores`;
+
+export const oidcIssuer = (baseUrl: string) => `${baseUrl}/oidc`;
+
+/** Scopes an app may be granted for the authorization API with client credentials. */
+export const APP_AUTHZ_SCOPES = ['authz:read', 'authz:write', 'authz:model'] as const;
+export type AppAuthzScope = (typeof APP_AUTHZ_SCOPES)[number];
+
+/** OIDC scopes an interactive app may request. */
+export const OIDC_SCOPES = ['openid', 'email', 'profile', 'groups', 'offline_access'] as const;

@@ -1,0 +1,170 @@
+import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie } from 'hono/cookie';
+import { IDP_LOGIN_COOKIE } from '../../sso/routes.ts';
+import type { Session } from '../../sessions/session.ts';
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type Provider from 'oidc-provider';
+import type { AuditService } from '../../audit/service.ts';
+import type { Storage } from '../../storage/storage.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { SessionService } from '../../sessions/service.ts';
+import type { LoginService } from '../../sso/login/service.ts';
+import type { SqliteLoginStates } from '../../sso/login/state-store.ts';
+import type { HomeRealm } from '../../sso/login/home-realm.ts';
+import type { ConnectionService } from '../../sso/connections/service.ts';
+import type { SqliteTenantRegistry } from '../../tenants/sqlite-store.ts';
+import type { SqliteAppLookup } from '../apps/sqlite-store.ts';
+import type { ProviderHolder } from '../provider/holder.ts';
+import { connectionPickerPage, errorPage, pickerPage } from '../pages.ts';
+import { GENERIC_LOGIN_FAILURE } from '../../sso/login/failures.ts';
+import { actorFrom } from '../../http/actor.ts';
+import { bodyLimit } from '../../http/body-limit.ts';
+import { grantForSession } from './grants.ts';
+import { routeLogin } from './routing.ts';
+
+export interface InteractionDeps {
+  holder: ProviderHolder;
+  apps: SqliteAppLookup;
+  sessions: SessionService;
+  states: SqliteLoginStates;
+  login: LoginService;
+  realm: HomeRealm;
+  connections: ConnectionService;
+  tenants: SqliteTenantRegistry;
+  storage: Storage;
+  audit: AuditService;
+  clock: Clock;
+}
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+const node = (c: Context) => c.env as HttpBindings;
+const base = (uid: string) => `/oidc/interaction/${encodeURIComponent(uid)}`;
+
+/**
+ * The sign-in interaction the provider hands over to: find the tenant and its IdP, send the
+ * browser there, and when the IdP leg has created a session, finish the interaction.
+ */
+export function interactionRoutes(d: InteractionDeps) {
+  const app = new Hono();
+
+  const details = async (c: Context): Promise<Details | Response> => {
+    try {
+      return await d.holder.get().interactionDetails(node(c).incoming, node(c).outgoing);
+    } catch {
+      return c.html(errorPage('This sign-in link has expired. Start again from the application.', c.get('requestId')), 400);
+    }
+  };
+
+  const finishWithError = async (c: Context, reason: string, tenantId?: string): Promise<Response> => {
+    if (tenantId) {
+      d.storage.transaction(() =>
+        d.audit.record(tenantId, { action: 'sso.login.failed', target: { type: 'tenant', id: tenantId }, metadata: { reason } }, { ...actorFrom(c), type: 'user' }),
+      );
+    }
+    await d.holder.get().interactionFinished(node(c).incoming, node(c).outgoing, { error: 'access_denied', error_description: 'Sign-in failed.' }, { mergeWithLastSubmission: false });
+    return RESPONSE_ALREADY_SENT;
+  };
+
+  const proceed = async (c: Context, i: Details, hints: { organization?: string; email?: string; connection?: string }) => {
+    const app = d.apps.findLive(String(i.params.client_id));
+    if (!app) return finishWithError(c, 'app_not_found');
+    const route = routeLogin(d, app, hints);
+    if ('ask' in route) return c.html(pickerPage(`${base(i.uid)}/discover`, route.ask), route.ask ? 400 : 200);
+    if ('refuse' in route) return finishWithError(c, route.refuse.reason, route.refuse.tenantId);
+    if ('choose' in route) {
+      const links = route.choose.connections.map((x) => ({ name: x.name, href: `${base(i.uid)}/start?connection=${encodeURIComponent(x.id)}&organization=${encodeURIComponent(route.choose.tenant.id)}` }));
+      return c.html(connectionPickerPage(links));
+    }
+    const url = await d.login.begin({ connection: route.go, purpose: 'login', interactionUid: i.uid, ...(hints.email ? { loginHint: hints.email } : {}) });
+    return c.redirect(url, 303);
+  };
+
+  app.get('/oidc/interaction/:uid', async (c) => {
+    const i = await details(c);
+    if (i instanceof Response) return i;
+    if (i.prompt.name === 'consent') return consentOnly(c, i);
+    const idpLogin = getCookie(c, IDP_LOGIN_COOKIE);
+    if (idpLogin) {
+      deleteCookie(c, IDP_LOGIN_COOKIE, { path: '/oidc/interaction' });
+      const landed = await idpInitiated(c, i, idpLogin);
+      if (landed) return landed;
+    }
+    const p = i.params as Record<string, string | undefined>;
+    return proceed(c, i, { organization: p.organization, email: p.login_hint, connection: p.connection });
+  });
+
+  app.post('/oidc/interaction/:uid/discover', bodyLimit(16 * 1024), async (c) => {
+    const i = await details(c);
+    if (i instanceof Response) return i;
+    const form = await c.req.parseBody();
+    const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).slice(0, 320) : undefined);
+    return proceed(c, i, { organization: text('organization') || (i.params.organization as string | undefined), email: text('email') });
+  });
+
+  app.get('/oidc/interaction/:uid/start', async (c) => {
+    const i = await details(c);
+    if (i instanceof Response) return i;
+    return proceed(c, i, { organization: c.req.query('organization'), connection: c.req.query('connection') });
+  });
+
+  app.get('/oidc/interaction/:uid/complete', async (c) => {
+    const i = await details(c);
+    if (i instanceof Response) return i;
+    const sessionId = d.states.completeForInteraction(c.req.query('state') ?? '', i.uid, d.clock.now().toISOString());
+    const session = sessionId ? d.sessions.find(sessionId) : undefined;
+    if (!session || session.revoked_at) return c.html(errorPage(GENERIC_LOGIN_FAILURE, c.get('requestId')), 400);
+    return finishWithSession(c, i, session);
+  });
+
+  /** Signs the browser in as `session` for this authorization request (login + grant). */
+  const finishWithSession = async (c: Context, i: Details, session: Session) => {
+    await forgetOtherAccount(c, i, session.user_id);
+    const grantId = await grantForSession(d.holder.get(), d.sessions, i, session);
+    const login = { accountId: session.user_id, amr: session.amr, acr: session.acr, ts: Math.floor(Date.parse(session.authenticated_at) / 1000) };
+    await d.holder.get().interactionFinished(node(c).incoming, node(c).outgoing, { login, consent: { grantId } }, { mergeWithLastSubmission: false });
+    return RESPONSE_ALREADY_SENT;
+  };
+
+  /** The app's request after an IdP-initiated login: use that session if the app may serve its tenant. */
+  const idpInitiated = async (c: Context, i: Details, stateId: string) => {
+    const sessionId = d.states.completeIdpInitiated(stateId, d.clock.now().toISOString());
+    const session = sessionId ? d.sessions.find(sessionId) : undefined;
+    const app = d.apps.findLive(String(i.params.client_id));
+    if (!session || session.revoked_at || !app || (!app.multi_tenant && app.tenant_id !== session.tenant_id)) return undefined;
+    return finishWithSession(c, i, session);
+  };
+
+  app.get('/oidc/interaction/:uid/failed', async (c) => {
+    const i = await details(c);
+    if (i instanceof Response) return i;
+    await d.holder.get().interactionFinished(node(c).incoming, node(c).outgoing, { error: 'access_denied', error_description: 'Sign-in failed.' }, { mergeWithLastSubmission: false });
+    return RESPONSE_ALREADY_SENT;
+  });
+
+  /** A live session that only lacks a grant for this app: grant and continue, no IdP round trip. */
+  const consentOnly = async (c: Context, i: Details) => {
+    const session = i.session?.uid ? d.sessions.liveForOidcSession(i.session.uid) : undefined;
+    if (!session) return finishWithError(c, 'session_not_found');
+    const grantId = await grantForSession(d.holder.get(), d.sessions, i, session);
+    await d.holder.get().interactionFinished(node(c).incoming, node(c).outgoing, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    return RESPONSE_ALREADY_SENT;
+  };
+
+  /** The browser was signed in as someone else (e.g. another tenant): end that session first. */
+  const forgetOtherAccount = async (c: Context, i: Details, accountId: string) => {
+    if (!i.session?.uid || i.session.accountId === accountId) return;
+    const previous = d.sessions.liveForOidcSession(i.session.uid);
+    d.storage.transaction(() => {
+      if (previous) d.sessions.revokeOne(previous, 'replaced_by_new_login', { ...actorFrom(c), type: 'user', id: previous.user_id });
+      d.sessions.destroyProviderSession(i.session!.uid);
+    });
+    const interaction = await d.holder.get().Interaction.find(i.uid);
+    if (interaction) {
+      interaction.session = undefined;
+      await interaction.save(Math.max(1, (interaction.exp ?? 0) - Math.floor(Date.now() / 1000)));
+    }
+  };
+
+  return app;
+}

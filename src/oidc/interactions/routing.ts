@@ -1,0 +1,46 @@
+import type { App } from '../apps/app.ts';
+import type { Tenant } from '../../tenants/tenant.ts';
+import type { Connection } from '../../sso/connections/connection.ts';
+import type { HomeRealm, RealmHints } from '../../sso/login/home-realm.ts';
+import type { ConnectionService } from '../../sso/connections/service.ts';
+import type { SqliteTenantRegistry } from '../../tenants/sqlite-store.ts';
+
+export type LoginRoute =
+  | { go: Connection }
+  | { choose: { tenant: Tenant; connections: Connection[] } }
+  | { ask: string | undefined }
+  | { refuse: { reason: string; tenantId?: string } };
+
+/**
+ * Where a login goes: the tenant (the app's own for a single-tenant app, else home-realm
+ * discovery), then its active connection (the `connection` parameter may pick one).
+ */
+export function routeLogin(
+  deps: { realm: HomeRealm; connections: ConnectionService; tenants: SqliteTenantRegistry },
+  app: App,
+  hints: RealmHints & { connection?: string | undefined },
+): LoginRoute {
+  const found = deps.realm.resolve(hints);
+  let tenant: Tenant | undefined;
+  if (!app.multi_tenant) {
+    const own = deps.tenants.findById(app.tenant_id);
+    if (!own || own.status !== 'active' || own.deleted_at) return { refuse: { reason: 'app_tenant_not_active' } };
+    if ('tenant' in found && found.tenant.id !== own.id) return { refuse: { reason: 'organization_not_allowed_for_app', tenantId: own.id } };
+    if ('unknown' in found && found.unknown === 'organization') return { refuse: { reason: 'organization_not_allowed_for_app', tenantId: own.id } };
+    tenant = own;
+  } else if ('tenant' in found) {
+    tenant = found.tenant;
+  } else if ('unknown' in found) {
+    return { ask: found.unknown === 'organization' ? 'That organization was not found.' : 'No organization uses single sign-on for that email domain.' };
+  } else {
+    return { ask: undefined };
+  }
+  const active = deps.connections.active(tenant.id);
+  if (hints.connection) {
+    const chosen = active.find((c) => c.id === hints.connection);
+    return chosen ? { go: chosen } : { refuse: { reason: 'connection_not_available', tenantId: tenant.id } };
+  }
+  if (active.length === 0) return { refuse: { reason: 'no_active_connection', tenantId: tenant.id } };
+  if (active.length === 1) return { go: active[0] as Connection };
+  return { choose: { tenant, connections: active } };
+}

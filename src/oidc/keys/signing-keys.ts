@@ -1,0 +1,108 @@
+import { createPublicKey, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
+import type { Sql } from '../../storage/database.ts';
+import type { SecretBox } from './key-encryption.ts';
+
+export type SigningAlg = 'ES256' | 'RS256';
+export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
+
+export interface SigningKeyRow {
+  kid: string;
+  alg: SigningAlg;
+  status: 'active' | 'retired';
+  private_jwk_sealed: string;
+  created_at: string;
+  retired_at: string | null;
+  expires_at: string | null;
+}
+
+export type PrivateJwk = JsonWebKey & { kid: string; alg: SigningAlg; use: 'sig' };
+
+const SEAL_CONTEXT = 'oidc-signing-key';
+
+/**
+ * The OpenID Provider's signing keys, sealed under the KEK. One active key per algorithm signs;
+ * retired keys stay published in the JWKS until `expires_at` (the longest lifetime of a token
+ * they may have signed), then drop out.
+ */
+export class SigningKeyStore {
+  constructor(
+    private readonly sql: Sql,
+    private readonly box: SecretBox,
+  ) {}
+
+  /** Keys to publish/sign with at `now`: active first (newest first), then unexpired retired. */
+  current(now: Date): { row: SigningKeyRow; jwk: PrivateJwk }[] {
+    const rows = this.sql
+      .prepare<[string], SigningKeyRow>(
+        `SELECT * FROM oidc_signing_keys WHERE status = 'active' OR expires_at > ?
+         ORDER BY status = 'active' DESC, created_at DESC, kid DESC`,
+      )
+      .all(now.toISOString());
+    return rows.map((row) => ({ row, jwk: JSON.parse(this.box.open(row.private_jwk_sealed, SEAL_CONTEXT)) as PrivateJwk }));
+  }
+
+  /** A cheap fingerprint of the key set: changes whenever a key is added or retired. */
+  generation(): string {
+    const r = this.sql
+      .prepare<[], { n: number; latest: string | null; retired: string | null }>(
+        'SELECT count(*) AS n, max(created_at) AS latest, max(retired_at) AS retired FROM oidc_signing_keys',
+      )
+      .get();
+    return `${r?.n}:${r?.latest}:${r?.retired}`;
+  }
+
+  hasActiveKeys(): boolean {
+    return !!this.sql.prepare("SELECT 1 FROM oidc_signing_keys WHERE status = 'active'").get();
+  }
+
+  /** Inserts a fresh key per algorithm. Call inside a transaction. */
+  insertNewKeys(now: Date): SigningKeyRow[] {
+    return SIGNING_ALGS.map((alg) => {
+      const jwk = generateJwk(alg);
+      const row: SigningKeyRow = {
+        kid: jwk.kid,
+        alg,
+        status: 'active',
+        private_jwk_sealed: this.box.seal(JSON.stringify(jwk), SEAL_CONTEXT),
+        created_at: now.toISOString(),
+        retired_at: null,
+        expires_at: null,
+      };
+      this.sql
+        .prepare(
+          `INSERT INTO oidc_signing_keys (kid, alg, status, private_jwk_sealed, created_at, retired_at, expires_at)
+           VALUES (@kid, @alg, @status, @private_jwk_sealed, @created_at, @retired_at, @expires_at)`,
+        )
+        .run(row);
+      return row;
+    });
+  }
+
+  /** Retires every active key; they stay in the JWKS until `keepUntil`. Returns their kids. */
+  retireActive(now: Date, keepUntil: Date): string[] {
+    const kids = this.sql
+      .prepare<[], { kid: string }>("SELECT kid FROM oidc_signing_keys WHERE status = 'active'")
+      .all()
+      .map((r) => r.kid);
+    this.sql
+      .prepare("UPDATE oidc_signing_keys SET status = 'retired', retired_at = ?, expires_at = ? WHERE status = 'active'")
+      .run(now.toISOString(), keepUntil.toISOString());
+    return kids;
+  }
+}
+
+function generateJwk(alg: SigningAlg): PrivateJwk {
+  const { privateKey } =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = privateKey.export({ format: 'jwk' });
+  const kid = `${alg.toLowerCase()}-${randomBytes(9).toString('base64url')}`;
+  return { ...jwk, kid, alg, use: 'sig' };
+}
+
+/** The public half of a private JWK (what the JWKS endpoint publishes and verifiers use). */
+export function publicJwk(jwk: PrivateJwk): JsonWebKey & { kid: string; alg: SigningAlg; use: 'sig' } {
+  const pub = createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'jwk' });
+  return { ...pub, kid: jwk.kid, alg: jwk.alg, use: 'sig' };
+}

@@ -1,0 +1,118 @@
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { constantTimeEqual, sha256Hex } from '../../lib/crypto.ts';
+import type { SecretBox } from '../keys/key-encryption.ts';
+import type { PrivateJwk } from '../keys/signing-keys.ts';
+import { sqliteAdapterClass, type AdapterDeps } from '../adapter/sqlite-adapter.ts';
+import { APP_AUTHZ_SCOPES, OIDC_CLOCK_TOLERANCE_SECONDS, OIDC_SCOPES, OIDC_TTL, authzResource, oidcIssuer } from '../constants.ts';
+import { errorPage, page, escapeHtml } from '../pages.ts';
+import { findAccount, type AccountDeps } from './accounts.ts';
+import { interactionPolicyFor, loadExistingGrant, type PolicyDeps } from './policy.ts';
+import { resourceIndicators } from './resources.ts';
+
+export interface ProviderDeps extends AccountDeps, PolicyDeps, AdapterDeps {
+  baseUrl: string;
+  box: SecretBox;
+  trustProxy: boolean;
+  /**
+   * Test seam: let back-channel logout reach apps on loopback addresses. oidc-provider refuses
+   * special-use addresses (SSRF protection) and production keeps that.
+   */
+  allowLoopbackFetch?: boolean;
+}
+
+const LOOPBACK_URL = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//;
+
+/**
+ * Portcullis' OpenID Provider. Code + PKCE only (no implicit), refresh tokens rotated on every
+ * use (a reused one revokes its whole grant), client credentials for the authorization API,
+ * introspection, revocation, RP-initiated and back-channel logout. No dev interactions: the
+ * interaction routes send every login to the tenant's IdP.
+ */
+export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider {
+  const configuration: Configuration = {
+    adapter: sqliteAdapterClass(deps),
+    jwks: { keys: jwks as never },
+    cookies: { keys: [deps.box.derive('oidc-cookies')] },
+    findAccount: findAccount(deps),
+    claims: {
+      openid: ['sub', 'org_id', 'org_slug', 'connection_id', 'amr', 'acr', 'auth_time'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'given_name', 'family_name'],
+      groups: ['groups'],
+    },
+    scopes: [...OIDC_SCOPES, ...APP_AUTHZ_SCOPES],
+    conformIdTokenClaims: false,
+    extraParams: ['organization', 'connection'],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'RS256'],
+      introspectionSigningAlgValues: ['ES256', 'RS256'],
+      authorizationSigningAlgValues: ['ES256', 'RS256'],
+    },
+    clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['authorization_code'], response_types: ['code'] },
+    clockTolerance: OIDC_CLOCK_TOLERANCE_SECONDS,
+    ...(deps.allowLoopbackFetch
+      ? {
+          fetch: (url: string | URL | Request, options?: RequestInit & { dispatcher?: unknown }) => {
+            if (options && LOOPBACK_URL.test(String(url))) delete options.dispatcher;
+            return globalThis.fetch(url, options);
+          },
+        }
+      : {}),
+    features: {
+      devInteractions: { enabled: false },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      clientCredentials: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      resourceIndicators: resourceIndicators(authzResource(deps.baseUrl), deps.apps) as never,
+    },
+    interactions: { url: (_ctx, interaction) => `/oidc/interaction/${interaction.uid}`, policy: interactionPolicyFor(deps) },
+    loadExistingGrant: loadExistingGrant(deps),
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    extraTokenClaims: async (_ctx, token) => {
+      if (token.kind !== 'ClientCredentials') return undefined;
+      const app = deps.apps.findLive(token.clientId as string);
+      return app ? { org_id: app.tenant_id } : undefined;
+    },
+    ttl: {
+      AccessToken: OIDC_TTL.accessToken,
+      AuthorizationCode: OIDC_TTL.authorizationCode,
+      ClientCredentials: OIDC_TTL.clientCredentials,
+      IdToken: OIDC_TTL.idToken,
+      Interaction: OIDC_TTL.interaction,
+      RefreshToken: OIDC_TTL.refreshToken,
+      Grant: OIDC_TTL.grant,
+      Session: OIDC_TTL.session,
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = errorPage(`${out.error}: ${out.error_description ?? ''}`, String(ctx.get('x-request-id') || out.error));
+    },
+  };
+  const provider = new Provider(oidcIssuer(deps.baseUrl), configuration);
+  provider.proxy = deps.trustProxy;
+  // Client secrets are stored as SHA-256 (high-entropy, shown once); compare hashes in constant time.
+  provider.Client.prototype.compareClientSecret = async function compareHashedSecret(this: { clientSecret?: string }, actual: string) {
+    return typeof this.clientSecret === 'string' && constantTimeEqual(sha256Hex(actual), this.clientSecret);
+  };
+  return provider;
+}
+
+async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
+  ctx.body = page(
+    'Sign out',
+    `${form}<p>Sign out of ${escapeHtml(ctx.oidc.client?.clientName ?? 'this application')} and your organization's single sign-on session?</p>
+<button form="op.logoutForm" type="submit" name="logout" value="yes">Sign out</button>
+<button form="op.logoutForm" type="submit">Stay signed in</button>`,
+  );
+}
+
+async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
+  ctx.body = page('Signed out', '<p>You are signed out.</p>');
+}

@@ -1,0 +1,53 @@
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import type { SessionService } from '../../sessions/service.ts';
+import type { SqliteAppLookup } from '../apps/sqlite-store.ts';
+import type { HomeRealm } from '../../sso/login/home-realm.ts';
+
+export interface PolicyDeps {
+  sessions: SessionService;
+  apps: SqliteAppLookup;
+  realm: HomeRealm;
+}
+
+/**
+ * The standard prompts plus one login check: an existing browser session may only be reused
+ * when it is live and belongs to the tenant this request is for (the app's tenant, the
+ * `organization` parameter, the `login_hint` domain). A session from tenant A never signs
+ * anyone into tenant B: that asks for a new login.
+ */
+export function interactionPolicyFor(deps: PolicyDeps) {
+  const { Check, base } = interactionPolicy;
+  const policy = base();
+  policy.get('login')?.checks.add(
+    new Check('session_not_for_this_tenant', 'The existing session does not belong to this organization', (ctx: KoaContextWithOIDC) => {
+      const { oidc } = ctx;
+      if (!oidc.session?.accountId || oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
+      const session = deps.sessions.liveForOidcSession(oidc.session.uid);
+      if (!session || session.user_id !== oidc.session.accountId) return Check.REQUEST_PROMPT;
+      const app = oidc.client ? deps.apps.findLive(oidc.client.clientId) : undefined;
+      if (!app || (!app.multi_tenant && app.tenant_id !== session.tenant_id)) return Check.REQUEST_PROMPT;
+      const wanted = deps.realm.resolve({ organization: oidc.params?.organization as string | undefined });
+      if ('tenant' in wanted && wanted.tenant.id !== session.tenant_id) return Check.REQUEST_PROMPT;
+      if ('unknown' in wanted) return Check.REQUEST_PROMPT;
+      return Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return policy;
+}
+
+/**
+ * oidc-provider's default grant lookup, plus: a grant made in our interaction is tied to the
+ * browser session that now carries it (so later requests find the tenant-bound session).
+ */
+export function loadExistingGrant(deps: PolicyDeps) {
+  return async (ctx: KoaContextWithOIDC) => {
+    const oidcSession = ctx.oidc.session!;
+    const fresh = ctx.oidc.result?.consent?.grantId as string | undefined;
+    const grantId = fresh ?? oidcSession.grantIdFor(ctx.oidc.client!.clientId);
+    if (!grantId) return undefined;
+    const session = deps.sessions.forGrant(grantId);
+    if (!session) return undefined;
+    if (fresh) deps.sessions.bindGrant(grantId, session, ctx.oidc.client!.clientId, oidcSession.uid);
+    return ctx.oidc.provider.Grant.find(grantId);
+  };
+}

@@ -1,0 +1,31 @@
+import { errors, type KoaContextWithOIDC, type Client, type ResourceServer } from 'oidc-provider';
+import { OIDC_TTL } from '../constants.ts';
+import type { SqliteAppLookup } from '../apps/sqlite-store.ts';
+
+/**
+ * Resource indicators, used for one resource: the authorization API. Client-credentials
+ * requests default to it and get an ES256-signed JWT access token whose scopes are those the
+ * app was registered with; interactive flows keep opaque tokens for userinfo.
+ */
+export function resourceIndicators(resource: string, apps: SqliteAppLookup) {
+  return {
+    enabled: true,
+    defaultResource: async (ctx: KoaContextWithOIDC, _client: Client, oneOf?: string | string[]) => {
+      if (oneOf) return oneOf;
+      return ctx.oidc.params?.grant_type === 'client_credentials' ? resource : undefined;
+    },
+    useGrantedResource: async () => false,
+    getResourceServerInfo: async (_ctx: KoaContextWithOIDC, indicator: string, client: Client): Promise<ResourceServer> => {
+      if (indicator !== resource) throw new errors.InvalidTarget();
+      const app = apps.findLive(client.clientId);
+      if (!app || !app.grant_types.includes('client_credentials')) throw new errors.InvalidTarget();
+      return {
+        scope: app.authz_scopes.join(' '),
+        audience: resource,
+        accessTokenTTL: OIDC_TTL.clientCredentials,
+        accessTokenFormat: 'jwt',
+        jwt: { sign: { alg: 'ES256' } },
+      };
+    },
+  };
+}

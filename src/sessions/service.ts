@@ -1,0 +1,120 @@
+import type { Clock } from '../lib/clock.ts';
+import { newId } from '../lib/ids.ts';
+import type { AuditService } from '../audit/service.ts';
+import type { Actor } from '../audit/events.ts';
+import type { OidcModelStore } from '../oidc/adapter/model-store.ts';
+import { OIDC_TTL } from '../oidc/constants.ts';
+import type { SqliteSessionStore } from './sqlite-store.ts';
+import { isLive, type LogoutNotice, type Session } from './session.ts';
+
+export interface NewSession {
+  tenant_id: string;
+  user_id: string;
+  connection_id: string;
+  amr: string[];
+  acr: string;
+  groups: string[];
+  idp_session_index: string | null;
+}
+
+/** Sends OIDC back-channel logout tokens; provided by the OpenID Provider once it is built. */
+export interface BackchannelNotifier {
+  notify(notices: LogoutNotice[]): Promise<number>;
+}
+
+/** Session lifecycle: created at SSO login, resolved for every token, revoked by logout or deprovisioning. */
+export class SessionService {
+  notifier: BackchannelNotifier = { notify: async () => 0 };
+
+  constructor(
+    private readonly store: SqliteSessionStore,
+    private readonly models: OidcModelStore,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Call inside the login's transaction (its `sso.login.succeeded` event names the session). */
+  create(input: NewSession): Session {
+    const now = this.clock.now();
+    const session: Session = {
+      ...input,
+      id: newId('ses', now.getTime()),
+      oidc_session_uid: null,
+      authenticated_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + OIDC_TTL.session * 1000).toISOString(),
+      revoked_at: null,
+      revoked_reason: null,
+    };
+    this.store.insert(session);
+    return session;
+  }
+
+  find(id: string): Session | undefined {
+    return this.store.find(id);
+  }
+
+  /**
+   * The session a grant was made under, unless revoked. Expiry is not checked here: refresh
+   * tokens may outlive the browser session, but never its revocation.
+   */
+  forGrant(grantId: string): Session | undefined {
+    const s = this.store.findByGrant(grantId);
+    return s && s.revoked_at === null ? s : undefined;
+  }
+
+  liveForOidcSession(uid: string): Session | undefined {
+    const s = this.store.findByOidcUid(uid);
+    return s && isLive(s, this.clock.now()) ? s : undefined;
+  }
+
+  bindGrant(grantId: string, session: Session, clientId: string, oidcSessionUid: string | undefined): void {
+    this.store.bindGrant(grantId, session.id, clientId);
+    if (oidcSessionUid) this.store.bindOidcUid(session.id, oidcSessionUid);
+  }
+
+  /**
+   * Revokes the user's live sessions in this tenant and ends the provider's browser sessions
+   * behind them (in the caller's transaction). Returns who must get a back-channel logout.
+   */
+  revokeSessionsOfUser(tenantId: string, userId: string, reason: string, actor: Actor): { count: number; notices: LogoutNotice[] } {
+    const now = this.clock.now().toISOString();
+    const notices: LogoutNotice[] = [];
+    let count = 0;
+    for (const s of this.store.liveSessionsOfUser(tenantId, userId, now)) {
+      if (!this.store.revoke(s.id, now, reason)) continue;
+      count++;
+      if (s.oidc_session_uid) {
+        notices.push(...noticesOf(this.models.sessionPayloadByUid(s.oidc_session_uid), userId));
+        this.models.destroySessionByUid(s.oidc_session_uid);
+      }
+      this.audit.record(tenantId, { action: 'session.revoked', target: { type: 'session', id: s.id }, metadata: { reason } }, actor);
+    }
+    return { count, notices };
+  }
+
+  /** Ends one session (logout, replaced by a login to another tenant). Call inside a transaction. */
+  revokeOne(session: Session, reason: string, actor: Actor): void {
+    if (!this.store.revoke(session.id, this.clock.now().toISOString(), reason)) return;
+    if (session.oidc_session_uid) this.models.destroySessionByUid(session.oidc_session_uid);
+    this.audit.record(session.tenant_id, { action: 'session.revoked', target: { type: 'session', id: session.id }, metadata: { reason } }, actor);
+  }
+
+  /** Ends the provider's browser session record (its cookie then signs nobody in). */
+  destroyProviderSession(uid: string): void {
+    this.models.destroySessionByUid(uid);
+  }
+
+  /** Deletes one kind of record ('RefreshToken', 'Grant', …) under every grant of the user. */
+  destroyGrantRecords(tenantId: string, userId: string, models: string[]): number {
+    let n = 0;
+    for (const { grant_id } of this.store.grantsOfUser(tenantId, userId)) {
+      for (const model of models) n += this.models.destroyModelOfGrant(model, grant_id);
+    }
+    return n;
+  }
+}
+
+function noticesOf(payload: Record<string, any> | undefined, sub: string): LogoutNotice[] {
+  const authorizations = (payload?.authorizations ?? {}) as Record<string, { sid?: string }>;
+  return Object.entries(authorizations).map(([clientId, a]) => ({ clientId, sub, sid: a.sid }));
+}

@@ -1,0 +1,47 @@
+/**
+ * A sign-in at Portcullis, bound to the tenant and the connection (IdP) that authenticated it.
+ * The OpenID Provider's browser session and every grant made under it point here, so tokens
+ * and claims always carry this tenant and nothing else.
+ */
+export interface Session {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  connection_id: string;
+  oidc_session_uid: string | null;
+  amr: string[];
+  acr: string;
+  /** IdP group names received at login (mapped claims use these). */
+  groups: string[];
+  idp_session_index: string | null;
+  authenticated_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+}
+
+export function sessionView(s: Session) {
+  return {
+    id: s.id,
+    tenant_id: s.tenant_id,
+    user_id: s.user_id,
+    connection_id: s.connection_id,
+    amr: s.amr,
+    acr: s.acr,
+    authenticated_at: s.authenticated_at,
+    expires_at: s.expires_at,
+    revoked_at: s.revoked_at,
+    revoked_reason: s.revoked_reason,
+  };
+}
+
+export function isLive(s: Session, now: Date): boolean {
+  return s.revoked_at === null && s.expires_at > now.toISOString();
+}
+
+/** Who to tell (back-channel logout) when a session ends. */
+export interface LogoutNotice {
+  clientId: string;
+  sub: string;
+  sid: string | undefined;
+}

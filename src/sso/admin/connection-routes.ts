@@ -1,0 +1,81 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { createRouter } from '../../http/router.ts';
+import { actorFrom } from '../../http/actor.ts';
+import { authorizeTenant } from '../../http/access.ts';
+import { PaginationQuery, TenantParam, commonErrors, errorResponse, jsonBody, pageOf } from '../../http/schemas.ts';
+import { IfMatchHeader } from '../../tenants/schemas.ts';
+import type { TenantService } from '../../tenants/service.ts';
+import { connectionEtag } from '../connections/connection.ts';
+import type { ConnectionService } from '../connections/service.ts';
+import type { LoginService } from '../login/service.ts';
+import { LOGIN_STATE_TTL_MS } from '../login/deps.ts';
+import { ConnectionSchema, CreateConnectionBody, TestLoginSchema, UpdateConnectionBody } from './schemas.ts';
+
+const Param = TenantParam.extend({ connection_id: z.string().min(1).max(64) });
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const path = '/tenants/{tenant}/connections';
+
+const routes = {
+  create: createRoute({ method: 'post', path, summary: 'Add an IdP connection (SAML or OIDC); starts in `testing`', request: { params: TenantParam, body: jsonBody(CreateConnectionBody) }, responses: { 201: json(ConnectionSchema, 'Created'), 422: errorResponse('Idempotency key reused'), ...commonErrors } }),
+  list: createRoute({ method: 'get', path, summary: "List a tenant's connections", request: { params: TenantParam, query: PaginationQuery }, responses: { 200: json(pageOf(ConnectionSchema, 'ConnectionPage'), 'A page'), ...commonErrors } }),
+  get: createRoute({ method: 'get', path: `${path}/{connection_id}`, summary: 'Get a connection (with SP details for the IdP admin and the last test result)', request: { params: Param }, responses: { 200: json(ConnectionSchema, 'The connection'), ...commonErrors } }),
+  update: createRoute({ method: 'patch', path: `${path}/{connection_id}`, summary: 'Change a connection (status testing → active, mappings, IdP settings)', request: { params: Param, headers: IfMatchHeader, body: jsonBody(UpdateConnectionBody) }, responses: { 200: json(ConnectionSchema, 'Updated'), 412: errorResponse('Stale ETag'), ...commonErrors } }),
+  remove: createRoute({ method: 'delete', path: `${path}/{connection_id}`, summary: 'Delete a connection', request: { params: Param }, responses: { 204: { description: 'Deleted' }, ...commonErrors } }),
+  refresh: createRoute({ method: 'post', path: `${path}/{connection_id}/refresh-metadata`, summary: 'Re-fetch the IdP metadata URL now', request: { params: Param }, responses: { 200: json(ConnectionSchema, 'Refreshed'), ...commonErrors } }),
+  test: createRoute({ method: 'post', path: `${path}/{connection_id}/test-login`, summary: 'Start an admin test login: open the returned URL; the result page shows what the IdP sent', request: { params: Param }, responses: { 201: json(TestLoginSchema, 'Test login started'), ...commonErrors } }),
+};
+
+export function connectionRoutes(tenants: TenantService, connections: ConnectionService, login: LoginService) {
+  const app = createRouter();
+  const tenantOf = (c: { get(k: 'principal'): any }, ref: string) => {
+    const tenant = tenants.get(ref);
+    authorizeTenant(c.get('principal'), tenant, 'admin');
+    return tenant;
+  };
+
+  app.openapi(routes.create, async (c) => {
+    const tenant = tenantOf(c, c.req.valid('param').tenant);
+    const created = await connections.create(tenant.id, c.req.valid('json'), actorFrom(c));
+    return c.json(connections.view(created), 201, { Location: `/admin/v1/tenants/${tenant.id}/connections/${created.id}`, ETag: connectionEtag(created) });
+  });
+
+  app.openapi(routes.list, (c) => {
+    const tenant = tenantOf(c, c.req.valid('param').tenant);
+    const { cursor, limit } = c.req.valid('query');
+    const page = connections.list(tenant.id, cursor, limit);
+    return c.json({ data: page.data.map((x) => connections.view(x)), next_cursor: page.next_cursor }, 200);
+  });
+
+  app.openapi(routes.get, (c) => {
+    const { tenant, connection_id } = c.req.valid('param');
+    const found = connections.get(tenantOf(c, tenant).id, connection_id);
+    return c.json(connections.view(found), 200, { ETag: connectionEtag(found) });
+  });
+
+  app.openapi(routes.update, async (c) => {
+    const { tenant, connection_id } = c.req.valid('param');
+    const updated = await connections.update(tenantOf(c, tenant).id, connection_id, c.req.valid('json'), c.req.valid('header')['if-match'], actorFrom(c));
+    return c.json(connections.view(updated), 200, { ETag: connectionEtag(updated) });
+  });
+
+  app.openapi(routes.remove, (c) => {
+    const { tenant, connection_id } = c.req.valid('param');
+    connections.delete(tenantOf(c, tenant).id, connection_id, actorFrom(c));
+    return c.body(null, 204);
+  });
+
+  app.openapi(routes.refresh, async (c) => {
+    const { tenant, connection_id } = c.req.valid('param');
+    const refreshed = await connections.refreshMetadata(tenantOf(c, tenant).id, connection_id, actorFrom(c));
+    return c.json(connections.view(refreshed), 200);
+  });
+
+  app.openapi(routes.test, async (c) => {
+    const { tenant, connection_id } = c.req.valid('param');
+    const connection = connections.get(tenantOf(c, tenant).id, connection_id);
+    const url = await login.begin({ connection, purpose: 'test', interactionUid: null });
+    return c.json({ url, expires_at: new Date(Date.now() + LOGIN_STATE_TTL_MS).toISOString() }, 201);
+  });
+
+  return app;
+}

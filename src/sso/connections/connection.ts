@@ -1,0 +1,122 @@
+/** How an IdP is connected to a tenant. */
+export type Protocol = 'saml' | 'oidc';
+/**
+ * `testing`: only an admin's test login uses it (showing the received attributes);
+ * `active`: used for sign-in; `inactive`: kept but unused.
+ */
+export type ConnectionStatus = 'testing' | 'active' | 'inactive';
+export const CONNECTION_STATUSES = ['testing', 'active', 'inactive'] as const;
+export type AttributePreset = 'generic' | 'okta' | 'entra';
+export const ATTRIBUTE_PRESETS = ['generic', 'okta', 'entra'] as const;
+export const MAPPED_ATTRIBUTES = ['external_id', 'email', 'given_name', 'family_name', 'name', 'groups'] as const;
+export type MappedAttribute = (typeof MAPPED_ATTRIBUTES)[number];
+export type AttributeMapping = Partial<Record<MappedAttribute, string>>;
+
+export interface IdpCertificate {
+  fingerprint: string;
+  pem: string;
+  not_after: string | null;
+}
+
+export interface SamlSettings {
+  idp_entity_id: string;
+  idp_sso_url: string;
+  idp_certificates: IdpCertificate[];
+  metadata_url: string | null;
+  metadata_refreshed_at: string | null;
+  metadata_error: string | null;
+  want_assertions_signed: boolean;
+  want_response_signed: boolean;
+  allow_idp_initiated: boolean;
+  idp_initiated_app_id: string | null;
+  clock_skew_seconds: number;
+  sp_certificate: string;
+  sp_private_key_sealed: string;
+}
+
+export interface OidcSettings {
+  issuer: string;
+  client_id: string;
+  client_secret_sealed: string | null;
+  scopes: string;
+  entra_multi_tenant: boolean;
+  /** Entra tenant ids (`tid`) accepted by a multi-tenant connection; empty means any. */
+  allowed_entra_tenants: string[];
+}
+
+export interface GroupMapping {
+  idp_group: string;
+  /** A relation on the tenant's organization object, e.g. `admin`, `member`, `viewer`. */
+  relation: string;
+}
+
+export interface Connection {
+  id: string;
+  tenant_id: string;
+  name: string;
+  protocol: Protocol;
+  status: ConnectionStatus;
+  attribute_preset: AttributePreset;
+  attribute_mapping: AttributeMapping;
+  group_mappings: GroupMapping[];
+  saml: SamlSettings | null;
+  oidc: OidcSettings | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** URLs the IdP admin needs, derived from the base URL. */
+export const spUrls = (baseUrl: string, connectionId: string) => ({
+  entity_id: `${baseUrl}/sso/saml/${connectionId}/metadata`,
+  acs_url: `${baseUrl}/sso/saml/${connectionId}/acs`,
+  metadata_url: `${baseUrl}/sso/saml/${connectionId}/metadata`,
+});
+
+export const oidcRedirectUri = (baseUrl: string, connectionId: string) => `${baseUrl}/sso/oidc/${connectionId}/callback`;
+
+/** The public shape (secrets never leave; SP URLs and certificate are included for the IdP admin). */
+export function connectionView(c: Connection, baseUrl: string, lastTest?: unknown) {
+  return {
+    id: c.id,
+    tenant_id: c.tenant_id,
+    name: c.name,
+    protocol: c.protocol,
+    status: c.status,
+    attribute_preset: c.attribute_preset,
+    attribute_mapping: c.attribute_mapping,
+    group_mappings: c.group_mappings,
+    saml: c.saml
+      ? {
+          idp_entity_id: c.saml.idp_entity_id,
+          idp_sso_url: c.saml.idp_sso_url,
+          idp_certificates: c.saml.idp_certificates.map((x) => ({ fingerprint: x.fingerprint, not_after: x.not_after })),
+          metadata_url: c.saml.metadata_url,
+          metadata_refreshed_at: c.saml.metadata_refreshed_at,
+          metadata_error: c.saml.metadata_error,
+          want_assertions_signed: c.saml.want_assertions_signed,
+          want_response_signed: c.saml.want_response_signed,
+          allow_idp_initiated: c.saml.allow_idp_initiated,
+          idp_initiated_app_id: c.saml.idp_initiated_app_id,
+          clock_skew_seconds: c.saml.clock_skew_seconds,
+          sp: { ...spUrls(baseUrl, c.id), certificate: c.saml.sp_certificate },
+        }
+      : null,
+    oidc: c.oidc
+      ? {
+          issuer: c.oidc.issuer,
+          client_id: c.oidc.client_id,
+          has_client_secret: c.oidc.client_secret_sealed !== null,
+          scopes: c.oidc.scopes,
+          entra_multi_tenant: c.oidc.entra_multi_tenant,
+          allowed_entra_tenants: c.oidc.allowed_entra_tenants,
+          redirect_uri: oidcRedirectUri(baseUrl, c.id),
+        }
+      : null,
+    last_test: lastTest ?? null,
+    created_at: c.created_at,
+    updated_at: c.updated_at,
+  };
+}
+
+export const connectionEtag = (c: Connection) => `"${c.version}"`;

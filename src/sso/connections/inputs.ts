@@ -1,0 +1,84 @@
+import { badRequest } from '../../http/errors.ts';
+import type { AttributeMapping, AttributePreset, ConnectionStatus, GroupMapping, IdpCertificate, Protocol } from './connection.ts';
+import { parseIdpCertificate } from '../saml/certificates.ts';
+import { parseIdpMetadata } from '../saml/metadata.ts';
+import type { MetadataFetcher } from '../saml/metadata-fetch.ts';
+
+export interface SamlInput {
+  /** IdP metadata XML (preferred), or a URL to fetch it from (refreshed on a schedule), or the three fields below. */
+  metadata_xml?: string;
+  metadata_url?: string;
+  idp_entity_id?: string;
+  idp_sso_url?: string;
+  idp_certificates?: string[];
+  want_assertions_signed?: boolean;
+  want_response_signed?: boolean;
+  allow_idp_initiated?: boolean;
+  idp_initiated_app_id?: string | null;
+  clock_skew_seconds?: number;
+}
+
+export interface OidcInput {
+  issuer?: string;
+  client_id?: string;
+  client_secret?: string | null;
+  scopes?: string;
+  entra_multi_tenant?: boolean;
+  allowed_entra_tenants?: string[];
+}
+
+export interface ConnectionInput {
+  name: string;
+  protocol: Protocol;
+  status?: ConnectionStatus;
+  attribute_preset?: AttributePreset;
+  attribute_mapping?: AttributeMapping;
+  group_mappings?: GroupMapping[];
+  saml?: SamlInput;
+  oidc?: OidcInput;
+}
+
+export type ConnectionPatch = Partial<Omit<ConnectionInput, 'protocol'>>;
+
+export interface ResolvedIdp {
+  idp_entity_id: string;
+  idp_sso_url: string;
+  idp_certificates: IdpCertificate[];
+  metadata_url: string | null;
+}
+
+/** The IdP side of a SAML connection from metadata XML, a metadata URL or explicit fields. */
+export async function resolveSamlIdp(input: SamlInput, fetcher: MetadataFetcher, current?: ResolvedIdp): Promise<ResolvedIdp | undefined> {
+  if (input.metadata_xml !== undefined && input.metadata_url !== undefined) {
+    throw badRequest('invalid_connection', 'Give either metadata_xml or metadata_url, not both.');
+  }
+  if (input.metadata_xml !== undefined) {
+    const m = parseIdpMetadata(input.metadata_xml);
+    return { idp_entity_id: m.entity_id, idp_sso_url: m.sso_url, idp_certificates: m.certificates, metadata_url: null };
+  }
+  if (input.metadata_url !== undefined) {
+    const m = parseIdpMetadata(await fetcher(input.metadata_url));
+    return { idp_entity_id: m.entity_id, idp_sso_url: m.sso_url, idp_certificates: m.certificates, metadata_url: input.metadata_url };
+  }
+  const explicit = input.idp_entity_id !== undefined || input.idp_sso_url !== undefined || input.idp_certificates !== undefined;
+  if (!explicit) return current;
+  const entityId = input.idp_entity_id ?? current?.idp_entity_id;
+  const ssoUrl = input.idp_sso_url ?? current?.idp_sso_url;
+  const certs = input.idp_certificates?.map(parseIdpCertificate) ?? current?.idp_certificates;
+  if (!entityId || !ssoUrl || !certs?.length) {
+    throw badRequest('invalid_connection', 'A SAML connection needs metadata_xml, metadata_url, or idp_entity_id, idp_sso_url and idp_certificates.');
+  }
+  if (!/^https:\/\//.test(ssoUrl)) throw badRequest('invalid_connection', 'idp_sso_url must use https.');
+  return { idp_entity_id: entityId, idp_sso_url: ssoUrl, idp_certificates: certs, metadata_url: null };
+}
+
+export function assertIssuer(issuer: string): void {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw badRequest('invalid_connection', 'oidc.issuer is not a URL.');
+  }
+  const loopback = url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !loopback) throw badRequest('invalid_connection', 'oidc.issuer must use https.');
+}

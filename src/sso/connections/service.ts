@@ -1,0 +1,196 @@
+import type { Clock } from '../../lib/clock.ts';
+import { newId } from '../../lib/ids.ts';
+import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
+import { badRequest, notFound, preconditionFailed } from '../../http/errors.ts';
+import type { Storage } from '../../storage/storage.ts';
+import type { AuditService } from '../../audit/service.ts';
+import type { Actor } from '../../audit/events.ts';
+import type { SecretBox } from '../../oidc/keys/key-encryption.ts';
+import { createSpKeyPair } from '../saml/certificates.ts';
+import { SP_KEY_CONTEXT } from '../saml/service-provider.ts';
+import type { MetadataFetcher } from '../saml/metadata-fetch.ts';
+import { UPSTREAM_SECRET_CONTEXT } from '../oidc/upstream.ts';
+import { connectionEtag, connectionView, type Connection, type OidcSettings, type SamlSettings } from './connection.ts';
+import { assertIssuer, resolveSamlIdp, type ConnectionInput, type ConnectionPatch, type OidcInput } from './inputs.ts';
+import { SqliteConnectionLookup, SqliteTenantConnections } from './sqlite-store.ts';
+
+export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
+
+/** A tenant's IdP connections: created, changed, tested and removed by admins, every change audited. */
+export class ConnectionService {
+  readonly lookup: SqliteConnectionLookup;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly box: SecretBox,
+    private readonly fetchMetadata: MetadataFetcher,
+    private readonly baseUrl: string,
+  ) {
+    this.lookup = new SqliteConnectionLookup(storage.sql);
+  }
+
+  repo(tenantId: string): SqliteTenantConnections {
+    return new SqliteTenantConnections(this.storage.sql, tenantId);
+  }
+
+  view(c: Connection) {
+    return connectionView(c, this.baseUrl, this.lookup.lastTest(c.id));
+  }
+
+  async create(tenantId: string, input: ConnectionInput, actor: Actor): Promise<Connection> {
+    const now = this.clock.now();
+    const id = newId('conn', now.getTime());
+    const connection: Connection = {
+      id,
+      tenant_id: tenantId,
+      name: input.name,
+      protocol: input.protocol,
+      status: input.status ?? 'testing',
+      attribute_preset: input.attribute_preset ?? 'generic',
+      attribute_mapping: input.attribute_mapping ?? {},
+      group_mappings: input.group_mappings ?? [],
+      saml: input.protocol === 'saml' ? await this.#newSaml(id, input, now) : null,
+      oidc: input.protocol === 'oidc' ? this.#oidc(input.oidc, undefined) : null,
+      version: 1,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    };
+    this.storage.transaction(() => {
+      this.repo(tenantId).insert(connection);
+      this.audit.record(tenantId, { action: 'sso.connection.created', target: { type: 'connection', id }, after: connectionView(connection, this.baseUrl) }, actor);
+    });
+    return this.get(tenantId, id);
+  }
+
+  get(tenantId: string, id: string): Connection {
+    const c = this.repo(tenantId).find(id);
+    if (!c) throw notFound('connection');
+    return c;
+  }
+
+  list(tenantId: string, cursor: string | undefined, limit: number): Page<Connection> {
+    return toPage(this.repo(tenantId).list(decodeCursor(cursor), limit + 1), limit, (c) => c.id);
+  }
+
+  active(tenantId: string): Connection[] {
+    return this.repo(tenantId).list(undefined, 100, 'active');
+  }
+
+  async update(tenantId: string, id: string, patch: ConnectionPatch, ifMatch: string | undefined, actor: Actor): Promise<Connection> {
+    const current = this.get(tenantId, id);
+    if (patch.saml && current.protocol !== 'saml') throw badRequest('invalid_connection', 'This is not a SAML connection.');
+    if (patch.oidc && current.protocol !== 'oidc') throw badRequest('invalid_connection', 'This is not an OIDC connection.');
+    const saml = patch.saml && current.saml ? await this.#patchSaml(current.saml, patch.saml) : current.saml;
+    const oidc = patch.oidc && current.oidc ? this.#oidc(patch.oidc, current.oidc) : current.oidc;
+    return this.storage.transaction(() => {
+      const before = this.get(tenantId, id);
+      if (before.version !== current.version || (ifMatch !== undefined && ifMatch !== connectionEtag(before))) throw preconditionFailed();
+      const next: Connection = {
+        ...before,
+        name: patch.name ?? before.name,
+        status: patch.status ?? before.status,
+        attribute_preset: patch.attribute_preset ?? before.attribute_preset,
+        attribute_mapping: patch.attribute_mapping ?? before.attribute_mapping,
+        group_mappings: patch.group_mappings ?? before.group_mappings,
+        saml,
+        oidc,
+      };
+      this.repo(tenantId).update(next, this.clock.now().toISOString());
+      const after = this.get(tenantId, id);
+      this.audit.record(
+        tenantId,
+        { action: 'sso.connection.updated', target: { type: 'connection', id }, before: connectionView(before, this.baseUrl), after: connectionView(after, this.baseUrl) },
+        actor,
+      );
+      return after;
+    });
+  }
+
+  delete(tenantId: string, id: string, actor: Actor): void {
+    this.storage.transaction(() => {
+      const before = this.get(tenantId, id);
+      this.repo(tenantId).markDeleted(id, this.clock.now().toISOString());
+      this.audit.record(tenantId, { action: 'sso.connection.deleted', target: { type: 'connection', id }, before: connectionView(before, this.baseUrl) }, actor);
+    });
+  }
+
+  /** Re-reads the metadata URL of a SAML connection; keeps the old settings (and records the error) on failure. */
+  async refreshMetadata(tenantId: string, id: string, actor: Actor): Promise<Connection> {
+    const current = this.get(tenantId, id);
+    if (!current.saml?.metadata_url) throw badRequest('no_metadata_url', 'This connection was not imported from a metadata URL.');
+    let error: string | null = null;
+    let saml = current.saml;
+    try {
+      saml = { ...saml, ...(await resolveSamlIdp({ metadata_url: current.saml.metadata_url }, this.fetchMetadata)) };
+    } catch (err) {
+      error = (err as Error).message.slice(0, 500);
+    }
+    return this.storage.transaction(() => {
+      const now = this.clock.now().toISOString();
+      const next = { ...current, saml: { ...saml, metadata_refreshed_at: now, metadata_error: error } };
+      this.repo(tenantId).update(next, now);
+      this.audit.record(
+        tenantId,
+        {
+          action: 'sso.connection.metadata_refreshed',
+          target: { type: 'connection', id },
+          metadata: { ok: error === null, error, certificates: saml.idp_certificates.map((c) => c.fingerprint) },
+        },
+        actor,
+      );
+      return this.get(tenantId, id);
+    });
+  }
+
+  async #newSaml(id: string, input: ConnectionInput, now: Date): Promise<SamlSettings> {
+    const s = input.saml;
+    if (!s) throw badRequest('invalid_connection', 'A SAML connection needs a `saml` object.');
+    const idp = await resolveSamlIdp(s, this.fetchMetadata);
+    if (!idp) throw badRequest('invalid_connection', 'A SAML connection needs metadata_xml, metadata_url, or the IdP fields.');
+    const sp = createSpKeyPair(`portcullis ${id}`, now);
+    return {
+      ...idp,
+      metadata_refreshed_at: idp.metadata_url ? now.toISOString() : null,
+      metadata_error: null,
+      want_assertions_signed: s.want_assertions_signed ?? true,
+      want_response_signed: s.want_response_signed ?? false,
+      allow_idp_initiated: s.allow_idp_initiated ?? false,
+      idp_initiated_app_id: s.idp_initiated_app_id ?? null,
+      clock_skew_seconds: s.clock_skew_seconds ?? DEFAULT_CLOCK_SKEW_SECONDS,
+      sp_certificate: sp.certificatePem,
+      sp_private_key_sealed: this.box.seal(sp.privateKeyPem, SP_KEY_CONTEXT),
+    };
+  }
+
+  async #patchSaml(current: SamlSettings, s: NonNullable<ConnectionPatch['saml']>): Promise<SamlSettings> {
+    const idp = await resolveSamlIdp(s, this.fetchMetadata, current);
+    return {
+      ...current,
+      ...idp,
+      want_assertions_signed: s.want_assertions_signed ?? current.want_assertions_signed,
+      want_response_signed: s.want_response_signed ?? current.want_response_signed,
+      allow_idp_initiated: s.allow_idp_initiated ?? current.allow_idp_initiated,
+      idp_initiated_app_id: s.idp_initiated_app_id === undefined ? current.idp_initiated_app_id : s.idp_initiated_app_id,
+      clock_skew_seconds: s.clock_skew_seconds ?? current.clock_skew_seconds,
+    };
+  }
+
+  #oidc(input: OidcInput | undefined, current: OidcSettings | undefined): OidcSettings {
+    const issuer = input?.issuer ?? current?.issuer;
+    const clientId = input?.client_id ?? current?.client_id;
+    if (!issuer || !clientId) throw badRequest('invalid_connection', 'An OIDC connection needs oidc.issuer and oidc.client_id.');
+    assertIssuer(issuer);
+    const secret = input?.client_secret;
+    return {
+      issuer,
+      client_id: clientId,
+      client_secret_sealed:
+        secret === undefined ? (current?.client_secret_sealed ?? null) : secret === null ? null : this.box.seal(secret, UPSTREAM_SECRET_CONTEXT),
+      scopes: input?.scopes ?? current?.scopes ?? 'openid email profile',
+      entra_multi_tenant: input?.entra_multi_tenant ?? current?.entra_multi_tenant ?? false,
+      allowed_entra_tenants: input?.allowed_entra_tenants ?? current?.allowed_entra_tenants ?? [],
+    };
+  }
+}

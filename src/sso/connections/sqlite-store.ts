@@ -1,0 +1,218 @@
+import type { Sql } from '../../storage/database.ts';
+import type { Connection, GroupMapping, IdpCertificate, MappedAttribute, OidcSettings, SamlSettings } from './connection.ts';
+
+interface ConnectionRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  protocol: Connection['protocol'];
+  status: Connection['status'];
+  attribute_preset: Connection['attribute_preset'];
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+type SamlRow = Omit<SamlSettings, 'idp_certificates' | 'want_assertions_signed' | 'want_response_signed' | 'allow_idp_initiated'> & {
+  want_assertions_signed: number;
+  want_response_signed: number;
+  allow_idp_initiated: number;
+};
+type OidcRow = Omit<OidcSettings, 'entra_multi_tenant' | 'allowed_entra_tenants'> & {
+  entra_multi_tenant: number;
+  allowed_entra_tenants: string | null;
+};
+
+/** Connections of one tenant, with their protocol settings, mappings and IdP certificates. */
+export class SqliteTenantConnections {
+  constructor(
+    private readonly sql: Sql,
+    readonly tenantId: string,
+  ) {}
+
+  insert(c: Connection): void {
+    this.sql
+      .prepare(
+        `INSERT INTO sso_connections (id, tenant_id, name, protocol, status, attribute_preset, version, created_at, updated_at)
+         VALUES (@id, @tenant_id, @name, @protocol, @status, @attribute_preset, @version, @created_at, @updated_at)`,
+      )
+      .run({ ...c, tenant_id: this.tenantId });
+    this.#writeDetails(c);
+  }
+
+  /** Writes every mutable field and bumps the version. */
+  update(c: Connection, updatedAt: string): void {
+    this.sql
+      .prepare(
+        `UPDATE sso_connections SET name = @name, status = @status, attribute_preset = @attribute_preset,
+           version = version + 1, updated_at = @updated_at WHERE id = @id AND tenant_id = @tenant_id`,
+      )
+      .run({ ...c, tenant_id: this.tenantId, updated_at: updatedAt });
+    this.#writeDetails(c);
+  }
+
+  markDeleted(id: string, at: string): void {
+    this.sql
+      .prepare("UPDATE sso_connections SET deleted_at = ?, status = 'inactive', updated_at = ? WHERE id = ? AND tenant_id = ?")
+      .run(at, at, id, this.tenantId);
+  }
+
+  find(id: string): Connection | undefined {
+    const row = this.sql
+      .prepare<[string, string], ConnectionRow>('SELECT * FROM sso_connections WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL')
+      .get(id, this.tenantId);
+    return row && this.#hydrate(row);
+  }
+
+  list(afterId: string | undefined, limit: number, status?: Connection['status']): Connection[] {
+    return this.sql
+      .prepare<[string, string, string | null, string | null, number], ConnectionRow>(
+        `SELECT * FROM sso_connections WHERE tenant_id = ? AND deleted_at IS NULL AND id > ? AND (? IS NULL OR status = ?)
+         ORDER BY id LIMIT ?`,
+      )
+      .all(this.tenantId, afterId ?? '', status ?? null, status ?? null, limit)
+      .map((r) => this.#hydrate(r));
+  }
+
+  #hydrate(row: ConnectionRow): Connection {
+    const mappings = this.sql
+      .prepare<[string], { attribute: MappedAttribute; source: string }>(
+        'SELECT attribute, source FROM sso_attribute_mappings WHERE connection_id = ?',
+      )
+      .all(row.id);
+    const groups = this.sql
+      .prepare<[string], GroupMapping>('SELECT idp_group, relation FROM sso_group_mappings WHERE connection_id = ? ORDER BY idp_group, relation')
+      .all(row.id);
+    return {
+      ...row,
+      attribute_mapping: Object.fromEntries(mappings.map((m) => [m.attribute, m.source])),
+      group_mappings: groups,
+      saml: row.protocol === 'saml' ? this.#saml(row.id) : null,
+      oidc: row.protocol === 'oidc' ? this.#oidc(row.id) : null,
+    };
+  }
+
+  #saml(id: string): SamlSettings | null {
+    const r = this.sql.prepare<[string], SamlRow & { connection_id: string }>('SELECT * FROM sso_saml_settings WHERE connection_id = ?').get(id);
+    if (!r) return null;
+    const certs = this.sql
+      .prepare<[string], IdpCertificate>('SELECT fingerprint, pem, not_after FROM sso_saml_idp_certs WHERE connection_id = ? ORDER BY fingerprint')
+      .all(id);
+    const { connection_id: _c, ...rest } = r;
+    return {
+      ...rest,
+      idp_certificates: certs,
+      want_assertions_signed: r.want_assertions_signed === 1,
+      want_response_signed: r.want_response_signed === 1,
+      allow_idp_initiated: r.allow_idp_initiated === 1,
+    };
+  }
+
+  #oidc(id: string): OidcSettings | null {
+    const r = this.sql.prepare<[string], OidcRow & { connection_id: string }>('SELECT * FROM sso_oidc_settings WHERE connection_id = ?').get(id);
+    if (!r) return null;
+    const { connection_id: _c, ...rest } = r;
+    return {
+      ...rest,
+      entra_multi_tenant: r.entra_multi_tenant === 1,
+      allowed_entra_tenants: (r.allowed_entra_tenants ?? '').split(' ').filter(Boolean),
+    };
+  }
+
+  #writeDetails(c: Connection): void {
+    const id = c.id;
+    this.sql.prepare('DELETE FROM sso_attribute_mappings WHERE connection_id = ?').run(id);
+    const mapping = this.sql.prepare('INSERT INTO sso_attribute_mappings (connection_id, attribute, source) VALUES (?, ?, ?)');
+    for (const [attribute, source] of Object.entries(c.attribute_mapping)) if (source) mapping.run(id, attribute, source);
+    this.sql.prepare('DELETE FROM sso_group_mappings WHERE connection_id = ?').run(id);
+    const group = this.sql.prepare('INSERT OR IGNORE INTO sso_group_mappings (connection_id, idp_group, relation) VALUES (?, ?, ?)');
+    for (const g of c.group_mappings) group.run(id, g.idp_group, g.relation);
+    if (c.saml) this.#writeSaml(id, c.saml);
+    if (c.oidc) this.#writeOidc(id, c.oidc);
+  }
+
+  #writeSaml(id: string, s: SamlSettings): void {
+    this.sql
+      .prepare(
+        `INSERT INTO sso_saml_settings (connection_id, idp_entity_id, idp_sso_url, metadata_url, metadata_refreshed_at, metadata_error,
+           want_assertions_signed, want_response_signed, allow_idp_initiated, idp_initiated_app_id, clock_skew_seconds,
+           sp_private_key_sealed, sp_certificate)
+         VALUES (@id, @idp_entity_id, @idp_sso_url, @metadata_url, @metadata_refreshed_at, @metadata_error,
+           @want_assertions_signed, @want_response_signed, @allow_idp_initiated, @idp_initiated_app_id, @clock_skew_seconds,
+           @sp_private_key_sealed, @sp_certificate)
+         ON CONFLICT (connection_id) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, idp_sso_url = excluded.idp_sso_url,
+           metadata_url = excluded.metadata_url, metadata_refreshed_at = excluded.metadata_refreshed_at,
+           metadata_error = excluded.metadata_error, want_assertions_signed = excluded.want_assertions_signed,
+           want_response_signed = excluded.want_response_signed, allow_idp_initiated = excluded.allow_idp_initiated,
+           idp_initiated_app_id = excluded.idp_initiated_app_id, clock_skew_seconds = excluded.clock_skew_seconds`,
+      )
+      .run({
+        ...s,
+        id,
+        want_assertions_signed: s.want_assertions_signed ? 1 : 0,
+        want_response_signed: s.want_response_signed ? 1 : 0,
+        allow_idp_initiated: s.allow_idp_initiated ? 1 : 0,
+      });
+    this.sql.prepare('DELETE FROM sso_saml_idp_certs WHERE connection_id = ?').run(id);
+    const cert = this.sql.prepare('INSERT OR IGNORE INTO sso_saml_idp_certs (connection_id, fingerprint, pem, not_after) VALUES (?, ?, ?, ?)');
+    for (const x of s.idp_certificates) cert.run(id, x.fingerprint, x.pem, x.not_after);
+  }
+
+  #writeOidc(id: string, o: OidcSettings): void {
+    this.sql
+      .prepare(
+        `INSERT INTO sso_oidc_settings (connection_id, issuer, client_id, client_secret_sealed, scopes, entra_multi_tenant, allowed_entra_tenants)
+         VALUES (@id, @issuer, @client_id, @client_secret_sealed, @scopes, @entra_multi_tenant, @allowed_entra_tenants)
+         ON CONFLICT (connection_id) DO UPDATE SET issuer = excluded.issuer, client_id = excluded.client_id,
+           client_secret_sealed = excluded.client_secret_sealed, scopes = excluded.scopes,
+           entra_multi_tenant = excluded.entra_multi_tenant, allowed_entra_tenants = excluded.allowed_entra_tenants`,
+      )
+      .run({
+        ...o,
+        id,
+        entra_multi_tenant: o.entra_multi_tenant ? 1 : 0,
+        allowed_entra_tenants: o.allowed_entra_tenants.join(' ') || null,
+      });
+  }
+}
+
+/** Connection lookups by id before the tenant is known (ACS and callback URLs carry only the id). */
+export class SqliteConnectionLookup {
+  constructor(private readonly sql: Sql) {}
+
+  tenantOf(connectionId: string): string | undefined {
+    return this.sql
+      .prepare<[string], { tenant_id: string }>('SELECT tenant_id FROM sso_connections WHERE id = ? AND deleted_at IS NULL')
+      .get(connectionId)?.tenant_id;
+  }
+
+  /** SAML connections whose metadata URL is due for a refresh. */
+  metadataDue(olderThanIso: string): { id: string; tenant_id: string }[] {
+    return this.sql
+      .prepare<[string], { id: string; tenant_id: string }>(
+        `SELECT c.id, c.tenant_id FROM sso_connections c JOIN sso_saml_settings s ON s.connection_id = c.id
+         WHERE c.deleted_at IS NULL AND s.metadata_url IS NOT NULL
+           AND (s.metadata_refreshed_at IS NULL OR s.metadata_refreshed_at < ?)`,
+      )
+      .all(olderThanIso);
+  }
+
+  saveTestResult(connectionId: string, r: { tested_at: string; outcome: 'succeeded' | 'failed'; reason: string | null; received: unknown }): void {
+    this.sql
+      .prepare(
+        `INSERT INTO sso_connection_tests (connection_id, tested_at, outcome, reason, received_json) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (connection_id) DO UPDATE SET tested_at = excluded.tested_at, outcome = excluded.outcome,
+           reason = excluded.reason, received_json = excluded.received_json`,
+      )
+      .run(connectionId, r.tested_at, r.outcome, r.reason, JSON.stringify(r.received));
+  }
+
+  lastTest(connectionId: string): { tested_at: string; outcome: string; reason: string | null; received: unknown } | undefined {
+    const row = this.sql
+      .prepare<[string], { tested_at: string; outcome: string; reason: string | null; received_json: string }>(
+        'SELECT tested_at, outcome, reason, received_json FROM sso_connection_tests WHERE connection_id = ?',
+      )
+      .get(connectionId);
+    return row && { tested_at: row.tested_at, outcome: row.outcome, reason: row.reason, received: JSON.parse(row.received_json) };
+  }
+}

@@ -1,0 +1,97 @@
+import { resolveTxt } from 'node:dns/promises';
+import type { Clock } from '../../lib/clock.ts';
+import { newId } from '../../lib/ids.ts';
+import { randomToken } from '../../lib/crypto.ts';
+import { badRequest, conflict, notFound, unprocessable } from '../../http/errors.ts';
+import type { Storage } from '../../storage/storage.ts';
+import type { AuditService } from '../../audit/service.ts';
+import type { Actor } from '../../audit/events.ts';
+import type { Domain, SqliteDomainStore } from './store.ts';
+
+/** Resolves TXT records (node:dns by default; tests inject their own). */
+export type TxtResolver = (name: string) => Promise<string[][]>;
+export const systemTxtResolver: TxtResolver = (name) => resolveTxt(name);
+
+export const TXT_PREFIX = '_portcullis-verification';
+const TXT_VALUE = 'portcullis-domain-verification=';
+const DOMAIN_PATTERN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+export function domainView(d: Domain) {
+  return {
+    id: d.id,
+    domain: d.domain,
+    verified: d.verified_at !== null,
+    verified_at: d.verified_at,
+    verification: { type: 'TXT', name: `${TXT_PREFIX}.${d.domain}`, value: `${TXT_VALUE}${d.verification_token}` },
+    created_at: d.created_at,
+  };
+}
+
+/** Email domains a tenant proves it owns with a DNS TXT record; verified ones route logins (home-realm discovery). */
+export class DomainService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly store: SqliteDomainStore,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly resolver: TxtResolver,
+  ) {}
+
+  add(tenantId: string, raw: string, actor: Actor): Domain {
+    const domain = raw.trim().toLowerCase().replace(/\.$/, '');
+    if (!DOMAIN_PATTERN.test(domain)) throw badRequest('invalid_domain', `'${raw}' is not a domain name.`);
+    return this.storage.transaction(() => {
+      if (this.store.findByName(tenantId, domain)) throw conflict('domain_exists', `The domain '${domain}' is already added.`);
+      const d: Domain = {
+        id: newId('dom', this.clock.now().getTime()),
+        tenant_id: tenantId,
+        domain,
+        verification_token: randomToken(24),
+        verified_at: null,
+        created_at: this.clock.now().toISOString(),
+      };
+      this.store.insert(d);
+      this.audit.record(tenantId, { action: 'sso.domain.added', target: { type: 'domain', id: d.id }, after: { domain } }, actor);
+      return d;
+    });
+  }
+
+  list(tenantId: string): Domain[] {
+    return this.store.list(tenantId);
+  }
+
+  get(tenantId: string, id: string): Domain {
+    const d = this.store.find(tenantId, id);
+    if (!d) throw notFound('domain');
+    return d;
+  }
+
+  /** Looks the TXT record up now; verified on a match, 422 `domain_not_verified` otherwise (audited either way). */
+  async verify(tenantId: string, id: string, actor: Actor): Promise<Domain> {
+    const d = this.get(tenantId, id);
+    if (d.verified_at) return d;
+    const name = `${TXT_PREFIX}.${d.domain}`;
+    const records = await this.resolver(name).catch(() => [] as string[][]);
+    const found = records.some((chunks) => chunks.join('') === `${TXT_VALUE}${d.verification_token}`);
+    if (!found) {
+      this.storage.transaction(() =>
+        this.audit.record(tenantId, { action: 'sso.domain.verification_failed', target: { type: 'domain', id }, metadata: { domain: d.domain, record: name } }, actor),
+      );
+      throw unprocessable('domain_not_verified', `No TXT record '${name}' with the expected value was found.`);
+    }
+    return this.storage.transaction(() => {
+      if (this.store.verifiedElsewhere(tenantId, d.domain)) throw conflict('domain_claimed', 'Another tenant has already verified this domain.');
+      this.store.markVerified(tenantId, id, this.clock.now().toISOString());
+      this.audit.record(tenantId, { action: 'sso.domain.verified', target: { type: 'domain', id }, after: { domain: d.domain } }, actor);
+      return this.get(tenantId, id);
+    });
+  }
+
+  remove(tenantId: string, id: string, actor: Actor): void {
+    this.storage.transaction(() => {
+      const d = this.get(tenantId, id);
+      this.store.remove(tenantId, id);
+      this.audit.record(tenantId, { action: 'sso.domain.removed', target: { type: 'domain', id }, before: { domain: d.domain } }, actor);
+    });
+  }
+}

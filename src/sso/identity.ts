@@ -1,0 +1,58 @@
+import type { AttributeMapping, AttributePreset, Protocol } from './connections/connection.ts';
+import { NAME_ID, effectiveMapping, fallbacksFor } from './connections/presets.ts';
+
+/** A person as an IdP asserted them, after attribute mapping. */
+export interface IdpIdentity {
+  external_id: string;
+  email: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  name: string | null;
+  groups: string[];
+  amr: string[];
+  acr: string;
+  idp_session_index: string | null;
+  /** Everything received (attributes or claims), shown by the admin test login. */
+  received: Record<string, unknown>;
+}
+
+export type IdentityResult = { ok: true; identity: IdpIdentity } | { ok: false; reason: 'missing_external_id' };
+
+const first = (v: unknown): string | null => {
+  const x = Array.isArray(v) ? v[0] : v;
+  return typeof x === 'string' && x.trim() !== '' ? x.trim() : typeof x === 'number' ? String(x) : null;
+};
+const list = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).filter((x): x is string => typeof x === 'string' && x !== '');
+
+/** Applies the connection's mapping to what the IdP sent. `nameId` is the SAML subject, if any. */
+export function mapIdentity(
+  protocol: Protocol,
+  preset: AttributePreset,
+  overrides: AttributeMapping,
+  received: Record<string, unknown>,
+  extra: { nameId?: string; amr: string[]; acr: string; sessionIndex?: string | null },
+): IdentityResult {
+  const mapping = effectiveMapping(protocol, preset, overrides);
+  const source = (name: string): unknown => (name === NAME_ID ? extra.nameId : received[name]);
+  const pick = (attr: keyof AttributeMapping): string | null =>
+    first(source(mapping[attr])) ?? fallbacksFor(attr).map((f) => first(received[f])).find((v) => v !== null) ?? null;
+  const externalId = pick('external_id');
+  if (!externalId) return { ok: false, reason: 'missing_external_id' };
+  const email = pick('email');
+  return {
+    ok: true,
+    identity: {
+      external_id: externalId,
+      email: email && /^[^@\s]+@[^@\s]+$/.test(email) ? email.toLowerCase() : null,
+      given_name: pick('given_name'),
+      family_name: pick('family_name'),
+      name: pick('name'),
+      groups: list(source(mapping.groups)),
+      amr: extra.amr,
+      acr: extra.acr,
+      idp_session_index: extra.sessionIndex ?? null,
+      received: { ...(extra.nameId ? { [NAME_ID]: extra.nameId } : {}), ...received },
+    },
+  };
+}

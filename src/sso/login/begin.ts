@@ -1,0 +1,47 @@
+import { randomPKCECodeVerifier, randomNonce } from 'openid-client';
+import { randomToken } from '../../lib/crypto.ts';
+import { badRequest } from '../../http/errors.ts';
+import type { Connection } from '../connections/connection.ts';
+import { authnRequestUrl, samlContext } from '../saml/service-provider.ts';
+import { LOGIN_STATE_TTL_MS, type LoginDeps } from './deps.ts';
+import type { LoginState } from './state-store.ts';
+
+export interface BeginLogin {
+  connection: Connection;
+  purpose: LoginState['purpose'];
+  interactionUid: string | null;
+  loginHint?: string;
+}
+
+/** Records the login state and returns the IdP URL to send the browser to. */
+export async function beginLogin(deps: LoginDeps, args: BeginLogin): Promise<string> {
+  const { connection } = args;
+  if (args.purpose === 'login' && connection.status !== 'active') throw badRequest('connection_not_active', 'The connection is not active.');
+  if (connection.status === 'inactive') throw badRequest('connection_inactive', 'The connection is inactive.');
+  const now = deps.clock.now();
+  const state: LoginState = {
+    id: randomToken(32),
+    tenant_id: connection.tenant_id,
+    connection_id: connection.id,
+    purpose: args.purpose,
+    interaction_uid: args.interactionUid,
+    request_id: connection.protocol === 'saml' ? `_${randomToken(20)}` : null,
+    nonce: connection.protocol === 'oidc' ? randomNonce() : null,
+    code_verifier: connection.protocol === 'oidc' ? randomPKCECodeVerifier() : null,
+    result_session_id: null,
+    created_at: now.toISOString(),
+    expires_at: new Date(now.getTime() + LOGIN_STATE_TTL_MS).toISOString(),
+    consumed_at: null,
+    completed_at: null,
+  };
+  deps.states.insert(state);
+  if (connection.protocol === 'saml') {
+    return authnRequestUrl(samlContext(connection, deps.baseUrl, deps.box), state.request_id as string, state.id);
+  }
+  return deps.upstream.authorizationUrl(connection as Connection & { oidc: NonNullable<Connection['oidc']> }, {
+    state: state.id,
+    nonce: state.nonce as string,
+    codeVerifier: state.code_verifier as string,
+    ...(args.loginHint ? { loginHint: args.loginHint } : {}),
+  });
+}

@@ -1,0 +1,65 @@
+import type { Actor } from '../../audit/events.ts';
+import type { Session } from '../../sessions/session.ts';
+import type { Connection } from '../connections/connection.ts';
+import type { IdpIdentity } from '../identity.ts';
+import type { LoginDeps } from './deps.ts';
+import { LoginFailure } from './failures.ts';
+import { linkIdentity } from './linking.ts';
+import { stageGroupRelations } from './group-sync.ts';
+import type { LoginState } from './state-store.ts';
+
+/**
+ * The end of a successful IdP leg: link (or provision) the user, map groups, create the session
+ * bound to this tenant and connection, audit, all in one transaction; authorization side
+ * effects that live outside SQLite are flushed before returning.
+ */
+export async function finishLogin(
+  deps: LoginDeps,
+  state: LoginState,
+  connection: Connection,
+  identity: IdpIdentity,
+  actor: Actor,
+  /** Runs first inside the transaction (the SAML replay cache), so a refused login leaves nothing behind. */
+  guard: () => void = () => {},
+): Promise<Session> {
+  let flush: () => Promise<unknown> = async () => 0;
+  const session = deps.storage.transaction(() => {
+    guard();
+    const tenant = deps.storage.unscoped.tenants.findById(state.tenant_id);
+    if (!tenant || tenant.status !== 'active') throw new LoginFailure('tenant_not_active', `tenant ${state.tenant_id} is not active`);
+    const { user, linkedBy } = linkIdentity(deps, tenant.id, identity, actor);
+    const userActor = { ...actor, type: 'user' as const, id: user.id };
+    const groups = stageGroupRelations(deps, tenant.authz_store_id, tenant.id, connection, user.id, identity.groups);
+    flush = groups.staged.flush;
+    const s = deps.sessions.create(
+      {
+        tenant_id: tenant.id,
+        user_id: user.id,
+        connection_id: connection.id,
+        amr: identity.amr,
+        acr: identity.acr,
+        groups: identity.groups,
+        idp_session_index: identity.idp_session_index,
+      },
+    );
+    deps.states.setResult(state.id, s.id);
+    if (linkedBy !== 'external_id') {
+      deps.audit.record(tenant.id, { action: 'sso.user.linked', target: { type: 'user', id: user.id }, metadata: { linked_by: linkedBy, connection_id: connection.id, external_id: identity.external_id } }, userActor);
+    }
+    if (groups.granted.length + groups.removed.length > 0) {
+      deps.audit.record(tenant.id, { action: 'sso.groups.mapped', target: { type: 'user', id: user.id }, metadata: { granted: groups.granted, removed: groups.removed, connection_id: connection.id } }, userActor);
+    }
+    deps.audit.record(
+      tenant.id,
+      {
+        action: 'sso.login.succeeded',
+        target: { type: 'user', id: user.id },
+        metadata: { connection_id: connection.id, protocol: connection.protocol, session_id: s.id, linked_by: linkedBy, amr: identity.amr, acr: identity.acr },
+      },
+      userActor,
+    );
+    return s;
+  });
+  await flush();
+  return session;
+}

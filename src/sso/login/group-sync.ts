@@ -1,0 +1,39 @@
+import type { Staged } from '../../lib/staged.ts';
+import { stagedDone } from '../../lib/staged.ts';
+import type { Connection } from '../connections/connection.ts';
+import type { LoginDeps } from './deps.ts';
+
+/** The tenant's organization object in its authorization store. */
+export const organizationObject = (tenantId: string) => `organization:${tenantId}`;
+
+/**
+ * Maps the IdP groups received at login to relations on the tenant's organization, per the
+ * connection's group mappings: relations whose group is present are written, mapped relations
+ * whose group is absent are deleted. Stage inside the login transaction; flush before answering.
+ */
+export function stageGroupRelations(
+  deps: LoginDeps,
+  storeId: string,
+  tenantId: string,
+  connection: Connection,
+  userId: string,
+  groups: string[],
+): { granted: string[]; removed: string[]; staged: Staged<number> } {
+  const mapped = new Set(connection.group_mappings.map((m) => m.relation));
+  if (mapped.size === 0) return { granted: [], removed: [], staged: stagedDone(0) };
+  const present = new Set(groups);
+  const granted = [...new Set(connection.group_mappings.filter((m) => present.has(m.idp_group)).map((m) => m.relation))].sort();
+  const removed = [...mapped].filter((r) => !granted.includes(r)).sort();
+  const writer = deps.authzWriter();
+  if (!writer) {
+    deps.logger.warn({ connection_id: connection.id }, 'group mappings configured but no authorization writer is available');
+    return { granted: [], removed: [], staged: stagedDone(0) };
+  }
+  const user = `user:${userId}`;
+  const object = organizationObject(tenantId);
+  const staged = writer.stage(storeId, {
+    writes: granted.map((relation) => ({ user, relation, object })),
+    deletes: removed.map((relation) => ({ user, relation, object })),
+  });
+  return { granted, removed, staged };
+}

@@ -1,0 +1,206 @@
+import type { Actor } from '../../audit/events.ts';
+import { notFound } from '../../http/errors.ts';
+import type { Connection } from '../connections/connection.ts';
+import { mapIdentity, type IdpIdentity } from '../identity.ts';
+import { SamlValidationError, validateSamlResponse, type VerifiedAssertion } from '../saml/acs.ts';
+import { samlContext, type SamlContext } from '../saml/service-provider.ts';
+import { UpstreamOidcError } from '../oidc/upstream.ts';
+import { beginLogin, type BeginLogin } from './begin.ts';
+import { finishLogin } from './complete.ts';
+import type { LoginDeps } from './deps.ts';
+import { LoginFailure } from './failures.ts';
+import type { LoginState } from './state-store.ts';
+import { amrOfSaml, amrOfOidc, DEFAULT_ACR } from './amr.ts';
+import { randomToken } from '../../lib/crypto.ts';
+import { LOGIN_STATE_TTL_MS } from './deps.ts';
+
+export type LoginOutcome =
+  | { kind: 'login'; interactionUid: string; stateId: string }
+  | { kind: 'test'; connectionId: string; outcome: 'succeeded' | 'failed'; reason: string | null; received: Record<string, unknown> }
+  | { kind: 'idp_initiated'; stateId: string; landing: string }
+  | { kind: 'failed'; interactionUid: string | null };
+
+/** The IdP legs of a login: start at the IdP, receive its answer, finish or fail (audited). */
+export class LoginService {
+  /** Parsed SAML settings (SP key opened, node-saml instance) per connection version. */
+  readonly #saml = new Map<string, SamlContext>();
+
+  constructor(private readonly deps: LoginDeps) {}
+
+  #samlContext(connection: Connection): SamlContext {
+    const key = `${connection.id}:${connection.version}`;
+    let ctx = this.#saml.get(key);
+    if (!ctx) {
+      if (this.#saml.size > 1000) this.#saml.clear();
+      ctx = samlContext(connection, this.deps.baseUrl, this.deps.box);
+      this.#saml.set(key, ctx);
+    }
+    return ctx;
+  }
+
+  begin(args: BeginLogin): Promise<string> {
+    return beginLogin(this.deps, args);
+  }
+
+  /** `/sso/saml/{connection}/acs`: the IdP's POSTed SAMLResponse (and RelayState). */
+  async samlAcs(connectionId: string, form: Record<string, unknown>, actor: Actor): Promise<LoginOutcome> {
+    const connection = this.#connection(connectionId, 'saml');
+    let state: LoginState | undefined;
+    try {
+      state = this.#takeState(connection, typeof form.RelayState === 'string' ? form.RelayState : undefined);
+      const ctx = this.#samlContext(connection);
+      const verified = await validateSamlResponse(ctx, form.SAMLResponse, state.request_id);
+      const identity = this.#identity(connection, verified.attributes, {
+        nameId: verified.nameId,
+        amr: amrOfSaml(verified.authnContext),
+        acr: verified.authnContext ?? DEFAULT_ACR,
+        sessionIndex: verified.sessionIndex,
+      });
+      return await this.#finish(state, connection, identity, actor, () => this.#rememberAssertion(connection, verified));
+    } catch (err) {
+      return this.#fail(err, connection, state, actor);
+    }
+  }
+
+  /** `/sso/oidc/{connection}/callback`: the upstream IdP's redirect with a code (or an error). */
+  async oidcCallback(connectionId: string, url: URL, actor: Actor): Promise<LoginOutcome> {
+    const connection = this.#connection(connectionId, 'oidc');
+    let state: LoginState | undefined;
+    try {
+      state = this.#takeState(connection, url.searchParams.get('state') ?? undefined, true);
+      const claims = await this.deps.upstream.complete(connection as Connection & { oidc: NonNullable<Connection['oidc']> }, url, {
+        state: state.id,
+        nonce: state.nonce as string,
+        codeVerifier: state.code_verifier as string,
+      });
+      const identity = this.#identity(connection, claims, { amr: amrOfOidc(claims.amr), acr: typeof claims.acr === 'string' ? claims.acr : DEFAULT_ACR });
+      return await this.#finish(state, connection, identity, actor);
+    } catch (err) {
+      return this.#fail(err, connection, state, actor);
+    }
+  }
+
+  #connection(id: string, protocol: Connection['protocol']): Connection {
+    const tenantId = this.deps.connections.lookup.tenantOf(id);
+    if (!tenantId) throw notFound('connection');
+    const c = this.deps.connections.get(tenantId, id);
+    if (c.protocol !== protocol) throw notFound('connection');
+    return c;
+  }
+
+  /** The login this answer belongs to, consumed (single use). IdP-initiated SAML has none. */
+  #takeState(connection: Connection, id: string | undefined, required = false): LoginState {
+    const now = this.deps.clock.now().toISOString();
+    const state = id ? this.deps.states.findLive(id, now) : undefined;
+    if (!state) {
+      if (required || !connection.saml?.allow_idp_initiated) {
+        throw new LoginFailure(id ? 'login_state_unknown' : 'saml_idp_initiated_disabled', id ? 'no live login for this state' : 'unsolicited response');
+      }
+      return this.#idpInitiatedState(connection, now);
+    }
+    if (state.connection_id !== connection.id) throw new LoginFailure('login_state_connection_mismatch', `state belongs to ${state.connection_id}`);
+    if (!this.deps.states.consume(state.id, now)) throw new LoginFailure('login_state_reused', 'the login state was already used');
+    return state;
+  }
+
+  /** Call inside a transaction. */
+  /** An unsolicited response on a connection that allows it: a state of its own, already used. */
+  #idpInitiatedState(connection: Connection, now: string): LoginState {
+    const state: LoginState = {
+      id: randomToken(32),
+      tenant_id: connection.tenant_id,
+      connection_id: connection.id,
+      purpose: 'idp_initiated',
+      interaction_uid: null,
+      request_id: null,
+      nonce: null,
+      code_verifier: null,
+      result_session_id: null,
+      created_at: now,
+      expires_at: new Date(Date.parse(now) + LOGIN_STATE_TTL_MS).toISOString(),
+      consumed_at: now,
+      completed_at: null,
+    };
+    this.deps.states.insert(state);
+    return state;
+  }
+
+  /** Where an IdP-initiated login lands: the app's OIDC third-party login URL (`initiate_login_uri`). */
+  #landing(connection: Connection, identity: IdpIdentity): string {
+    const appId = connection.saml?.idp_initiated_app_id;
+    const app = appId ? this.deps.apps.findLive(appId) : undefined;
+    if (!app?.initiate_login_uri || (!app.multi_tenant && app.tenant_id !== connection.tenant_id)) {
+      throw new LoginFailure('saml_idp_initiated_no_app', 'the connection names no app with an initiate_login_uri to land in');
+    }
+    const url = new URL(app.initiate_login_uri);
+    url.searchParams.set('iss', `${this.deps.baseUrl}/oidc`);
+    if (identity.email) url.searchParams.set('login_hint', identity.email);
+    return url.toString();
+  }
+
+  #rememberAssertion(connection: Connection, verified: VerifiedAssertion): void {
+    const skewMs = (connection.saml?.clock_skew_seconds ?? 0) * 1000;
+    const fresh = this.deps.replay.remember(connection.id, verified.assertionId, new Date(verified.notOnOrAfter.getTime() + skewMs), this.deps.clock.now());
+    if (!fresh) throw new LoginFailure('saml_assertion_replayed', `assertion ${verified.assertionId} was already used`);
+  }
+
+  #identity(connection: Connection, received: Record<string, unknown>, extra: Parameters<typeof mapIdentity>[4]): IdpIdentity {
+    const mapped = mapIdentity(connection.protocol, connection.attribute_preset, connection.attribute_mapping, received, extra);
+    if (!mapped.ok) throw new LoginFailure(mapped.reason, 'the IdP sent no value for the external id');
+    return mapped.identity;
+  }
+
+  async #finish(state: LoginState, connection: Connection, identity: IdpIdentity, actor: Actor, guard: () => void = () => {}): Promise<LoginOutcome> {
+    if (state.purpose === 'test') {
+      this.deps.storage.transaction(guard);
+      this.#recordTest(connection, 'succeeded', null, identity.received, identity, actor);
+      return { kind: 'test', connectionId: connection.id, outcome: 'succeeded', reason: null, received: identity.received };
+    }
+    if (connection.status !== 'active') throw new LoginFailure('connection_not_active', `connection is ${connection.status}`);
+    const landing = state.purpose === 'idp_initiated' ? this.#landing(connection, identity) : undefined;
+    await finishLogin(this.deps, state, connection, identity, actor, guard);
+    if (landing) return { kind: 'idp_initiated', stateId: state.id, landing };
+    return { kind: 'login', interactionUid: state.interaction_uid as string, stateId: state.id };
+  }
+
+  #fail(err: unknown, connection: Connection, state: LoginState | undefined, actor: Actor): LoginOutcome {
+    const { reason, detail } = failureOf(err);
+    if (reason === 'internal_error') this.deps.logger.error({ err, connection_id: connection.id }, 'login failed unexpectedly');
+    if (state?.purpose === 'test') {
+      this.#recordTest(connection, 'failed', reason, { detail }, undefined, actor);
+      return { kind: 'test', connectionId: connection.id, outcome: 'failed', reason, received: {} };
+    }
+    this.deps.storage.transaction(() =>
+      this.deps.audit.record(
+        connection.tenant_id,
+        {
+          action: 'sso.login.failed',
+          target: { type: 'connection', id: connection.id },
+          metadata: { reason, detail: detail.slice(0, 500), protocol: connection.protocol, interaction_uid: state?.interaction_uid ?? null },
+        },
+        actor,
+      ),
+    );
+    return { kind: 'failed', interactionUid: state?.interaction_uid ?? null };
+  }
+
+  #recordTest(connection: Connection, outcome: 'succeeded' | 'failed', reason: string | null, received: Record<string, unknown>, identity: IdpIdentity | undefined, actor: Actor): void {
+    const now = this.deps.clock.now().toISOString();
+    const mapped = identity ? { external_id: identity.external_id, email: identity.email, given_name: identity.given_name, family_name: identity.family_name, name: identity.name, groups: identity.groups } : null;
+    this.deps.storage.transaction(() => {
+      this.deps.connections.lookup.saveTestResult(connection.id, { tested_at: now, outcome, reason, received: { attributes: received, mapped } });
+      this.deps.audit.record(
+        connection.tenant_id,
+        { action: outcome === 'succeeded' ? 'sso.connection.test_succeeded' : 'sso.connection.test_failed', target: { type: 'connection', id: connection.id }, metadata: { reason, mapped } },
+        actor,
+      );
+    });
+  }
+}
+
+function failureOf(err: unknown): { reason: string; detail: string } {
+  if (err instanceof LoginFailure) return { reason: err.reason, detail: err.detail };
+  if (err instanceof SamlValidationError) return { reason: err.reason, detail: err.message };
+  if (err instanceof UpstreamOidcError) return { reason: err.reason, detail: err.message };
+  return { reason: 'internal_error', detail: (err as Error)?.message ?? String(err) };
+}

@@ -1,0 +1,118 @@
+import * as client from 'openid-client';
+import type { SecretBox } from '../../oidc/keys/key-encryption.ts';
+import { oidcRedirectUri, type Connection, type OidcSettings } from '../connections/connection.ts';
+
+export const UPSTREAM_SECRET_CONTEXT = 'oidc-upstream-client-secret';
+const DISCOVERY_TTL_MS = 60 * 60 * 1000;
+const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
+
+export class UpstreamOidcError extends Error {
+  constructor(
+    readonly reason: 'oidc_discovery_failed' | 'oidc_idp_error' | 'oidc_token_invalid' | 'oidc_tenant_not_allowed',
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'UpstreamOidcError';
+  }
+}
+
+type OidcConnection = Connection & { oidc: OidcSettings };
+
+/**
+ * Portcullis as a relying party of a tenant's OIDC IdP (Okta, Entra ID, Google, …) through
+ * `openid-client`: discovery (cached), authorization code with PKCE (S256), state and nonce.
+ * Entra ID multi-tenant issuers (`…/{tenantid}/v2.0`) are checked against the token's `tid`
+ * by openid-client; the connection can further restrict which Entra tenants are accepted.
+ */
+export class UpstreamOidc {
+  readonly #configs = new Map<string, { config: client.Configuration; at: number }>();
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly box: SecretBox,
+    private readonly customFetch?: client.CustomFetch,
+  ) {}
+
+  async #configuration(c: OidcConnection): Promise<client.Configuration> {
+    const key = `${c.id}:${c.version}`;
+    const cached = this.#configs.get(key);
+    if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.config;
+    const secret = c.oidc.client_secret_sealed ? this.box.open(c.oidc.client_secret_sealed, UPSTREAM_SECRET_CONTEXT) : undefined;
+    const insecure = LOOPBACK.test(c.oidc.issuer);
+    let config: client.Configuration;
+    try {
+      config = await client.discovery(
+        new URL(c.oidc.issuer),
+        c.oidc.client_id,
+        { redirect_uris: [oidcRedirectUri(this.baseUrl, c.id)] },
+        secret ? client.ClientSecretBasic(secret) : client.None(),
+        {
+          ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
+          ...(this.customFetch ? { [client.customFetch]: this.customFetch } : {}),
+          timeout: 10,
+        },
+      );
+    } catch (err) {
+      throw new UpstreamOidcError('oidc_discovery_failed', (err as Error).message);
+    }
+    if (this.customFetch) config[client.customFetch] = this.customFetch;
+    this.#configs.set(key, { config, at: Date.now() });
+    return config;
+  }
+
+  async authorizationUrl(c: OidcConnection, p: { state: string; nonce: string; codeVerifier: string; loginHint?: string }): Promise<string> {
+    const config = await this.#configuration(c);
+    return client
+      .buildAuthorizationUrl(config, {
+        redirect_uri: oidcRedirectUri(this.baseUrl, c.id),
+        scope: c.oidc.scopes,
+        response_type: 'code',
+        state: p.state,
+        nonce: p.nonce,
+        code_challenge: await client.calculatePKCECodeChallenge(p.codeVerifier),
+        code_challenge_method: 'S256',
+        ...(p.loginHint ? { login_hint: p.loginHint } : {}),
+      })
+      .toString();
+  }
+
+  /** Exchanges the code; returns the ID token claims merged over userinfo. */
+  async complete(c: OidcConnection, callbackUrl: URL, p: { state: string; nonce: string; codeVerifier: string }): Promise<Record<string, unknown>> {
+    const config = await this.#configuration(c);
+    let claims: Record<string, unknown>;
+    let accessToken: string;
+    try {
+      const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
+        pkceCodeVerifier: p.codeVerifier,
+        expectedState: p.state,
+        expectedNonce: p.nonce,
+        idTokenExpected: true,
+      });
+      claims = { ...(tokens.claims() ?? {}) };
+      accessToken = tokens.access_token;
+    } catch (err) {
+      const e = err as Error & { error?: string };
+      const claim = claimOf(err) ? ` (claim ${claimOf(err)})` : '';
+      throw new UpstreamOidcError(e.error ? 'oidc_idp_error' : 'oidc_token_invalid', `${e.error ?? e.message}${claim}`);
+    }
+    this.#checkEntraTenant(c, claims);
+    const userinfo = await client.fetchUserInfo(config, accessToken, claims.sub as string).catch(() => ({}));
+    return { ...userinfo, ...claims };
+  }
+
+  #checkEntraTenant(c: OidcConnection, claims: Record<string, unknown>): void {
+    const allowed = c.oidc.allowed_entra_tenants;
+    if (!c.oidc.entra_multi_tenant || allowed.length === 0) return;
+    if (typeof claims.tid !== 'string' || !allowed.includes(claims.tid)) {
+      throw new UpstreamOidcError('oidc_tenant_not_allowed', `Entra tenant ${String(claims.tid)} is not allowed`);
+    }
+  }
+}
+
+/** The JWT claim an openid-client validation error is about (it nests the detail in `cause`). */
+function claimOf(err: unknown): string | undefined {
+  for (let e = err as { cause?: unknown; claim?: unknown } | undefined, i = 0; e && i < 4; e = e.cause as typeof e, i++) {
+    if (typeof e.claim === 'string') return e.claim;
+  }
+  return undefined;
+}

@@ -1,0 +1,160 @@
+import type { Profile } from '@node-saml/node-saml';
+import { UnsafeXmlError, SAML_LIMITS, parseSafeXml } from './xml-safety.ts';
+import { buildSaml, type SamlContext } from './service-provider.ts';
+
+const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
+const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
+
+/** Why a SAML response was refused: precise, for the audit log (users see a generic message). */
+export type SamlFailure =
+  | 'saml_response_missing'
+  | 'saml_response_too_large'
+  | 'saml_dtd_forbidden'
+  | 'saml_comment_forbidden'
+  | 'saml_malformed'
+  | 'saml_multiple_assertions'
+  | 'saml_signature_invalid'
+  | 'saml_decryption_failed'
+  | 'saml_idp_status_error'
+  | 'saml_issuer_mismatch'
+  | 'saml_destination_mismatch'
+  | 'saml_recipient_mismatch'
+  | 'saml_audience_mismatch'
+  | 'saml_conditions_missing'
+  | 'saml_assertion_expired'
+  | 'saml_assertion_not_yet_valid'
+  | 'saml_subject_confirmation_invalid'
+  | 'saml_in_response_to_mismatch'
+  | 'saml_unsolicited_response'
+  | 'saml_invalid_response';
+
+export class SamlValidationError extends Error {
+  constructor(readonly reason: SamlFailure, detail: string) {
+    super(detail);
+    this.name = 'SamlValidationError';
+  }
+}
+
+const fail = (reason: SamlFailure, detail: string): never => {
+  throw new SamlValidationError(reason, detail);
+};
+
+/** A verified assertion: only data read from the signed (and, if so, decrypted) XML. */
+export interface VerifiedAssertion {
+  assertionId: string;
+  notOnOrAfter: Date;
+  nameId: string;
+  sessionIndex: string | null;
+  attributes: Record<string, unknown>;
+  authnContext: string | null;
+}
+
+/**
+ * Validates a posted SAMLResponse for one connection. `expectedRequestId` is the id of the
+ * AuthnRequest this browser's login sent, or null for IdP-initiated login. Steps, in order:
+ * decode and screen the XML, check the envelope, verify signatures and time with node-saml,
+ * then check what node-saml leaves to the SP (conditions present, issuer, destination,
+ * recipient, InResponseTo) on the verified assertion only.
+ */
+export async function validateSamlResponse(ctx: SamlContext, samlResponse: unknown, expectedRequestId: string | null): Promise<VerifiedAssertion> {
+  const xml = decodeResponse(samlResponse);
+  const envelope = checkEnvelope(xml, ctx, expectedRequestId);
+  const profile = await verifyWithNodeSaml(ctx, samlResponse as string);
+  const assertion = verifiedAssertionElement(profile);
+  return checkAssertion(assertion, profile, ctx, expectedRequestId ?? envelope.inResponseTo);
+}
+
+function decodeResponse(samlResponse: unknown): string {
+  if (typeof samlResponse !== 'string' || samlResponse.length === 0) return fail('saml_response_missing', 'no SAMLResponse field');
+  if (samlResponse.length > SAML_LIMITS.maxResponseBase64Bytes) return fail('saml_response_too_large', `${samlResponse.length} bytes`);
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(samlResponse)) return fail('saml_malformed', 'SAMLResponse is not base64');
+  return Buffer.from(samlResponse, 'base64').toString('utf8');
+}
+
+function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string | null): { inResponseTo: string | null } {
+  let doc;
+  try {
+    doc = parseSafeXml(xml, { allowComments: false });
+  } catch (err) {
+    if (err instanceof UnsafeXmlError) {
+      return fail(err.reason === 'dtd_forbidden' ? 'saml_dtd_forbidden' : err.reason === 'comment_forbidden' ? 'saml_comment_forbidden' : 'saml_malformed', err.message);
+    }
+    throw err;
+  }
+  const root = doc.documentElement as unknown as Element;
+  if (root.namespaceURI !== SAMLP || root.localName !== 'Response') return fail('saml_malformed', 'root is not samlp:Response');
+  // By local name, in any namespace: node-saml selects assertions by local name too.
+  const count = (name: string) => doc.getElementsByTagNameNS('*', name).length;
+  if (count('Response') !== 1) return fail('saml_multiple_assertions', 'more than one Response element');
+  if (count('Assertion') + count('EncryptedAssertion') > 1) return fail('saml_multiple_assertions', 'more than one assertion');
+  const assertion = doc.getElementsByTagNameNS('*', 'Assertion')[0];
+  if (assertion && assertion.getElementsByTagNameNS(SAML, 'Conditions').length === 0) fail('saml_conditions_missing', 'assertion has no Conditions');
+  const destination = root.getAttribute('Destination');
+  if (destination && destination !== ctx.sp.acs_url) fail('saml_destination_mismatch', `Destination ${destination}`);
+  const inResponseTo = root.getAttribute('InResponseTo') || null;
+  if (expectedRequestId === null && inResponseTo !== null) fail('saml_unsolicited_response', 'unsolicited response answers a request we did not send');
+  if (expectedRequestId !== null && inResponseTo !== expectedRequestId) fail('saml_in_response_to_mismatch', `InResponseTo ${inResponseTo}`);
+  return { inResponseTo };
+}
+
+async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string): Promise<Profile> {
+  let result;
+  try {
+    result = await buildSaml(ctx).validatePostResponseAsync({ SAMLResponse: samlResponse });
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    return fail(classify(message), message);
+  }
+  if (!result.profile) return fail('saml_invalid_response', 'no assertion in the response');
+  return result.profile;
+}
+
+function classify(message: string): SamlFailure {
+  if (/multiple assertions|more than one/i.test(message)) return 'saml_multiple_assertions';
+  if (/decrypt|EncryptedAssertion|No decryption key/i.test(message)) return 'saml_decryption_failed';
+  if (/signature|signed|digest|Referenced node|ID cannot refer/i.test(message)) return 'saml_signature_invalid';
+  if (/expired/i.test(message)) return 'saml_assertion_expired';
+  if (/not yet valid/i.test(message)) return 'saml_assertion_not_yet_valid';
+  if (/reading 'AudienceRestriction'/.test(message)) return 'saml_conditions_missing';
+  if (/audience|AudienceRestriction/i.test(message)) return 'saml_audience_mismatch';
+  if (/SAML provider returned/i.test(message)) return 'saml_idp_status_error';
+  if (/subject confirmation/i.test(message)) return 'saml_subject_confirmation_invalid';
+  if (/conditions/i.test(message)) return 'saml_conditions_missing';
+  return 'saml_invalid_response';
+}
+
+/** The assertion as node-saml parsed it from the verified bytes (xml2js shape). */
+function verifiedAssertionElement(profile: Profile): Record<string, any> {
+  const parsed = (profile as Profile & { getAssertion?: () => Record<string, any> }).getAssertion?.();
+  const assertion = parsed?.Assertion;
+  if (!assertion) return fail('saml_invalid_response', 'no verified assertion');
+  return assertion;
+}
+
+function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlContext, expectedInResponseTo: string | null): VerifiedAssertion {
+  const issuer = a.Issuer?.[0]?._ ?? a.Issuer?.[0];
+  if (issuer !== ctx.connection.saml.idp_entity_id) fail('saml_issuer_mismatch', `Issuer ${issuer}`);
+  const conditions = a.Conditions?.[0]?.$;
+  if (!conditions?.NotOnOrAfter) fail('saml_conditions_missing', 'assertion has no Conditions with NotOnOrAfter');
+  if (!a.Conditions?.[0]?.AudienceRestriction) fail('saml_conditions_missing', 'assertion has no AudienceRestriction');
+  const confirmations: any[] = a.Subject?.[0]?.SubjectConfirmation ?? [];
+  const bearer = confirmations.filter((s) => s?.$?.Method === 'urn:oasis:names:tc:SAML:2.0:cm:bearer');
+  if (bearer.length === 0) fail('saml_subject_confirmation_invalid', 'no bearer SubjectConfirmation');
+  const data = bearer.map((b) => b.SubjectConfirmationData?.[0]?.$ ?? {});
+  if (!data.some((d) => d.Recipient === ctx.sp.acs_url)) fail('saml_recipient_mismatch', `Recipient ${data.map((d) => d.Recipient).join(',')}`);
+  if (!data.every((d) => (d.InResponseTo ?? null) === expectedInResponseTo)) {
+    fail('saml_in_response_to_mismatch', 'SubjectConfirmationData InResponseTo differs');
+  }
+  const assertionId = a.$?.ID;
+  if (!assertionId) fail('saml_invalid_response', 'assertion has no ID');
+  if (!profile.nameID) fail('saml_invalid_response', 'assertion has no NameID');
+  const authn = a.AuthnStatement?.[0]?.AuthnContext?.[0]?.AuthnContextClassRef?.[0];
+  return {
+    assertionId,
+    notOnOrAfter: new Date(conditions.NotOnOrAfter),
+    nameId: profile.nameID,
+    sessionIndex: profile.sessionIndex ?? null,
+    attributes: (profile.attributes as Record<string, unknown> | undefined) ?? {},
+    authnContext: typeof authn === 'string' ? authn : (authn?._ ?? null),
+  };
+}

@@ -1,0 +1,84 @@
+import { X509Certificate, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { badRequest } from '../../http/errors.ts';
+import type { IdpCertificate } from '../connections/connection.ts';
+
+/** Parses a PEM or bare base64 certificate; 400 `invalid_certificate` otherwise. */
+export function parseIdpCertificate(input: string): IdpCertificate {
+  const body = input
+    .replace(/-----(BEGIN|END) CERTIFICATE-----/g, '')
+    .replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+=*$/.test(body)) throw badRequest('invalid_certificate', 'The IdP certificate is not a PEM/base64 X.509 certificate.');
+  const pem = `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)?.join('\n')}\n-----END CERTIFICATE-----\n`;
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(pem);
+  } catch {
+    throw badRequest('invalid_certificate', 'The IdP certificate could not be parsed.');
+  }
+  return { fingerprint: x509.fingerprint256, pem, not_after: new Date(x509.validTo).toISOString() };
+}
+
+// --- A minimal DER writer: enough for one self-signed X.509 v3 certificate. ---
+
+function der(tag: number, ...parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  const len = body.length;
+  let header: Buffer;
+  if (len < 0x80) header = Buffer.from([tag, len]);
+  else if (len < 0x100) header = Buffer.from([tag, 0x81, len]);
+  else header = Buffer.from([tag, 0x82, len >> 8, len & 0xff]);
+  return Buffer.concat([header, body]);
+}
+const seq = (...p: Buffer[]) => der(0x30, ...p);
+const set = (...p: Buffer[]) => der(0x31, ...p);
+const oid = (dotted: string) => {
+  const [a, b, ...rest] = dotted.split('.').map(Number) as [number, number, ...number[]];
+  const bytes = [a * 40 + b];
+  for (const n of rest) {
+    const chunk: number[] = [];
+    let v = n;
+    do {
+      chunk.unshift(v & 0x7f);
+      v >>= 7;
+    } while (v > 0);
+    for (let i = 0; i < chunk.length - 1; i++) chunk[i]! |= 0x80;
+    bytes.push(...chunk);
+  }
+  return der(0x06, Buffer.from(bytes));
+};
+const utf8 = (s: string) => der(0x0c, Buffer.from(s, 'utf8'));
+const utcTime = (d: Date) => der(0x17, Buffer.from(d.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z'));
+const integer = (b: Buffer) => der(0x02, b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+const nullValue = Buffer.from([0x05, 0x00]);
+const SHA256_WITH_RSA = seq(oid('1.2.840.113549.1.1.11'), nullValue);
+
+/**
+ * A self-signed RSA certificate for a connection's SP key (signing AuthnRequests, receiving
+ * encrypted assertions). IdPs only pin it; it needs no CA.
+ */
+export function createSpKeyPair(commonName: string, now: Date, validDays = 3650): { privateKeyPem: string; certificatePem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), certificatePem: selfSign(privateKey, publicKey, commonName, now, validDays) };
+}
+
+function selfSign(privateKey: KeyObject, publicKey: KeyObject, cn: string, now: Date, validDays: number): string {
+  const name = seq(set(seq(oid('2.5.4.3'), utf8(cn.slice(0, 64)))));
+  const serial = randomBytes(16);
+  serial[0]! &= 0x7f;
+  const tbs = seq(
+    der(0xa0, der(0x02, Buffer.from([2]))),
+    integer(serial),
+    SHA256_WITH_RSA,
+    name,
+    seq(utcTime(new Date(now.getTime() - 60_000)), utcTime(new Date(now.getTime() + validDays * 86_400_000))),
+    name,
+    publicKey.export({ type: 'spki', format: 'der' }),
+  );
+  const signature = sign('sha256', tbs, privateKey);
+  const cert = seq(tbs, SHA256_WITH_RSA, der(0x03, Buffer.concat([Buffer.from([0]), signature])));
+  return `-----BEGIN CERTIFICATE-----\n${cert.toString('base64').match(/.{1,64}/g)?.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/** Base64 body of a PEM certificate (what metadata `X509Certificate` elements hold). */
+export const pemBody = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+

@@ -1,0 +1,57 @@
+import { badRequest } from '../../http/errors.ts';
+import type { IdpCertificate } from '../connections/connection.ts';
+import { parseIdpCertificate } from './certificates.ts';
+import { SAML_LIMITS, UnsafeXmlError, parseSafeXml } from './xml-safety.ts';
+
+const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
+const DS = 'http://www.w3.org/2000/09/xmldsig#';
+const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
+
+/** What Portcullis needs from an IdP's metadata document. */
+export interface IdpMetadata {
+  entity_id: string;
+  sso_url: string;
+  /** Every signing certificate listed (IdPs publish the next one ahead of a rollover). */
+  certificates: IdpCertificate[];
+}
+
+const invalid = (message: string) => badRequest('invalid_metadata', message);
+
+/** Parses IdP metadata XML (Okta, Entra ID, any SAML 2.0 IdP). 400 `invalid_metadata` when unusable. */
+export function parseIdpMetadata(xml: string): IdpMetadata {
+  if (Buffer.byteLength(xml) > SAML_LIMITS.maxMetadataBytes) throw invalid('The metadata document is too large.');
+  let doc;
+  try {
+    doc = parseSafeXml(xml, { allowComments: true });
+  } catch (err) {
+    if (err instanceof UnsafeXmlError) throw invalid(err.message);
+    throw err;
+  }
+  const entity = elements(doc.documentElement as unknown as Element, MD, 'EntityDescriptor').find(
+    (e) => elements(e, MD, 'IDPSSODescriptor').length > 0,
+  );
+  if (!entity) throw invalid('No EntityDescriptor with an IDPSSODescriptor was found.');
+  const entityId = entity.getAttribute('entityID');
+  if (!entityId) throw invalid('The EntityDescriptor has no entityID.');
+  const idp = elements(entity, MD, 'IDPSSODescriptor')[0] as Element;
+  const services = elements(idp, MD, 'SingleSignOnService');
+  const service = services.find((s) => s.getAttribute('Binding') === REDIRECT) ?? services.find((s) => s.getAttribute('Binding') === POST);
+  const ssoUrl = service?.getAttribute('Location');
+  if (!ssoUrl || !/^https:\/\//.test(ssoUrl)) throw invalid('No HTTPS SingleSignOnService (HTTP-Redirect or HTTP-POST) was found.');
+  const certificates = elements(idp, MD, 'KeyDescriptor')
+    .filter((k) => !k.getAttribute('use') || k.getAttribute('use') === 'signing')
+    .flatMap((k) => elements(k, DS, 'X509Certificate'))
+    .map((c) => parseIdpCertificate(c.textContent ?? ''));
+  if (certificates.length === 0) throw invalid('The metadata lists no signing certificate.');
+  const unique = [...new Map(certificates.map((c) => [c.fingerprint, c])).values()];
+  return { entity_id: entityId, sso_url: ssoUrl, certificates: unique };
+}
+
+function elements(root: Element, ns: string, name: string): Element[] {
+  const out: Element[] = [];
+  if (root.namespaceURI === ns && root.localName === name) out.push(root);
+  const list = root.getElementsByTagNameNS(ns, name);
+  for (let i = 0; i < list.length; i++) out.push(list.item(i) as Element);
+  return out;
+}

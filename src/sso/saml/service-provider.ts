@@ -1,0 +1,78 @@
+import { SAML, ValidateInResponseTo, generateServiceProviderMetadata } from '@node-saml/node-saml';
+import type { SecretBox } from '../../oidc/keys/key-encryption.ts';
+import { spUrls, type Connection, type SamlSettings } from '../connections/connection.ts';
+
+export const SP_KEY_CONTEXT = 'saml-sp-private-key';
+
+/** Everything about one SAML connection that the protocol steps need. */
+export interface SamlContext {
+  connection: Connection & { saml: SamlSettings };
+  sp: ReturnType<typeof spUrls>;
+  spPrivateKey: string;
+  /** The validating node-saml instance (no request id), built once per context. */
+  validator?: SAML;
+}
+
+export function samlContext(connection: Connection, baseUrl: string, box: SecretBox): SamlContext {
+  if (!connection.saml) throw new Error(`connection ${connection.id} is not a SAML connection`);
+  return {
+    connection: connection as SamlContext['connection'],
+    sp: spUrls(baseUrl, connection.id),
+    spPrivateKey: box.open(connection.saml.sp_private_key_sealed, SP_KEY_CONTEXT),
+  };
+}
+
+/**
+ * A node-saml instance for one connection and (for AuthnRequests) one request id. InResponseTo
+ * is checked by Portcullis against the login state (bound to the browser's interaction), so
+ * node-saml's own request cache is off.
+ */
+export function buildSaml(ctx: SamlContext, requestId?: string): SAML {
+  if (!requestId && ctx.validator) return ctx.validator;
+  const saml = newSaml(ctx, requestId);
+  if (!requestId) ctx.validator = saml;
+  return saml;
+}
+
+function newSaml(ctx: SamlContext, requestId?: string): SAML {
+  const s = ctx.connection.saml;
+  return new SAML({
+    idpCert: s.idp_certificates.map((c) => c.pem),
+    issuer: ctx.sp.entity_id,
+    callbackUrl: ctx.sp.acs_url,
+    audience: ctx.sp.entity_id,
+    entryPoint: s.idp_sso_url,
+    wantAssertionsSigned: s.want_assertions_signed,
+    wantAuthnResponseSigned: s.want_response_signed,
+    acceptedClockSkewMs: s.clock_skew_seconds * 1000,
+    validateInResponseTo: ValidateInResponseTo.never,
+    identifierFormat: null,
+    disableRequestedAuthnContext: true,
+    privateKey: ctx.spPrivateKey,
+    decryptionPvk: ctx.spPrivateKey,
+    signatureAlgorithm: 'sha256',
+    digestAlgorithm: 'sha256',
+    ...(requestId ? { generateUniqueId: () => requestId } : {}),
+  });
+}
+
+/** SP metadata for the IdP admin: entity id, ACS, and the certificate for signing and encryption. */
+export function spMetadataXml(ctx: SamlContext): string {
+  const s = ctx.connection.saml;
+  return generateServiceProviderMetadata({
+    issuer: ctx.sp.entity_id,
+    callbackUrl: ctx.sp.acs_url,
+    identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+    wantAssertionsSigned: s.want_assertions_signed,
+    decryptionCert: s.sp_certificate,
+    decryptionPvk: ctx.spPrivateKey,
+    publicCerts: s.sp_certificate,
+    privateKey: ctx.spPrivateKey,
+    signatureAlgorithm: 'sha256',
+  });
+}
+
+/** The IdP redirect URL carrying a (signed) AuthnRequest with our request id. */
+export async function authnRequestUrl(ctx: SamlContext, requestId: string, relayState: string): Promise<string> {
+  return buildSaml(ctx, requestId).getAuthorizeUrlAsync(relayState, undefined, {});
+}

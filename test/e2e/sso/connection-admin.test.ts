@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SsoEnv } from '../../helpers/sso-env.ts';
+import { Browser } from '../../helpers/browser.ts';
+import { TestSamlIdp, testKey } from '../../helpers/saml-idp.ts';
+import { runSsoMaintenance } from '../../../src/sso/maintenance.ts';
+
+/** What an IT admin does with a connection: test it, activate it, keep its metadata fresh. */
+describe('connection lifecycle', () => {
+  let env: SsoEnv;
+  let tenant: { id: string };
+  const idp = new TestSamlIdp();
+  const metadata = { current: idp.metadataXml() };
+  const fetched: string[] = [];
+
+  beforeAll(async () => {
+    env = await SsoEnv.start({
+      sso: {
+        metadataFetcher: async (url) => {
+          fetched.push(url);
+          return metadata.current;
+        },
+      },
+    });
+    tenant = await env.tenant('Acme', 'acme');
+  });
+  afterAll(() => env?.close());
+
+  it("runs an admin's test login on a testing connection and shows what the IdP sent, without signing anyone in", async () => {
+    const conn = await env.samlConnection(tenant.id, idp, { status: 'testing' });
+    expect(conn.status).toBe('testing');
+    const { url } = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}/test-login`);
+    expect(url.startsWith(idp.ssoUrl)).toBe(true);
+    const req = TestSamlIdp.readAuthnRequest(url);
+    const res = await new Browser().request(req.acs, {
+      form: { RelayState: req.relayState, SAMLResponse: idp.response({ recipient: req.acs, audience: req.issuer, inResponseTo: req.id, nameId: 'it.admin@acme.test', attributes: { email: 'it.admin@acme.test', firstName: 'Ivy', groups: ['IT'] } }) },
+    });
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain('it.admin@acme.test');
+    expect(page).toContain('firstName');
+    const after = await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`);
+    expect(after.last_test).toMatchObject({ outcome: 'succeeded', received: { mapped: { email: 'it.admin@acme.test', given_name: 'Ivy', groups: ['IT'] } } });
+    expect(env.audit(tenant.id, 'sso.connection.test_succeeded')).toHaveLength(1);
+    expect(env.audit(tenant.id, 'sso.login.succeeded')).toHaveLength(0);
+    expect(env.services.storage.sql.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual({ n: 0 });
+    const active = await env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`, { status: 'active' });
+    expect(active.status).toBe('active');
+    expect(env.audit(tenant.id, 'sso.connection.updated').at(-1)?.after).toMatchObject({ status: 'active' });
+  });
+
+  it('records a failed test with its reason', async () => {
+    const conn = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections`)).data[0];
+    const { url } = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}/test-login`);
+    const req = TestSamlIdp.readAuthnRequest(url);
+    const res = await new Browser().request(req.acs, {
+      form: { RelayState: req.relayState, SAMLResponse: idp.response({ recipient: req.acs, audience: 'https://wrong-audience.example', inResponseTo: req.id, nameId: 'x@acme.test' }) },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('saml_audience_mismatch');
+    expect(env.audit(tenant.id, 'sso.connection.test_failed').at(-1)?.metadata).toMatchObject({ reason: 'saml_audience_mismatch' });
+  });
+
+  it('imports IdP metadata from a URL and picks up a certificate rollover on the scheduled refresh', async () => {
+    const conn = await env.samlConnection(tenant.id, idp, { saml: { metadata_url: 'https://idp.example/app/metadata' } });
+    expect(fetched).toEqual(['https://idp.example/app/metadata']);
+    expect(conn.saml.idp_certificates).toHaveLength(1);
+    metadata.current = idp.metadataXml([testKey('idp').cert, testKey('idp-next').cert]);
+    const nothingDue = await runSsoMaintenance(env.services.sso, env.services.clock, 720);
+    expect(nothingDue.metadataRefreshed).toBe(0);
+    const refreshed = await runSsoMaintenance(env.services.sso, { now: () => new Date(Date.now() + 13 * 3600_000) }, 720);
+    expect(refreshed.metadataRefreshed).toBe(1);
+    const after = await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`);
+    expect(after.saml.idp_certificates).toHaveLength(2);
+    expect(env.audit(tenant.id, 'sso.connection.metadata_refreshed').at(-1)?.metadata).toMatchObject({ ok: true });
+  });
+
+  it('keeps the last good metadata when a refresh fails, and says why', async () => {
+    const conn = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections`)).data.find((c: any) => c.saml.metadata_url);
+    metadata.current = '<html>maintenance</html>';
+    const after = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}/refresh-metadata`);
+    expect(after.saml.metadata_error).toMatch(/EntityDescriptor/);
+    expect(after.saml.idp_certificates).toHaveLength(2);
+  });
+});

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as client from 'openid-client';
+import { SsoEnv } from '../../helpers/sso-env.ts';
+import { Browser } from '../../helpers/browser.ts';
+import { TestSamlIdp } from '../../helpers/saml-idp.ts';
+
+/** Which tenant a sign-in belongs to, and that a session never crosses tenants. */
+describe('home-realm discovery and tenant binding', () => {
+  let env: SsoEnv;
+  const acmeIdp = new TestSamlIdp('http://www.okta.com/exkACME', 'https://acme.okta.test/sso');
+  const globexIdp = new TestSamlIdp('https://sts.windows.net/globex-tid/', 'https://login.microsoftonline.test/globex/saml2');
+  let acme: { id: string };
+  let globex: { id: string };
+  let rp: client.Configuration;
+
+  beforeAll(async () => {
+    env = await SsoEnv.start();
+    acme = await env.tenant('Acme', 'acme');
+    globex = await env.tenant('Globex', 'globex');
+    await env.verifiedDomain(acme.id, 'acme.test');
+    await env.verifiedDomain(globex.id, 'globex.test');
+    await env.samlConnection(acme.id, acmeIdp);
+    await env.samlConnection(globex.id, globexIdp, {
+      name: 'Entra ID',
+      attribute_preset: 'entra',
+    });
+    env.provisionUser(acme.id, { userName: 'alice@acme.test', email: 'alice@acme.test' });
+    env.provisionUser(globex.id, { userName: 'gil@globex.test', email: 'gil@globex.test', externalId: 'oid-gil' });
+    // The B2B app is registered once, by the platform, and serves every tenant.
+    const app = await env.app(acme.id, { multi_tenant: true });
+    rp = await env.rp(app);
+  });
+  afterAll(() => env?.close());
+
+  const alice = () => ({ nameId: 'alice@acme.test', attributes: { email: 'alice@acme.test' } });
+  const gil = () => ({
+    nameId: 'gil@globex.test',
+    attributes: { 'http://schemas.microsoft.com/identity/claims/objectidentifier': 'oid-gil', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress': 'gil@globex.test' },
+  });
+  const code = async (landed: string, verifier: string, state: string) =>
+    (await client.authorizationCodeGrant(rp, new URL(landed), { pkceCodeVerifier: verifier, expectedState: state })).claims()!;
+
+  it("routes a login_hint email to the tenant that verified the email's domain", async () => {
+    const flow = await env.samlLogin(new Browser(), rp, globexIdp, { login_hint: 'gil@globex.test' }, gil);
+    expect(flow.landed).toMatch(/\/callback\?code=/);
+    expect(await code(flow.landed, flow.verifier, flow.state)).toMatchObject({ org_slug: 'globex', email: 'gil@globex.test' });
+  });
+
+  it('asks for an email when the request names no tenant, then routes by its domain', async () => {
+    const browser = new Browser();
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(rp, { redirect_uri: 'http://127.0.0.1:9/callback', scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: 's1' });
+    const picker = await browser.follow(url.toString(), () => false);
+    const html = await picker.res!.text();
+    expect(html).toMatch(/Work email/);
+    const action = new URL(/action="([^"]+)"/.exec(html)![1]!, env.base).toString();
+    const unknown = await browser.request(action, { form: { email: 'someone@unknown.test' } });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toMatch(/No organization uses single sign-on/);
+    const toIdp = await browser.follow(action, (l) => l.startsWith(acmeIdp.ssoUrl), { form: { email: 'alice@acme.test' } });
+    expect(toIdp.url.startsWith(acmeIdp.ssoUrl)).toBe(true);
+  });
+
+  it("never reuses tenant A's session for tenant B: the B login goes to B's IdP", async () => {
+    const browser = new Browser();
+    const a = await env.samlLogin(browser, rp, acmeIdp, { organization: 'acme' }, alice);
+    expect(await code(a.landed, a.verifier, a.state)).toMatchObject({ org_slug: 'acme' });
+    // Same browser, same app, other organization: Acme's session must not answer.
+    const b = await env.samlLogin(browser, rp, globexIdp, { organization: 'globex' }, gil);
+    expect(b.landed).toMatch(/\/callback\?code=/);
+    expect(await code(b.landed, b.verifier, b.state)).toMatchObject({ org_slug: 'globex', email: 'gil@globex.test' });
+    expect(env.audit(acme.id, 'session.revoked').at(-1)?.metadata?.reason).toBe('replaced_by_new_login');
+    // And back to Acme: Globex's session does not answer for Acme either.
+    const again = await env.samlLogin(browser, rp, acmeIdp, { organization: 'acme' }, alice);
+    expect(await code(again.landed, again.verifier, again.state)).toMatchObject({ org_slug: 'acme' });
+  });
+
+  it('reuses a live session for the same tenant without another IdP round trip', async () => {
+    const browser = new Browser();
+    const first = await env.samlLogin(browser, rp, acmeIdp, { organization: 'acme' }, alice);
+    await code(first.landed, first.verifier, first.state);
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(rp, { redirect_uri: 'http://127.0.0.1:9/callback', scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: 's2', organization: 'acme' });
+    const silent = await browser.follow(url.toString(), (l) => l.startsWith('http://127.0.0.1:9/') || l.startsWith(acmeIdp.ssoUrl));
+    expect(silent.url).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?code=/);
+    expect(await code(silent.url, verifier, 's2')).toMatchObject({ org_slug: 'acme' });
+  });
+
+  it("refuses a single-tenant app's login for another tenant", async () => {
+    const own = await env.rp(await env.app(acme.id));
+    const flow = await env.samlLogin(new Browser(), own, globexIdp, { organization: 'globex' }, gil);
+    expect(flow.landed).toMatch(/\/callback\?error=access_denied/);
+    expect(env.audit(acme.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('organization_not_allowed_for_app');
+  });
+
+  it('does not sign anyone in through a connection that is still in testing', async () => {
+    const initech = await env.tenant('Initech', 'initech');
+    const idp = new TestSamlIdp('http://www.okta.com/exkINITECH', 'https://initech.okta.test/sso');
+    await env.samlConnection(initech.id, idp, { status: 'testing' });
+    const flow = await env.samlLogin(new Browser(), rp, idp, { organization: 'initech' }, alice);
+    expect(flow.landed).toMatch(/\/callback\?error=access_denied/);
+    expect(env.audit(initech.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('no_active_connection');
+  });
+});
