@@ -3,7 +3,7 @@
  * the same run. See docs/authz.md ("Benchmark") for what it measures and the knobs.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpenFgaApi, type TupleKey } from '@openfga/sdk';
@@ -15,6 +15,7 @@ import type { DelegatingEngine } from '../../../src/authz/wrappers/delegating.ts
 import { OpenFgaServer, findOpenFgaBinary } from '../../helpers/openfga-server.ts';
 import { BENCH_MODEL, generate, type CheckQuery } from './dataset.ts';
 import { rssMiB, startChild, stopChild } from './children.ts';
+import { load as runLoad, type LoadResult, type Target } from './load.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
@@ -28,22 +29,6 @@ const work = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const ms = (t0: number) => Math.round(performance.now() - t0);
 
-interface Target {
-  name: string;
-  url: string;
-  storeId: string;
-  headers: Record<string, string>;
-}
-
-interface LoadResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  total: number;
-  non2xx: number;
-  errors: number;
-}
-
 async function post(t: Target, path: string, body: unknown): Promise<any> {
   const res = await fetch(`${t.url}/stores/${t.storeId}/${path}`, {
     method: 'POST',
@@ -55,15 +40,7 @@ async function post(t: Target, path: string, body: unknown): Promise<any> {
   return json;
 }
 
-async function load(t: Target, path: string, bodies: unknown[]): Promise<LoadResult> {
-  const bodiesFile = join(work, `bodies-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(bodiesFile, JSON.stringify(bodies.map((b) => JSON.stringify(b))));
-  const jobFile = `${bodiesFile}.job`;
-  writeFileSync(jobFile, JSON.stringify({ url: t.url, path: `/stores/${t.storeId}/${path}`, headers: t.headers, bodiesFile, connections: CONNECTIONS, duration: DURATION }));
-  const { child, first } = await startChild<LoadResult>('./autocannon-worker.ts', [jobFile]);
-  await stopChild(child);
-  return first;
-}
+const load = (t: Target, path: string, bodies: unknown[]) => runLoad(work, t, path, bodies, { connections: CONNECTIONS, duration: DURATION });
 
 async function prepareEmbedded(tuples: TupleKey[]): Promise<{ dataDir: string; storeId: string; key: string }> {
   const dataDir = join(work, 'portcullis');
