@@ -148,4 +148,31 @@ describe('check: recursive memberships', () => {
     expect(await allowed('user:other', 'viewer', 'doc:2')).toBe(true);
     expect(await allowed('group:c#member', 'viewer', 'doc:1')).toBe(true);
   });
+
+  it('stops at cycles between groups and answers the same from stored and from contextual tuples', async () => {
+    const tuples = [
+      tk('group:a', 'member', 'group:b#member'),
+      tk('group:b', 'member', 'group:a#member'),
+      tk('group:b', 'member', 'user:in'),
+      tk('doc:1', 'viewer', 'group:a#member'),
+    ];
+    const stored = await storeWith(env.engine, model, tuples);
+    const contextual = await storeWith(env.engine, model);
+    for (const [user, expected] of [['user:in', true], ['user:out', false]] as const) {
+      expect(await stored.allowed(user, 'viewer', 'doc:1')).toBe(expected);
+      expect(await contextual.allowed(user, 'viewer', 'doc:1', { contextual_tuples: { tuple_keys: tuples } })).toBe(expected);
+    }
+  });
+
+  it('ignores membership tuples whose condition the current model no longer accepts', async () => {
+    const conditional = model.replace('define member: [user, user:*, group#member]', 'define member: [user with open, group#member]') +
+      'condition open(x: int) {\n  x < 10\n}\n';
+    const { storeId, allowed } = await storeWith(env.engine, conditional, [
+      tk('group:a', 'member', 'user:u', { name: 'open', context: { x: 1 } }),
+      tk('doc:1', 'viewer', 'group:a#member'),
+    ]);
+    expect(await allowed('user:u', 'viewer', 'doc:1')).toBe(true);
+    await env.engine.writeAuthorizationModel(storeId, dslToModel(model));
+    expect(await allowed('user:u', 'viewer', 'doc:1')).toBe(false);
+  });
 });

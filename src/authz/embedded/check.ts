@@ -120,19 +120,34 @@ export class Checker {
 
   /**
    * For a recursiveDirect relation: every object whose relation the user is in, walking up from
-   * the user's own tuples (and the wildcard's) through the userset tuples, once per Check.
+   * the user's own tuples (and the wildcard's) through the userset tuples, once per Check. Over
+   * stored tuples alone this is one recursive query; with contextual tuples, a walk.
    */
   #reachedBy(info: RelationInfo): Set<string> {
     const key = `${info.type}#${info.name}`;
     let reached = this.#reached.get(key);
     if (reached) return reached;
-    reached = new Set<string>();
+    const { ctx, user } = this;
+    if (ctx.tuples.reachable && !info.isTupleset) {
+      // Readable seeds of a condition-free relation: the user's type if assignable, its wildcard if allowed.
+      const plain = info.noConditionPlain.has(user.type) ? user.id : null;
+      const wildcard = info.noConditionWildcard.has(user.type) ? '*' : null;
+      reached = new Set(plain === null && wildcard === null ? [] : ctx.tuples.reachable(info.type, info.name, user.type, [plain, wildcard]));
+    } else {
+      reached = this.#walkReached(info);
+    }
+    this.#reached.set(key, reached);
+    return reached;
+  }
+
+  #walkReached(info: RelationInfo): Set<string> {
+    const reached = new Set<string>();
     const { ctx, user } = this;
     const queue: string[] = [];
     const visit = (rows: TupleRow[]) => {
       for (const row of rows) {
-        if (!reached?.has(row.object_id) && ctx.readable(info, row)) {
-          reached?.add(row.object_id);
+        if (!reached.has(row.object_id) && ctx.readable(info, row)) {
+          reached.add(row.object_id);
           queue.push(row.object_id);
         }
       }
@@ -140,7 +155,6 @@ export class Checker {
     visit(ctx.tuples.readByUser(info.type, info.name, user.type, user.id, ''));
     if (info.wildcardTypes.has(user.type)) visit(ctx.tuples.readByUser(info.type, info.name, user.type, '*', ''));
     for (let i = 0; i < queue.length; i++) visit(ctx.tuples.readByUser(info.type, info.name, info.type, queue[i] as string, info.name));
-    this.#reached.set(key, reached);
     return reached;
   }
 

@@ -92,8 +92,7 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
 
   /** The compiled model by id or the latest; throws OpenFGA's not-found codes. */
   model(storeId: string, modelId?: string): CompiledModel {
-    this.stores.assertExists(storeId);
-    return this.models.resolve(storeId, modelId);
+    return this.models.resolveInStore(storeId, modelId);
   }
 
   /**

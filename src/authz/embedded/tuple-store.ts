@@ -6,7 +6,8 @@ const COLUMNS = 'object_type, object_id, relation, user_type, user_id, user_rela
 
 /**
  * The tuple reads the evaluators need, for one store. Synchronous (better-sqlite3), so a whole
- * Check runs without yielding and always sees one consistent state.
+ * Check runs without yielding and always sees one consistent state. Rows read here leave
+ * `inserted_at` empty (no evaluator uses it).
  */
 export interface TupleReader {
   /** The tuple `object#relation@user`, if stored (contextual tuples take precedence). */
@@ -19,28 +20,52 @@ export interface TupleReader {
   readWildcards(objectType: string, objectId: string, relation: string, userType: string): TupleRow[];
   /** Reverse direction: tuples `objectType:*#relation@user` for one exact user. */
   readByUser(objectType: string, relation: string, userType: string, userId: string, userRelation: string): TupleRow[];
+  /**
+   * Optional: the ids of every `type:id` whose `relation` a user reaches through condition-free
+   * tuples `type:id#relation@user` (the user's own, `seedIds`) and `type:a#relation@type:b#relation`
+   * (nesting), in one query. Absent when contextual tuples are in play (the caller walks instead).
+   */
+  reachable?(type: string, relation: string, userType: string, seedIds: readonly [string | null, string | null]): string[];
 }
 
-type S = Database.Statement<unknown[], TupleRow>;
+type Raw = Database.Statement<unknown[], unknown[]>;
 
 /** SQL over `authz_tuples`. Every statement filters by `store_id`; statements are prepared once. */
 export class SqliteTupleStore {
-  readonly #one: S;
-  readonly #byObject: S;
-  readonly #usersets: S;
-  readonly #byUser: S;
+  readonly #one: Database.Statement<unknown[], TupleRow>;
   readonly #insert: Database.Statement;
   readonly #delete: Database.Statement;
   readonly #change: Database.Statement;
+  readonly #statements: ReaderStatements;
 
   constructor(readonly sql: Sql) {
     const where = 'store_id = ? AND object_type = ? AND object_id = ? AND relation = ?';
     this.#one = sql.prepare(`SELECT ${COLUMNS} FROM authz_tuples WHERE ${where} AND user_type = ? AND user_id = ? AND user_relation = ?`);
-    this.#byObject = sql.prepare(`SELECT ${COLUMNS} FROM authz_tuples WHERE ${where}`);
-    this.#usersets = sql.prepare(`SELECT ${COLUMNS} FROM authz_tuples INDEXED BY authz_tuples_usersets WHERE ${where} AND user_relation != ''`);
-    this.#byUser = sql.prepare(
-      `SELECT ${COLUMNS} FROM authz_tuples WHERE store_id = ? AND user_type = ? AND user_id = ? AND user_relation = ? AND object_type = ? AND relation = ?`,
-    );
+    const raw = (text: string) => sql.raw.prepare(text).raw() as Raw;
+    this.#statements = {
+      condition: raw(`SELECT condition_name, condition_context FROM authz_tuples WHERE ${where} AND user_type = ? AND user_id = ? AND user_relation = ?`),
+      byObject: raw(`SELECT user_type, user_id, user_relation, condition_name, condition_context FROM authz_tuples WHERE ${where}`),
+      usersets: raw(
+        `SELECT user_type, user_id, user_relation, condition_name, condition_context FROM authz_tuples INDEXED BY authz_tuples_usersets
+         WHERE ${where} AND user_relation != ''`,
+      ),
+      byUser: raw(
+        `SELECT object_id, condition_name, condition_context FROM authz_tuples
+         WHERE store_id = ? AND user_type = ? AND user_id = ? AND user_relation = ? AND object_type = ? AND relation = ?`,
+      ),
+      reachable: (sql.raw.prepare(
+        `WITH RECURSIVE reached(id) AS (
+           SELECT object_id FROM authz_tuples INDEXED BY authz_tuples_by_user
+            WHERE store_id = ? AND user_type = ? AND user_id IN (?, ?) AND user_relation = '' AND object_type = ? AND relation = ?
+              AND condition_name = ''
+           UNION
+           SELECT t.object_id FROM reached CROSS JOIN authz_tuples t INDEXED BY authz_tuples_by_user
+             ON t.store_id = ? AND t.user_type = ? AND t.user_id = reached.id AND t.user_relation = ? AND t.object_type = ?
+            AND t.relation = ? AND t.condition_name = ''
+         )
+         SELECT id FROM reached`,
+      ) as Database.Statement<unknown[], string>).pluck(),
+    };
     this.#insert = sql.prepare(
       `INSERT INTO authz_tuples (store_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
@@ -52,16 +77,7 @@ export class SqliteTupleStore {
   }
 
   reader(storeId: string): TupleReader {
-    return {
-      readUserTuple: (ot, oi, r, ut, ui, ur) => this.#one.get(storeId, ot, oi, r, ut, ui, ur),
-      readByObject: (ot, oi, r) => this.#byObject.all(storeId, ot, oi, r),
-      readUsersets: (ot, oi, r) => this.#usersets.all(storeId, ot, oi, r),
-      readWildcards: (ot, oi, r, ut) => {
-        const row = this.#one.get(storeId, ot, oi, r, ut, '*', '');
-        return row ? [row] : [];
-      },
-      readByUser: (ot, r, ut, ui, ur) => this.#byUser.all(storeId, ut, ui, ur, ot, r),
-    };
+    return new SqliteTupleReader(this.#statements, storeId);
   }
 
   find(storeId: string, row: TupleRow): TupleRow | undefined {
@@ -103,4 +119,72 @@ export class SqliteTupleStore {
       .prepare<unknown[], TupleRow>(`SELECT ${COLUMNS} FROM authz_tuples WHERE store_id = ? AND object_type = ? AND object_id = ?`)
       .all(storeId, objectType, objectId);
   }
+}
+
+interface ReaderStatements {
+  condition: Raw;
+  byObject: Raw;
+  usersets: Raw;
+  byUser: Raw;
+  reachable: Database.Statement<unknown[], string>;
+}
+
+/**
+ * One store's tuples for one query. Selects only the columns the query does not already know
+ * and returns raw arrays, then builds rows of one shape: most of a Check's time is these reads.
+ */
+class SqliteTupleReader implements TupleReader {
+  constructor(
+    private readonly s: ReaderStatements,
+    private readonly storeId: string,
+  ) {}
+
+  readUserTuple(ot: string, oi: string, r: string, ut: string, ui: string, ur: string): TupleRow | undefined {
+    const c = this.s.condition.get(this.storeId, ot, oi, r, ut, ui, ur) as [string, string | null] | undefined;
+    return c && row(ot, oi, r, ut, ui, ur, c[0], c[1]);
+  }
+
+  readByObject(ot: string, oi: string, r: string): TupleRow[] {
+    return objectRows(this.s.byObject.all(this.storeId, ot, oi, r), ot, oi, r);
+  }
+
+  readUsersets(ot: string, oi: string, r: string): TupleRow[] {
+    return objectRows(this.s.usersets.all(this.storeId, ot, oi, r), ot, oi, r);
+  }
+
+  readWildcards(ot: string, oi: string, r: string, ut: string): TupleRow[] {
+    const found = this.readUserTuple(ot, oi, r, ut, '*', '');
+    return found ? [found] : [];
+  }
+
+  readByUser(ot: string, r: string, ut: string, ui: string, ur: string): TupleRow[] {
+    const rows = this.s.byUser.all(this.storeId, ut, ui, ur, ot, r) as [string, string, string | null][];
+    const out: TupleRow[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const c = rows[i] as [string, string, string | null];
+      out[i] = row(ot, c[0], r, ut, ui, ur, c[1], c[2]);
+    }
+    return out;
+  }
+
+  reachable(type: string, relation: string, userType: string, seedIds: readonly [string | null, string | null]): string[] {
+    const store = this.storeId;
+    return this.s.reachable.all(store, userType, seedIds[0], seedIds[1], type, relation, store, type, relation, type, relation);
+  }
+}
+
+function objectRows(raw: unknown[][], ot: string, oi: string, r: string): TupleRow[] {
+  const out: TupleRow[] = new Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i] as [string, string, string, string, string | null];
+    out[i] = row(ot, oi, r, c[0], c[1], c[2], c[3], c[4]);
+  }
+  return out;
+}
+
+function row(ot: string, oi: string, r: string, ut: string, ui: string, ur: string, cn: string, cc: string | null): TupleRow {
+  return {
+    object_type: ot, object_id: oi, relation: r, user_type: ut, user_id: ui, user_relation: ur,
+    condition_name: cn, condition_context: cc, inserted_at: '',
+  };
 }
