@@ -1,5 +1,5 @@
 import { Histogram } from 'prom-client';
-import type { ListObjectsRequest, ListUsersRequest } from '@openfga/sdk';
+import type { CheckRequest, CheckResponse, ListObjectsRequest, ListUsersRequest } from '@openfga/sdk';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { AuthzEngine, ListResult } from '../engine.ts';
 import { DelegatingEngine } from './delegating.ts';
@@ -10,13 +10,21 @@ const OPERATIONS: Operation[] = [
   'write', 'read', 'readChanges', 'check', 'batchCheck', 'expand', 'listObjects', 'listUsers', 'deleteTuplesForUser',
 ];
 
+interface Observer {
+  observe(seconds: number): void;
+}
+
 /**
  * Latency and outcome of every engine call (`portcullis_authz_operation_duration_seconds` by
- * operation, backend and outcome), check decisions, and list answers marked truncated.
+ * operation, backend and outcome), check decisions, and list answers marked truncated. The
+ * label children of the successful outcomes are bound once, so a read costs two clock reads and
+ * an observation (no label hashing on the hot path).
  */
 export class MeteredAuthzEngine extends DelegatingEngine {
   readonly #duration: Histogram<'operation' | 'backend' | 'outcome'>;
-  readonly #decisions;
+  readonly #ok = new Map<string, Observer>();
+  readonly #allowed: { inc(): void };
+  readonly #denied: { inc(): void };
   readonly #truncated;
 
   constructor(inner: AuthzEngine, metrics: Metrics) {
@@ -28,14 +36,24 @@ export class MeteredAuthzEngine extends DelegatingEngine {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 3],
       registers: [metrics.registry],
     });
-    this.#decisions = metrics.counter('portcullis_authz_check_decisions_total', 'Check answers by decision.', ['allowed']);
+    const decisions = metrics.counter('portcullis_authz_check_decisions_total', 'Check answers by decision.', ['allowed']);
+    this.#allowed = decisions.labels({ allowed: 'true' });
+    this.#denied = decisions.labels({ allowed: 'false' });
     this.#truncated = metrics.counter('portcullis_authz_truncated_lists_total', 'List answers marked truncated, by operation.', ['operation']);
-    for (const op of OPERATIONS) this.#wrap(op);
+    for (const op of OPERATIONS) if (op !== 'check') this.#wrap(op);
   }
 
-  override async check(...args: Parameters<AuthzEngine['check']>) {
-    const res = await super.check(...args);
-    this.#decisions.inc({ allowed: String(res.allowed === true) });
+  override async check(storeId: string, body: CheckRequest): Promise<CheckResponse> {
+    const started = performance.now();
+    let res: CheckResponse;
+    try {
+      res = await this.inner.check(storeId, body);
+    } catch (err) {
+      this.#failed('check', started, err);
+      throw err;
+    }
+    this.#observeOk('check', started);
+    (res.allowed === true ? this.#allowed : this.#denied).inc();
     return res;
   }
 
@@ -49,15 +67,25 @@ export class MeteredAuthzEngine extends DelegatingEngine {
 
   /** Times a synchronous call made around this decorator (the audited transactional path). */
   timeSync<T>(operation: string, run: () => T): T {
-    const end = this.#duration.startTimer({ operation, backend: this.inner.kind });
+    const started = performance.now();
     try {
       const out = run();
-      end({ outcome: 'ok' });
+      this.#observeOk(operation, started);
       return out;
     } catch (err) {
-      end({ outcome: outcomeOf(err) });
+      this.#failed(operation, started, err);
       throw err;
     }
+  }
+
+  #observeOk(operation: string, started: number): void {
+    let ok = this.#ok.get(operation);
+    if (!ok) this.#ok.set(operation, (ok = this.#duration.labels({ operation, backend: this.inner.kind, outcome: 'ok' })));
+    ok.observe((performance.now() - started) / 1000);
+  }
+
+  #failed(operation: string, started: number, err: unknown): void {
+    this.#duration.observe({ operation, backend: this.inner.kind, outcome: outcomeOf(err) }, (performance.now() - started) / 1000);
   }
 
   #markTruncated<T>(operation: string, res: ListResult<T>): ListResult<T> {
@@ -68,17 +96,15 @@ export class MeteredAuthzEngine extends DelegatingEngine {
   /** Times the call as seen from here (own overrides included). */
   #wrap(op: Operation): void {
     const original = (this[op] as (...a: unknown[]) => Promise<unknown>).bind(this);
-    const histogram = this.#duration;
-    const backend = this.inner.kind;
     Object.defineProperty(this, op, {
       value: async (...args: unknown[]) => {
-        const end = histogram.startTimer({ operation: op, backend });
+        const started = performance.now();
         try {
           const out = await original(...args);
-          end({ outcome: 'ok' });
+          this.#observeOk(op, started);
           return out;
         } catch (err) {
-          end({ outcome: outcomeOf(err) });
+          this.#failed(op, started, err);
           throw err;
         }
       },
