@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { BatchCheckRequest, CheckRequest, ExpandRequest } from '@openfga/sdk';
 import { needs, type AuthzRouteDeps } from './deps.ts';
 import { createFgaRouter, fgaErrors } from './errors.ts';
+import { fastJsonLane, plainCheckBody } from './fast-lane.ts';
 import { BatchCheckBody, CheckBody, CheckResponse, ExpandBody, OpaqueResponse, dropNullFields } from './schemas.ts';
 
 const StoreParam = z.object({ store_id: z.string() });
@@ -34,6 +35,9 @@ const expand = createRoute({
 export function queryRoutes(deps: AuthzRouteDeps) {
   const app = createFgaRouter();
 
+  // The hot path: a plain Check skips the generic validators (same answer, a fraction of the work).
+  const plainCheck = fastJsonLane(plainCheckBody, async (c, body) => c.json(await deps.engine.check(c.get('authzTenant').authz_store_id, body), 200));
+  app.on(['POST'], ['/:store_id/check'], ...needs(deps, 'authz:read'), plainCheck);
   app.openapi({ ...check, middleware: needs(deps, 'authz:read') }, async (c) => {
     const res = await deps.engine.check(c.get('authzTenant').authz_store_id, dropNullFields(c.req.valid('json')) as CheckRequest);
     return c.json(res, 200);
