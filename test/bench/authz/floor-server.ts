@@ -1,6 +1,6 @@
 /**
  * The floor: a Hono route on the same Node server stack that parses a check-shaped JSON body
- * and answers {"allowed":true} without evaluating anything. Prints {"url"} once listening.
+ * and answers {"allowed":true} without evaluating anything. Prints {"url","pid"} once listening.
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -14,5 +14,6 @@ app.post('/stores/:store_id/check', async (c) => {
 });
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
   const { port } = server.address() as AddressInfo;
-  process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${port}` }) + '\n');
+  process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid }) + '\n');
 });
+process.once('SIGTERM', () => process.exit(0));
