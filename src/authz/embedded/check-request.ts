@@ -1,8 +1,8 @@
 import type { BatchCheckRequest, BatchCheckResponse, BatchCheckSingleResult, CheckRequest, CheckResponse, ErrorCode, InternalErrorCode } from '@openfga/sdk';
 import { OpenFgaError, validationError } from '../errors.ts';
-import type { CompiledModel } from '../model/compile.ts';
+import type { CompiledModel, RelationInfo } from '../model/compile.ts';
 import { parseUser, splitObject } from '../model/keys.ts';
-import { Checker } from './check.ts';
+import { answerFromOwnTuple, Checker } from './check.ts';
 import type { EmbeddedAuthzEngine } from './engine.ts';
 import { EvalContext } from './eval-context.ts';
 import { contextualRows, requestContext, requireTupleKey } from './requests.ts';
@@ -13,11 +13,27 @@ export const MAX_CHECKS_PER_BATCH = 50;
 
 type CheckBody = Pick<CheckRequest, 'tuple_key' | 'contextual_tuples' | 'context'>;
 
-/** Check, with OpenFGA's request validation (`validateCheckRequest`) and error codes. */
+/**
+ * Check, with OpenFGA's request validation (`validateCheckRequest`) and error codes. One
+ * statement fetches the store's model and the exact tuple asked about; when that tuple settles
+ * the answer (see `answerFromOwnTuple`) nothing else is read, otherwise the evaluation reads the
+ * rest in one snapshot.
+ */
 export function runCheck(engine: EmbeddedAuthzEngine, storeId: string, body: CheckRequest): CheckResponse {
-  requireTupleKey(body?.tuple_key, 'Check');
-  const model = engine.model(storeId, body.authorization_model_id);
-  return { allowed: checkWith(engine, storeId, model, body) };
+  const tk = requireTupleKey(body?.tuple_key, 'Check');
+  const [type, id] = splitObject(tk.object);
+  const user = parseUser(tk.user);
+  const { model, tuple } = engine.prefetch.start(storeId, body.authorization_model_id, type, id, tk.relation, user);
+  const problem = userObjectRelationProblem(model, tk);
+  if (problem) throw validationError(`invalid relation: ${problem.cause}`);
+  const context = requestContext(body.context);
+  const contextual = contextualRows(model, body.contextual_tuples?.tuple_keys, 'check');
+  const ctx = new EvalContext(model, engine.reader(storeId, contextual), context);
+  if (contextual.length === 0) {
+    const answer = answerFromOwnTuple(ctx, model.relation(type, tk.relation) as RelationInfo, user, id, tuple);
+    if (answer !== undefined) return { allowed: answer };
+  }
+  return { allowed: engine.snapshot(() => new Checker(ctx, user).check(type, id, tk.relation)) };
 }
 
 function checkWith(engine: EmbeddedAuthzEngine, storeId: string, model: CompiledModel, body: CheckBody): boolean {

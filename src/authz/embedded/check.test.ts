@@ -176,3 +176,67 @@ describe('check: recursive memberships', () => {
     expect(await allowed('user:u', 'viewer', 'doc:1')).toBe(false);
   });
 });
+
+describe('check: answers settled by the tuple asked about', () => {
+  const model = `model
+  schema 1.1
+type user
+type group
+  relations
+    define member: [user, group#member]
+type doc
+  relations
+    define owner: [user]
+    define editor: [user with small, group#member]
+    define viewer: [user, user:*, group#member] or editor
+    define gated: [user with small]
+    define both: [user] and owner
+    define blocked: [user]
+    define reader: [user] but not blocked
+condition small(x: int) {
+  x < 10
+}
+`;
+  const tuples = [
+    tk('doc:1', 'owner', 'user:anne'),
+    tk('doc:1', 'editor', 'user:bob', { name: 'small', context: { x: 1 } }),
+    tk('doc:1', 'editor', 'user:carl', { name: 'small' }),
+    tk('doc:1', 'editor', 'group:eng#member'),
+    tk('group:eng', 'member', 'user:dana'),
+    tk('doc:2', 'viewer', 'user:*'),
+    tk('doc:1', 'gated', 'user:carl', { name: 'small' }),
+    tk('doc:1', 'gated', 'user:erin', { name: 'small', context: { x: 50 } }),
+    tk('doc:1', 'both', 'user:anne'),
+    tk('doc:1', 'both', 'user:bob'),
+    tk('doc:1', 'reader', 'user:anne'),
+    tk('doc:1', 'reader', 'user:bob'),
+    tk('doc:1', 'blocked', 'user:bob'),
+  ];
+  const users = ['user:anne', 'user:bob', 'user:carl', 'user:dana', 'user:erin', 'user:*', 'group:eng#member', 'doc:1#owner'];
+  const relations = ['owner', 'editor', 'viewer', 'gated', 'both', 'reader'];
+  // A contextual tuple on an unrelated object sends a Check down the full evaluation.
+  const unrelated = { tuple_keys: [tk('doc:unrelated', 'owner', 'user:nobody')] };
+  const outcome = (p: Promise<{ allowed?: boolean }>) => p.then((r) => String(r.allowed), (e: { code?: string }) => `error ${e.code}`);
+
+  it('answers every check exactly as the full evaluation does, errors included', async () => {
+    const { storeId } = await storeWith(env.engine, model, tuples);
+    let compared = 0;
+    for (const object of ['doc:1', 'doc:2']) {
+      for (const relation of relations) {
+        for (const user of users) {
+          for (const context of [undefined, { x: 3 }]) {
+            const tuple_key = { user, relation, object };
+            const fast = await outcome(env.engine.check(storeId, { tuple_key, context }));
+            const full = await outcome(env.engine.check(storeId, { tuple_key, context, contextual_tuples: unrelated }));
+            expect(`${user} ${relation} ${object} ${JSON.stringify(context)}: ${fast}`).toBe(`${user} ${relation} ${object} ${JSON.stringify(context)}: ${full}`);
+            compared++;
+          }
+        }
+      }
+    }
+    expect(compared).toBe(192);
+    expect(await outcome(env.engine.check(storeId, { tuple_key: { user: 'user:carl', relation: 'gated', object: 'doc:1' } }))).toBe('error validation_error');
+    expect(await outcome(env.engine.check(storeId, { tuple_key: { user: 'user:erin', relation: 'gated', object: 'doc:1' } }))).toBe('false');
+    expect(await outcome(env.engine.check(storeId, { tuple_key: { user: 'user:anne', relation: 'owner', object: 'doc:1' } }))).toBe('true');
+  });
+});

@@ -255,3 +255,26 @@ export class Checker {
     return cycle ? CYCLE : FALSE;
   }
 }
+
+/**
+ * A Check answered from the stored tuple `object#relation@user` alone (no contextual tuples), or
+ * undefined when the rest of the graph may matter. Mirrors what `Checker` does at the root:
+ * a relation that includes direct assignment (alone or in a union) is allowed when that tuple is
+ * readable and its condition holds; a relation that is nothing but direct assignment, without
+ * usersets or a wildcard for the user's type, is answered by that tuple alone (its condition's
+ * evaluation error included).
+ */
+export function answerFromOwnTuple(ctx: EvalContext, info: RelationInfo, user: UserParts, objectId: string, tuple: TupleRow | undefined): boolean | undefined {
+  if (user.relation === info.name && user.type === info.type && user.id === objectId) return undefined;
+  const onlyOwnTuple = info.rewrite.kind === 'this' && info.usersetRefs.length === 0 && !(user.relation === '' && info.wildcardTypes.has(user.type));
+  if (!info.refKeys.has(user.relation === '' ? user.type : `${user.type}#${user.relation}`) || tuple === undefined || !ctx.readable(info, tuple)) {
+    return onlyOwnTuple ? false : undefined;
+  }
+  if (onlyOwnTuple) return ctx.holds(tuple);
+  try {
+    return info.directAllows && ctx.holds(tuple) ? true : undefined;
+  } catch (e) {
+    if (!isEvalError(e)) throw e;
+    return undefined;
+  }
+}

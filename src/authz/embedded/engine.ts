@@ -10,6 +10,7 @@ import { validationError } from '../errors.ts';
 import type { CompiledModel } from '../model/compile.ts';
 import { normalizeModelBody } from '../model/normalize.ts';
 import { validateModel } from '../model/validate.ts';
+import { CheckPrefetch } from './check-prefetch.ts';
 import { runBatchCheck, runCheck } from './check-request.ts';
 import { ContextualTupleReader } from './contextual-reader.ts';
 import { runExpand } from './expand.ts';
@@ -35,8 +36,9 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
   readonly stores: SqliteStoreRegistry;
   readonly models: SqliteModelStore;
   readonly tuples: SqliteTupleStore;
+  readonly prefetch: CheckPrefetch;
   readonly #ids = new MonotonicUlid();
-  readonly #snapshot: (query: () => unknown) => unknown;
+  readonly #readTransaction: (query: () => unknown) => unknown;
 
   constructor(
     private readonly storage: Storage,
@@ -45,7 +47,8 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
     this.stores = new SqliteStoreRegistry(storage.sql);
     this.models = new SqliteModelStore(storage.sql);
     this.tuples = new SqliteTupleStore(storage.sql);
-    this.#snapshot = storage.sql.raw.transaction((query: () => unknown) => query());
+    this.prefetch = new CheckPrefetch(storage.sql, this.models);
+    this.#readTransaction = storage.sql.raw.transaction((query: () => unknown) => query());
   }
 
   /**
@@ -53,8 +56,8 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
    * sees the same committed state, and the WAL read lock is taken once per query instead of once
    * per statement (that lock is most of the cost of a small indexed read).
    */
-  #read<T>(query: () => T): T {
-    return this.storage.sql.raw.inTransaction ? query() : (this.#snapshot(query) as T);
+  snapshot<T>(query: () => T): T {
+    return this.storage.sql.raw.inTransaction ? query() : (this.#readTransaction(query) as T);
   }
 
   createStoreSync(name: string): Store {
@@ -93,7 +96,7 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
   }
 
   async readAuthorizationModel(storeId: string, modelId?: string): Promise<AuthorizationModel> {
-    return this.#read(() => this.model(storeId, modelId).json);
+    return this.snapshot(() => this.model(storeId, modelId).json);
   }
 
   async readAuthorizationModels(storeId: string, page: PageRequest): Promise<ReadAuthorizationModelsResponse> {
@@ -142,27 +145,27 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
   }
 
   checkSync(storeId: string, body: CheckRequest): CheckResponse {
-    return this.#read(() => runCheck(this, storeId, body));
+    return runCheck(this, storeId, body);
   }
 
   async check(storeId: string, body: CheckRequest): Promise<CheckResponse> {
-    return this.#read(() => runCheck(this, storeId, body));
+    return runCheck(this, storeId, body);
   }
 
   async batchCheck(storeId: string, body: BatchCheckRequest): Promise<BatchCheckResponse> {
-    return this.#read(() => runBatchCheck(this, storeId, body));
+    return this.snapshot(() => runBatchCheck(this, storeId, body));
   }
 
   async expand(storeId: string, body: ExpandRequest): Promise<ExpandResponse> {
-    return this.#read(() => runExpand(this, storeId, body));
+    return this.snapshot(() => runExpand(this, storeId, body));
   }
 
   async listObjects(storeId: string, body: ListObjectsRequest): Promise<ListResult<{ objects: string[] }>> {
-    return this.#read(() => runListObjects(this, storeId, body));
+    return this.snapshot(() => runListObjects(this, storeId, body));
   }
 
   async listUsers(storeId: string, body: ListUsersRequest): Promise<ListResult<ListUsersResponse>> {
-    return this.#read(() => runListUsers(this, storeId, body));
+    return this.snapshot(() => runListUsers(this, storeId, body));
   }
 
   deleteTuplesForUserSync(storeId: string, user: string): number {

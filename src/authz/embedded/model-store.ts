@@ -9,7 +9,14 @@ import { decodeToken, encodeToken, pageSizeOf } from './pagination.ts';
 const MODEL_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const CACHE_LIMIT = 500;
 
-const latestNotFound = (storeId: string) => fgaError('latest_authorization_model_not_found', `No authorization models found for store '${storeId}'`);
+/** OpenFGA's format check of an `authorization_model_id`. */
+export function assertModelIdFormat(id: string): void {
+  if (!MODEL_ID.test(id)) {
+    throw validationError('invalid AuthorizationModelId: value does not match regex pattern "^[ABCDEFGHJKMNPQRSTVWXYZ0-9]{26}$"');
+  }
+}
+
+export const latestNotFound = (storeId: string) => fgaError('latest_authorization_model_not_found', `No authorization models found for store '${storeId}'`);
 
 /**
  * `authz_models` plus a cache of compiled models by id (models are immutable, so a cached
@@ -52,7 +59,7 @@ export class SqliteModelStore {
       if (!found) throw storeNotFound();
       const latest = found[0];
       if (latest === null) throw latestNotFound(storeId);
-      return this.#compile(storeId, latest);
+      return this.compiled(storeId, latest);
     }
     if (this.#storeExists.get(storeId) === undefined) throw storeNotFound();
     return this.resolve(storeId, modelId);
@@ -67,13 +74,14 @@ export class SqliteModelStore {
         .get(storeId);
       if (!latest) throw latestNotFound(storeId);
       id = latest.id;
-    } else if (!MODEL_ID.test(id)) {
-      throw validationError('invalid AuthorizationModelId: value does not match regex pattern "^[ABCDEFGHJKMNPQRSTVWXYZ0-9]{26}$"');
+    } else {
+      assertModelIdFormat(id);
     }
-    return this.#compile(storeId, id);
+    return this.compiled(storeId, id);
   }
 
-  #compile(storeId: string, id: string): CompiledModel {
+  /** A stored model of the store by id, compiled once (cached); throws `authorization_model_not_found`. */
+  compiled(storeId: string, id: string): CompiledModel {
     const cached = this.#compiled.get(id);
     if (cached && cached.storeId === storeId) return cached.model;
     const row = this.sql

@@ -26,6 +26,8 @@ export interface RelationInfo {
   wildcardTypes: Set<string>;
   /** Referenced as the tupleset of a `X from <this>` rewrite on the same type. */
   isTupleset: boolean;
+  /** Direct assignment, alone or in a union: a tuple of the user that holds is enough for allowed. */
+  directAllows: boolean;
   /**
    * `define member: [user, user:*, group#member]`: only direct assignment, no conditions, and
    * the only userset it accepts is itself. Membership is then reachability in the tuple graph,
@@ -107,6 +109,7 @@ function relationInfo(type: string, name: string, rewrite: Rewrite, directs: Rel
     conditionsByType: new Map(),
     wildcardTypes: new Set(directs.filter((r) => r.wildcard).map((r) => r.type)),
     isTupleset: false,
+    directAllows: directAllows(rewrite),
     recursiveDirect:
       rewrite.kind === 'this' &&
       directs.some((r) => r.relation !== '') &&
@@ -125,6 +128,8 @@ function relationInfo(type: string, name: string, rewrite: Rewrite, directs: Rel
   }
   return info;
 }
+
+const directAllows = (r: Rewrite): boolean => r.kind === 'this' || (r.kind === 'union' && r.children.some(directAllows));
 
 /** The canonical JSON userset (normalize.ts) as a rewrite tree. */
 export function toRewrite(u: Userset): Rewrite {
