@@ -19,7 +19,7 @@ export interface LoadResult {
   errors: number;
 }
 
-/** One autocannon load on `POST /stores/{store}/{path}`, cycling through `bodies`, from its own process. */
+/** One autocannon load on `POST {url path}/stores/{store}/{path}`, cycling through `bodies`, from its own process. */
 export async function load(
   work: string,
   t: Target,
@@ -30,7 +30,8 @@ export async function load(
   const bodiesFile = join(work, `bodies-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(bodiesFile, JSON.stringify(bodies.map((b) => JSON.stringify(b))));
   const jobFile = `${bodiesFile}.job`;
-  writeFileSync(jobFile, JSON.stringify({ url: t.url, path: `/stores/${t.storeId}/${path}`, headers: t.headers, bodiesFile, ...options }));
+  const prefix = new URL(t.url).pathname.replace(/\/$/, '');
+  writeFileSync(jobFile, JSON.stringify({ url: t.url, path: `${prefix}/stores/${t.storeId}/${path}`, headers: t.headers, bodiesFile, ...options }));
   const { child, first } = await startChild<LoadResult>('./autocannon-worker.ts', [jobFile]);
   await stopChild(child);
   return first;
