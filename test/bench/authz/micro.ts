@@ -1,8 +1,10 @@
 /**
  * In-process micro-benchmark of the check path, for profiling (`node --cpu-prof --import tsx`):
  * the embedded engine's `check`, the same through `app.request()` on the full /stores stack, and
- * a bare Hono route (the floor's handler) through `app.request()`. Prepares the benchmark data
- * once into BENCH_DATA_DIR (kept between runs) so repeated runs skip the load.
+ * a bare Hono route (the floor's handler) through `app.request()`. `app.request()` builds a full
+ * undici Request, which a real server does not: use it to compare layers, not as a rate; for
+ * rates over HTTP see quick.ts and layers.ts. Prepares the benchmark data once into
+ * BENCH_DATA_DIR (kept between runs) so repeated runs skip the load.
  *
  *   BENCH_DATA_DIR=/tmp/authz-bench npx tsx test/bench/authz/micro.ts [engine|app|floor|all] [direct|nested|nested denied]
  */
