@@ -1,0 +1,27 @@
+import type { Migration } from './index.ts';
+
+/**
+ * Indexes for SCIM list filters over large directories.
+ *
+ * `directory_users_listing` replaces `directory_users_by_directory`: the same leading columns
+ * (so pages still come in id order and stop early), plus the attributes IdPs filter on. A filter
+ * that no B-tree can seek (`co`, `ew`, `gt`, `not`, ...) is then evaluated on index entries alone;
+ * only matching users are read from the table. Reading every row instead costs a table seek per
+ * user, in id order, which is random rowid order when users were created concurrently.
+ *
+ * `directory_user_emails_by_type` covers `emails[type eq "work" and value ...]`;
+ * `directory_groups_by_display_name` lets `groups[display eq "..."]` start from the group.
+ */
+export const perfIndexes: Migration = {
+  version: 6,
+  name: 'perf_indexes',
+  sql: `
+DROP INDEX directory_users_by_directory;
+CREATE INDEX directory_users_listing ON directory_users (
+  tenant_id, directory_id, id,
+  user_name, external_id, active, display_name, name_given_name, name_family_name, created_at, updated_at
+) WHERE deleted_at IS NULL;
+CREATE INDEX directory_user_emails_by_type ON directory_user_emails (tenant_id, type, value);
+CREATE INDEX directory_groups_by_display_name ON directory_groups (tenant_id, display_name);
+`,
+};
