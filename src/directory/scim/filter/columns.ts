@@ -91,7 +91,8 @@ const USER_CHILDREN: Record<string, Omit<ChildTarget, 'kind' | 'def'>> = {
     defaultSub: 'formatted',
   },
   groups: {
-    from: 'directory_memberships @ JOIN directory_groups @g ON @g.id = @.group_id',
+    // The group's own tenant column lets `groups[display eq "…"]` start from the group's index.
+    from: 'directory_memberships @ JOIN directory_groups @g ON @g.id = @.group_id AND @g.tenant_id = @.tenant_id',
     key: '@.user_id',
     tenant: '@.tenant_id',
     join: '@.user_id = $.id',
