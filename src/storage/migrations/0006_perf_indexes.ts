@@ -9,8 +9,9 @@ import type { Migration } from './index.ts';
  * only matching users are read from the table. Reading every row instead costs a table seek per
  * user, in id order, which is random rowid order when users were created concurrently.
  *
- * `directory_user_emails_by_type` covers `emails[type eq "work" and value ...]`;
- * `directory_groups_by_display_name` lets `groups[display eq "..."]` start from the group.
+ * `directory_user_emails_by_type` covers `emails[type eq "work" and value ...]`. The two group
+ * indexes let `groups[display eq "..."]` and `groups.value eq "..."` (caseExact=false in RFC 7643,
+ * so compared NOCASE) start from the group instead of scanning every membership.
  */
 export const perfIndexes: Migration = {
   version: 6,
@@ -23,5 +24,6 @@ CREATE INDEX directory_users_listing ON directory_users (
 ) WHERE deleted_at IS NULL;
 CREATE INDEX directory_user_emails_by_type ON directory_user_emails (tenant_id, type, value);
 CREATE INDEX directory_groups_by_display_name ON directory_groups (tenant_id, display_name);
+CREATE INDEX directory_groups_by_id_nocase ON directory_groups (tenant_id, id COLLATE NOCASE);
 `,
 };

@@ -119,6 +119,8 @@ describe('SCIM filters (translated to SQL)', () => {
     expect((await other.call('POST', '/Groups', { displayName: 'Auditors', members: [{ value: stranger.body.id }] })).status).toBe(201);
     expect(await names('groups[display eq "AUDITORS"]')).toEqual(['ada', 'carol']);
     expect(await names(`groups.value eq "${g.body.id}" and userName sw "c"`)).toEqual(['carol']);
+    // groups.value is caseExact=false in RFC 7643's User schema.
+    expect(await names(`groups.value eq "${g.body.id.toLowerCase()}"`)).toEqual(['ada', 'carol']);
     expect(await names('groups[display eq "Nobody"]')).toEqual([]);
     expect((await s.call('DELETE', `/Groups/${g.body.id}`)).status).toBe(204);
   });
