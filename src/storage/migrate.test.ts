@@ -106,6 +106,9 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       const byFamilyName = `SELECT u.id FROM directory_users u WHERE u.tenant_id = 't3' AND u.directory_id = 'd3' AND u.deleted_at IS NULL AND u.name_family_name LIKE '%opp%' ORDER BY u.id`;
       expect(db.prepare(byFamilyName).all()).toEqual([{ id: 'u6' }]);
       expect(plan(byFamilyName)).toMatch(/directory_users_listing/);
+      const changedSince = `SELECT count(*) AS n FROM directory_users u WHERE u.tenant_id = 't3' AND u.directory_id = 'd3' AND u.deleted_at IS NULL AND u.updated_at > 'x'`;
+      expect(db.prepare(changedSince).get()).toEqual({ n: 1 });
+      expect(plan(changedSince)).toMatch(/directory_users_by_updated_at \(tenant_id=\? AND directory_id=\? AND updated_at>\?\)/);
       const byWorkEmail = `SELECT user_id FROM directory_user_emails WHERE tenant_id = 't3' AND type = 'WORK' AND value LIKE '%race%'`;
       expect(db.prepare(byWorkEmail).all()).toEqual([{ user_id: 'u6' }]);
       expect(plan(byWorkEmail)).toMatch(/COVERING INDEX directory_user_emails_by_type/);
