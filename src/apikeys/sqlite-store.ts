@@ -1,4 +1,5 @@
 import type { Sql } from '../storage/database.ts';
+import { StampedCache, type ChangeStamp } from '../storage/change-stamp.ts';
 import type { ApiKey, ApiKeyWithHash } from './api-key.ts';
 import type { Scope } from './scopes.ts';
 import type { TenantStatus } from '../tenants/tenant.ts';
@@ -91,10 +92,22 @@ function strip(k: ApiKeyWithHash): ApiKey {
  * known) and managing platform keys (tenant_id NULL).
  */
 export class SqliteApiKeyLookup {
-  constructor(private readonly sql: Sql) {}
+  /** Keys are looked up on every request; the secret is still checked against the hash each time. */
+  readonly #cache: StampedCache<ReturnType<SqliteApiKeyLookup['readForAuthentication']>>;
+
+  constructor(
+    private readonly sql: Sql,
+    changes: ChangeStamp,
+  ) {
+    this.#cache = new StampedCache(changes);
+  }
 
   /** The key and, for tenant keys, its tenant's status, in one read (this is on every request). */
-  findForAuthentication(id: string): (ApiKeyWithHash & { tenant_status: TenantStatus | null; tenant_deleted: boolean }) | undefined {
+  findForAuthentication(id: string) {
+    return this.#cache.get(id, () => this.readForAuthentication(id));
+  }
+
+  private readForAuthentication(id: string): (ApiKeyWithHash & { tenant_status: TenantStatus | null; tenant_deleted: boolean }) | undefined {
     const row = this.sql
       .prepare<[string], Row & { tenant_status: TenantStatus | null; tenant_deleted_at: string | null }>(
         `SELECT k.*, (SELECT group_concat(scope, ' ') FROM api_key_scopes s WHERE s.key_id = k.id) AS scopes,

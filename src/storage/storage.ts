@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Sql, openDatabase } from './database.ts';
 import { migrate, migrationStatus } from './migrate.ts';
+import { ChangeStamp } from './change-stamp.ts';
 import { SqliteAuditLog } from '../audit/sqlite-log.ts';
 import { SqliteTenantApiKeys, SqliteApiKeyLookup } from '../apikeys/sqlite-store.ts';
 import { SqliteTenantRegistry } from '../tenants/sqlite-store.ts';
@@ -54,9 +55,12 @@ export class UnscopedRepositories {
   readonly idempotency: SqliteIdempotencyStore;
   readonly scimTokenLookup: SqliteScimTokenLookup;
 
-  constructor(private readonly sql: Sql) {
-    this.tenants = new SqliteTenantRegistry(sql);
-    this.apiKeyLookup = new SqliteApiKeyLookup(sql);
+  constructor(
+    private readonly sql: Sql,
+    changes: ChangeStamp,
+  ) {
+    this.tenants = new SqliteTenantRegistry(sql, changes);
+    this.apiKeyLookup = new SqliteApiKeyLookup(sql, changes);
     this.idempotency = new SqliteIdempotencyStore(sql);
     this.scimTokenLookup = new SqliteScimTokenLookup(sql);
   }
@@ -70,8 +74,12 @@ export class Storage {
   readonly unscoped: UnscopedRepositories;
   readonly #scopes = new Map<string, TenantRepositories>();
 
+  /** Moves whenever the database may have changed; hot-row caches hang off it. */
+  readonly changes: ChangeStamp;
+
   constructor(readonly sql: Sql) {
-    this.unscoped = new UnscopedRepositories(sql);
+    this.changes = new ChangeStamp(sql);
+    this.unscoped = new UnscopedRepositories(sql, this.changes);
   }
 
   /** Opens `<dataDir>/portcullis.db`; with `migrateNow` applies pending migrations first. */

@@ -1,4 +1,5 @@
 import type { Sql } from '../storage/database.ts';
+import { StampedCache, type ChangeStamp } from '../storage/change-stamp.ts';
 import type { Tenant, TenantStatus } from './tenant.ts';
 
 export interface TenantListOptions {
@@ -10,7 +11,15 @@ export interface TenantListOptions {
 
 /** The tenant registry: the one table that is not itself tenant-scoped. */
 export class SqliteTenantRegistry {
-  constructor(private readonly sql: Sql) {}
+  /** Tenants are read on every request (by ref or store id) and change rarely. */
+  readonly #cache: StampedCache<Tenant | undefined>;
+
+  constructor(
+    private readonly sql: Sql,
+    changes: ChangeStamp,
+  ) {
+    this.#cache = new StampedCache(changes);
+  }
 
   insert(t: Tenant): void {
     this.sql
@@ -27,9 +36,11 @@ export class SqliteTenantRegistry {
 
   /** A live (not deleted) tenant by id or by slug (ids and slugs cannot collide: ids are uppercase). */
   findLive(ref: string): Tenant | undefined {
-    return this.sql
-      .prepare<[string, string], Tenant>('SELECT * FROM tenants WHERE (id = ? OR slug = ?) AND deleted_at IS NULL')
-      .get(ref, ref);
+    return this.#cache.get(`ref:${ref}`, () =>
+      this.sql
+        .prepare<[string, string], Tenant>('SELECT * FROM tenants WHERE (id = ? OR slug = ?) AND deleted_at IS NULL')
+        .get(ref, ref),
+    );
   }
 
   findById(id: string): Tenant | undefined {
@@ -37,9 +48,11 @@ export class SqliteTenantRegistry {
   }
 
   findByStoreId(storeId: string): Tenant | undefined {
-    return this.sql
-      .prepare<[string], Tenant>('SELECT * FROM tenants WHERE authz_store_id = ? AND deleted_at IS NULL')
-      .get(storeId);
+    return this.#cache.get(`store:${storeId}`, () =>
+      this.sql
+        .prepare<[string], Tenant>('SELECT * FROM tenants WHERE authz_store_id = ? AND deleted_at IS NULL')
+        .get(storeId),
+    );
   }
 
   list(o: TenantListOptions): Tenant[] {

@@ -1,0 +1,78 @@
+import type Database from 'better-sqlite3';
+import type { Sql } from './database.ts';
+
+/**
+ * A number that moves whenever the database may have changed: this connection's own writes
+ * (`total_changes()`, exact) and commits by other connections, such as the CLI in another
+ * process (`PRAGMA data_version`). Reading it costs a fraction of a row lookup, and it is
+ * remembered for `memoMs` (1 ms) so that one request pays for it once.
+ */
+export class ChangeStamp {
+  readonly #raw: Database.Database;
+  readonly #ownChanges: Database.Statement;
+  readonly #dataVersion: Database.Statement;
+  #own = -1;
+  #other = -1;
+  #stamp = 0;
+  #readAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    sql: Sql,
+    private readonly memoMs = 1,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.#raw = sql.raw;
+    this.#ownChanges = sql.raw.prepare('SELECT total_changes()').pluck();
+    this.#dataVersion = sql.raw.prepare('PRAGMA data_version').pluck();
+  }
+
+  /**
+   * Inside a transaction rows may be uncommitted, and a rollback does not move the stamp back:
+   * caches must read through while one is open.
+   */
+  get inTransaction(): boolean {
+    return this.#raw.inTransaction;
+  }
+
+  current(): number {
+    const t = this.now();
+    const own = this.#ownChanges.get() as number;
+    if (own === this.#own && t - this.#readAt < this.memoMs) return this.#stamp;
+    const other = this.#dataVersion.get() as number;
+    this.#readAt = t;
+    if (own !== this.#own || other !== this.#other) {
+      this.#own = own;
+      this.#other = other;
+      this.#stamp++;
+    }
+    return this.#stamp;
+  }
+}
+
+/**
+ * Small hot rows (credentials, tenants) read on every request, kept while the database has not
+ * changed. Any change anywhere empties the whole cache: simple, and writes are rare next to reads.
+ */
+export class StampedCache<V> {
+  readonly #entries = new Map<string, V>();
+  #stamp = -1;
+
+  constructor(
+    private readonly stamp: ChangeStamp,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  get(key: string, load: () => V): V {
+    if (this.stamp.inTransaction) return load();
+    const now = this.stamp.current();
+    if (now !== this.#stamp) {
+      this.#entries.clear();
+      this.#stamp = now;
+    }
+    if (this.#entries.has(key)) return this.#entries.get(key) as V;
+    const value = load();
+    if (this.#entries.size >= this.maxEntries) this.#entries.clear();
+    this.#entries.set(key, value);
+    return value;
+  }
+}
