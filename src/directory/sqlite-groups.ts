@@ -123,10 +123,11 @@ export class SqliteDirectoryGroups {
          WHERE g.tenant_id = ? AND m.user_id IN (${userIds.map(() => '?').join(', ')}) ORDER BY g.id`,
       )
       .all(this.tenantId, ...userIds);
-    for (const { user_id, ...ref } of rows) {
-      const list = out.get(user_id);
+    for (const r of rows) {
+      const ref = { id: r.id, display_name: r.display_name, external_id: r.external_id };
+      const list = out.get(r.user_id);
       if (list) list.push(ref);
-      else out.set(user_id, [ref]);
+      else out.set(r.user_id, [ref]);
     }
     return out;
   }

@@ -106,6 +106,8 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       const byFamilyName = `SELECT u.id FROM directory_users u WHERE u.tenant_id = 't3' AND u.directory_id = 'd3' AND u.deleted_at IS NULL AND u.name_family_name LIKE '%opp%' ORDER BY u.id`;
       expect(db.prepare(byFamilyName).all()).toEqual([{ id: 'u6' }]);
       expect(plan(byFamilyName)).toMatch(/directory_users_listing/);
+      const live = `SELECT count(*) AS n FROM directory_users u INDEXED BY directory_users_live WHERE u.tenant_id = 't3' AND u.directory_id = 'd3' AND u.deleted_at IS NULL`;
+      expect(db.prepare(live).get()).toEqual({ n: 2 });
       const changedSince = `SELECT count(*) AS n FROM directory_users u WHERE u.tenant_id = 't3' AND u.directory_id = 'd3' AND u.deleted_at IS NULL AND u.updated_at > 'x'`;
       expect(db.prepare(changedSince).get()).toEqual({ n: 1 });
       expect(plan(changedSince)).toMatch(/directory_users_by_updated_at \(tenant_id=\? AND directory_id=\? AND updated_at>\?\)/);
