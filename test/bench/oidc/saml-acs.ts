@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { SignedXml } from 'xml-crypto';
 import { DOMParser } from '@xmldom/xmldom';
 import { loadConfig } from '../../../src/config/load.ts';
@@ -20,7 +21,8 @@ export async function benchSamlAcs(
   warmup = 50,
 ): Promise<{ acsPerSecond: number; rawPerSecond: number; nodeSamlPerSecond: number; ratio: number; nodeSamlRatio: number }> {
   const base = 'http://127.0.0.1:1';
-  const s = buildServices(loadConfig({}, { dataDir: tempDir('portcullis-bench-saml-'), baseUrl: base, logLevel: 'silent' }));
+  const dataDir = tempDir('portcullis-bench-saml-');
+  const s = buildServices(loadConfig({}, { dataDir, baseUrl: base, logLevel: 'silent' }));
   const tenant = await s.tenants.create({ name: 'Bench', slug: 'bench' }, systemActor());
   const idp = new TestSamlIdp();
   const connection = await s.sso.connections.create(tenant.id, { name: 'idp', protocol: 'saml', status: 'active', attribute_preset: 'okta', saml: { metadata_xml: idp.metadataXml() } }, systemActor());
@@ -71,6 +73,7 @@ export async function benchSamlAcs(
     ratios.nodeSaml.push(took.raw / took.nodeSaml);
   }
   await s.close();
+  rmSync(dataDir, { recursive: true, force: true });
   return {
     acsPerSecond: count / seconds.acs,
     rawPerSecond: count / seconds.raw,
