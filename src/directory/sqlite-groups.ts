@@ -103,23 +103,32 @@ export class SqliteDirectoryGroups {
   groupsOfUser(userId: string): DirectoryGroupRef[] {
     return this.sql
       .prepare<[string, string], DirectoryGroupRef>(
-        `SELECT g.id, g.display_name, g.external_id FROM directory_memberships m JOIN directory_groups g ON g.id = m.group_id
-         WHERE m.user_id = ? AND m.tenant_id = ? ORDER BY g.id`,
+        `SELECT g.id, g.display_name, g.external_id FROM directory_memberships m CROSS JOIN directory_groups g ON g.id = m.group_id
+         WHERE m.user_id = ? AND g.tenant_id = ? ORDER BY g.id`,
       )
       .all(userId, this.tenantId);
   }
 
-  /** The groups of several users at once (for a page of SCIM users). */
+  /**
+   * The groups of several users at once (for a page of SCIM users). CROSS JOIN keeps the
+   * memberships-by-user index as the outer loop (it covers the lookup); the tenant is checked on
+   * the group, which carries it.
+   */
   groupsOfUsers(userIds: readonly string[]): Map<string, DirectoryGroupRef[]> {
     const out = new Map<string, DirectoryGroupRef[]>();
     if (userIds.length === 0) return out;
     const rows = this.sql
       .prepare<unknown[], DirectoryGroupRef & { user_id: string }>(
-        `SELECT m.user_id, g.id, g.display_name, g.external_id FROM directory_memberships m JOIN directory_groups g ON g.id = m.group_id
-         WHERE m.tenant_id = ? AND m.user_id IN (${userIds.map(() => '?').join(', ')}) ORDER BY g.id`,
+        `SELECT m.user_id, g.id, g.display_name, g.external_id FROM directory_memberships m CROSS JOIN directory_groups g ON g.id = m.group_id
+         WHERE g.tenant_id = ? AND m.user_id IN (${userIds.map(() => '?').join(', ')}) ORDER BY g.id`,
       )
       .all(this.tenantId, ...userIds);
-    for (const { user_id, ...ref } of rows) out.set(user_id, [...(out.get(user_id) ?? []), ref]);
+    for (const r of rows) {
+      const ref = { id: r.id, display_name: r.display_name, external_id: r.external_id };
+      const list = out.get(r.user_id);
+      if (list) list.push(ref);
+      else out.set(r.user_id, [ref]);
+    }
     return out;
   }
 

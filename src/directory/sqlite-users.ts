@@ -110,7 +110,9 @@ export class SqliteDirectoryUsers {
 
   count(q: Pick<ResourceQuery, 'directoryId' | 'where'>): number {
     const { clause, params } = this.#where(q);
-    return this.sql.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM directory_users u WHERE ${clause}`).get(...params)?.n ?? 0;
+    // Without a filter, count the narrowest index: counting walks every entry of the one it reads.
+    const from = q.where ? 'directory_users u' : 'directory_users u INDEXED BY directory_users_live';
+    return this.sql.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${clause}`).get(...params)?.n ?? 0;
   }
 
   #where(q: Pick<ResourceQuery, 'directoryId' | 'where'>): { clause: string; params: unknown[] } {

@@ -2,9 +2,13 @@ import { randomFillSync } from 'node:crypto';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
+let lastMs = -1;
+let lastRandom: number[] = [];
+
 /**
- * A ULID (26 chars, Crockford base32): 48 bits of milliseconds then 80 random bits.
- * Ids sort by creation time, which keeps cursor pagination stable and cheap.
+ * A monotonic ULID (26 chars, Crockford base32): 48 bits of milliseconds then 80 bits that are
+ * random for the first id of a millisecond and incremented for the next ones, so ids made in one
+ * process sort in creation order (which keeps id-ordered scans and cursor pages in that order).
  */
 export function ulid(nowMs: number = Date.now()): string {
   let time = '';
@@ -13,8 +17,18 @@ export function ulid(nowMs: number = Date.now()): string {
     time = CROCKFORD[t % 32] + time;
     t = Math.floor(t / 32);
   }
+  if (nowMs === lastMs && incrementBase32(lastRandom)) {
+    return time + lastRandom.map((d) => CROCKFORD[d]).join('');
+  }
+  lastMs = nowMs;
+  lastRandom = randomDigits();
+  return time + lastRandom.map((d) => CROCKFORD[d]).join('');
+}
+
+/** 16 random base-32 digits (80 bits). */
+function randomDigits(): number[] {
   const bytes = randomChunk(10);
-  let rand = '';
+  const digits: number[] = [];
   let acc = 0;
   let bits = 0;
   for (const byte of bytes) {
@@ -22,11 +36,23 @@ export function ulid(nowMs: number = Date.now()): string {
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      rand += CROCKFORD[(acc >> bits) & 31];
+      digits.push((acc >> bits) & 31);
     }
     acc &= (1 << bits) - 1;
   }
-  return time + rand;
+  return digits;
+}
+
+/** Adds one to a base-32 number in place; false on overflow (then a fresh random part is drawn). */
+function incrementBase32(digits: number[]): boolean {
+  for (let i = digits.length - 1; i >= 0; i--) {
+    if ((digits[i] as number) < 31) {
+      digits[i] = (digits[i] as number) + 1;
+      return true;
+    }
+    digits[i] = 0;
+  }
+  return false;
 }
 
 // Random bytes are drawn from a refilled pool: one syscall per 409 ids instead of one each.

@@ -24,6 +24,9 @@ export function openDatabase(file: string): RawDatabase {
  * that take the write lock up front (BEGIN IMMEDIATE), so two processes never deadlock on
  * a read-to-write upgrade.
  */
+/** Prepared statements kept per connection; generated SQL (SCIM filters) must not grow it forever. */
+const MAX_CACHED_STATEMENTS = 2000;
+
 export class Sql {
   readonly #statements = new Map<string, Database.Statement>();
   #depth = 0;
@@ -34,6 +37,10 @@ export class Sql {
     let stmt = this.#statements.get(sql);
     if (!stmt) {
       stmt = this.raw.prepare(sql);
+      if (this.#statements.size >= MAX_CACHED_STATEMENTS) {
+        // Evict the oldest entry (Map keeps insertion order); hot statements are re-added at once.
+        this.#statements.delete(this.#statements.keys().next().value as string);
+      }
       this.#statements.set(sql, stmt);
     }
     return stmt as unknown as Database.Statement<P, R>;

@@ -96,6 +96,27 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       ).toThrow(/CHECK/);
     },
   },
+  6: {
+    seed(db) {
+      db.prepare(`INSERT INTO directory_users (id, tenant_id, directory_id, user_name, active, name_family_name, created_at, updated_at) VALUES ('u6', 't3', 'd3', 'grace@x', 1, 'Hopper', 'x', 'y')`).run();
+      db.prepare(`INSERT INTO directory_user_emails (user_id, position, tenant_id, value, type) VALUES ('u6', 0, 't3', 'grace@x', 'work')`).run();
+    },
+    verify(db) {
+      const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+      const byFamilyName = `SELECT u.id FROM directory_users u WHERE u.tenant_id = 't3' AND u.directory_id = 'd3' AND u.deleted_at IS NULL AND u.name_family_name LIKE '%opp%' ORDER BY u.id`;
+      expect(db.prepare(byFamilyName).all()).toEqual([{ id: 'u6' }]);
+      expect(plan(byFamilyName)).toMatch(/directory_users_listing/);
+      const live = `SELECT count(*) AS n FROM directory_users u INDEXED BY directory_users_live WHERE u.tenant_id = 't3' AND u.directory_id = 'd3' AND u.deleted_at IS NULL`;
+      expect(db.prepare(live).get()).toEqual({ n: 2 });
+      const changedSince = `SELECT count(*) AS n FROM directory_users u WHERE u.tenant_id = 't3' AND u.directory_id = 'd3' AND u.deleted_at IS NULL AND u.updated_at > 'x'`;
+      expect(db.prepare(changedSince).get()).toEqual({ n: 1 });
+      expect(plan(changedSince)).toMatch(/directory_users_by_updated_at \(tenant_id=\? AND directory_id=\? AND updated_at>\?\)/);
+      const byWorkEmail = `SELECT user_id FROM directory_user_emails WHERE tenant_id = 't3' AND type = 'WORK' AND value LIKE '%race%'`;
+      expect(db.prepare(byWorkEmail).all()).toEqual([{ user_id: 'u6' }]);
+      expect(plan(byWorkEmail)).toMatch(/COVERING INDEX directory_user_emails_by_type/);
+      expect(db.prepare(`SELECT name FROM sqlite_schema WHERE name = 'directory_users_by_directory'`).get()).toBeUndefined();
+    },
+  },
 };
 
 describe('migrations', () => {

@@ -75,8 +75,11 @@ export function listResources<R>(
   const q = parseListQuery(raw, resource, req.normalisations);
   const where = q.filter ? filterToSql(q.filter, resource, req.ctx.tenantId) : undefined;
   const orderBy = q.sortBy ? { sql: sortExpression(q.sortBy, resource), descending: q.descending } : undefined;
-  const total = store.count({ directoryId: req.ctx.directoryId, where });
-  const page = q.count === 0 ? [] : store.list({ directoryId: req.ctx.directoryId, where, orderBy, offset: q.startIndex - 1, limit: q.count });
+  const offset = q.startIndex - 1;
+  const page = q.count === 0 ? [] : store.list({ directoryId: req.ctx.directoryId, where, orderBy, offset, limit: q.count });
+  // A page that ends short is the last one: it gives the total without counting again.
+  const lastPage = page.length < q.count && (page.length > 0 || offset === 0);
+  const total = lastPage ? offset + page.length : store.count({ directoryId: req.ctx.directoryId, where });
   return {
     status: 200,
     body: { schemas: [LIST_RESPONSE], totalResults: total, startIndex: q.startIndex, itemsPerPage: page.length, Resources: render(page, q.projection) },

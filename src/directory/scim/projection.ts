@@ -34,6 +34,9 @@ export function wantsAttribute(p: Projection, schemaId: string, attr: string): b
 
 /** Applies a projection to a full resource; `id` and `schemas` are always returned. */
 export function project(full: ScimObject, resource: ResourceSchema, p: Projection): ScimObject {
+  // Resources are built from schema attributes only: with no parameters, only `never` and
+  // `request` attributes could be dropped, and a resource type without any returns as built.
+  if (!p.attributes && !p.excluded && !hidesByDefault(resource)) return full;
   const out: ScimObject = { schemas: full.schemas, id: full.id };
   const coreAttrs = [...base, ...resource.core.attributes];
   for (const [key, value] of Object.entries(full)) {
@@ -87,4 +90,17 @@ function keepSubs(def: AttributeDef, value: ScimValue, keep: (sub: AttributeDef)
   const result = Array.isArray(value) ? value.map(filterOne).filter((v) => !isObject(v) || Object.keys(v).length > 0) : filterOne(value);
   if (Array.isArray(result) ? result.length === 0 : isObject(result) && Object.keys(result).length === 0) return undefined;
   return result;
+}
+
+const hiddenByDefault = new WeakMap<ResourceSchema, boolean>();
+
+/** Whether the resource type has attributes (or sub-attributes) not returned by default. */
+function hidesByDefault(resource: ResourceSchema): boolean {
+  let hides = hiddenByDefault.get(resource);
+  if (hides === undefined) {
+    const all = [...base, ...resource.core.attributes, ...resource.extensions.flatMap((e) => e.schema.attributes)];
+    hides = all.some((a) => [a, ...(a.subAttributes ?? [])].some((x) => x.returned === 'never' || x.returned === 'request'));
+    hiddenByDefault.set(resource, hides);
+  }
+  return hides;
 }

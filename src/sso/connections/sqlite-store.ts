@@ -181,9 +181,14 @@ export class SqliteConnectionLookup {
   constructor(private readonly sql: Sql) {}
 
   tenantOf(connectionId: string): string | undefined {
+    return this.head(connectionId)?.tenant_id;
+  }
+
+  /** Tenant and version of a live connection: enough to tell whether a parsed copy is current. */
+  head(connectionId: string): { tenant_id: string; version: number } | undefined {
     return this.sql
-      .prepare<[string], { tenant_id: string }>('SELECT tenant_id FROM sso_connections WHERE id = ? AND deleted_at IS NULL')
-      .get(connectionId)?.tenant_id;
+      .prepare<[string], { tenant_id: string; version: number }>('SELECT tenant_id, version FROM sso_connections WHERE id = ? AND deleted_at IS NULL')
+      .get(connectionId);
   }
 
   /** SAML connections whose metadata URL is due for a refresh. */

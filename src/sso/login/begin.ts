@@ -2,7 +2,7 @@ import { randomPKCECodeVerifier, randomNonce } from 'openid-client';
 import { randomToken } from '../../lib/crypto.ts';
 import { badRequest } from '../../http/errors.ts';
 import type { Connection } from '../connections/connection.ts';
-import { authnRequestUrl, samlContext } from '../saml/service-provider.ts';
+import { authnRequestUrl, samlContext, type SamlContext } from '../saml/service-provider.ts';
 import { LOGIN_STATE_TTL_MS, type LoginDeps } from './deps.ts';
 import type { LoginState } from './state-store.ts';
 
@@ -14,7 +14,11 @@ export interface BeginLogin {
 }
 
 /** Records the login state and returns the IdP URL to send the browser to. */
-export async function beginLogin(deps: LoginDeps, args: BeginLogin): Promise<string> {
+export async function beginLogin(
+  deps: LoginDeps,
+  args: BeginLogin,
+  saml: (c: Connection) => SamlContext = (c) => samlContext(c, deps.baseUrl, deps.box),
+): Promise<string> {
   const { connection } = args;
   if (args.purpose === 'login' && connection.status !== 'active') throw badRequest('connection_not_active', 'The connection is not active.');
   if (connection.status === 'inactive') throw badRequest('connection_inactive', 'The connection is inactive.');
@@ -36,7 +40,7 @@ export async function beginLogin(deps: LoginDeps, args: BeginLogin): Promise<str
   };
   deps.states.insert(state);
   if (connection.protocol === 'saml') {
-    return authnRequestUrl(samlContext(connection, deps.baseUrl, deps.box), state.request_id as string, state.id);
+    return authnRequestUrl(saml(connection), state.request_id as string, state.id);
   }
   return deps.upstream.authorizationUrl(connection as Connection & { oidc: NonNullable<Connection['oidc']> }, {
     state: state.id,

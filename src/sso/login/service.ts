@@ -3,9 +3,9 @@ import { notFound } from '../../http/errors.ts';
 import type { Connection } from '../connections/connection.ts';
 import { mapIdentity, type IdpIdentity } from '../identity.ts';
 import { SamlValidationError, validateSamlResponse, type VerifiedAssertion } from '../saml/acs.ts';
-import { samlContext, type SamlContext } from '../saml/service-provider.ts';
 import { UpstreamOidcError } from '../oidc/upstream.ts';
 import { beginLogin, type BeginLogin } from './begin.ts';
+import { LoginConnections } from './connection-cache.ts';
 import { finishLogin } from './complete.ts';
 import type { LoginDeps } from './deps.ts';
 import { LoginFailure } from './failures.ts';
@@ -22,24 +22,15 @@ export type LoginOutcome =
 
 /** The IdP legs of a login: start at the IdP, receive its answer, finish or fail (audited). */
 export class LoginService {
-  /** Parsed SAML settings (SP key opened, node-saml instance) per connection version. */
-  readonly #saml = new Map<string, SamlContext>();
+  /** Connections parsed once per version, with their SAML settings (SP key opened, node-saml validator). */
+  readonly #connections: LoginConnections;
 
-  constructor(private readonly deps: LoginDeps) {}
-
-  #samlContext(connection: Connection): SamlContext {
-    const key = `${connection.id}:${connection.version}`;
-    let ctx = this.#saml.get(key);
-    if (!ctx) {
-      if (this.#saml.size > 1000) this.#saml.clear();
-      ctx = samlContext(connection, this.deps.baseUrl, this.deps.box);
-      this.#saml.set(key, ctx);
-    }
-    return ctx;
+  constructor(private readonly deps: LoginDeps) {
+    this.#connections = new LoginConnections(deps.connections, deps.baseUrl, deps.box);
   }
 
   begin(args: BeginLogin): Promise<string> {
-    return beginLogin(this.deps, args);
+    return beginLogin(this.deps, args, (c) => this.#connections.saml(c));
   }
 
   /** `/sso/saml/{connection}/acs`: the IdP's POSTed SAMLResponse (and RelayState). */
@@ -48,7 +39,7 @@ export class LoginService {
     let state: LoginState | undefined;
     try {
       state = this.#takeState(connection, typeof form.RelayState === 'string' ? form.RelayState : undefined);
-      const ctx = this.#samlContext(connection);
+      const ctx = this.#connections.saml(connection);
       const verified = await validateSamlResponse(ctx, form.SAMLResponse, state.request_id);
       const identity = this.#identity(connection, verified.attributes, {
         nameId: verified.nameId,
@@ -81,10 +72,8 @@ export class LoginService {
   }
 
   #connection(id: string, protocol: Connection['protocol']): Connection {
-    const tenantId = this.deps.connections.lookup.tenantOf(id);
-    if (!tenantId) throw notFound('connection');
-    const c = this.deps.connections.get(tenantId, id);
-    if (c.protocol !== protocol) throw notFound('connection');
+    const c = this.#connections.find(id);
+    if (!c || c.protocol !== protocol) throw notFound('connection');
     return c;
   }
 

@@ -3,6 +3,7 @@ import { authz } from './0002_authz.ts';
 import { directory } from './0003_directory.ts';
 import { sso } from './0004_sso.ts';
 import { authzApi } from './0005_authz_api.ts';
+import { perfIndexes } from './0006_perf_indexes.ts';
 
 /** A forward-only schema step. Never edit one that has shipped: add the next number. */
 export interface Migration {
@@ -11,4 +12,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi];
+export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes];

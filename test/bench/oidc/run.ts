@@ -1,8 +1,8 @@
 /**
  * `npm run bench:oidc`: client-credentials token issuance (ES256) over HTTP, load from
  * autocannon in this process against the server in a child process; then SAML ACS throughput
- * as a ratio to raw xml-crypto verification of the same responses. Prints figures and
- * targets; asserts nothing.
+ * as a ratio to raw xml-crypto verification of the same responses (and node-saml's own
+ * verification alone, the ceiling for that ratio). Prints figures and targets; asserts nothing.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -44,8 +44,11 @@ async function tokens(): Promise<number> {
 
 const perSecond = await tokens();
 console.log(`client-credentials tokens (ES256): ${perSecond.toFixed(0)}/s  target ≥ 1000/s  ${perSecond >= 1000 ? 'OK' : 'BELOW TARGET'}`);
-const saml = await benchSamlAcs(Number(process.env.BENCH_SAML_RESPONSES ?? 400));
+const saml = await benchSamlAcs(Number(process.env.BENCH_SAML_RESPONSES ?? 600));
 console.log(
   `SAML ACS: ${saml.acsPerSecond.toFixed(0)}/s; raw xml-crypto verification of the same responses: ${saml.rawPerSecond.toFixed(0)}/s; ` +
-    `ratio ${saml.ratio.toFixed(2)}  target ≥ 0.70  ${saml.ratio >= 0.7 ? 'OK' : 'BELOW TARGET'}`,
+    `ratio (median round) ${saml.ratio.toFixed(2)}  target ≥ 0.70  ${saml.ratio >= 0.7 ? 'OK' : 'BELOW TARGET'}`,
+);
+console.log(
+  `  node-saml validatePostResponse alone (the ACS's verifier, nothing else): ${saml.nodeSamlPerSecond.toFixed(0)}/s; ratio ${saml.nodeSamlRatio.toFixed(2)}: the ceiling for the ACS ratio`,
 );

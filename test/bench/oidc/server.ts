@@ -3,6 +3,7 @@
  * tenant and one client-credentials app. Prints one JSON line ({url, client_id, client_secret})
  * and serves until killed.
  */
+import { rmSync } from 'node:fs';
 import { loadConfig } from '../../../src/config/load.ts';
 import { buildServices } from '../../../src/services.ts';
 import { startServer } from '../../../src/server.ts';
@@ -12,9 +13,16 @@ import { freePort } from '../../helpers/sso-env.ts';
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const s = buildServices(loadConfig({}, { dataDir: tempDir('portcullis-bench-'), port, baseUrl: base, logLevel: 'silent', rateLimitBurst: 1_000_000, rateLimitPerSecond: 1_000_000 }));
+const dataDir = tempDir('portcullis-bench-');
+const s = buildServices(loadConfig({}, { dataDir, port, baseUrl: base, logLevel: 'silent', rateLimitBurst: 1_000_000, rateLimitPerSecond: 1_000_000 }));
 const tenant = await s.tenants.create({ name: 'Bench', slug: 'bench' }, systemActor());
 const app = s.sso.apps.create(tenant.id, { name: 'bench', grant_types: ['client_credentials'], authz_scopes: ['authz:read'] }, systemActor());
 await startServer(s);
 process.stdout.write(JSON.stringify({ url: base, client_id: app.app.id, client_secret: app.client_secret }) + '\n');
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    s.storage.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  });
+}

@@ -91,11 +91,13 @@ const USER_CHILDREN: Record<string, Omit<ChildTarget, 'kind' | 'def'>> = {
     defaultSub: 'formatted',
   },
   groups: {
-    from: 'directory_memberships @ JOIN directory_groups @g ON @g.id = @.group_id',
+    // Conditions on the group's own columns (tenant, id, name) let the subquery start from the
+    // group's indexes, then take its members by primary key.
+    from: 'directory_memberships @ JOIN directory_groups @g ON @g.id = @.group_id AND @g.tenant_id = @.tenant_id',
     key: '@.user_id',
     tenant: '@.tenant_id',
     join: '@.user_id = $.id',
-    subs: { value: '@.group_id', display: '@g.display_name', type: "'direct'" },
+    subs: { value: '@g.id', display: '@g.display_name', type: "'direct'" },
     defaultSub: 'value',
   },
 };

@@ -104,6 +104,36 @@ describe('SCIM filters (translated to SQL)', () => {
     expect(sql.sql).toContain('u.user_name = ? COLLATE NOCASE');
     expect(sql.sql).toContain('u.external_id = ? COLLATE BINARY');
     expect(sql.params).toEqual(['A', 'B']);
+    const since = filterToSql(parseFilter('meta.lastModified gt "2026-01-01T00:00:00+01:00"', new Normalisations(undefined)), USER_RESOURCE, 'ten_1');
+    expect(since).toEqual({ sql: 'u.updated_at > ? COLLATE BINARY', params: ['2025-12-31T23:00:00.000Z'] });
+  });
+
+  it('filters users by the groups they belong to, by group name or id', async () => {
+    const ids = await s.call('GET', '/Users?sortBy=userName&attributes=id');
+    const [ada, , carol] = ids.body.Resources.map((u: { id: string }) => u.id);
+    const g = await s.call('POST', '/Groups', { displayName: 'Auditors', members: [{ value: ada }, { value: carol }] });
+    expect(g.status).toBe(201);
+    // A group of the same name in another tenant must not match.
+    const other = await scimClient(h, 'Other');
+    const stranger = await other.call('POST', '/Users', { userName: 'stranger@x.test' });
+    expect((await other.call('POST', '/Groups', { displayName: 'Auditors', members: [{ value: stranger.body.id }] })).status).toBe(201);
+    expect(await names('groups[display eq "AUDITORS"]')).toEqual(['ada', 'carol']);
+    expect(await names(`groups.value eq "${g.body.id}" and userName sw "c"`)).toEqual(['carol']);
+    // groups.value is caseExact=false in RFC 7643's User schema.
+    expect(await names(`groups.value eq "${g.body.id.toLowerCase()}"`)).toEqual(['ada', 'carol']);
+    expect(await names('groups[display eq "Nobody"]')).toEqual([]);
+    expect((await s.call('DELETE', `/Groups/${g.body.id}`)).status).toBe(204);
+  });
+
+  it('totals every match whether the page is full, short, or past the end', async () => {
+    const full = await s.call('GET', `/Users?filter=${encodeURIComponent('userName co "@"')}&count=2`);
+    expect(full.body).toMatchObject({ totalResults: 3, startIndex: 1, itemsPerPage: 2 });
+    const short = await s.call('GET', `/Users?filter=${encodeURIComponent('userName co "@"')}&startIndex=3&count=2`);
+    expect(short.body).toMatchObject({ totalResults: 3, startIndex: 3, itemsPerPage: 1 });
+    const past = await s.call('GET', `/Users?filter=${encodeURIComponent('userName co "@"')}&startIndex=7&count=2`);
+    expect(past.body).toMatchObject({ totalResults: 3, startIndex: 7, itemsPerPage: 0, Resources: [] });
+    const none = await s.call('GET', `/Users?filter=${encodeURIComponent('userName eq "nobody"')}`);
+    expect(none.body).toMatchObject({ totalResults: 0, itemsPerPage: 0 });
   });
 
   it('pages with startIndex/count, caps count, sorts either way and totals all matches', async () => {

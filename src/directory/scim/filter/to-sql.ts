@@ -124,7 +124,8 @@ function present(expr: string, def: AttributeDef): SqlFragment {
 }
 
 function compare(f: Compare, expr: string, def: AttributeDef): SqlFragment {
-  const collate = def.caseExact ? 'COLLATE BINARY' : 'COLLATE NOCASE';
+  // dateTime values are normalised ISO instants: compared as stored, so their indexes apply.
+  const collate = def.caseExact || def.type === 'dateTime' ? 'COLLATE BINARY' : 'COLLATE NOCASE';
   if (def.type === 'boolean') return compareBoolean(f, expr);
   if (f.compValue === null) {
     if (f.op === 'eq') return { sql: `${expr} IS NULL`, params: [] };
