@@ -54,8 +54,10 @@ export function bearerAuth(options: {
       throw rateLimited(wait);
     }
     c.set('principal', principal);
-    // Only POSTs can carry an Idempotency-Key, whose stored reply is sealed with this digest.
-    if (c.req.method === 'POST') c.set('credentialDigest', sha256Hex(token as string));
+    // Only a POST with an Idempotency-Key stores a reply, sealed with this digest.
+    if (c.req.method === 'POST' && c.req.header('idempotency-key') !== undefined) {
+      c.set('credentialDigest', sha256Hex(token as string));
+    }
     if (principal.kind !== 'platform') c.set('tenantId', principal.tenantId);
     await next();
   };
