@@ -8,9 +8,8 @@ import type { AuditService } from '../audit/service.ts';
 import type { Actor } from '../audit/events.ts';
 import { apiKeyView, mintApiKey, parseApiKey, secretMatches, type ApiKey } from './api-key.ts';
 import type { Scope } from './scopes.ts';
+import { TouchThrottle } from '../lib/touch-throttle.ts';
 
-/** last_used_at is written at most this often per key, so reads do not turn into writes. */
-const TOUCH_INTERVAL_MS = 60_000;
 
 export interface CreatedKey {
   apiKey: ApiKey;
@@ -19,13 +18,15 @@ export interface CreatedKey {
 }
 
 export class ApiKeyService {
-  readonly #lastTouched = new Map<string, number>();
+  readonly #touches: TouchThrottle;
 
   constructor(
     private readonly storage: Storage,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-  ) {}
+  ){
+    this.#touches = new TouchThrottle(clock);
+  }
 
   createTenantKey(tenantId: string, input: { name: string; scopes: Scope[] }, actor: Actor): CreatedKey {
     const now = this.clock.now();
@@ -150,11 +151,7 @@ export class ApiKeyService {
   }
 
   #touch(id: string): void {
-    const now = this.clock.now().getTime();
-    const last = this.#lastTouched.get(id);
-    if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return;
-    if (this.#lastTouched.size > 100_000) this.#lastTouched.clear();
-    this.#lastTouched.set(id, now);
-    this.storage.unscoped.apiKeyLookup.touch(id, new Date(now).toISOString());
+    const at = this.#touches.due(id);
+    if (at) this.storage.unscoped.apiKeyLookup.touch(id, at.toISOString());
   }
 }

@@ -8,8 +8,8 @@ import type { AuditService } from '../../audit/service.ts';
 import type { Actor } from '../../audit/events.ts';
 import { mintScimToken, parseScimToken, scimSecretMatches, tokenView, type NormalisationRecord, type ScimDirectory, type ScimToken } from './directory.ts';
 import type { Deviation } from './dialects.ts';
+import { TouchThrottle } from '../../lib/touch-throttle.ts';
 
-const TOUCH_INTERVAL_MS = 60_000;
 
 export interface CreatedScimToken {
   token: ScimToken;
@@ -20,14 +20,16 @@ export interface CreatedScimToken {
 
 /** SCIM directories of a tenant, their bearer tokens and the record of normalised requests. */
 export class ScimDirectoryService {
-  readonly #lastTouched = new Map<string, number>();
+  readonly #touches: TouchThrottle;
 
   constructor(
     private readonly storage: Storage,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly baseUrl: string,
-  ) {}
+  ){
+    this.#touches = new TouchThrottle(clock);
+  }
 
   baseUrlOf(directoryId: string): string {
     return `${this.baseUrl}/scim/v2/${directoryId}`;
@@ -161,11 +163,7 @@ export class ScimDirectoryService {
   }
 
   #touch(id: string): void {
-    const now = this.clock.now().getTime();
-    const last = this.#lastTouched.get(id);
-    if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return;
-    if (this.#lastTouched.size > 100_000) this.#lastTouched.clear();
-    this.#lastTouched.set(id, now);
-    this.storage.unscoped.scimTokenLookup.touch(id, new Date(now).toISOString());
+    const at = this.#touches.due(id);
+    if (at) this.storage.unscoped.scimTokenLookup.touch(id, at.toISOString());
   }
 }
