@@ -10,7 +10,6 @@ import { apiKeyView, mintApiKey, parseApiKey, secretMatches, type ApiKey } from 
 import type { Scope } from './scopes.ts';
 import { TouchThrottle } from '../lib/touch-throttle.ts';
 
-
 export interface CreatedKey {
   apiKey: ApiKey;
   /** The full key: shown once, never stored. */
@@ -24,7 +23,7 @@ export class ApiKeyService {
     private readonly storage: Storage,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-  ){
+  ) {
     this.#touches = new TouchThrottle(clock);
   }
 

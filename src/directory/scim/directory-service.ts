@@ -27,7 +27,7 @@ export class ScimDirectoryService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly baseUrl: string,
-  ){
+  ) {
     this.#touches = new TouchThrottle(clock);
   }
 
