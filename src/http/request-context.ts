@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { newId } from '../lib/ids.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { routePath } from 'hono/route';
+import { createAccessLog } from '../observability/logger.ts';
 import './context.ts';
 
 const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -15,6 +16,7 @@ const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function requestContext(options: { logger: Logger; metrics: Metrics; trustProxy: boolean }): MiddlewareHandler {
   const { logger, metrics, trustProxy } = options;
+  const accessLog = createAccessLog(logger);
   return async function requestContextMiddleware(c, next) {
     const started = performance.now();
     const incoming = c.req.header('x-request-id');
@@ -36,20 +38,17 @@ export function requestContext(options: { logger: Logger; metrics: Metrics; trus
       const seconds = (performance.now() - started) / 1000;
       metrics.observeRequest(c.req.method, route, status, seconds);
       const principal = c.get('principal');
-      logger.info(
-        {
-          request_id: requestId,
-          method: c.req.method,
-          path: c.req.path,
-          route,
-          status,
-          duration_ms: Math.round(seconds * 1000 * 100) / 100,
-          tenant_id: c.get('tenantId') ?? (principal?.kind === 'tenant' ? principal.tenantId : undefined),
-          principal: principal ? { kind: principal.kind, credential_id: principal.credentialId } : undefined,
-          ip: c.get('clientIp'),
-        },
-        'request',
-      );
+      accessLog({
+        request_id: requestId,
+        method: c.req.method,
+        path: c.req.path,
+        route,
+        status,
+        duration_ms: Math.round(seconds * 1000 * 100) / 100,
+        tenant_id: c.get('tenantId') ?? (principal?.kind === 'tenant' ? principal.tenantId : undefined),
+        principal: principal ? { kind: principal.kind, credential_id: principal.credentialId } : undefined,
+        ip: c.get('clientIp'),
+      });
     }
   };
 }

@@ -53,6 +53,22 @@ describe('the server process', () => {
     expect(((await got.json()) as { name: string }).name).toBe('Durable');
   });
 
+  it('writes a quiet server\'s access line to stdout promptly, without waiting for shutdown', async () => {
+    const s = await start(newDir());
+    const res = await fetch(`${s.url}/healthz`, { headers: { 'x-request-id': 'quiet-server-line' } });
+    expect(res.status).toBe(200);
+    const deadline = Date.now() + 10_000;
+    let line: string | undefined;
+    while (!line && Date.now() < deadline) {
+      line = s.stdout.find((l) => l.includes('quiet-server-line'));
+      if (!line) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(line, 'access line still buffered after 10 s').toBeDefined();
+    const entry = JSON.parse(line as string) as Record<string, unknown>;
+    expect(entry).toMatchObject({ level: 'info', service: 'portcullis', msg: 'request', request_id: 'quiet-server-line', status: 200, method: 'GET' });
+    expect(Number.isNaN(Date.parse(entry.time as string))).toBe(false);
+  });
+
   it('refuses to start on bad configuration and names the variable', () => {
     const r = spawnSync(process.execPath, [BIN, 'serve', '--data-dir', newDir()], {
       env: { ...process.env, PORTCULLIS_PORT: 'eighty' },
