@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { randomToken, sha256Hex } from '../lib/crypto.ts';
 import type { Scope } from './scopes.ts';
 
@@ -47,9 +47,9 @@ export function parseApiKey(presented: string): { id: string; secret: string } |
   return m ? { id: m[1] as string, secret: m[2] as string } : undefined;
 }
 
-/** Both sides are 64 hex characters, so a direct constant-time comparison leaks nothing. */
+/** Both sides are 32-byte SHA-256 digests, so a direct constant-time comparison leaks nothing. */
 export function secretMatches(secret: string, secretHash: string): boolean {
-  const presented = Buffer.from(sha256Hex(secret), 'latin1');
-  const stored = Buffer.from(secretHash, 'latin1');
+  const presented = createHash('sha256').update(secret).digest();
+  const stored = Buffer.from(secretHash, 'hex');
   return presented.length === stored.length && timingSafeEqual(presented, stored);
 }

@@ -18,6 +18,8 @@ export interface CreatedKey {
 
 export class ApiKeyService {
   readonly #touches: TouchThrottle;
+  /** Principals built once per cached key row (rows are replaced whenever the database changes). */
+  readonly #principals = new WeakMap<object, Principal | null>();
 
   constructor(
     private readonly storage: Storage,
@@ -136,21 +138,34 @@ export class ApiKeyService {
     const parsed = parseApiKey(presented);
     if (!parsed) return undefined;
     const row = this.storage.unscoped.apiKeyLookup.findForAuthentication(parsed.id);
-    if (!row || !secretMatches(parsed.secret, row.secret_hash) || row.revoked_at) return undefined;
-    this.#touch(row.id);
-    if (row.tenant_id === null) return { kind: 'platform', credentialId: row.id };
-    if (row.tenant_deleted || row.tenant_status === null) return undefined;
-    return {
-      kind: 'tenant',
-      credentialId: row.id,
-      tenantId: row.tenant_id,
-      tenantStatus: row.tenant_status,
-      scopes: new Set(row.scopes),
-    };
+    if (!row || !secretMatches(parsed.secret, row.secret_hash)) return undefined;
+    let principal = this.#principals.get(row);
+    if (principal === undefined) {
+      principal = principalOf(row);
+      this.#principals.set(row, principal);
+    }
+    if (principal) this.#touch(row.id);
+    return principal ?? undefined;
   }
 
   #touch(id: string): void {
     const at = this.#touches.due(id);
     if (at) this.storage.unscoped.apiKeyLookup.touch(id, at.toISOString());
   }
+}
+
+type AuthRow = NonNullable<ReturnType<Storage['unscoped']['apiKeyLookup']['findForAuthentication']>>;
+
+/** What a verified key may act as; null when it is revoked or its tenant is gone. */
+function principalOf(row: AuthRow): Principal | null {
+  if (row.revoked_at) return null;
+  if (row.tenant_id === null) return Object.freeze({ kind: 'platform', credentialId: row.id });
+  if (row.tenant_deleted || row.tenant_status === null) return null;
+  return Object.freeze({
+    kind: 'tenant',
+    credentialId: row.id,
+    tenantId: row.tenant_id,
+    tenantStatus: row.tenant_status,
+    scopes: new Set(row.scopes),
+  });
 }
