@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
@@ -56,32 +59,38 @@ export interface Spawned {
   stop(): Promise<void>;
 }
 
-/** Spawns a TypeScript entry point with tsx and waits for a stdout line matching `ready`. */
+/**
+ * Spawns a TypeScript entry point with tsx and waits for a stdout line matching `ready`. The
+ * child's stdout goes to a file, not a pipe into this process: reading a server's access log
+ * here would steal CPU from the load generator and penalise the logging server.
+ */
 export async function spawnTs(entry: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<Spawned> {
   const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
-  const proc = spawn(process.execPath, [tsx, entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    let buf = '';
-    proc.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        if (lines.length < 1000) lines.push(line);
-        if (ready.test(line)) resolve();
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`${entry} exited with ${code}`)));
-  });
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-out-'));
+  const outFile = join(dir, 'stdout.log');
+  const out = openSync(outFile, 'w');
+  const proc = spawn(process.execPath, [tsx, entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', out, 'inherit'] });
+  closeSync(out);
+  let exited = false;
+  proc.once('exit', () => (exited = true));
+  let lines: string[] = [];
+  for (;;) {
+    lines = readFileSync(outFile, 'utf8').split('\n').slice(0, 1000);
+    if (lines.some((l) => ready.test(l))) break;
+    if (exited) throw new Error(`${entry} exited before it was ready`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
     proc,
     lines,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
+        const done = () => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        };
+        if (proc.exitCode !== null || proc.signalCode !== null) return done();
+        proc.once('exit', done);
         proc.kill('SIGTERM');
       }),
   };
