@@ -87,6 +87,13 @@ describe('conditions', () => {
     expect(() => CompiledCondition.compile(cond('y < 1', { x: 'int' }))).toThrow(ConditionCompilationError);
   });
 
+  it('evaluates a bool parameter and rejects a non-bool value for it', () => {
+    const c = cond('b && x > 1', { b: 'bool', x: 'int' });
+    expect(evaluate(c, { b: true, x: 2 })).toBe(true);
+    expect(evaluate(c, { b: false, x: 2 })).toBe(false);
+    expect(() => evaluate(c, { b: 'true', x: 2 })).toThrow(/expected type value 'bool', but found 'string'/);
+  });
+
   it('rejects context keys a condition does not declare when validating a stored tuple', () => {
     const compiled = CompiledCondition.compile(cond('x < 1', { x: 'int' }));
     expect(() => compiled.typedParameters({ y: 1 }, true)).toThrow(/invalid context parameter: y/);

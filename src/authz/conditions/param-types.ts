@@ -109,7 +109,7 @@ export function convertValue(t: ParamType, value: unknown): unknown {
       return value;
     case 'bool':
     case 'string':
-      if (typeof value !== t.name) throw new Error(`expected type value '${t.name}', but found '${goTypeOf(value)}'`);
+      if (typeof value !== (t.name === 'bool' ? 'boolean' : 'string')) throw new Error(`expected type value '${t.name}', but found '${goTypeOf(value)}'`);
       return value;
     case 'double':
       return numeric('float64', value);
