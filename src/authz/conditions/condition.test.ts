@@ -94,6 +94,29 @@ describe('conditions', () => {
     expect(() => evaluate(c, { b: 'true', x: 2 })).toThrow(/expected type value 'bool', but found 'string'/);
   });
 
+  it('offers cel-go\'s global matches() besides the receiver form', () => {
+    expect(evaluate(cond('matches(s, "^a+$") && s.matches("a")', { s: 'string' }), { s: 'aaa' })).toBe(true);
+    expect(evaluate(cond('matches(s, "^a+$")', { s: 'string' }), { s: 'aab' })).toBe(false);
+  });
+
+  it('refuses functions outside OpenFGA\'s CEL environment with cel-go\'s undeclared-reference error', () => {
+    const refused = (expression: string) => () => CompiledCondition.compile({ ...cond(expression, { s: 'string' }), name: 'cond' });
+    expect(refused('s.lowerAscii() == "a"')).toThrow(
+      "failed to compile expression on condition 'cond' - ERROR: cond:1:13: undeclared reference to 'lowerAscii' (in container '')",
+    );
+    expect(refused('s.split(",").size() > 0')).toThrow("ERROR: cond:1:8: undeclared reference to 'split'");
+    expect(refused('cel.bind(x, s, x == s)')).toThrow("ERROR: cond:1:1: undeclared reference to 'cel'");
+    expect(refused('true &&\n  ["a"].join() == s')).toThrow("ERROR: cond:2:13: undeclared reference to 'join'");
+  });
+
+  it('compiles the densest expressions OpenFGA\'s 512-byte limit allows and refuses nesting past cel-go\'s depth', () => {
+    const bools = Array.from({ length: 170 }, () => 'b').join('||');
+    expect(() => CompiledCondition.compile(cond(bools.slice(0, 511), { b: 'bool' }))).not.toThrow();
+    expect(() => CompiledCondition.compile(cond(`[${Array(255).fill('1').join(',')}] == []`, {}))).not.toThrow();
+    expect(() => CompiledCondition.compile(cond(`${'!'.repeat(510)}b`, { b: 'bool' }))).not.toThrow();
+    expect(() => CompiledCondition.compile(cond(`${'('.repeat(255)}b${')'.repeat(255)}`, { b: 'bool' }))).toThrow(ConditionCompilationError);
+  });
+
   it('rejects context keys a condition does not declare when validating a stored tuple', () => {
     const compiled = CompiledCondition.compile(cond('x < 1', { x: 'int' }));
     expect(() => compiled.typedParameters({ y: 1 }, true)).toThrow(/invalid context parameter: y/);

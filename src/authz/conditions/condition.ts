@@ -1,5 +1,9 @@
 import type { Condition } from '@openfga/sdk';
 import { Environment } from '@marcbachmann/cel-js';
+import type { CelNode } from './cel-ast.ts';
+import { CostMeter } from './cost-meter.ts';
+import { DEFAULT_MAX_CONDITION_COST } from './cost-model.ts';
+import { assertOpenFgaDeclarations } from './declarations.ts';
 import { IPAddress } from './ipaddress.ts';
 import { celTypeOf, convertValue, decodeParamType, type ParamType } from './param-types.ts';
 
@@ -24,14 +28,34 @@ export class ConditionCompilationError extends Error {
   }
 }
 
-type Program = (vars: Record<string, unknown>) => unknown;
+type Program = ((vars: Record<string, unknown>) => unknown) & { ast: unknown; check(): { valid: boolean; type?: string; error?: Error } };
+
+/** How conditions are compiled and evaluated. */
+export interface ConditionOptions {
+  /**
+   * The largest cel-go cost one evaluation may reach (OpenFGA's `--max-condition-evaluation-cost`,
+   * 100 by default); a costlier evaluation fails with cel-go's "actual cost limit exceeded".
+   */
+  maxCost?: number;
+  /**
+   * Price programs as OpenFGA plans them, with cel-go's constant folding (`cel.OptOptimize`;
+   * default). Off only to compare with cel-go's own cost tests, which plan without it.
+   */
+  constantFolding?: boolean;
+}
+
+/**
+ * Parser limits. OpenFGA accepts expressions of at most 512 bytes; these bound what one can
+ * make the parser build, with room to spare (the densest 512-byte expressions stay far below).
+ */
+const PARSER_LIMITS = { maxAstNodes: 2048, maxDepth: 250, maxListElements: 512, maxMapEntries: 512, maxCallArguments: 32 };
 
 let baseEnvironment: Environment | undefined;
 
-/** The shared environment: OpenFGA's `ipaddress` type, its constructor and `in_cidr`. */
+/** The shared environment: OpenFGA's `ipaddress` type, its constructor and `in_cidr`; cel-go's global `matches`. */
 function base(): Environment {
   if (!baseEnvironment) {
-    const env = new Environment({ homogeneousAggregateLiterals: false })
+    const env = new Environment({ homogeneousAggregateLiterals: false, limits: PARSER_LIMITS })
       .registerType('IPAddress', IPAddress as unknown as new (...args: unknown[]) => unknown)
       .registerFunction('ipaddress(string): IPAddress', (s: string) => {
         const ip = IPAddress.parse(s);
@@ -39,10 +63,25 @@ function base(): Environment {
         return ip;
       })
       .registerFunction('IPAddress.in_cidr(string): bool', (ip: IPAddress, cidr: string) => ip.inCidr(cidr))
+      .registerFunction('matches(string, string): bool', (text: string, pattern: string) => {
+        let re: RegExp;
+        try {
+          re = new RegExp(pattern);
+        } catch {
+          throw new Error(`Invalid regular expression: ${pattern}`);
+        }
+        return re.test(text);
+      })
       .registerOperator('IPAddress == IPAddress', (a: IPAddress, b: IPAddress) => a.equals(b));
     baseEnvironment = env;
   }
   return baseEnvironment;
+}
+
+/** The outcome of one evaluation, as OpenFGA's `EvaluationResult`: whether it holds, and its cel-go cost. */
+export interface ConditionResult {
+  met: boolean;
+  cost: number;
 }
 
 export class CompiledCondition {
@@ -50,10 +89,12 @@ export class CompiledCondition {
     readonly name: string,
     readonly parameters: ReadonlyMap<string, ParamType>,
     private readonly program: Program,
+    private readonly meter: CostMeter,
+    readonly maxCost: number,
   ) {}
 
   /** Compiles and type-checks a model condition; throws ConditionCompilationError. */
-  static compile(condition: Condition): CompiledCondition {
+  static compile(condition: Condition, options: ConditionOptions = {}): CompiledCondition {
     const parameters = new Map<string, ParamType>();
     let env = base().clone();
     for (const [name, ref] of Object.entries(condition.parameters ?? {})) {
@@ -67,15 +108,18 @@ export class CompiledCondition {
       env = env.registerVariable(name, celTypeOf(type));
     }
     let program: Program;
+    let meter: CostMeter;
     try {
-      const checked = env.check(condition.expression);
-      if (!checked.valid) throw checked.error ?? new Error('invalid expression');
-      if (checked.type !== 'bool') throw new Error(`expected a bool condition expression output, but got '${checked.type}'`);
       program = env.parse(condition.expression) as unknown as Program;
+      const checked = program.check();
+      if (!checked.valid) throw checked.error ?? new Error('invalid expression');
+      assertOpenFgaDeclarations(program.ast as CelNode, condition.name, new Set(parameters.keys()));
+      if (checked.type !== 'bool') throw new Error(`expected a bool condition expression output, but got '${checked.type}'`);
+      meter = CostMeter.install(program.ast, { constantFolding: options.constantFolding ?? true });
     } catch (err) {
       throw new ConditionCompilationError(condition.name, firstLine(err));
     }
-    return new CompiledCondition(condition.name, parameters, program);
+    return new CompiledCondition(condition.name, parameters, program, meter, options.maxCost ?? DEFAULT_MAX_CONDITION_COST);
   }
 
   /**
@@ -104,6 +148,14 @@ export class CompiledCondition {
 
   /** True when the condition holds; throws ConditionEvaluationError when it cannot be evaluated. */
   evaluate(tupleKey: string, requestContext: Record<string, unknown> | undefined, tupleContext: Record<string, unknown> | undefined): boolean {
+    return this.evaluation(tupleKey, requestContext, tupleContext).met;
+  }
+
+  /**
+   * Evaluates under the cost limit and reports the cel-go cost it reached; throws
+   * ConditionEvaluationError when it cannot be evaluated or would cost more than `maxCost`.
+   */
+  evaluation(tupleKey: string, requestContext: Record<string, unknown> | undefined, tupleContext: Record<string, unknown> | undefined): ConditionResult {
     const merged = tupleContext ? { ...requestContext, ...tupleContext } : (requestContext ?? {});
     let typed: Record<string, unknown>;
     try {
@@ -115,11 +167,14 @@ export class CompiledCondition {
     if (missing.length > 0) {
       throw new ConditionEvaluationError(this.name, `tuple '${tupleKey}' is missing context parameters '[${missing.join(' ')}]'`);
     }
-    try {
-      return this.program(typed) === true;
-    } catch (err) {
-      throw new ConditionEvaluationError(this.name, `failed to evaluate condition expression: ${firstLine(err)}`);
+    const run = this.meter.measure(this.maxCost, () => this.program(typed));
+    if (run.exceeded) {
+      throw new ConditionEvaluationError(this.name, 'failed to evaluate condition expression: operation cancelled: actual cost limit exceeded');
     }
+    if ('error' in run) {
+      throw new ConditionEvaluationError(this.name, `failed to evaluate condition expression: ${firstLine(run.error)}`);
+    }
+    return { met: run.value === true, cost: run.cost };
   }
 
   #typeError(reason: string): Error {
