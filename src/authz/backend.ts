@@ -55,7 +55,7 @@ interface Backend {
 
 /** Builds the configured backend (`PORTCULLIS_AUTHZ`) behind the engine interface, with its decorators. */
 export function buildAuthz(config: Config, deps: AuthzDeps): Authz {
-  const backend = config.authz === 'openfga' ? openFgaBackend(config, deps) : embeddedBackend(deps);
+  const backend = config.authz === 'openfga' ? openFgaBackend(config, deps) : embeddedBackend(config, deps);
   const metered = new MeteredAuthzEngine(backend.engine, deps.metrics);
   const transactional = backend.transactional && { writes: backend.transactional, time: <T>(op: string, run: () => T) => metered.timeSync(op, run) };
   const engine = new AuditedAuthzEngine(metered, deps, transactional);
@@ -95,8 +95,8 @@ function openFgaBackend(config: Config, deps: AuthzDeps): Backend {
   };
 }
 
-function embeddedBackend(deps: AuthzDeps): Backend {
-  const engine = new EmbeddedAuthzEngine(deps.storage, deps.clock);
+function embeddedBackend(config: Config, deps: AuthzDeps): Backend {
+  const engine = new EmbeddedAuthzEngine(deps.storage, deps.clock, { maxConditionCost: config.authzMaxConditionCost });
   return {
     engine,
     writer: new EmbeddedStagedTupleWriter(engine),

@@ -77,6 +77,12 @@ export const settings = {
     description:
       'Authorization backend: `embedded` (tuples in Portcullis\' SQLite) or `openfga` (a real OpenFGA server at `PORTCULLIS_OPENFGA_URL`, one OpenFGA store per tenant).',
   },
+  authzMaxConditionCost: {
+    env: 'PORTCULLIS_AUTHZ_MAX_CONDITION_COST',
+    schema: z.coerce.number().int().min(100).max(Number.MAX_SAFE_INTEGER).default(100),
+    description:
+      'Embedded engine: the largest CEL cost one condition evaluation may reach, counted as OpenFGA counts it (its `--max-condition-evaluation-cost`, 100 by default and at least 100); a costlier evaluation fails the query with 400 `validation_error`. With `PORTCULLIS_AUTHZ=openfga` the server\'s own flag applies.',
+  },
   openfgaUrl: {
     env: 'PORTCULLIS_OPENFGA_URL',
     schema: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).optional(),

@@ -7,7 +7,7 @@ import type { Clock } from '../../lib/clock.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AuthzEngine, ListResult, PageRequest, ReadChangesQuery, WriteBody } from '../engine.ts';
 import { validationError } from '../errors.ts';
-import type { CompiledModel } from '../model/compile.ts';
+import type { CompiledModel, ModelOptions } from '../model/compile.ts';
 import { normalizeModelBody } from '../model/normalize.ts';
 import { validateModel } from '../model/validate.ts';
 import { CheckPrefetch } from './check-prefetch.ts';
@@ -43,9 +43,10 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
+    options: ModelOptions = {},
   ) {
     this.stores = new SqliteStoreRegistry(storage.sql);
-    this.models = new SqliteModelStore(storage.sql);
+    this.models = new SqliteModelStore(storage.sql, options);
     this.tuples = new SqliteTupleStore(storage.sql);
     this.prefetch = new CheckPrefetch(storage.sql, this.models);
     this.#readTransaction = storage.sql.raw.transaction((query: () => unknown) => query());

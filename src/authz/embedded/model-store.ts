@@ -2,7 +2,7 @@ import type { AuthorizationModel, ReadAuthorizationModelsResponse } from '@openf
 import type Database from 'better-sqlite3';
 import type { Sql } from '../../storage/database.ts';
 import { fgaError, storeNotFound, validationError } from '../errors.ts';
-import { CompiledModel } from '../model/compile.ts';
+import { CompiledModel, type ModelOptions } from '../model/compile.ts';
 import type { ModelBody } from '../model/normalize.ts';
 import { decodeToken, encodeToken, pageSizeOf } from './pagination.ts';
 
@@ -29,7 +29,10 @@ export class SqliteModelStore {
   readonly #latest: Database.Statement<[string], [string | null]>;
   readonly #storeExists: Database.Statement<[string], number>;
 
-  constructor(private readonly sql: Sql) {
+  constructor(
+    private readonly sql: Sql,
+    private readonly options: ModelOptions = {},
+  ) {
     this.#latest = sql.raw
       .prepare<[string], [string | null]>(
         `SELECT (SELECT id FROM authz_models WHERE store_id = s.id ORDER BY seq DESC LIMIT 1)
@@ -88,7 +91,7 @@ export class SqliteModelStore {
       .prepare<[string, string], { model_json: string }>('SELECT model_json FROM authz_models WHERE store_id = ? AND id = ?')
       .get(storeId, id);
     if (!row) throw fgaError('authorization_model_not_found', `Authorization Model '${id}' not found`);
-    const model = new CompiledModel(JSON.parse(row.model_json) as AuthorizationModel);
+    const model = new CompiledModel(JSON.parse(row.model_json) as AuthorizationModel, this.options);
     if (this.#compiled.size >= CACHE_LIMIT) this.#compiled.delete(this.#compiled.keys().next().value as string);
     this.#compiled.set(id, { storeId, model });
     return model;

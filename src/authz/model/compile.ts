@@ -36,6 +36,12 @@ export interface RelationInfo {
   recursiveDirect: boolean;
 }
 
+/** How the embedded engine compiles models. */
+export interface ModelOptions {
+  /** The cost limit of one condition evaluation (OpenFGA's `--max-condition-evaluation-cost`; 100). */
+  maxConditionCost?: number;
+}
+
 /**
  * An authorization model compiled once for evaluation: types and relations in maps, rewrites as
  * trees, conditions as CEL programs, and the reachability graph. Immutable; cached by model id.
@@ -48,7 +54,10 @@ export class CompiledModel {
   readonly contextValidity = new Map<string, boolean>();
 
   /** Compiles a model that validate.ts accepted (conditions are compiled again here). */
-  constructor(readonly json: AuthorizationModel) {
+  constructor(
+    readonly json: AuthorizationModel,
+    options: ModelOptions = {},
+  ) {
     for (const def of json.type_definitions) {
       const relations = new Map<string, RelationInfo>();
       for (const [name, userset] of Object.entries(def.relations ?? {})) {
@@ -73,7 +82,7 @@ export class CompiledModel {
       }
     }
     for (const [name, condition] of Object.entries(json.conditions ?? {})) {
-      this.conditions.set(name, CompiledCondition.compile(condition));
+      this.conditions.set(name, CompiledCondition.compile(condition, { maxCost: options.maxConditionCost }));
     }
     this.graph = new ModelGraph(this.allRelations(), (t, r) => this.relation(t, r));
   }
