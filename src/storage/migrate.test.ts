@@ -117,6 +117,26 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(db.prepare(`SELECT name FROM sqlite_schema WHERE name = 'directory_users_by_directory'`).get()).toBeUndefined();
     },
   },
+  7: {
+    seed(db) {
+      const tuple = db.prepare(`INSERT INTO authz_tuples (store_id, object_type, object_id, relation, user_type, user_id, user_relation, condition_name, condition_context, inserted_at)
+        VALUES ('s9', 'group', ?, 'member', ?, ?, ?, ?, NULL, 'x')`);
+      tuple.run('g1', 'user', 'ada', '', '');
+      tuple.run('g2', 'group', 'g1', 'member', '');
+      tuple.run('g3', 'group', 'g1', 'member', 'in_office');
+    },
+    verify(db) {
+      const columns = (db.prepare(`PRAGMA index_info(authz_tuples_by_user)`).all() as { name: string }[]).map((c) => c.name);
+      expect(columns).toEqual(['store_id', 'user_type', 'user_id', 'user_relation', 'object_type', 'relation', 'condition_name']);
+      const unconditionedFromG1 = `SELECT object_id FROM authz_tuples WHERE store_id = 's9' AND user_type = 'group' AND user_id = 'g1' AND user_relation = 'member'
+        AND object_type = 'group' AND relation = 'member' AND condition_name = ''`;
+      expect(db.prepare(unconditionedFromG1).all()).toEqual([{ object_id: 'g2' }]);
+      expect((db.prepare(`EXPLAIN QUERY PLAN ${unconditionedFromG1}`).all() as { detail: string }[])[0]?.detail).toMatch(
+        /COVERING INDEX authz_tuples_by_user .*condition_name=\?/,
+      );
+      expect(db.prepare(`SELECT count(*) AS n FROM authz_tuples WHERE store_id = 's9'`).get()).toEqual({ n: 4 });
+    },
+  },
 };
 
 describe('migrations', () => {

@@ -4,6 +4,7 @@ import { directory } from './0003_directory.ts';
 import { sso } from './0004_sso.ts';
 import { authzApi } from './0005_authz_api.ts';
 import { perfIndexes } from './0006_perf_indexes.ts';
+import { authzConditionIndex } from './0007_authz_condition_index.ts';
 
 /** A forward-only schema step. Never edit one that has shipped: add the next number. */
 export interface Migration {
@@ -12,4 +13,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes];
+export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex];
