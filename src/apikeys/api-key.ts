@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { randomToken, sha256Hex } from '../lib/crypto.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { randomToken, sha256, sha256Hex } from '../lib/crypto.ts';
 import type { Scope } from './scopes.ts';
 
 export interface ApiKey {
@@ -49,7 +49,7 @@ export function parseApiKey(presented: string): { id: string; secret: string } |
 
 /** Both sides are 32-byte SHA-256 digests, so a direct constant-time comparison leaks nothing. */
 export function secretMatches(secret: string, secretHash: string): boolean {
-  const presented = createHash('sha256').update(secret).digest();
+  const presented = sha256(secret);
   const stored = Buffer.from(secretHash, 'hex');
   return presented.length === stored.length && timingSafeEqual(presented, stored);
 }

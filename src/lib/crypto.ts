@@ -1,12 +1,17 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** URL-safe random token with `bytes` bytes of entropy. */
 export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+/** One-shot `crypto.hash`: about half the cost of a `createHash` object on hot paths. */
 export function sha256Hex(value: string | Buffer): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
+}
+
+export function sha256(value: string | Buffer): Buffer {
+  return hash('sha256', value, 'buffer');
 }
 
 export function hmacSha256Hex(key: string | Buffer, value: string): string {
@@ -18,7 +23,7 @@ export function hmacSha256Hex(key: string | Buffer, value: string): string {
  * content nor the length of the secret leaks through timing.
  */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
+  const ha = sha256(a);
+  const hb = sha256(b);
   return timingSafeEqual(ha, hb) && a.length === b.length;
 }
