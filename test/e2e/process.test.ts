@@ -57,6 +57,7 @@ describe('the server process', () => {
     const s = await start(newDir());
     const res = await fetch(`${s.url}/healthz`, { headers: { 'x-request-id': 'quiet-server-line' } });
     expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('quiet-server-line');
     const deadline = Date.now() + 10_000;
     let line: string | undefined;
     while (!line && Date.now() < deadline) {
@@ -67,6 +68,27 @@ describe('the server process', () => {
     const entry = JSON.parse(line as string) as Record<string, unknown>;
     expect(entry).toMatchObject({ level: 'info', service: 'portcullis', msg: 'request', request_id: 'quiet-server-line', status: 200, method: 'GET' });
     expect(Number.isNaN(Date.parse(entry.time as string))).toBe(false);
+  });
+
+  it('echoes X-Request-Id once on every kind of response from the real HTTP server', async () => {
+    const s = await start(newDir());
+    const cases: [string, RequestInit, number][] = [
+      ['/healthz', {}, 200],
+      ['/no/such/route', {}, 404],
+      ['/admin/v1/tenants', {}, 401],
+      ['/admin/v1/tenants', { method: 'POST', headers: { authorization: `Bearer ${s.platformKey}`, 'content-type': 'application/json' }, body: '{"name":' }, 400],
+      ['/admin/v1/tenants', { method: 'POST', headers: { authorization: `Bearer ${s.platformKey}`, 'content-type': 'application/json' }, body: '{"name":"Echo"}' }, 201],
+    ];
+    for (const [path, init, status] of cases) {
+      const id = `echo-${status}`;
+      const res = await fetch(`${s.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-request-id': id } });
+      expect(res.status, path).toBe(status);
+      expect(res.headers.get('x-request-id'), path).toBe(id);
+      if (status >= 400) expect(((await res.json()) as { request_id: string }).request_id).toBe(id);
+      else await res.arrayBuffer();
+    }
+    const generated = await fetch(`${s.url}/healthz`);
+    expect(generated.headers.get('x-request-id')).toMatch(/^req_[0-9A-Z]{26}$/);
   });
 
   it('refuses to start on bad configuration and names the variable', () => {
