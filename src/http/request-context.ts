@@ -37,14 +37,14 @@ export function requestContext(options: { logger: Logger; metrics: Metrics; trus
       metrics.observeRequest(c.req.method, route, status, seconds);
       const principal = c.get('principal');
       accessLog({
-        request_id: requestId,
+        requestId,
         method: c.req.method,
         path: c.req.path,
         route,
         status,
-        duration_ms: Math.round(seconds * 1000 * 100) / 100,
-        tenant_id: c.get('tenantId') ?? (principal?.kind === 'tenant' ? principal.tenantId : undefined),
-        principal: principal ? { kind: principal.kind, credential_id: principal.credentialId } : undefined,
+        durationMs: Math.round(seconds * 1000 * 100) / 100,
+        tenantId: c.get('tenantId') ?? (principal?.kind === 'tenant' ? principal.tenantId : undefined),
+        principal: principal ? { kind: principal.kind, credentialId: principal.credentialId } : undefined,
         ip: c.get('clientIp'),
       });
     }

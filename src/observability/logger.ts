@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { LineBatcher } from './line-batcher.ts';
+import { accessLine, type AccessEntry } from './access-line.ts';
 
 /**
  * Paths that may carry secrets anywhere they appear in a log object. Secrets are also kept out
@@ -47,20 +48,15 @@ export function flushLogs(logger: Logger): Promise<void> {
   return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
-/** One access-log line's fields: only what the request context chooses, never a secret. */
-export type AccessLogFields = Record<string, string | number | boolean | null | undefined | Record<string, string>>;
-
 /**
- * Writes the per-request access line straight to the logger's destination, in the same JSON
- * shape as the logger's own lines. It skips pino's generic serialisation and redaction, which
- * cost more than the request itself on cheap routes; safe because the fields are fixed here
- * and carry no secrets.
+ * Writes the per-request access line (`accessLine`) straight to the logger's destination,
+ * skipping pino's generic serialisation and redaction: safe because its fields are fixed and
+ * carry no secrets.
  */
-export function createAccessLog(logger: Logger): (fields: AccessLogFields) => void {
+export function createAccessLog(logger: Logger): (entry: AccessEntry) => void {
   const stream = (logger as unknown as Record<symbol, { write(line: string): unknown }>)[pino.symbols.streamSym];
-  return function writeAccessLine(fields) {
+  return function writeAccessLine(entry) {
     if (!stream || !logger.isLevelEnabled('info')) return;
-    const body = JSON.stringify(fields);
-    stream.write(`{"level":"info","time":"${new Date().toISOString()}","service":"portcullis",${body.slice(1, -1)},"msg":"request"}\n`);
+    stream.write(accessLine(entry));
   };
 }
