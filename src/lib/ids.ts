@@ -3,6 +3,7 @@ import { randomFillSync } from 'node:crypto';
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 let lastMs = -1;
+let lastTime = '';
 let lastRandom: number[] = [];
 
 /**
@@ -11,18 +12,27 @@ let lastRandom: number[] = [];
  * process sort in creation order (which keeps id-ordered scans and cursor pages in that order).
  */
 export function ulid(nowMs: number = Date.now()): string {
+  if (nowMs === lastMs && incrementBase32(lastRandom)) return lastTime + encodeDigits(lastRandom);
+  if (nowMs !== lastMs) lastTime = encodeTime(nowMs);
+  lastMs = nowMs;
+  lastRandom = randomDigits();
+  return lastTime + encodeDigits(lastRandom);
+}
+
+function encodeTime(ms: number): string {
   let time = '';
-  let t = nowMs;
+  let t = ms;
   for (let i = 0; i < 10; i++) {
     time = CROCKFORD[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  if (nowMs === lastMs && incrementBase32(lastRandom)) {
-    return time + lastRandom.map((d) => CROCKFORD[d]).join('');
-  }
-  lastMs = nowMs;
-  lastRandom = randomDigits();
-  return time + lastRandom.map((d) => CROCKFORD[d]).join('');
+  return time;
+}
+
+function encodeDigits(digits: number[]): string {
+  let out = '';
+  for (let i = 0; i < digits.length; i++) out += CROCKFORD[digits[i] as number];
+  return out;
 }
 
 /** 16 random base-32 digits (80 bits). */
