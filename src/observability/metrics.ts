@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestMetrics } from './request-metrics.ts';
 
 /**
  * The service's Prometheus registry. One per composition root (no global registry), so tests
@@ -7,20 +8,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'portcullis_http_requests_total',
-    help: 'HTTP requests by method, route pattern and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-
-  readonly httpDuration = new Histogram({
-    name: 'portcullis_http_request_duration_seconds',
-    help: 'HTTP request latency by method, route pattern and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
-  });
+  readonly #requests = new RequestMetrics(this.registry);
 
   readonly auditEvents = new Counter({
     name: 'portcullis_audit_events_total',
@@ -43,19 +31,9 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly #requestSeries = new Map<string, { count: { inc(): void }; latency: { observe(v: number): void } }>();
-
-  /** Records one request; label children are cached so the hot path does no label hashing. */
+  /** Records one request in the request counter and latency histogram. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let series = this.#requestSeries.get(key);
-    if (!series) {
-      const labels = { method, route, status: String(status) };
-      series = { count: this.httpRequests.labels(labels), latency: this.httpDuration.labels(labels) };
-      this.#requestSeries.set(key, series);
-    }
-    series.count.inc();
-    series.latency.observe(seconds);
+    this.#requests.observe(method, route, status, seconds);
   }
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
