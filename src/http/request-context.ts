@@ -23,7 +23,7 @@ export function requestContext(options: { logger: Logger; metrics: Metrics; trus
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : newId('req');
     c.set('requestId', requestId);
-    echoRequestId(c, requestId);
+    const echoed = echoOnOutgoing(c, requestId);
     c.set('clientIp', clientIp(c, trustProxy));
     c.set('log', logger);
     c.set('principal', undefined);
@@ -31,6 +31,7 @@ export function requestContext(options: { logger: Logger; metrics: Metrics; trus
     try {
       await next();
     } finally {
+      if (!echoed) c.header('X-Request-Id', requestId);
       const status = c.res.status;
       const route = routePath(c, -1) || 'unmatched';
       const seconds = (performance.now() - started) / 1000;
@@ -62,14 +63,14 @@ function clientIp(c: Parameters<MiddlewareHandler>[0], trustProxy: boolean): str
 }
 
 /**
- * On Node the id goes straight onto the outgoing message, which merges it into whatever response
- * the handler builds (error responses included). `c.header` would instead give every response a
- * WHATWG `Headers` object, which costs the adapter more than the rest of a cheap request. Either
- * way it is set before the handler runs: changing headers afterwards makes Hono rebuild the
- * response as a stream, which the Node adapter writes in two packets.
+ * On Node the id goes straight onto the outgoing message before the handler runs; Node merges it
+ * into whatever response is built (error responses included), and the response keeps its plain
+ * header object, which the adapter writes without converting. Elsewhere (`app.request`, other
+ * runtimes) the caller sets it on the finished response instead.
  */
-function echoRequestId(c: Context, requestId: string): void {
+function echoOnOutgoing(c: Context, requestId: string): boolean {
   const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  if (outgoing && typeof outgoing.setHeader === 'function' && !outgoing.headersSent) outgoing.setHeader('X-Request-Id', requestId);
-  else c.header('X-Request-Id', requestId);
+  if (!outgoing || typeof outgoing.setHeader !== 'function' || outgoing.headersSent) return false;
+  outgoing.setHeader('X-Request-Id', requestId);
+  return true;
 }

@@ -6,6 +6,7 @@ import { PaginationQuery, TenantParam, commonErrors, errorResponse, jsonBody } f
 import { CreateTenantBody, IfMatchHeader, TenantPageSchema, TenantSchema, UpdateTenantBody } from './schemas.ts';
 import { etagOf, tenantView, type Tenant } from './tenant.ts';
 import type { TenantService } from './service.ts';
+import { jsonWithHeaders } from '../http/json-response.ts';
 
 const tenantResponse = (description: string) => ({
   description,
@@ -70,7 +71,7 @@ export function tenantRoutes(tenants: TenantService) {
     requirePlatform(c.get('principal'));
     const tenant = await tenants.create(c.req.valid('json'), actorFrom(c));
     c.set('tenantId', tenant.id);
-    return c.json(tenantView(tenant), 201, { ...withEtag(tenant), Location: `/admin/v1/tenants/${tenant.id}` });
+    return jsonWithHeaders(tenantView(tenant), 201, { ...withEtag(tenant), Location: `/admin/v1/tenants/${tenant.id}` });
   });
 
   app.openapi(list, (c) => {
@@ -89,14 +90,14 @@ export function tenantRoutes(tenants: TenantService) {
   app.openapi(get, (c) => {
     const tenant = tenants.get(c.req.valid('param').tenant);
     authorizeTenant(c.get('principal'), tenant, 'admin');
-    return c.json(tenantView(tenant), 200, withEtag(tenant));
+    return jsonWithHeaders(tenantView(tenant), 200, withEtag(tenant));
   });
 
   app.openapi(update, (c) => {
     const ref = c.req.valid('param').tenant;
     authorizeTenant(c.get('principal'), tenants.get(ref), 'admin');
     const updated = tenants.update(ref, c.req.valid('json'), c.req.valid('header')['if-match'], actorFrom(c));
-    return c.json(tenantView(updated), 200, withEtag(updated));
+    return jsonWithHeaders(tenantView(updated), 200, withEtag(updated));
   });
 
   for (const action of ['suspend', 'resume'] as const) {
@@ -107,7 +108,7 @@ export function tenantRoutes(tenants: TenantService) {
       requirePlatform(principal);
       const ifMatch = c.req.valid('header')['if-match'];
       const updated = action === 'suspend' ? tenants.suspend(tenant, ifMatch, actorFrom(c)) : tenants.resume(tenant, ifMatch, actorFrom(c));
-      return c.json(tenantView(updated), 200, withEtag(updated));
+      return jsonWithHeaders(tenantView(updated), 200, withEtag(updated));
     });
   }
 

@@ -87,6 +87,11 @@ describe('the server process', () => {
       if (status >= 400) expect(((await res.json()) as { request_id: string }).request_id).toBe(id);
       else await res.arrayBuffer();
     }
+    const tenant = (await (await fetch(`${s.url}/admin/v1/tenants`, { method: 'POST', headers: { authorization: `Bearer ${s.platformKey}`, 'content-type': 'application/json' }, body: '{"name":"Etagged"}' })).json()) as { id: string };
+    const got = await fetch(`${s.url}/admin/v1/tenants/${tenant.id}`, { headers: { authorization: `Bearer ${s.platformKey}`, 'x-request-id': 'echo-etag' } });
+    expect([got.status, got.headers.get('x-request-id'), got.headers.get('content-type')]).toEqual([200, 'echo-etag', 'application/json']);
+    expect(got.headers.get('etag')).toMatch(/^"\d+"$/);
+    expect(((await got.json()) as { id: string }).id).toBe(tenant.id);
     const generated = await fetch(`${s.url}/healthz`);
     expect(generated.headers.get('x-request-id')).toMatch(/^req_[0-9A-Z]{26}$/);
   });

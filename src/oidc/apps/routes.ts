@@ -9,6 +9,7 @@ import type { TenantService } from '../../tenants/service.ts';
 import { APP_AUTHZ_SCOPES } from '../constants.ts';
 import { APP_AUTH_METHODS, APP_GRANT_TYPES, appEtag, appView } from './app.ts';
 import type { AppService } from './service.ts';
+import { jsonWithHeaders } from '../../http/json-response.ts';
 
 const Uri = z.string().min(1).max(2000);
 const AppSchema = z
@@ -118,7 +119,7 @@ export function appRoutes(tenants: TenantService, apps: AppService) {
       throw forbidden('platform_key_required', 'Only a platform key may register a multi-tenant app.');
     }
     const created = apps.create(tenant.id, body, actorFrom(c));
-    return c.json({ ...appView(created.app), client_secret: created.client_secret }, 201, {
+    return jsonWithHeaders({ ...appView(created.app), client_secret: created.client_secret }, 201, {
       Location: `/admin/v1/tenants/${tenant.id}/apps/${created.app.id}`,
       ETag: appEtag(created.app),
     });
@@ -134,14 +135,14 @@ export function appRoutes(tenants: TenantService, apps: AppService) {
   app.openapi(routes.get, (c) => {
     const { tenant: ref, app_id } = c.req.valid('param');
     const found = apps.get(tenantOf(c, ref).id, app_id);
-    return c.json(appView(found), 200, { ETag: appEtag(found) });
+    return jsonWithHeaders(appView(found), 200, { ETag: appEtag(found) });
   });
 
   app.openapi(routes.update, (c) => {
     const { tenant: ref, app_id } = c.req.valid('param');
     const tenant = tenantOf(c, ref);
     const updated = apps.update(tenant.id, app_id, c.req.valid('json'), c.req.valid('header')['if-match'], actorFrom(c));
-    return c.json(appView(updated), 200, { ETag: appEtag(updated) });
+    return jsonWithHeaders(appView(updated), 200, { ETag: appEtag(updated) });
   });
 
   app.openapi(routes.rotate, (c) => {

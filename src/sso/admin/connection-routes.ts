@@ -10,6 +10,7 @@ import type { ConnectionService } from '../connections/service.ts';
 import type { LoginService } from '../login/service.ts';
 import { LOGIN_STATE_TTL_MS } from '../login/deps.ts';
 import { ConnectionSchema, CreateConnectionBody, TestLoginSchema, UpdateConnectionBody } from './schemas.ts';
+import { jsonWithHeaders } from '../../http/json-response.ts';
 
 const Param = TenantParam.extend({ connection_id: z.string().min(1).max(64) });
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -36,7 +37,7 @@ export function connectionRoutes(tenants: TenantService, connections: Connection
   app.openapi(routes.create, async (c) => {
     const tenant = tenantOf(c, c.req.valid('param').tenant);
     const created = await connections.create(tenant.id, c.req.valid('json'), actorFrom(c));
-    return c.json(connections.view(created), 201, { Location: `/admin/v1/tenants/${tenant.id}/connections/${created.id}`, ETag: connectionEtag(created) });
+    return jsonWithHeaders(connections.view(created), 201, { Location: `/admin/v1/tenants/${tenant.id}/connections/${created.id}`, ETag: connectionEtag(created) });
   });
 
   app.openapi(routes.list, (c) => {
@@ -49,13 +50,13 @@ export function connectionRoutes(tenants: TenantService, connections: Connection
   app.openapi(routes.get, (c) => {
     const { tenant, connection_id } = c.req.valid('param');
     const found = connections.get(tenantOf(c, tenant).id, connection_id);
-    return c.json(connections.view(found), 200, { ETag: connectionEtag(found) });
+    return jsonWithHeaders(connections.view(found), 200, { ETag: connectionEtag(found) });
   });
 
   app.openapi(routes.update, async (c) => {
     const { tenant, connection_id } = c.req.valid('param');
     const updated = await connections.update(tenantOf(c, tenant).id, connection_id, c.req.valid('json'), c.req.valid('header')['if-match'], actorFrom(c));
-    return c.json(connections.view(updated), 200, { ETag: connectionEtag(updated) });
+    return jsonWithHeaders(connections.view(updated), 200, { ETag: connectionEtag(updated) });
   });
 
   app.openapi(routes.remove, (c) => {

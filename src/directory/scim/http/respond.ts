@@ -8,6 +8,6 @@ export function respond(c: Context, r: ScimResult): Response {
   if (r.etag) headers.ETag = r.etag;
   if (r.location && r.status === 201) headers.Location = r.location;
   if (r.body === undefined) return c.body(null, r.status as 204, headers);
-  headers['Content-Type'] = SCIM_CONTENT_TYPE;
-  return c.body(JSON.stringify(r.body), r.status as 200, headers);
+  // A plain header object goes straight to Node; c.body would build a WHATWG Headers from it.
+  return new Response(JSON.stringify(r.body), { status: r.status, headers: { 'content-type': SCIM_CONTENT_TYPE, ...headers } });
 }
