@@ -11,6 +11,7 @@ import { modelRoutes } from './models.ts';
 import { queryRoutes } from './queries.ts';
 import { storeRoutes } from './stores.ts';
 import { tupleRoutes } from './tuples.ts';
+import { protoJsonNulls } from './proto-nulls.ts';
 
 /**
  * `/stores`: the OpenFGA v1 HTTP API over the tenant's store, for `@openfga/sdk` and the `fga`
@@ -37,6 +38,7 @@ export function authzApi(s: Services): OpenAPIHono {
     }),
   );
   app.use('*', idempotency({ store: s.storage.unscoped.idempotency, clock: s.clock }));
+  app.use('*', protoJsonNulls);
   for (const routes of [storeRoutes, modelRoutes, tupleRoutes, queryRoutes, listRoutes, assertionRoutes]) app.route('/', routes(deps));
   return app;
 }

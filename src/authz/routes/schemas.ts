@@ -41,7 +41,8 @@ export const TupleKeyWithoutCondition = z
   .object({ user: z.string(), relation: z.string(), object: z.string() })
   .openapi('TupleKeyWithoutCondition');
 
-export const ContextualTupleKeys = z.object({ tuple_keys: z.array(TupleKey) }).openapi('ContextualTupleKeys');
+// `{}` (or `tuple_keys: null`, dropped before validation) is no contextual tuples, as in OpenFGA.
+export const ContextualTupleKeys = z.object({ tuple_keys: z.array(TupleKey).default([]) }).openapi('ContextualTupleKeys');
 
 const ModelId = z.string().nullish();
 

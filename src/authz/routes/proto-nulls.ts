@@ -1,0 +1,35 @@
+import type { MiddlewareHandler } from 'hono';
+import { dropNullFields } from './schemas.ts';
+
+const JSON_REQUEST = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+
+/**
+ * OpenFGA parses bodies as protobuf JSON, where `null` means the field's default at any depth:
+ * OpenFGA's Go SDK (and so the `fga` CLI) sends `"contextual_tuples":{"tuple_keys":null}` on
+ * every query. The body the route validators see has its null fields dropped (values inside a
+ * `context` object are kept: there a null is a value). A body that is not JSON is left for the
+ * validators to refuse as before.
+ */
+export const protoJsonNulls: MiddlewareHandler = async function protoJsonNullsMiddleware(c, next) {
+  const type = c.req.header('content-type');
+  if (c.req.method === 'GET' || type === undefined || !JSON_REQUEST.test(type)) return next();
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    return next();
+  }
+  // Hono's json() parses the cached text each time it is called: replace the text.
+  if (hasNull(body)) c.req.bodyCache.text = Promise.resolve(JSON.stringify(dropNullFields(body)));
+  return next();
+};
+
+function hasNull(value: unknown): boolean {
+  if (value === null) return true;
+  if (typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasNull);
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (v === null || (k !== 'context' && hasNull(v))) return true;
+  }
+  return false;
+}
