@@ -19,8 +19,9 @@ export const protoJsonNulls: MiddlewareHandler = async function protoJsonNullsMi
   } catch {
     return next();
   }
-  // Hono's json() parses the cached text each time it is called: replace the text.
-  if (hasNull(body)) c.req.bodyCache.text = Promise.resolve(JSON.stringify(dropNullFields(body)));
+  // Hono's json() parses the cached text each time it is called: replace the text. (The cache
+  // holds promises, whatever its declared type says.)
+  if (hasNull(body)) (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(JSON.stringify(dropNullFields(body)));
   return next();
 };
 
