@@ -32,7 +32,9 @@ export function requestContext(options: { logger: Logger; metrics: Metrics; trus
       await next();
     } finally {
       if (!echoed) c.header('X-Request-Id', requestId);
-      const status = c.res.status;
+      // A handler that wrote Node's response itself (the OpenID Provider) returns a placeholder.
+      const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+      const status = outgoing?.headersSent ? outgoing.statusCode : c.res.status;
       const route = routePath(c, -1) || 'unmatched';
       const seconds = (performance.now() - started) / 1000;
       metrics.observeRequest(c.req.method, route, status, seconds);

@@ -55,6 +55,30 @@ describe('client credentials for the authorization API, and signing-key rotation
     await expect(client.clientCredentialsGrant(wrong, { scope: 'authz:read' })).rejects.toMatchObject({ error: 'invalid_client' });
   });
 
+  it('logs and counts the status the OpenID Provider actually sent, not the placeholder it hands back', async () => {
+    const token = (secret: string, requestId: string) =>
+      fetch(`${env.base}/oidc/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${machine.client_id}:${secret}`).toString('base64')}`,
+          'x-request-id': requestId,
+        },
+        body: 'grant_type=client_credentials&scope=authz%3Aread',
+      });
+    const refused = await token('ptc_app_wrong', 'cc-refused-1');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('x-request-id')).toBe('cc-refused-1');
+    const granted = await token(machine.client_secret, 'cc-granted-1');
+    expect(granted.status).toBe(200);
+    await env.services.logger.flush();
+    const line = (id: string) => env.logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.request_id === id && l.msg === 'request');
+    expect(line('cc-refused-1')).toMatchObject({ status: 401, route: '/oidc/*', path: '/oidc/token' });
+    expect(line('cc-granted-1')).toMatchObject({ status: 200, route: '/oidc/*' });
+    const metrics = await (await fetch(`${env.base}/metrics`)).text();
+    expect(metrics).toMatch(/portcullis_http_requests_total\{method="POST",route="\/oidc\/\*",status="401"\} [1-9]/);
+  });
+
   it('stores only a hash of the client secret; rotation retires the old secret at once', async () => {
     const row = env.services.storage.sql.prepare<[string], { secret_hash: string }>('SELECT secret_hash FROM oidc_apps WHERE id = ?').get(machine.client_id)!;
     expect(row.secret_hash).not.toContain(machine.client_secret);
