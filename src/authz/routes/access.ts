@@ -23,7 +23,7 @@ export type StoreOwnerLookup = (storeId: string) => Tenant | undefined;
 export const storeNotFound = () => new OpenFgaError(404, 'store_id_not_found', 'Store ID not found');
 
 export const forbiddenScope = (scope: Scope) =>
-  new OpenFgaError(403, 'forbidden', `This API key lacks the '${scope}' scope.`);
+  new OpenFgaError(403, 'forbidden', `This credential lacks the '${scope}' scope.`);
 
 /**
  * Grants access to one store. Order matters: a store that does not exist and a store of another
