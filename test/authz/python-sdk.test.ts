@@ -21,7 +21,7 @@ import { PYTHON_FGA_SDK_MISSING_REASON, requirePythonFgaSdk } from '../helpers/p
  * cannot skip there.
  */
 const SDK = requirePythonFgaSdk();
-const OPENFGA_BIN = SDK ? requireOpenFgaBinary() : undefined;
+const OPENFGA_BIN = requireOpenFgaBinary();
 const DRIVE = fileURLToPath(new URL('./python-sdk/drive.py', import.meta.url));
 const PROCUREMENT = transformer.transformDSLToJSONObject(readFileSync(fileURLToPath(new URL('../../policies/examples/procurement.fga', import.meta.url)), 'utf8'));
 /** A well-formed store id that no store has. */
@@ -132,6 +132,44 @@ describe.skipIf(!SDK)(`OpenFGA's Python SDK against Portcullis${SDK ? ` (openfga
     expect(actions.filter((a) => a.startsWith('authz.'))).not.toHaveLength(0);
   });
 
+  it('streams list objects, lists relations, pages reads and changes, honours conflict options and non-transactional writes', () => {
+    const x = report.extras;
+    expect(x.streamed_list_objects).toEqual(['purchase_order:po-1']);
+    expect(x.list_relations).toEqual(['can_view', 'can_edit', 'can_approve']);
+    expect(x.higher_consistency).toBe(true);
+    expect(x.read_pages).toMatchObject({ unique: true, ended: true });
+    expect(x.read_pages.keys).toHaveLength(9);
+    expect(x.read_pages.max_page).toBeLessThanOrEqual(4);
+    expect(x.duplicate_write.error).toMatchObject({ type: 'ValidationException', status: 400, code: 'write_failed_due_to_invalid_input' });
+    expect(x.duplicate_write_ignored).toEqual({ ok: { writes: [true], deletes: [] } });
+    expect(x.missing_delete.error).toMatchObject({ type: 'ValidationException', status: 400, code: 'write_failed_due_to_invalid_input' });
+    expect(x.missing_delete_ignored).toEqual({ ok: { writes: [], deletes: [true] } });
+    expect(x.non_transactional).toEqual([
+      { user: 'user:gail', relation: 'finance_reviewer', success: true, error: null },
+      { user: 'user:gail', relation: 'no_such_relation', success: false, error: expect.objectContaining({ type: 'ValidationException', status: 400, code: 'validation_error' }) },
+    ]);
+    expect(x.gail_views_spend).toBe(true);
+    expect(x.assertions).toEqual([
+      { user: 'user:paula', relation: 'can_approve', object: 'purchase_order:po-1', expectation: true },
+      { user: 'user:erik', relation: 'can_approve', object: 'purchase_order:po-1', expectation: false },
+    ]);
+    const double = { type_name: 'TYPE_NAME_DOUBLE', generic_types: [] };
+    expect(x.model_by_id).toEqual({
+      id: report.model_id,
+      schema_version: '1.1',
+      condition: { name: 'within_approval_limit', expression: 'order_amount <= approval_limit', parameters: { order_amount: double, approval_limit: double } },
+      approver: {
+        directly_related_user_types: [
+          { type: 'user', relation: null, wildcard: null, condition: 'within_approval_limit' },
+          { type: 'group', relation: 'member', wildcard: null, condition: 'within_approval_limit' },
+        ],
+        module: '',
+        source_info: null,
+      },
+    });
+    expect(x.changes_one_per_page).toEqual(['TUPLE_OPERATION_WRITE user:paula', 'TUPLE_OPERATION_WRITE user:gail']);
+  });
+
   it("raises the SDK's exception classes with OpenFGA's error codes", () => {
     const e = report.errors as Record<string, Attempt>;
     expect(e.invalid_tuple?.error).toMatchObject({ type: 'ValidationException', status: 400, code: 'validation_error' });
@@ -191,13 +229,14 @@ describe.skipIf(!SDK)(`OpenFGA's Python SDK against Portcullis${SDK ? ` (openfga
         batch_check: r.batch_check,
         list_objects: r.list_objects,
         list_objects_over_limit: r.list_objects_over_limit,
-        list_users: r.list_users,
+        list_users: [...r.list_users].sort((a: any, b: any) => a.object.id.localeCompare(b.object.id)),
         expand: r.expand,
         read: r.read.map((x: { key: unknown }) => x.key),
         read_all_count: r.read_all_count,
         delete: r.delete,
         check_after_delete: r.check_after_delete,
         changes: r.changes,
+        extras: { ...r.extras, model_by_id: { ...r.extras.model_by_id, id: undefined } },
         latest_types: r.latest_model.types,
         latest_conditions: r.latest_model.conditions,
         errors: { ...r.errors, missing_store_check: undefined },

@@ -13,6 +13,7 @@ import json
 import sys
 
 from openfga_sdk import (
+    ConsistencyPreference,
     CreateStoreRequest,
     FgaObject,
     ReadRequestTupleKey,
@@ -24,11 +25,19 @@ from openfga_sdk.client.models import (
     ClientBatchCheckItem,
     ClientBatchCheckRequest,
     ClientCheckRequest,
+    ClientAssertion,
     ClientExpandRequest,
     ClientListObjectsRequest,
+    ClientListRelationsRequest,
     ClientReadChangesRequest,
     ClientTuple,
     ClientWriteRequest,
+    WriteTransactionOpts,
+)
+from openfga_sdk.client.models.write_conflict_opts import (
+    ClientWriteRequestOnDuplicateWrites,
+    ClientWriteRequestOnMissingDeletes,
+    ConflictOptions,
 )
 from openfga_sdk.client.models.list_users_request import ClientListUsersRequest
 from openfga_sdk.credentials import CredentialConfiguration, Credentials
@@ -161,6 +170,8 @@ def sequence(req):
         report["read"] = plain(fga.read(ReadRequestTupleKey(object="region:emea")).tuples)
         report["read_all_count"] = len(fga.read(ReadRequestTupleKey()).tuples)
 
+        report["extras"] = extras(fga, model_id, check)
+
         report["delete"] = outcome(fga.delete_tuples([t("user:temp", "requester", "purchase_order:po-9")]))
         report["check_after_delete"] = check("user:temp", "can_view", "purchase_order:po-9")
         changes = fga.read_changes(ClientReadChangesRequest(type="purchase_order"))
@@ -186,6 +197,85 @@ def sequence(req):
     with client(req, store_id=req["missing_store_id"]) as lost:
         report["errors"]["missing_store_get"] = attempt(lambda: lost.get_store())
         report["errors"]["missing_store_check"] = attempt(lambda: lost.check(ClientCheckRequest(user="user:anne", relation="member", object="group:x")))
+    return report
+
+
+def extras(fga, model_id, check):
+    """The SDK's less common calls and options, on the tuples `sequence` wrote."""
+    report = {}
+    request = ClientListObjectsRequest(user="user:bea", relation="can_view", type="purchase_order")
+    report["streamed_list_objects"] = sorted(r.object for r in fga.streamed_list_objects(request))
+    report["list_relations"] = fga.list_relations(
+        ClientListRelationsRequest(
+            user="user:paula", object="purchase_order:po-1", relations=["can_view", "can_edit", "can_approve"], context={"order_amount": 1}
+        )
+    )
+    report["higher_consistency"] = fga.check(
+        ClientCheckRequest(user="user:paula", relation="can_edit", object="purchase_order:po-1"),
+        {"consistency": ConsistencyPreference.HIGHER_CONSISTENCY},
+    ).allowed
+
+    # Pagination: every tuple exactly once, pages no larger than asked for.
+    keys, sizes, token, pages = [], [], None, 0
+    while pages < 20:
+        pages += 1
+        page = fga.read(ReadRequestTupleKey(), {"page_size": 4, **({"continuation_token": token} if token else {})})
+        sizes.append(len(page.tuples))
+        keys += [f"{x.key.object}#{x.key.relation}@{x.key.user}" for x in page.tuples]
+        token = page.continuation_token
+        if not token:
+            break
+    report["read_pages"] = {"keys": sorted(keys), "unique": len(set(keys)) == len(keys), "max_page": max(sizes), "ended": not token}
+
+    # Conflict options: a duplicate write is an error unless asked to be ignored.
+    dup = [t("user:erik", "requester", "purchase_order:po-1")]
+    report["duplicate_write"] = attempt(lambda: fga.write(ClientWriteRequest(writes=dup)))
+    ignore = {"conflict": ConflictOptions(on_duplicate_writes=ClientWriteRequestOnDuplicateWrites.IGNORE)}
+    report["duplicate_write_ignored"] = attempt(lambda: outcome(fga.write(ClientWriteRequest(writes=dup), ignore)))
+    missing = [t("user:ghost", "requester", "purchase_order:po-1")]
+    report["missing_delete"] = attempt(lambda: fga.delete_tuples(missing))
+    ignore = {"conflict": ConflictOptions(on_missing_deletes=ClientWriteRequestOnMissingDeletes.IGNORE)}
+    report["missing_delete_ignored"] = attempt(lambda: outcome(fga.delete_tuples(missing, ignore)))
+
+    # Non-transactional writes: one request per tuple, each with its own outcome.
+    loose = {"transaction": WriteTransactionOpts(disabled=True, max_per_chunk=1)}
+    written = fga.write(
+        ClientWriteRequest(writes=[t("user:gail", "finance_reviewer", "organization:acme"), t("user:gail", "no_such_relation", "organization:acme")]),
+        loose,
+    )
+    report["non_transactional"] = [
+        {"user": w.tuple_key.user, "relation": w.tuple_key.relation, "success": w.success, "error": failure(w.error) if w.error else None}
+        for w in written.writes
+    ]
+    report["gail_views_spend"] = check("user:gail", "can_view_spend", "organization:acme")
+
+    fga.write_assertions(
+        [
+            ClientAssertion(user="user:paula", relation="can_approve", object="purchase_order:po-1", expectation=True),
+            ClientAssertion(user="user:erik", relation="can_approve", object="purchase_order:po-1", expectation=False),
+        ]
+    )
+    report["assertions"] = [
+        {"user": a.tuple_key.user, "relation": a.tuple_key.relation, "object": a.tuple_key.object, "expectation": a.expectation}
+        for a in fga.read_assertions().assertions
+    ]
+    model = fga.read_authorization_model({"authorization_model_id": model_id}).authorization_model
+    condition = model.conditions["within_approval_limit"]
+    report["model_by_id"] = {
+        "id": model.id,
+        "schema_version": model.schema_version,
+        "condition": {"name": condition.name, "expression": condition.expression, "parameters": {k: {"type_name": v.type_name, "generic_types": v.generic_types} for k, v in condition.parameters.items()}},
+        "approver": plain(next(td for td in model.type_definitions if td.type == "region").metadata.relations["approver"]),
+    }
+    changes, token, pages = [], None, 0
+    while pages < 20:
+        pages += 1
+        page = fga.read_changes(ClientReadChangesRequest(type="organization"), {"page_size": 1, **({"continuation_token": token} if token else {})})
+        changes += [f"{c.operation} {c.tuple_key.user}" for c in page.changes]
+        if not page.changes:
+            break
+        token = page.continuation_token
+    report["changes_one_per_page"] = changes
     return report
 
 
