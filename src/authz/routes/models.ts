@@ -4,6 +4,7 @@ import { actorFrom } from '../../http/actor.ts';
 import { OpenFgaError } from '../errors.ts';
 import { needs, type AuthzRouteDeps } from './deps.ts';
 import { createFgaRouter, fgaErrors } from './errors.ts';
+import { modelOnTheWire } from './model-wire.ts';
 import { OpaqueResponse, PageQuery, WriteModelBody, dropNullFields } from './schemas.ts';
 
 const StoreParam = z.object({ store_id: z.string() });
@@ -48,12 +49,12 @@ export function modelRoutes(deps: AuthzRouteDeps) {
       throw new OpenFgaError(400, 'page_size_invalid', 'invalid ReadAuthorizationModelsRequest.PageSize: value must be inside range [1, 100]');
     }
     const res = await deps.engine.readAuthorizationModels(c.get('authzTenant').authz_store_id, { page_size, continuation_token });
-    return c.json(res as unknown as Record<string, unknown>, 200);
+    return c.json({ ...res, authorization_models: res.authorization_models.map(modelOnTheWire) }, 200);
   });
 
   app.openapi({ ...read, middleware: needs(deps, 'authz:read') }, async (c) => {
     const model = await deps.engine.readAuthorizationModel(c.get('authzTenant').authz_store_id, c.req.valid('param').id);
-    return c.json({ authorization_model: model }, 200);
+    return c.json({ authorization_model: modelOnTheWire(model) }, 200);
   });
 
   return app;
