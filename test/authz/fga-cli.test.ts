@@ -11,6 +11,8 @@ import { startServer, type RunningServer } from '../../src/server.ts';
 import { buildServices, type Services } from '../../src/services.ts';
 import { tempDir } from '../helpers/harness.ts';
 import { FGA_CLI_MISSING_REASON, requireFgaCli } from '../helpers/fga-cli.ts';
+import { OpenFgaServer, requireOpenFgaBinary } from '../helpers/openfga-server.ts';
+import { BACKENDS } from './backends.ts';
 
 /**
  * OpenFGA's own `fga` CLI, unchanged, against a real Portcullis HTTP server: the model test
@@ -34,24 +36,29 @@ interface ModelTestFile {
   }[];
 }
 
-describe.skipIf(!FGA)(`the fga CLI against Portcullis${FGA ? '' : ` (skipped: ${FGA_CLI_MISSING_REASON})`}`, () => {
+const OPENFGA = requireOpenFgaBinary();
+
+describe.skipIf(!FGA).each(BACKENDS)(`the fga CLI against Portcullis (%s backend)${FGA ? '' : ` (skipped: ${FGA_CLI_MISSING_REASON})`}`, (backend) => {
   let dir: string;
   let home: string;
   let s: Services;
   let server: RunningServer;
+  let openfga: OpenFgaServer | undefined;
   let platformKey: string;
 
   beforeAll(async () => {
     dir = tempDir();
     home = join(dir, 'home');
     mkdirSync(home);
-    s = buildServices(loadConfig({}, { dataDir: join(dir, 'data'), port: 0, logLevel: 'silent' }));
+    if (backend === 'openfga') openfga = await OpenFgaServer.start(OPENFGA as string);
+    s = buildServices(loadConfig({}, { dataDir: join(dir, 'data'), port: 0, logLevel: 'silent', ...(openfga ? { authz: 'openfga', openfgaUrl: openfga.url } : {}) }));
     server = await startServer(s);
     platformKey = s.apiKeys.createPlatformKey({ name: 'fga cli' }, systemActor()).key;
   });
   afterAll(async () => {
     await server?.close();
     await s?.close();
+    await openfga?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -99,18 +106,24 @@ describe.skipIf(!FGA)(`the fga CLI against Portcullis${FGA ? '' : ` (skipped: ${
         expect(written.failed_writes ?? [], test.name).toEqual([]);
       }
       const context = (c?: Record<string, unknown>) => (c ? ['--context', JSON.stringify(c)] : []);
+      // Queries of one test run four at a time: each is a process start.
+      const queries: (() => Promise<void>)[] = [];
       for (const c of test.check ?? []) {
         for (const [relation, want] of Object.entries(c.assertions)) {
           assertions++;
+          queries.push(async () => {
           const got = (await ok(['query', 'check', ...store, c.user, relation, c.object, ...context(c.context)])).allowed;
           if (got !== want) failures.push(`[${test.name}] check ${c.user} ${relation} ${c.object}: got ${got}, want ${want}`);
+          });
         }
       }
       for (const l of test.list_objects ?? []) {
         for (const [relation, want] of Object.entries(l.assertions)) {
           assertions++;
+          queries.push(async () => {
           const got: string[] = (await ok(['query', 'list-objects', ...store, l.user, relation, l.type, ...context(l.context)])).objects;
           if (!sameSet(got, want)) failures.push(`[${test.name}] list-objects ${l.user} ${relation} ${l.type}: got ${got}, want ${want}`);
+          });
         }
       }
       for (const l of test.list_users ?? []) {
@@ -118,18 +131,22 @@ describe.skipIf(!FGA)(`the fga CLI against Portcullis${FGA ? '' : ` (skipped: ${
           assertions++;
           const filters = l.user_filter.map((f) => (f.relation ? `${f.type}#${f.relation}` : f.type));
           expect(filters).toHaveLength(1); // the CLI takes one filter, as the API does
+          queries.push(async () => {
           const out = await ok(['query', 'list-users', ...store, '--object', l.object, '--relation', relation, '--user-filter', filters[0] as string, ...context(l.context)]);
           const got = (out.users as { object?: { type: string; id: string }; userset?: { type: string; id: string; relation: string }; wildcard?: { type: string } }[]).map((u) =>
             u.object ? `${u.object.type}:${u.object.id}` : u.userset ? `${u.userset.type}:${u.userset.id}#${u.userset.relation}` : `${u.wildcard?.type}:*`,
           );
           if (!sameSet(got, want.users)) failures.push(`[${test.name}] list-users ${l.object} ${relation}: got ${got}, want ${want.users}`);
+          });
         }
       }
+      await inPool(queries, 4);
     }
     return { failures, assertions };
   }
 
-  it.each(['model.fga.yaml', 'examples/procurement.fga.yaml'])('runs every assertion of policies/%s through the CLI', async (name) => {
+  // About a hundred CLI processes each: allowed more than the default 30 s on a busy machine.
+  it.each(['model.fga.yaml', 'examples/procurement.fga.yaml'])('runs every assertion of policies/%s through the CLI', { timeout: 180_000 }, async (name) => {
     const { failures, assertions } = await runModelTests(join(POLICIES, name));
     expect(failures).toEqual([]);
     expect(assertions).toBeGreaterThan(10);
@@ -202,3 +219,11 @@ describe.skipIf(!FGA)(`the fga CLI against Portcullis${FGA ? '' : ` (skipped: ${
 });
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && new Set(a).size === new Set([...a, ...b]).size;
+
+async function inPool(tasks: (() => Promise<void>)[], width: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await (tasks[next++] as () => Promise<void>)();
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+}
