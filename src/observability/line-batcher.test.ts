@@ -59,6 +59,18 @@ describe('LineBatcher', () => {
     expect(read()).toBe(lines.join(''));
   });
 
+  it('drops lines quietly once its sink is closed, instead of throwing from a log call or the exit hook', async () => {
+    const { batcher, read } = fileBatcher(10, 60_000);
+    const sink = (batcher as unknown as { sink: { end(): void; destroyed: boolean } }).sink;
+    batcher.write('before\n');
+    batcher.flushSync();
+    sink.end();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(() => batcher.write('after the end, long enough to hand over\n')).not.toThrow();
+    expect(() => batcher.flushSync()).not.toThrow();
+    expect(read()).toBe('before\n');
+  });
+
   it('writes pending lines when the process exits without flushing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-batcher-exit-'));
     dirs.push(dir);

@@ -66,6 +66,10 @@ export class LineBatcher implements DestinationStream {
     const chunk = this.#lines.length === 1 ? (this.#lines[0] as string) : this.#lines.join('');
     this.#lines = [];
     this.#chars = 0;
-    this.sink.write(chunk);
+    try {
+      this.sink.write(chunk);
+    } catch {
+      // The sink is closed (shutdown already ended it): nothing is left to write to.
+    }
   }
 }
