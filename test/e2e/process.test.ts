@@ -78,13 +78,17 @@ describe('the server process', () => {
       ['/admin/v1/tenants', {}, 401],
       ['/admin/v1/tenants', { method: 'POST', headers: { authorization: `Bearer ${s.platformKey}`, 'content-type': 'application/json' }, body: '{"name":' }, 400],
       ['/admin/v1/tenants', { method: 'POST', headers: { authorization: `Bearer ${s.platformKey}`, 'content-type': 'application/json' }, body: '{"name":"Echo"}' }, 201],
+      ['/admin/v1/tenants', { method: 'POST', headers: { authorization: `Bearer ${s.platformKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) }, 413],
+      ['/stores', { method: 'POST', headers: { authorization: `Bearer ${s.platformKey}`, 'content-type': 'application/json' }, body: '{"name":"Echo Store"}' }, 201],
+      ['/scim/v2/dir_01M8EESTE9WX5YJM5YEEEW5YNY/Users', {}, 401],
+      ['/oidc/.well-known/openid-configuration', {}, 200],
     ];
     for (const [path, init, status] of cases) {
       const id = `echo-${status}`;
       const res = await fetch(`${s.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-request-id': id } });
       expect(res.status, path).toBe(status);
       expect(res.headers.get('x-request-id'), path).toBe(id);
-      if (status >= 400) expect(((await res.json()) as { request_id: string }).request_id).toBe(id);
+      if (status >= 400 && path.startsWith('/admin/')) expect(((await res.json()) as { request_id: string }).request_id).toBe(id);
       else await res.arrayBuffer();
     }
     const tenant = (await (await fetch(`${s.url}/admin/v1/tenants`, { method: 'POST', headers: { authorization: `Bearer ${s.platformKey}`, 'content-type': 'application/json' }, body: '{"name":"Etagged"}' })).json()) as { id: string };
@@ -92,6 +96,9 @@ describe('the server process', () => {
     expect([got.status, got.headers.get('x-request-id'), got.headers.get('content-type')]).toEqual([200, 'echo-etag', 'application/json']);
     expect(got.headers.get('etag')).toMatch(/^"\d+"$/);
     expect(((await got.json()) as { id: string }).id).toBe(tenant.id);
+    const exported = await fetch(`${s.url}/admin/v1/tenants/${tenant.id}/audit/export?format=ndjson`, { headers: { authorization: `Bearer ${s.platformKey}`, 'x-request-id': 'echo-export' } });
+    expect([exported.status, exported.headers.get('x-request-id')]).toEqual([200, 'echo-export']);
+    expect((await exported.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l).action)).toContain('tenant.created');
     const generated = await fetch(`${s.url}/healthz`);
     expect(generated.headers.get('x-request-id')).toMatch(/^req_[0-9A-Z]{26}$/);
   });
