@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Harness } from '../../helpers/harness.ts';
 import { cli } from '../../helpers/cli.ts';
@@ -74,6 +77,28 @@ describe('audit log', () => {
     expect(fromCli.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual(lines);
     const csvCli = await cli(['audit', 'export', '--tenant', t.id, '--format', 'csv', '--data-dir', h.dir]);
     expect(csvCli.stdout).toBe(csv);
+  });
+
+  it('writes CSV that Python\'s csv module reads back into the same values as the NDJSON export', async () => {
+    const t = await h.createTenant('Acme');
+    const awkward = 'Acme, "Inc"\r\nline two, =SUM(A1) and a tab\there';
+    await h.json('PATCH', `/admin/v1/tenants/${t.id}`, { body: { name: awkward } });
+    const ndjson = (await (await h.request('GET', `/admin/v1/tenants/${t.id}/audit/export`)).text()).trim().split('\n').map((l) => JSON.parse(l));
+    const csv = await (await h.request('GET', `/admin/v1/tenants/${t.id}/audit/export?format=csv`)).text();
+    const file = join(h.dir, 'audit.csv');
+    writeFileSync(file, csv);
+    const read = spawnSync('python3', ['-c', 'import csv, json, sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline="")))))', file], { encoding: 'utf8' });
+    expect(read.stderr).toBe('');
+    const rows = JSON.parse(read.stdout) as Record<string, string>[];
+    expect(rows).toHaveLength(ndjson.length);
+    for (const [i, e] of ndjson.entries()) {
+      const row = rows[i] as Record<string, string>;
+      expect(Number(row.seq)).toBe(e.seq);
+      expect(row.hash).toBe(e.hash);
+      expect(row.action).toBe(e.action);
+      expect(row.after ? JSON.parse(row.after) : null).toEqual(e.after ?? null);
+    }
+    expect(JSON.parse((rows[1] as Record<string, string>).after as string).name).toBe(awkward);
   });
 
   it('does not write an event for a refused change', async () => {
