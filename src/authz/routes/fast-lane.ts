@@ -2,7 +2,7 @@ import type { CheckRequest, ConsistencyPreference } from '@openfga/sdk';
 import type { Context, MiddlewareHandler } from 'hono';
 
 /** The JSON media types the declared routes accept (as @hono/zod-openapi matches `application/json`). */
-const JSON_REQUEST = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+export const JSON_REQUEST = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
 
 /**
  * A fast lane in front of a hot route declared with `createRoute`: a JSON body that `accept`

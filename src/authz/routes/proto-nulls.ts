@@ -1,7 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
+import { JSON_REQUEST } from './fast-lane.ts';
 import { dropNullFields } from './schemas.ts';
-
-const JSON_REQUEST = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
 
 /**
  * OpenFGA parses bodies as protobuf JSON, where `null` means the field's default at any depth:
