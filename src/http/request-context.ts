@@ -23,7 +23,9 @@ export function requestContext(options: { logger: Logger; metrics: Metrics; trus
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : newId('req');
     c.set('requestId', requestId);
-    const echoed = echoOnOutgoing(c, requestId);
+    // On Node the id goes onto the outgoing message (see nodeOutgoing); elsewhere, at the end.
+    const outgoing = nodeOutgoing(c);
+    outgoing?.setHeader('X-Request-Id', requestId);
     c.set('clientIp', clientIp(c, trustProxy));
     c.set('log', logger);
     c.set('principal', undefined);
@@ -31,9 +33,8 @@ export function requestContext(options: { logger: Logger; metrics: Metrics; trus
     try {
       await next();
     } finally {
-      if (!echoed) c.header('X-Request-Id', requestId);
+      if (!outgoing) c.header('X-Request-Id', requestId);
       // A handler that wrote Node's response itself (the OpenID Provider) returns a placeholder.
-      const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
       const status = outgoing?.headersSent ? outgoing.statusCode : c.res.status;
       const route = routePath(c, -1) || 'unmatched';
       const seconds = (performance.now() - started) / 1000;
@@ -65,14 +66,14 @@ function clientIp(c: Parameters<MiddlewareHandler>[0], trustProxy: boolean): str
 }
 
 /**
- * On Node the id goes straight onto the outgoing message before the handler runs; Node merges it
- * into whatever response is built (error responses included), and the response keeps its plain
- * header object, which the adapter writes without converting. Elsewhere (`app.request`, other
- * runtimes) the caller sets it on the finished response instead.
+ * Node's outgoing message, when the request came through the Node server and nothing is sent yet.
+ * The request id set on it is merged by Node into whatever response is built (error responses
+ * included), and the response keeps its plain header object, which the adapter writes without
+ * converting. Set before the handler runs: changing headers afterwards makes Hono rebuild the
+ * response as a stream. Off Node (`app.request`, other runtimes) the caller sets the id on the
+ * finished response instead.
  */
-function echoOnOutgoing(c: Context, requestId: string): boolean {
+function nodeOutgoing(c: Context): ServerResponse | undefined {
   const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  if (!outgoing || typeof outgoing.setHeader !== 'function' || outgoing.headersSent) return false;
-  outgoing.setHeader('X-Request-Id', requestId);
-  return true;
+  return outgoing && typeof outgoing.setHeader === 'function' && !outgoing.headersSent ? outgoing : undefined;
 }

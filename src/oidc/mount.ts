@@ -37,7 +37,6 @@ export function mountOidc(app: OpenAPIHono, s: Services): void {
     const env = c.env as HttpBindings | undefined;
     if (!env?.incoming) throw new ApiError(501, 'node_server_required', 'The OpenID Provider is served by the Node.js server only.');
     const req = env.incoming as HttpBindings['incoming'] & { originalUrl?: string };
-    env.outgoing.setHeader('X-Request-Id', c.get('requestId'));
     req.headers['x-request-id'] = c.get('requestId');
     req.originalUrl = req.url;
     req.url = (req.url ?? '/').slice(PREFIX.length) || '/';

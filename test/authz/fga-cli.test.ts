@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import type { TupleKey } from '@openfga/sdk';
+import type { TupleKey, User } from '@openfga/sdk';
 import { systemActor } from '../../src/audit/events.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { buildServices, type Services } from '../../src/services.ts';
 import { tempDir } from '../helpers/harness.ts';
-import { FGA_CLI_MISSING_REASON, requireFgaCli } from '../helpers/fga-cli.ts';
+import { FGA_CLI_MISSING_REASON, requireFgaCli, runFga, type FgaResult } from '../helpers/fga-cli.ts';
+import { sameSet, userString, type ModelTestFile } from './model-test-runner.ts';
 import { OpenFgaServer, requireOpenFgaBinary } from '../helpers/openfga-server.ts';
 import { BACKENDS } from './backends.ts';
 
@@ -23,18 +23,6 @@ import { BACKENDS } from './backends.ts';
  */
 const FGA = requireFgaCli();
 const POLICIES = fileURLToPath(new URL('../../policies/', import.meta.url));
-
-interface ModelTestFile {
-  model_file: string;
-  tuples?: TupleKey[];
-  tests: {
-    name: string;
-    tuples?: TupleKey[];
-    check?: { user: string; object: string; context?: Record<string, unknown>; assertions: Record<string, boolean> }[];
-    list_objects?: { user: string; type: string; context?: Record<string, unknown>; assertions: Record<string, string[]> }[];
-    list_users?: { object: string; user_filter: { type: string; relation?: string }[]; context?: Record<string, unknown>; assertions: Record<string, { users: string[] }> }[];
-  }[];
-}
 
 const OPENFGA = requireOpenFgaBinary();
 
@@ -62,27 +50,8 @@ describe.skipIf(!FGA).each(BACKENDS)(`the fga CLI against Portcullis (%s backend
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /**
-   * Runs `fga` with the server's URL and a key (asynchronously: the server answers in this
-   * process). HOME is a scratch dir and FGA_* variables are dropped, so no local configuration
-   * applies.
-   */
-  function fga(args: string[], token = platformKey): Promise<{ status: number | null; out: any; stderr: string }> {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FGA_')));
-    return new Promise((done) => {
-      const child = execFile(FGA as string, [...args, '--api-url', server.url, '--api-token', token], { env: { ...env, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) => {
-        let out: unknown;
-        try {
-          out = JSON.parse(stdout);
-        } catch {
-          out = stdout;
-        }
-        const status = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
-        done({ status, out, stderr });
-      });
-      child.stdin?.end(); // a prompt reads end of input instead of waiting
-    });
-  }
+  /** `fga` with the server's URL and a key. */
+  const fga = (args: string[], token = platformKey): Promise<FgaResult> => runFga(FGA as string, [...args, '--api-url', server.url, '--api-token', token], home);
   async function ok(args: string[], token?: string): Promise<any> {
     const r = await fga(args, token);
     expect(r.status, `fga ${args.join(' ')}: ${r.stderr}`).toBe(0);
@@ -133,9 +102,7 @@ describe.skipIf(!FGA).each(BACKENDS)(`the fga CLI against Portcullis (%s backend
           expect(filters).toHaveLength(1); // the CLI takes one filter, as the API does
           queries.push(async () => {
           const out = await ok(['query', 'list-users', ...store, '--object', l.object, '--relation', relation, '--user-filter', filters[0] as string, ...context(l.context)]);
-          const got = (out.users as { object?: { type: string; id: string }; userset?: { type: string; id: string; relation: string }; wildcard?: { type: string } }[]).map((u) =>
-            u.object ? `${u.object.type}:${u.object.id}` : u.userset ? `${u.userset.type}:${u.userset.id}#${u.userset.relation}` : `${u.wildcard?.type}:*`,
-          );
+          const got = (out.users as User[]).map(userString);
           if (!sameSet(got, want.users)) failures.push(`[${test.name}] list-users ${l.object} ${relation}: got ${got}, want ${want.users}`);
           });
         }
@@ -218,7 +185,6 @@ describe.skipIf(!FGA).each(BACKENDS)(`the fga CLI against Portcullis (%s backend
   });
 });
 
-const sameSet = (a: string[], b: string[]) => a.length === b.length && new Set(a).size === new Set([...a, ...b]).size;
 
 async function inPool(tasks: (() => Promise<void>)[], width: number): Promise<void> {
   let next = 0;

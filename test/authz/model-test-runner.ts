@@ -65,7 +65,8 @@ export async function runModelTestFile(engine: AuthzEngine, path: string): Promi
   return { failures, assertions };
 }
 
-interface ModelTestFile {
+/** A model test file in OpenFGA's format, as `fga model test` reads it. */
+export interface ModelTestFile {
   name: string;
   model_file: string;
   tuples?: TupleKey[];
@@ -83,7 +84,8 @@ interface ModelTestFile {
   }[];
 }
 
-function userString(u: User): string {
+/** A user of a ListUsers answer as the test files write it (`type:id`, `type:id#rel`, `type:*`). */
+export function userString(u: User): string {
   if (u.object) return `${u.object.type}:${u.object.id}`;
   if (u.userset) return `${u.userset.type}:${u.userset.id}#${u.userset.relation}`;
   if (u.wildcard) return `${u.wildcard.type}:*`;
@@ -95,4 +97,4 @@ function splitObject(object: string): [string, string] {
   return [object.slice(0, i), object.slice(i + 1)];
 }
 
-const sameSet = (a: string[], b: string[]) => a.length === b.length && new Set(a).size === new Set([...a, ...b]).size;
+export const sameSet = (a: string[], b: string[]) => a.length === b.length && new Set(a).size === new Set([...a, ...b]).size;

@@ -40,7 +40,8 @@ export function requireOpenFgaBinary(env: NodeJS.ProcessEnv = process.env): stri
   return undefined;
 }
 
-function isExecutable(path: string): boolean {
+/** Whether `path` is a file this process may execute. */
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

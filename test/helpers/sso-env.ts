@@ -27,6 +27,21 @@ export async function freePort(): Promise<number> {
  * data dir, with a DNS TXT table the domain verifier reads, and helpers to drive sign-ins the
  * way an app (openid-client) and a browser do.
  */
+/** The app's authorization request, as openid-client makes it: code with PKCE (S256) and a state. */
+export async function authorizationRequest(rp: client.Configuration, params: Record<string, string>): Promise<{ url: URL; verifier: string; state: string }> {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(rp, {
+    redirect_uri: 'http://127.0.0.1:9/callback',
+    scope: 'openid email profile groups',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...params,
+  });
+  return { url, verifier, state };
+}
+
 export class SsoEnv {
   readonly txt = new Map<string, string[][]>();
   readonly logs = new LogCapture();
@@ -153,16 +168,7 @@ export class SsoEnv {
     params: Record<string, string>,
     respond: (req: ReturnType<typeof TestSamlIdp.readAuthnRequest>) => Partial<ResponseOptions> & { raw?: string },
   ): Promise<{ authUrl: URL; landed: string; res?: Response; verifier: string; state: string }> {
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const authUrl = client.buildAuthorizationUrl(rp, {
-      redirect_uri: 'http://127.0.0.1:9/callback',
-      scope: 'openid email profile groups',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      ...params,
-    });
+    const { url: authUrl, verifier, state } = await authorizationRequest(rp, params);
     const toIdp = await browser.follow(authUrl.toString(), (l) => l.startsWith(idp.ssoUrl) || l.startsWith('http://127.0.0.1:9/'));
     if (!toIdp.url.startsWith(idp.ssoUrl)) return { authUrl, landed: toIdp.url, res: toIdp.res, verifier, state };
     const req = TestSamlIdp.readAuthnRequest(toIdp.url);

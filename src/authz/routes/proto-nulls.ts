@@ -23,16 +23,7 @@ export const protoJsonNulls: MiddlewareHandler = async function protoJsonNullsMi
   }
   // Hono's json() parses the cached text each time it is called: replace the text. (The cache
   // holds promises, whatever its declared type says.)
-  if (hasNull(body)) (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(JSON.stringify(dropNullFields(body)));
+  (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(JSON.stringify(dropNullFields(body)));
   return next();
 };
 
-function hasNull(value: unknown): boolean {
-  if (value === null) return true;
-  if (typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(hasNull);
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (v === null || (k !== 'context' && hasNull(v))) return true;
-  }
-  return false;
-}

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SsoEnv } from '../../helpers/sso-env.ts';
-import { FGA_CLI_MISSING_REASON, requireFgaCli } from '../../helpers/fga-cli.ts';
+import { FGA_CLI_MISSING_REASON, requireFgaCli, runFga, type FgaResult } from '../../helpers/fga-cli.ts';
 
 /**
  * OpenFGA's `fga` CLI authenticating the way OpenFGA deployments do, with the OAuth client
@@ -32,22 +31,10 @@ describe.skipIf(!FGA)(`the fga CLI with client credentials from Portcullis' Open
   });
   afterAll(() => env?.close());
 
-  function fga(app: { client_id: string; client_secret: string }, scopes: string[], args: string[]): Promise<{ status: number; out: any; stderr: string }> {
+  function fga(app: { client_id: string; client_secret: string }, scopes: string[], args: string[]): Promise<FgaResult> {
     const auth = ['--api-url', env.base, '--client-id', app.client_id, '--client-secret', app.client_secret, '--api-token-issuer', `${env.base}/oidc/token`];
     for (const s of scopes) auth.push('--api-scopes', s);
-    const vars = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FGA_')));
-    return new Promise((done) => {
-      const child = execFile(FGA as string, [...args, ...auth], { env: { ...vars, HOME: home }, timeout: 30_000 }, (err, stdout, stderr) => {
-        let out: unknown = stdout;
-        try {
-          out = JSON.parse(stdout);
-        } catch {
-          // not JSON: an error message
-        }
-        done({ status: err ? Number((err as { code?: unknown }).code ?? 1) : 0, out, stderr });
-      });
-      child.stdin?.end();
-    });
+    return runFga(FGA as string, [...args, ...auth], home);
   }
 
   it('writes and checks tuples in its own tenant\'s store with a token it obtained itself', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
 import { OAuth2Server } from 'oauth2-mock-server';
-import { SsoEnv, freePort } from '../../helpers/sso-env.ts';
+import { SsoEnv, authorizationRequest, freePort } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
 
 /** Sign-in through an upstream OIDC IdP (oauth2-mock-server), with openid-client as the app. */
@@ -42,16 +42,7 @@ describe('sign-in through an upstream OIDC IdP', () => {
 
   async function signIn(params: Record<string, string> = { organization: 'globex' }) {
     const browser = new Browser();
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const url = client.buildAuthorizationUrl(rp, {
-      redirect_uri: 'http://127.0.0.1:9/callback',
-      scope: 'openid email profile groups',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      ...params,
-    });
+    const { url, verifier, state } = await authorizationRequest(rp, params);
     const done = await browser.follow(url.toString(), (l) => l.startsWith('http://127.0.0.1:9/'));
     return { done, verifier, state };
   }
