@@ -96,7 +96,7 @@ function openFgaBackend(config: Config, deps: AuthzDeps): Backend {
 }
 
 function embeddedBackend(config: Config, deps: AuthzDeps): Backend {
-  const engine = new EmbeddedAuthzEngine(deps.storage, deps.clock, { maxConditionCost: config.authzMaxConditionCost });
+  const engine = new EmbeddedAuthzEngine(deps.storage, deps.clock, { maxConditionCost: config.authzMaxConditionCost, decisionCacheSize: config.authzDecisionCacheSize });
   return {
     engine,
     writer: new EmbeddedStagedTupleWriter(engine),

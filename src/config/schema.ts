@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DECISION_CACHE_SIZE } from '../authz/embedded/decision-cache.ts';
 
 /**
  * Every setting Portcullis reads, in one place. Each entry names the environment variable,
@@ -82,6 +83,12 @@ export const settings = {
     schema: z.coerce.number().int().min(100).max(Number.MAX_SAFE_INTEGER).default(100),
     description:
       'Embedded engine: the largest CEL cost one condition evaluation may reach, counted as OpenFGA counts it (its `--max-condition-evaluation-cost`, 100 by default and at least 100); a costlier evaluation fails the query with 400 `validation_error`. With `PORTCULLIS_AUTHZ=openfga` the server\'s own flag applies.',
+  },
+  authzDecisionCacheSize: {
+    env: 'PORTCULLIS_AUTHZ_DECISION_CACHE_SIZE',
+    schema: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_DECISION_CACHE_SIZE),
+    description:
+      'Embedded engine: how many answers of plain Checks (no contextual tuples, no context) are kept in memory. Exact, not a time-to-live: any write to the database, by this process or another, empties the cache before the next Check answers. 0 turns it off.',
   },
   openfgaUrl: {
     env: 'PORTCULLIS_OPENFGA_URL',

@@ -34,6 +34,12 @@ export class ChangeStamp {
     return this.#raw.inTransaction;
   }
 
+  /** As `current`, but other processes' commits are read now, not within the memo: for answers that must be exact. */
+  exact(): number {
+    this.#readAt = Number.NEGATIVE_INFINITY;
+    return this.current();
+  }
+
   current(): number {
     const t = this.now();
     const own = this.#ownChanges.get() as number;

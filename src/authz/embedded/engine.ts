@@ -11,6 +11,7 @@ import type { CompiledModel, ModelOptions } from '../model/compile.ts';
 import { normalizeModelBody } from '../model/normalize.ts';
 import { validateModel } from '../model/validate.ts';
 import { CheckPrefetch } from './check-prefetch.ts';
+import { DEFAULT_DECISION_CACHE_SIZE, DecisionCache } from './decision-cache.ts';
 import { runBatchCheck, runCheck } from './check-request.ts';
 import { ContextualTupleReader } from './contextual-reader.ts';
 import { runExpand } from './expand.ts';
@@ -39,12 +40,14 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
   readonly prefetch: CheckPrefetch;
   readonly #ids = new MonotonicUlid();
   readonly #readTransaction: (query: () => unknown) => unknown;
+  readonly #decisions: DecisionCache;
 
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
-    options: ModelOptions = {},
+    options: ModelOptions & { decisionCacheSize?: number } = {},
   ) {
+    this.#decisions = new DecisionCache(storage.changes, options.decisionCacheSize ?? DEFAULT_DECISION_CACHE_SIZE);
     this.stores = new SqliteStoreRegistry(storage.sql);
     this.models = new SqliteModelStore(storage.sql, options);
     this.tuples = new SqliteTupleStore(storage.sql);
@@ -150,7 +153,7 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
   }
 
   async check(storeId: string, body: CheckRequest): Promise<CheckResponse> {
-    return runCheck(this, storeId, body);
+    return this.#decisions.answer(storeId, body, () => runCheck(this, storeId, body));
   }
 
   async batchCheck(storeId: string, body: BatchCheckRequest): Promise<BatchCheckResponse> {
