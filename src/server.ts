@@ -1,8 +1,10 @@
 import { serve, type ServerType } from '@hono/node-server';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Services } from './services.ts';
 import { createApp } from './app.ts';
+import { nodeCheckLaneDeps } from './authz/routes/index.ts';
+import { withNodeCheckLane } from './authz/routes/node-check.ts';
 
 export interface RunningServer {
   url: string;
@@ -11,10 +13,24 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(s: Services): Promise<RunningServer> {
+export interface ServerOptions {
+  /** Answer plain Checks before the application (see node-check.ts); off only to compare the two. */
+  checkLane?: boolean;
+}
+
+export async function startServer(s: Services, options: ServerOptions = {}): Promise<RunningServer> {
   const app = createApp(s);
+  const lane = options.checkLane === false ? undefined : nodeCheckLaneDeps(s);
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const srv = serve({ fetch: app.fetch, port: s.config.port, hostname: s.config.host }, () => resolve(srv));
+    const srv = serve(
+      {
+        fetch: app.fetch,
+        port: s.config.port,
+        hostname: s.config.host,
+        createServer: (serverOptions: object, listener: Parameters<typeof withNodeCheckLane>[1]) => createServer(serverOptions, lane ? withNodeCheckLane(lane, listener) : listener),
+      } as Parameters<typeof serve>[0],
+      () => resolve(srv),
+    );
     srv.once('error', reject);
   });
   const http = server as Server;

@@ -16,7 +16,7 @@ declare module 'hono' {
 /** Turns a presented bearer token into a principal, or undefined when it is not one of ours. */
 export type Authenticator = (token: string) => Principal | undefined;
 
-const BEARER = /^Bearer\s+([\x21-\x7e]{1,4096})\s*$/i; // JWT access tokens (client credentials) are longer than API keys
+export const BEARER = /^Bearer\s+([\x21-\x7e]{1,4096})\s*$/i; // JWT access tokens (client credentials) are longer than API keys
 
 /**
  * Requires a valid bearer credential. Missing, malformed, unknown and revoked credentials all

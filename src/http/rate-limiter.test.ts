@@ -26,4 +26,18 @@ describe('token bucket limiter', () => {
     limiter.take('c');
     expect(limiter.take('a')).toBe(0);
   });
+
+  it('answers whether a take would be allowed without taking anything', () => {
+    let now = 0;
+    const limiter = new TokenBucketLimiter(2, 1, () => now);
+    expect(limiter.wouldAllow('k')).toBe(true);
+    expect([limiter.take('k'), limiter.take('k')]).toEqual([0, 0]);
+    for (let i = 0; i < 3; i++) expect(limiter.wouldAllow('k')).toBe(false);
+    now += 999;
+    expect(limiter.wouldAllow('k')).toBe(false);
+    now += 1;
+    expect([limiter.wouldAllow('k'), limiter.wouldAllow('k')]).toEqual([true, true]);
+    expect([limiter.take('k'), limiter.take('k') > 0]).toEqual([0, true]);
+    expect(new TokenBucketLimiter(0.5, 1, () => 0).wouldAllow('new')).toBe(false);
+  });
 });

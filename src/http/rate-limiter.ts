@@ -12,6 +12,13 @@ export class TokenBucketLimiter {
     private readonly maxKeys = 100_000,
   ) {}
 
+  /** Whether `take` would allow `key` now; takes nothing. */
+  wouldAllow(key: string): boolean {
+    const bucket = this.#buckets.get(key);
+    if (!bucket) return this.burst >= 1;
+    return Math.min(this.burst, bucket.tokens + ((this.now() - bucket.at) / 1000) * this.perSecond) >= 1;
+  }
+
   /** Takes one token. Returns 0 when allowed, else the seconds until a token is available. */
   take(key: string): number {
     const now = this.now();

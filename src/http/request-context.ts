@@ -10,6 +10,9 @@ import './context.ts';
 
 const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The request id: a sane incoming `X-Request-Id`, else a new one. */
+export const requestIdFrom = (incoming: string | undefined): string => (incoming && INCOMING_ID.test(incoming) ? incoming : newId('req'));
+
 /**
  * First middleware on every request: assigns the request id (reusing a sane incoming
  * `X-Request-Id`), resolves the client IP, and on the way out echoes the
@@ -21,7 +24,7 @@ export function requestContext(options: { logger: Logger; metrics: Metrics; trus
   return async function requestContextMiddleware(c, next) {
     const started = performance.now();
     const incoming = c.req.header('x-request-id');
-    const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : newId('req');
+    const requestId = requestIdFrom(incoming);
     c.set('requestId', requestId);
     // On Node the id goes onto the outgoing message (see nodeOutgoing); elsewhere, at the end.
     const outgoing = nodeOutgoing(c);
@@ -55,11 +58,12 @@ export function requestContext(options: { logger: Logger; metrics: Metrics; trus
   };
 }
 
+/** The client a trusted proxy names first in `X-Forwarded-For`. */
+export const forwardedFor = (header: string | undefined): string | undefined => header?.split(',')[0]?.trim() || undefined;
+
 function clientIp(c: Parameters<MiddlewareHandler>[0], trustProxy: boolean): string | null {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
-  }
+  const forwarded = trustProxy ? forwardedFor(c.req.header('x-forwarded-for')) : undefined;
+  if (forwarded) return forwarded;
   // Requests made in process (app.request) have no socket.
   if (!(c.env as { incoming?: unknown } | undefined)?.incoming) return null;
   return getConnInfo(c).remote.address ?? null;

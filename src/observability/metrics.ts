@@ -31,6 +31,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly checkLane = new Counter({
+    name: 'portcullis_check_lane_total',
+    help: 'POST /stores/{id}/check requests the Node-level Check lane answered itself, or handed on to the full stack.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   /** Records one request in the request counter and latency histogram. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     this.#requests.observe(method, route, status, seconds);

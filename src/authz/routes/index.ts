@@ -1,6 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Services } from '../../services.ts';
-import { bearerAuth } from '../../http/auth.ts';
+import { bearerAuth, type Authenticator } from '../../http/auth.ts';
+import { createAccessLog } from '../../observability/logger.ts';
+import type { NodeCheckLaneDeps } from './node-check.ts';
 import { bodyLimit } from '../../http/body-limit.ts';
 import { idempotency } from '../../http/idempotency.ts';
 import { assertionRoutes } from './assertions.ts';
@@ -12,6 +14,23 @@ import { queryRoutes } from './queries.ts';
 import { storeRoutes } from './stores.ts';
 import { tupleRoutes } from './tuples.ts';
 import { protoJsonNulls } from './proto-nulls.ts';
+
+/** Who may call `/stores`: API keys, then access tokens of client-credentials apps. */
+const authzAuthenticators = (s: Services): Authenticator[] => [(token) => s.apiKeys.authenticate(token), s.oidcTokenAuthenticator];
+
+/** What the Node-level Check lane in front of the application needs (see node-check.ts). */
+export function nodeCheckLaneDeps(s: Services): NodeCheckLaneDeps {
+  return {
+    authenticators: authzAuthenticators(s),
+    limiter: s.limiter,
+    owner: (storeId) => s.storage.unscoped.tenants.findByStoreId(storeId),
+    check: (storeId, body) => s.authz.check(storeId, body),
+    metrics: s.metrics,
+    accessLog: createAccessLog(s.logger),
+    trustProxy: s.config.trustProxy,
+    bodyLimitBytes: s.config.bodyLimitBytes,
+  };
+}
 
 /**
  * `/stores`: the OpenFGA v1 HTTP API over the tenant's store, for `@openfga/sdk` and the `fga`
@@ -31,7 +50,7 @@ export function authzApi(s: Services): OpenAPIHono {
   app.use(
     '*',
     bearerAuth({
-      authenticators: [(token) => s.apiKeys.authenticate(token), s.oidcTokenAuthenticator],
+      authenticators: authzAuthenticators(s),
       limiter: s.limiter,
       metrics: s.metrics,
       realm: 'portcullis-authz',

@@ -1,0 +1,259 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dslToModel } from '../../src/authz/model/dsl.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { Harness } from '../helpers/harness.ts';
+
+/**
+ * The Node-level Check lane (src/authz/routes/node-check.ts) against the full stack, over real
+ * sockets: two servers on the same services, one with the lane and one without, get the same
+ * requests. Every response (status, headers, body) and every access-log line must be the same,
+ * and the lane's counter shows which requests it answered itself and which it handed on.
+ */
+
+const MODEL = `model
+  schema 1.1
+type user
+type doc
+  relations
+    define viewer: [user, user with in_region]
+condition in_region(region: string) {
+  region == "eu"
+}
+`;
+
+interface Spec {
+  store?: 'a' | 'b' | 'c' | 'missing' | 'lowercase';
+  key?: 'a' | 'aWriteOnly' | 'b' | 'c' | 'revoked' | 'platform' | 'unknown' | null;
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+  query?: string;
+  chunked?: boolean;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  requestId: string | null;
+  log: Record<string, unknown>;
+}
+
+describe('the Node-level Check lane answers exactly as the full stack', () => {
+  let h: Harness;
+  let lane: RunningServer;
+  let plain: RunningServer;
+  const stores: Record<string, string> = {};
+  const keys: Record<string, string> = {};
+  let modelId: string;
+  let seq = 0;
+
+  beforeAll(async () => {
+    h = new Harness({ port: 0, trustProxy: 'true', bodyLimitBytes: 8192, rateLimitBurst: 100_000 });
+    const a = await h.createTenant('Tenant A');
+    const b = await h.createTenant('Tenant B');
+    const c = await h.createTenant('Tenant C');
+    Object.assign(stores, { a: a.authz_store_id, b: b.authz_store_id, c: c.authz_store_id, missing: '01ARZ3NDEKTSV4RRFFQ69G5FAV', lowercase: a.authz_store_id.toLowerCase() });
+    modelId = (await h.json('POST', `/stores/${a.authz_store_id}/authorization-models`, { body: dslToModel(MODEL) })).body.authorization_model_id;
+    const written = await h.json('POST', `/stores/${a.authz_store_id}/write`, {
+      body: { writes: { tuple_keys: [{ user: 'user:anne', relation: 'viewer', object: 'doc:1' }, { user: 'user:bob', relation: 'viewer', object: 'doc:2', condition: { name: 'in_region' } }] } },
+    });
+    expect(written.status).toBe(200);
+    keys.a = (await h.tenantKey(a.id, ['authz:read'])).key;
+    keys.aWriteOnly = (await h.tenantKey(a.id, ['authz:write'])).key;
+    keys.b = (await h.tenantKey(b.id, ['authz:read', 'authz:write'])).key;
+    keys.c = (await h.tenantKey(c.id, ['authz:read'])).key;
+    const revoked = await h.tenantKey(a.id, ['authz:read']);
+    await h.json('DELETE', `/admin/v1/tenants/${a.id}/api-keys/${revoked.id}`);
+    keys.revoked = revoked.key;
+    keys.platform = h.platformKey;
+    keys.unknown = `${keys.a.slice(0, -4)}AAAA`;
+    expect((await h.json('POST', `/admin/v1/tenants/${c.id}/suspend`)).status).toBe(200);
+    lane = await startServer(h.services);
+    plain = await startServer(h.services, { checkLane: false });
+  });
+  afterAll(async () => {
+    await lane?.close();
+    await plain?.close();
+    await h?.close();
+  });
+
+  const laneCount = async () => {
+    const values = (await h.services.metrics.checkLane.get()).values;
+    const of = (outcome: string) => values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+    return { answered: of('answered'), handedOn: of('handed_on') };
+  };
+
+  async function send(server: RunningServer, spec: Spec): Promise<Answer> {
+    const marker = `t${++seq}-${Date.now()}`;
+    const headers: Record<string, string> = { 'x-request-id': marker, ...spec.headers };
+    const key = spec.key === undefined ? 'a' : spec.key;
+    if (key !== null) headers.authorization ??= `Bearer ${keys[key]}`;
+    if (spec.body !== undefined || spec.raw !== undefined) headers['content-type'] ??= 'application/json';
+    const payload = spec.raw ?? (spec.body === undefined ? undefined : JSON.stringify(spec.body));
+    const init: RequestInit & { duplex?: 'half' } = { method: 'POST', headers, body: payload };
+    if (spec.chunked && payload !== undefined) {
+      init.body = new ReadableStream({ start: (c) => (c.enqueue(Buffer.from(payload)), c.close()) });
+      init.duplex = 'half';
+    }
+    const res = await fetch(`${server.url}/stores/${stores[spec.store ?? 'a']}/check${spec.query ?? ''}`, init);
+    const body = await res.text();
+    const all: Record<string, string> = {};
+    res.headers.forEach((value, name) => (all[name] = value));
+    const requestId = all['x-request-id'] ?? null;
+    const { date: _d, 'x-request-id': _r, ...rest } = all;
+    return { status: res.status, headers: rest, body, requestId, log: await logLine(requestId as string) };
+  }
+
+  async function logLine(requestId: string): Promise<Record<string, unknown>> {
+    for (let i = 0; i < 100; i++) {
+      const line = h.logs.lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'request' && l.request_id === requestId);
+      if (line) {
+        const { time: _t, request_id: _r, duration_ms: d, ...rest } = line;
+        expect(typeof d).toBe('number');
+        return rest;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no access log line for ${requestId}`);
+  }
+
+  /** Sends `spec` to both servers; the answers must be identical. Returns the lane's, and what the lane did. */
+  async function both(spec: Spec): Promise<Answer & { lane: 'answered' | 'handed_on' | 'not_a_check' }> {
+    const before = await laneCount();
+    const viaLane = await send(lane, spec);
+    const after = await laneCount();
+    const viaStack = await send(plain, spec);
+    expect(await laneCount()).toEqual(after);
+    expect({ ...viaLane, requestId: undefined }).toEqual({ ...viaStack, requestId: undefined });
+    const moved = { answered: after.answered - before.answered, handedOn: after.handedOn - before.handedOn };
+    expect(moved.answered + moved.handedOn).toBeLessThanOrEqual(1);
+    return { ...viaLane, lane: moved.answered === 1 ? 'answered' : moved.handedOn === 1 ? 'handed_on' : 'not_a_check' };
+  }
+
+  const check = (user: string, object = 'doc:1', extra: object = {}) => ({ tuple_key: { user, relation: 'viewer', object }, ...extra });
+
+  it('answers plain Checks itself, with the same decision, headers and log line', async () => {
+    const allowed = await both({ body: check('user:anne') });
+    expect([allowed.status, allowed.body, allowed.lane]).toEqual([200, '{"allowed":true}', 'answered']);
+    expect(allowed.headers['content-type']).toBe('application/json');
+    expect(allowed.log).toMatchObject({ method: 'POST', route: '/stores/:store_id/check', status: 200, path: `/stores/${stores.a}/check` });
+    const denied = await both({ body: check('user:carl') });
+    expect([denied.status, denied.body, denied.lane]).toEqual([200, '{"allowed":false}', 'answered']);
+    const platform = await both({ key: 'platform', body: check('user:anne') });
+    expect([platform.body, platform.lane, platform.log.principal]).toEqual(['{"allowed":true}', 'answered', { kind: 'platform', credential_id: expect.any(String) }]);
+    const named = await both({ body: check('user:anne', 'doc:1', { authorization_model_id: modelId, consistency: 'HIGHER_CONSISTENCY', trace: false }) });
+    expect([named.body, named.lane]).toEqual(['{"allowed":true}', 'answered']);
+    const nulls = await both({ body: check('user:anne', 'doc:1', { authorization_model_id: null, contextual_tuples: null, context: null, unknown_field: 1 }) });
+    expect([nulls.body, nulls.lane]).toEqual(['{"allowed":true}', 'answered']);
+    const charset = await both({ body: check('user:anne'), headers: { 'content-type': 'application/json; charset=utf-8' } });
+    expect([charset.body, charset.lane]).toEqual(['{"allowed":true}', 'answered']);
+  });
+
+  it('evaluates conditions with the request context', async () => {
+    const eu = await both({ body: check('user:bob', 'doc:2', { context: { region: 'eu' } }) });
+    const us = await both({ body: check('user:bob', 'doc:2', { context: { region: 'us' } }) });
+    expect([eu.body, us.body, eu.lane, us.lane]).toEqual(['{"allowed":true}', '{"allowed":false}', 'answered', 'answered']);
+    const missing = await both({ body: check('user:bob', 'doc:2') });
+    expect([missing.status, missing.lane]).toEqual([400, 'handed_on']);
+  });
+
+  it('echoes a sane X-Request-Id and logs the forwarded client address, as the full stack does', async () => {
+    const echoed = await both({ body: check('user:anne'), headers: { 'x-request-id': 'abc.123:XYZ' } });
+    expect([echoed.requestId, echoed.lane]).toEqual(['abc.123:XYZ', 'answered']);
+    const insane = await send(lane, { body: check('user:anne'), headers: { 'x-request-id': 'has space' } });
+    expect(insane.requestId).toMatch(/^req_[0-9A-Z]{26}$/);
+    const forwarded = await both({ body: check('user:anne'), headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' } });
+    expect([forwarded.log.ip, forwarded.lane]).toEqual(['203.0.113.7', 'answered']);
+    const direct = await both({ body: check('user:anne') });
+    expect(direct.log.ip).toBe('127.0.0.1');
+  });
+
+  it('hands every refusal to the full stack, which answers it as always', async () => {
+    const cases: [Spec, number, string?, string?][] = [
+      [{ key: null, body: check('user:anne') }, 401, 'unauthenticated'],
+      [{ key: 'unknown', body: check('user:anne') }, 401, 'unauthenticated'],
+      [{ key: 'revoked', body: check('user:anne') }, 401, 'unauthenticated'],
+      [{ body: check('user:anne'), headers: { authorization: 'Basic dXNlcjpwYXNz' } }, 401, 'unauthenticated'],
+      [{ key: 'b', body: check('user:anne') }, 404, 'store_id_not_found'],
+      [{ store: 'missing', body: check('user:anne') }, 404, 'store_id_not_found'],
+      // Not a store id at all: not the lane's path.
+      [{ store: 'lowercase', body: check('user:anne') }, 400, 'validation_error', 'not_a_check'],
+      [{ key: 'aWriteOnly', body: check('user:anne') }, 403, 'forbidden'],
+      [{ store: 'c', key: 'c', body: check('user:anne') }, 403, 'forbidden'],
+      [{ raw: '{"tuple_key":' }, 400],
+      [{ raw: JSON.stringify(check('user:anne')), headers: { 'content-type': 'text/plain' } }, 415],
+      [{ body: check('user:anne', 'doc:1', { padding: 'x'.repeat(9000) }) }, 413, 'payload_too_large'],
+      [{ body: { tuple_key: { user: 'user:anne', relation: 'owner', object: 'doc:1' } } }, 400, 'validation_error'],
+      [{ body: { tuple_key: { user: 7, relation: 'viewer', object: 'doc:1' } } }, 400],
+      [{ body: check('user:anne', 'doc:1', { authorization_model_id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' }) }, 400, 'authorization_model_not_found'],
+      [{ body: check('user:anne', 'doc:1', { authorization_model_id: 'not-a-ulid' }) }, 400],
+      [{ body: check('user:anne', 'doc:1', { context: [] }) }, 400],
+    ];
+    for (const [spec, status, code, lane = 'handed_on'] of cases) {
+      const answer = await both(spec);
+      expect([answer.status, answer.lane], JSON.stringify(spec).slice(0, 200)).toEqual([status, lane]);
+      if (code) expect(JSON.parse(answer.body).code).toBe(code);
+    }
+  });
+
+  it('hands requests it does not vouch for to the full stack, which answers them', async () => {
+    const cases: [Spec, string?][] = [
+      [{ body: check('user:anne', 'doc:1', { contextual_tuples: { tuple_keys: null } }) }],
+      [{ body: check('user:carl', 'doc:1', { contextual_tuples: { tuple_keys: [{ user: 'user:carl', relation: 'viewer', object: 'doc:1' }] } }) }],
+      [{ body: check('user:anne'), chunked: true }],
+      [{ raw: `\ufeff${JSON.stringify(check('user:anne'))}` }],
+      [{ body: check('user:anne'), query: '?x=1' }, 'not_a_check'],
+    ];
+    for (const [spec, lane = 'handed_on'] of cases) {
+      const answer = await both(spec);
+      expect([answer.status, answer.body, answer.lane], JSON.stringify(spec)).toEqual([200, '{"allowed":true}', lane]);
+    }
+    // An Idempotency-Key stores the reply: each server gets its own key, then replays it.
+    for (const server of [lane, plain]) {
+      const headers = { 'idempotency-key': `idem-${server.port}` };
+      const first = await send(server, { body: check('user:anne'), headers });
+      const again = await send(server, { body: check('user:anne'), headers });
+      expect([first.status, again.status, again.body]).toEqual([200, 200, first.body]);
+    }
+  });
+});
+
+describe('the Node-level Check lane and the rate limit', () => {
+  let h: Harness;
+  let lane: RunningServer;
+  let storeId: string;
+  let key: string;
+
+  beforeAll(async () => {
+    h = new Harness({ port: 0, rateLimitBurst: 3, rateLimitPerSecond: 0.001 });
+    const a = await h.createTenant('Tenant A');
+    storeId = a.authz_store_id;
+    await h.json('POST', `/stores/${storeId}/authorization-models`, { body: dslToModel(MODEL) });
+    key = (await h.tenantKey(a.id, ['authz:read'])).key;
+    lane = await startServer(h.services);
+  });
+  afterAll(async () => {
+    await lane?.close();
+    await h?.close();
+  });
+
+  const post = async (relation: string) => {
+    const res = await fetch(`${lane.url}/stores/${storeId}/check`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tuple_key: { user: 'user:anne', relation, object: 'doc:1' } }),
+    });
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { code?: string } };
+  };
+
+  it('draws one token per request, answered or handed on, and hands a limited one on for its 429', async () => {
+    // Handed on (the engine refuses the relation): the full stack draws the token, once.
+    expect((await post('owner')).status).toBe(400);
+    expect((await post('viewer')).status).toBe(200);
+    expect((await post('viewer')).status).toBe(200);
+    const limited = await post('viewer');
+    expect([limited.status, limited.body.code]).toEqual([429, 'resource_exhausted']);
+    expect(Number(limited.retryAfter)).toBeGreaterThan(0);
+  });
+});
