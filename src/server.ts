@@ -1,10 +1,12 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerOptions as ServerOptionsOf } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Services } from './services.ts';
 import { createApp } from './app.ts';
 import { nodeCheckLaneDeps } from './authz/routes/index.ts';
 import { withNodeCheckLane } from './authz/routes/node-check.ts';
+
+type Listener = Parameters<typeof withNodeCheckLane>[1];
 
 export interface RunningServer {
   url: string;
@@ -27,8 +29,8 @@ export async function startServer(s: Services, options: ServerOptions = {}): Pro
         fetch: app.fetch,
         port: s.config.port,
         hostname: s.config.host,
-        createServer: (serverOptions: object, listener: Parameters<typeof withNodeCheckLane>[1]) => createServer(serverOptions, lane ? withNodeCheckLane(lane, listener) : listener),
-      } as Parameters<typeof serve>[0],
+        createServer: ((serverOptions: ServerOptionsOf, listener: Listener) => createServer(serverOptions, lane ? withNodeCheckLane(lane, listener) : listener)) as typeof createServer,
+      },
       () => resolve(srv),
     );
     srv.once('error', reject);

@@ -18,6 +18,16 @@ export type Authenticator = (token: string) => Principal | undefined;
 
 export const BEARER = /^Bearer\s+([\x21-\x7e]{1,4096})\s*$/i; // JWT access tokens (client credentials) are longer than API keys
 
+/** The first authenticator's principal for `token`, if any. */
+export function authenticateBearer(authenticators: Authenticator[], token: string | undefined): Principal | undefined {
+  if (!token) return undefined;
+  for (const authenticate of authenticators) {
+    const principal = authenticate(token);
+    if (principal) return principal;
+  }
+  return undefined;
+}
+
 /**
  * Requires a valid bearer credential. Missing, malformed, unknown and revoked credentials all
  * answer 401 with `WWW-Authenticate`. Each credential then draws from its own token bucket;
@@ -33,13 +43,7 @@ export function bearerAuth(options: {
   return async function bearerAuthMiddleware(c, next) {
     const match = BEARER.exec(c.req.header('authorization') ?? '');
     const token = match?.[1];
-    let principal: Principal | undefined;
-    if (token) {
-      for (const authenticate of authenticators) {
-        principal = authenticate(token);
-        if (principal) break;
-      }
-    }
+    const principal = authenticateBearer(authenticators, token);
     if (!principal) {
       metrics.authFailures.inc({ reason: token ? 'invalid_credential' : 'missing_credential' });
       const wait = limiter.take(`ip:${c.get('clientIp') ?? 'unknown'}`);

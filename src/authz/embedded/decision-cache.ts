@@ -25,10 +25,6 @@ export class DecisionCache {
     private readonly maxEntries: number,
   ) {}
 
-  get size(): number {
-    return this.#entries.size;
-  }
-
   /** `compute` must be synchronous and read-only (the embedded Check is both). */
   answer(storeId: string, body: CheckRequest, compute: () => CheckResponse): CheckResponse {
     const key = this.maxEntries > 0 && !this.changes.inTransaction ? keyOf(storeId, body) : undefined;

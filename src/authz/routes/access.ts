@@ -14,7 +14,7 @@ declare module 'hono' {
 }
 
 /** OpenFGA store ids are ULIDs; anything else is a 400 there, and so here. */
-const STORE_ID = /^[ABCDEFGHJKMNPQRSTVWXYZ0-9]{26}$/;
+export const STORE_ID = /^[ABCDEFGHJKMNPQRSTVWXYZ0-9]{26}$/;
 
 /** Finds the live tenant that owns a store id (an explicitly unscoped lookup). */
 export type StoreOwnerLookup = (storeId: string) => Tenant | undefined;

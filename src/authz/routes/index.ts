@@ -3,6 +3,7 @@ import type { Services } from '../../services.ts';
 import { bearerAuth, type Authenticator } from '../../http/auth.ts';
 import { createAccessLog } from '../../observability/logger.ts';
 import type { NodeCheckLaneDeps } from './node-check.ts';
+import type { StoreOwnerLookup } from './access.ts';
 import { bodyLimit } from '../../http/body-limit.ts';
 import { idempotency } from '../../http/idempotency.ts';
 import { assertionRoutes } from './assertions.ts';
@@ -17,13 +18,15 @@ import { protoJsonNulls } from './proto-nulls.ts';
 
 /** Who may call `/stores`: API keys, then access tokens of client-credentials apps. */
 const authzAuthenticators = (s: Services): Authenticator[] => [(token) => s.apiKeys.authenticate(token), s.oidcTokenAuthenticator];
+/** The live tenant owning a store id. */
+const storeOwner = (s: Services): StoreOwnerLookup => (storeId) => s.storage.unscoped.tenants.findByStoreId(storeId);
 
 /** What the Node-level Check lane in front of the application needs (see node-check.ts). */
 export function nodeCheckLaneDeps(s: Services): NodeCheckLaneDeps {
   return {
     authenticators: authzAuthenticators(s),
     limiter: s.limiter,
-    owner: (storeId) => s.storage.unscoped.tenants.findByStoreId(storeId),
+    owner: storeOwner(s),
     check: (storeId, body) => s.authz.check(storeId, body),
     metrics: s.metrics,
     accessLog: createAccessLog(s.logger),
@@ -40,7 +43,7 @@ export function authzApi(s: Services): OpenAPIHono {
   const deps: AuthzRouteDeps = {
     engine: s.authz,
     tenants: s.tenants,
-    owner: (storeId) => s.storage.unscoped.tenants.findByStoreId(storeId),
+    owner: storeOwner(s),
     assertions: s.authzAssertions,
     audit: { storage: s.storage, audit: s.audit },
   };

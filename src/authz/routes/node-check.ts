@@ -1,12 +1,11 @@
 import type { CheckRequest, CheckResponse } from '@openfga/sdk';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BEARER, type Authenticator } from '../../http/auth.ts';
-import type { Principal } from '../../http/principal.ts';
+import { BEARER, authenticateBearer, type Authenticator } from '../../http/auth.ts';
 import type { TokenBucketLimiter } from '../../http/rate-limiter.ts';
 import { forwardedFor, requestIdFrom } from '../../http/request-context.ts';
 import type { AccessEntry } from '../../observability/access-line.ts';
 import type { Metrics } from '../../observability/metrics.ts';
-import { decideStoreAccess, type StoreOwnerLookup } from './access.ts';
+import { STORE_ID, decideStoreAccess, type StoreOwnerLookup } from './access.ts';
 import { JSON_REQUEST, plainCheckBody } from './fast-lane.ts';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -23,7 +22,7 @@ export interface NodeCheckLaneDeps {
 }
 
 /** `POST /stores/{store_id}/check` with a store id in OpenFGA's ULID alphabet and no query. */
-const CHECK_PATH = /^\/stores\/([ABCDEFGHJKMNPQRSTVWXYZ0-9]{26})\/check$/;
+const CHECK_PATH = new RegExp(`^/stores/(${STORE_ID.source.slice(1, -1)})/check$`);
 /** The route label the full stack logs and counts this request under. */
 export const CHECK_ROUTE = '/stores/:store_id/check';
 /** Check bodies are small; a larger one is left to the full stack. */
@@ -95,7 +94,7 @@ async function answer(deps: NodeCheckLaneDeps, req: IncomingMessage, res: Server
   }
   const body = plainCheckBody(parsed);
   if (!body) return false;
-  const principal = authenticate(deps.authenticators, BEARER.exec(req.headers.authorization as string)?.[1] as string);
+  const principal = authenticateBearer(deps.authenticators, BEARER.exec(req.headers.authorization as string)?.[1]);
   if (!principal) return false;
   const tenant = decideStoreAccess(principal, deps.owner(storeId), 'authz:read');
   if (!deps.limiter.wouldAllow(principal.credentialId)) return false;
@@ -120,14 +119,6 @@ async function answer(deps: NodeCheckLaneDeps, req: IncomingMessage, res: Server
     ip: (deps.trustProxy ? forwardedFor(header(req, 'x-forwarded-for')) : undefined) ?? req.socket.remoteAddress ?? null,
   });
   return true;
-}
-
-function authenticate(authenticators: Authenticator[], token: string): Principal | undefined {
-  for (const authenticate of authenticators) {
-    const principal = authenticate(token);
-    if (principal) return principal;
-  }
-  return undefined;
 }
 
 /** A header as Hono's `c.req.header` reads it (repeated headers joined). */
