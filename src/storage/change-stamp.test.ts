@@ -62,4 +62,30 @@ describe('change stamp and stamped cache', () => {
     ).toThrow('roll back');
     expect(cache.get('x', () => read(a))).toBe('one');
   });
+
+  it('takes one fresh exact reading for `shared` and gives it to every exact() inside, until this connection writes', () => {
+    const a = setup();
+    const b = connect();
+    // A frozen clock: the memo never expires on its own, so only exact readings see `b`.
+    const stamp = new ChangeStamp(a, 1, () => 0);
+    const first = stamp.exact();
+    b.raw.prepare(`UPDATE t SET v = 'before the batch'`).run();
+    const inside = stamp.shared(() => {
+      const opened = stamp.exact();
+      b.raw.prepare(`UPDATE t SET v = 'during the batch'`).run();
+      const shared = stamp.exact();
+      a.raw.prepare(`UPDATE t SET v = 'own write'`).run();
+      return { opened, shared, afterOwnWrite: stamp.exact() };
+    });
+    // The reading at the start of `shared` saw b's earlier commit; b's commit inside was not read
+    // again until a's own write forced a fresh reading.
+    expect(inside.opened).not.toBe(first);
+    expect(inside.shared).toBe(inside.opened);
+    expect(inside.afterOwnWrite).not.toBe(inside.shared);
+    const settled = stamp.exact();
+    b.raw.prepare(`UPDATE t SET v = 'after the batch'`).run();
+    expect(stamp.exact()).not.toBe(settled);
+    // Outside `shared` every exact() reads: an unchanged database keeps its stamp.
+    expect(stamp.exact()).toBe(stamp.exact());
+  });
 });

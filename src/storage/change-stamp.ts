@@ -15,6 +15,7 @@ export class ChangeStamp {
   #other = -1;
   #stamp = 0;
   #readAt = Number.NEGATIVE_INFINITY;
+  #shared = 0;
 
   constructor(
     sql: Sql,
@@ -36,6 +37,27 @@ export class ChangeStamp {
 
   /** As `current`, but other processes' commits are read now, not within the memo: for answers that must be exact. */
   exact(): number {
+    if (this.#shared > 0 && (this.#ownChanges.get() as number) === this.#own) return this.#stamp;
+    return this.#readNow();
+  }
+
+  /**
+   * Runs `fn` on one exact reading taken now: every `exact()` inside it (synchronously) returns
+   * that reading instead of reading again, unless this connection writes meanwhile. Only for a
+   * caller whose answers inside `fn` are all to requests it had received in full before calling:
+   * the reading is later than each of them, so it is as exact for each as a reading of its own.
+   */
+  shared<T>(fn: () => T): T {
+    this.#readNow();
+    this.#shared++;
+    try {
+      return fn();
+    } finally {
+      this.#shared--;
+    }
+  }
+
+  #readNow(): number {
     this.#readAt = Number.NEGATIVE_INFINITY;
     return this.current();
   }

@@ -1,4 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { nodeCheckLaneDeps } from '../../src/authz/routes/index.ts';
+import { withNodeCheckLane, type NodeCheckLaneDeps } from '../../src/authz/routes/node-check.ts';
 import { dslToModel } from '../../src/authz/model/dsl.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { Harness } from '../helpers/harness.ts';
@@ -255,5 +261,116 @@ describe('the Node-level Check lane and the rate limit', () => {
     const limited = await post('viewer');
     expect([limited.status, limited.body.code]).toEqual([429, 'resource_exhausted']);
     expect(Number(limited.retryAfter)).toBeGreaterThan(0);
+  });
+});
+
+describe('the Node-level Check lane, batches and other processes', () => {
+  let h: Harness;
+  let lane: RunningServer;
+  let storeId: string;
+  let key: string;
+
+  beforeAll(async () => {
+    h = new Harness({ port: 0, rateLimitBurst: 100_000 });
+    const a = await h.createTenant('Tenant A');
+    storeId = a.authz_store_id;
+    await h.json('POST', `/stores/${storeId}/authorization-models`, { body: dslToModel(MODEL) });
+    key = (await h.tenantKey(a.id, ['authz:read'])).key;
+    lane = await startServer(h.services);
+  });
+  afterAll(async () => {
+    await lane?.close();
+    await h?.close();
+  });
+
+  const checkAt = async (url: string, user: string, bearer = key) => {
+    const res = await fetch(`${url}/stores/${storeId}/check`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tuple_key: { user, relation: 'viewer', object: 'doc:9' } }),
+    });
+    return { status: res.status, body: await res.text() };
+  };
+  const answered = async () => (await h.services.metrics.checkLane.get()).values.find((v) => v.labels.outcome === 'answered')?.value ?? 0;
+
+  it('answers concurrent requests each with its own decision, in one turn or several', async () => {
+    await h.services.authz.write(storeId, { writes: { tuple_keys: [{ user: 'user:dana', relation: 'viewer', object: 'doc:9' }] } });
+    const users = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 'user:dana' : `user:u${i}`));
+    const before = await answered();
+    const answers = await Promise.all([...users.map((u) => checkAt(lane.url, u)), checkAt(lane.url, 'user:dana', `${key.slice(0, -4)}AAAA`)]);
+    expect(answers.slice(0, -1).map((a) => a.body)).toEqual(users.map((u) => (u === 'user:dana' ? '{"allowed":true}' : '{"allowed":false}')));
+    expect(answers.at(-1)?.status).toBe(401);
+    expect((await answered()) - before).toBe(users.length);
+  });
+
+  it('sees a commit by another process made before the request was sent', async () => {
+    // A second connection stands for another process (the CLI) writing the same file.
+    const other = new Database(h.services.storage.sql.raw.name);
+    try {
+      const insert = other.prepare(
+        `INSERT INTO authz_tuples (store_id, object_type, object_id, relation, user_type, user_id, user_relation, condition_name, inserted_at)
+         VALUES (?, 'doc', '9', 'viewer', 'user', ?, '', '', ?)`,
+      );
+      for (const user of ['erin', 'fred', 'gina']) {
+        // Asked twice (the second answer comes from the decision cache), then granted elsewhere.
+        const before = await Promise.all([checkAt(lane.url, `user:${user}`), checkAt(lane.url, `user:${user}`)]);
+        expect(before.map((a) => a.body)).toEqual(['{"allowed":false}', '{"allowed":false}']);
+        insert.run(storeId, user, new Date().toISOString());
+        const after = await Promise.all([checkAt(lane.url, `user:${user}`), checkAt(lane.url, `user:${user}`)]);
+        expect(after.map((a) => a.body)).toEqual(['{"allowed":true}', '{"allowed":true}']);
+      }
+    } finally {
+      other.close();
+    }
+  });
+
+  /** A lane server of its own on the same services, with some of its dependencies replaced. */
+  async function laneWith(replace: (deps: NodeCheckLaneDeps) => Partial<NodeCheckLaneDeps>, run: (url: string) => Promise<void>) {
+    const deps = nodeCheckLaneDeps(h.services);
+    const fallback = (_req: IncomingMessage, res: ServerResponse) => res.writeHead(599).end();
+    const server = createServer(withNodeCheckLane({ ...deps, ...replace(deps) }, fallback)).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    } finally {
+      server.close();
+    }
+  }
+
+  it('asks the engine only inside a change reading taken once the requests were received', async () => {
+    let reading = false;
+    const asked: boolean[] = [];
+    await laneWith(
+      (deps) => ({
+        sharedReading: (fn) => {
+          reading = true;
+          try {
+            return deps.sharedReading(fn);
+          } finally {
+            reading = false;
+          }
+        },
+        check: (id, body) => (asked.push(reading), deps.check(id, body)),
+      }),
+      async (url) => {
+        const answers = await Promise.all(['user:dana', 'user:nobody', 'user:dana'].map((u) => checkAt(url, u)));
+        expect(answers.map((a) => a.body)).toEqual(['{"allowed":true}', '{"allowed":false}', '{"allowed":true}']);
+      },
+    );
+    expect(asked).toEqual([true, true, true]);
+  });
+
+  it('still answers every request of a turn when the shared change reading fails', async () => {
+    await laneWith(
+      () => ({
+        sharedReading: () => {
+          throw new Error('the reading failed');
+        },
+      }),
+      async (url) => {
+        const answers = await Promise.all([checkAt(url, 'user:dana'), checkAt(url, 'user:nobody')]);
+        expect(answers).toEqual([{ status: 200, body: '{"allowed":true}' }, { status: 200, body: '{"allowed":false}' }]);
+      },
+    );
   });
 });

@@ -5,7 +5,8 @@ import type { ChangeStamp } from '../../storage/change-stamp.ts';
  * Answers of plain Checks (no contextual tuples, no request context), kept only while the
  * database has not changed at all: exact, not a time-to-live. Before every lookup the change
  * stamp is read afresh — this process' own writes (`total_changes()`) and commits by any other
- * process on the same file (`PRAGMA data_version`, no memo here) — and any change anywhere
+ * process on the same file (`PRAGMA data_version`, no memo here; or the one reading of a
+ * `ChangeStamp.shared` batch, taken after its requests arrived) — and any change anywhere
  * empties the whole cache, so an answer is never older than the last write. Inside a
  * transaction (uncommitted rows, possible rollback) every Check reads through.
  *

@@ -32,6 +32,7 @@ export function nodeCheckLaneDeps(s: Services): NodeCheckLaneDeps {
     accessLog: createAccessLog(s.logger),
     trustProxy: s.config.trustProxy,
     bodyLimitBytes: s.config.bodyLimitBytes,
+    sharedReading: (fn) => s.storage.changes.shared(fn),
   };
 }
 
