@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
-import { randomToken, sha256, sha256Hex } from '../lib/crypto.ts';
+import { hexDigestsEqual, randomToken, sha256Hex } from '../lib/crypto.ts';
 import type { Scope } from './scopes.ts';
 
 export interface ApiKey {
@@ -47,9 +46,7 @@ export function parseApiKey(presented: string): { id: string; secret: string } |
   return m ? { id: m[1] as string, secret: m[2] as string } : undefined;
 }
 
-/** Both sides are 32-byte SHA-256 digests, so a direct constant-time comparison leaks nothing. */
+/** The presented secret's SHA-256 against the stored one (both lowercase hex), in constant time. */
 export function secretMatches(secret: string, secretHash: string): boolean {
-  const presented = sha256(secret);
-  const stored = Buffer.from(secretHash, 'hex');
-  return presented.length === stored.length && timingSafeEqual(presented, stored);
+  return hexDigestsEqual(sha256Hex(secret), secretHash);
 }

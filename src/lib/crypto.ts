@@ -27,3 +27,16 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const hb = sha256(b);
   return timingSafeEqual(ha, hb) && a.length === b.length;
 }
+
+/**
+ * Equality of two hex digests (same algorithm, so same length), in time that does not depend on
+ * where they differ: every character is compared, with no early exit. For stored secret hashes,
+ * where one `crypto.hash(..., 'hex')` and this cost less than making two Buffers for
+ * `timingSafeEqual`.
+ */
+export function hexDigestsEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
