@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { PlainCounter } from './plain-metrics.ts';
 import { RequestMetrics } from './request-metrics.ts';
 
 /**
@@ -31,12 +32,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly checkLane = new Counter({
-    name: 'portcullis_check_lane_total',
-    help: 'POST /stores/{id}/check requests the Node-level Check lane answered itself, or handed on to the full stack.',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly checkLane = new PlainCounter(
+    this.registry,
+    'portcullis_check_lane_total',
+    'POST /stores/{id}/check requests the Node-level Check lane answered itself, or handed on to the full stack.',
+    ['outcome'],
+  );
 
   /** Records one request in the request counter and latency histogram. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {

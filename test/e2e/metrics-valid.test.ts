@@ -33,6 +33,8 @@ describe('/metrics', () => {
       for (let i = 0; i < 3; i++) expect((await h.json('GET', `/admin/v1/tenants/${t.id}`)).status).toBe(200);
       expect((await h.json('GET', `/admin/v1/tenants/${t.id}`, { key: 'ptc_bogus' })).status).toBe(401);
       expect((await h.request('GET', '/no/such/route', { key: null })).status).toBe(404);
+      const tuple_key = { user: 'user:anne', relation: 'member', object: `organization:${t.id}` };
+      for (let i = 0; i < 2; i++) expect((await h.json('POST', `/stores/${t.authz_store_id}/check`, { body: { tuple_key } })).body).toEqual({ allowed: false });
       const text = await (await h.request('GET', '/metrics', { key: null })).text();
       const file = join(h.dir, 'metrics.txt');
       writeFileSync(file, text);
@@ -75,6 +77,19 @@ describe('/metrics', () => {
         const counted = requests?.samples.find(([n, l]) => n === 'portcullis_http_requests_total' && l.route === labels.route && l.status === labels.status && l.method === labels.method)?.[2];
         expect(total, key).toBe(counted);
       }
+
+      // The authorization engine's plain-number histogram and counters read the same way.
+      const engine = families.portcullis_authz_operation_duration_seconds;
+      expect(engine?.type).toBe('histogram');
+      const checks = engine?.samples.filter(([, l]) => l.operation === 'check' && l.backend === 'embedded' && l.outcome === 'ok') ?? [];
+      const checkBuckets = checks.filter(([n]) => n.endsWith('_bucket'));
+      expect(checkBuckets.at(-1)?.[1].le).toBe('+Inf');
+      expect(checkBuckets.map(([, , v]) => v)).toEqual([...checkBuckets.map(([, , v]) => v)].sort((a, b) => a - b));
+      expect([checkBuckets.at(-1)?.[2], checks.find(([n]) => n.endsWith('_count'))?.[2]]).toEqual([2, 2]);
+      const decisions = families.portcullis_authz_check_decisions;
+      expect(decisions?.type).toBe('counter');
+      expect(decisions?.samples.find(([n, l]) => n === 'portcullis_authz_check_decisions_total' && l.allowed === 'false')?.[2]).toBe(2);
+      expect(families.portcullis_check_lane?.type).toBe('counter');
     } finally {
       await h.close();
     }

@@ -44,7 +44,7 @@ const DECLARED_LENGTH = /^\d{1,15}$/;
  * written as the full stack writes them; a test compares the two over HTTP, response for response.
  */
 export function withNodeCheckLane(deps: NodeCheckLaneDeps, next: Listener): Listener {
-  const counted = { answered: deps.metrics.checkLane.labels('answered'), handedOn: deps.metrics.checkLane.labels('handed_on') };
+  const counted = { answered: deps.metrics.checkLane.series({ outcome: 'answered' }), handedOn: deps.metrics.checkLane.series({ outcome: 'handed_on' }) };
   const start = ({ req, res, storeId, body, started }: Received) => {
     const handOn = () => {
       counted.handedOn.inc();

@@ -1,6 +1,6 @@
-import { Histogram } from 'prom-client';
 import type { CheckRequest, CheckResponse, ListObjectsRequest, ListUsersRequest } from '@openfga/sdk';
 import type { Metrics } from '../../observability/metrics.ts';
+import { PlainCounter, PlainHistogram, type CounterSeries, type HistogramSeries } from '../../observability/plain-metrics.ts';
 import type { AuthzEngine, ListResult } from '../engine.ts';
 import { DelegatingEngine } from './delegating.ts';
 
@@ -10,35 +10,31 @@ const OPERATIONS: Operation[] = [
   'write', 'read', 'readChanges', 'check', 'batchCheck', 'expand', 'listObjects', 'listUsers', 'deleteTuplesForUser',
 ];
 
-interface Observer {
-  observe(seconds: number): void;
-}
-
 /**
  * Latency and outcome of every engine call (`portcullis_authz_operation_duration_seconds` by
- * operation, backend and outcome), check decisions, and list answers marked truncated. The
- * label children of the successful outcomes are bound once, so a read costs two clock reads and
- * an observation (no label hashing on the hot path).
+ * operation, backend and outcome), check decisions, and list answers marked truncated. Duration
+ * and decisions are plain-number metrics (plain-metrics.ts) whose successful label sets are bound
+ * once, so a Check costs two clock reads, an observation and an addition.
  */
 export class MeteredAuthzEngine extends DelegatingEngine {
-  readonly #duration: Histogram<'operation' | 'backend' | 'outcome'>;
-  readonly #ok = new Map<string, Observer>();
-  readonly #allowed: { inc(): void };
-  readonly #denied: { inc(): void };
+  readonly #duration: PlainHistogram<'operation' | 'backend' | 'outcome'>;
+  readonly #ok = new Map<string, HistogramSeries>();
+  readonly #allowed: CounterSeries;
+  readonly #denied: CounterSeries;
   readonly #truncated;
 
   constructor(inner: AuthzEngine, metrics: Metrics) {
     super(inner);
-    this.#duration = new Histogram({
-      name: 'portcullis_authz_operation_duration_seconds',
-      help: 'Authorization engine calls by operation, backend and outcome (ok or the error code).',
-      labelNames: ['operation', 'backend', 'outcome'] as const,
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 3],
-      registers: [metrics.registry],
-    });
-    const decisions = metrics.counter('portcullis_authz_check_decisions_total', 'Check answers by decision.', ['allowed']);
-    this.#allowed = decisions.labels({ allowed: 'true' });
-    this.#denied = decisions.labels({ allowed: 'false' });
+    this.#duration = new PlainHistogram(
+      metrics.registry,
+      'portcullis_authz_operation_duration_seconds',
+      'Authorization engine calls by operation, backend and outcome (ok or the error code).',
+      ['operation', 'backend', 'outcome'],
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 3],
+    );
+    const decisions = new PlainCounter(metrics.registry, 'portcullis_authz_check_decisions_total', 'Check answers by decision.', ['allowed']);
+    this.#allowed = decisions.series({ allowed: 'true' });
+    this.#denied = decisions.series({ allowed: 'false' });
     this.#truncated = metrics.counter('portcullis_authz_truncated_lists_total', 'List answers marked truncated, by operation.', ['operation']);
     for (const op of OPERATIONS) if (op !== 'check') this.#wrap(op);
   }
@@ -80,7 +76,7 @@ export class MeteredAuthzEngine extends DelegatingEngine {
 
   #observeOk(operation: string, started: number): void {
     let ok = this.#ok.get(operation);
-    if (!ok) this.#ok.set(operation, (ok = this.#duration.labels({ operation, backend: this.inner.kind, outcome: 'ok' })));
+    if (!ok) this.#ok.set(operation, (ok = this.#duration.series({ operation, backend: this.inner.kind, outcome: 'ok' })));
     ok.observe((performance.now() - started) / 1000);
   }
 
