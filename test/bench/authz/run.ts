@@ -21,6 +21,8 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const SAMPLE = Number(process.env.BENCH_COMPARE ?? 200);
+/** Neighbouring floor / direct-check loads for the 0.8× target (the machine's load drifts between loads). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Tuples per Write while loading the OpenFGA server (it is started with this `--max-tuples-per-write`). */
 const OPENFGA_LOAD_BATCH = 1000;
 /** OpenFGA's own SQLite datastore by default (indexed, like the embedded engine's); `memory` is a test double. */
@@ -176,6 +178,18 @@ async function main() {
     }
   }
   const rss = rssMiB(portcullis.first.pid);
+  // The floor measured once drifts with the shared machine's load over the run: for the direct
+  // check target, floor and direct check also run side by side in rounds, the first of each pair
+  // alternating, and the median round's ratio is the figure (as bench:oidc does for SAML).
+  const rounds: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    log(`round ${r + 1}/${ROUNDS}: floor and direct check side by side`);
+    const pair = r % 2 === 0 ? [floorTarget, targets[0] as Target] : [targets[0] as Target, floorTarget];
+    const [a, b] = [await load(pair[0] as Target, 'check', data.direct.map(checkBody)), await load(pair[1] as Target, 'check', data.direct.map(checkBody))];
+    const [f, d] = pair[0] === floorTarget ? [a, b] : [b, a];
+    rounds.push(d.rps / f.rps);
+  }
+  const medianRound = [...rounds].sort((x, y) => x - y)[Math.floor(rounds.length / 2)];
 
   const fmt = (n: number, d = 2) => n.toFixed(d);
   const lines = [
@@ -207,7 +221,8 @@ async function main() {
     '',
     'Targets (issue 3): ' +
       [
-        `direct check ≥ 0.8× floor: ${fmt(direct.rps / floorResult.rps)}× (repeated queries, from the decision cache; with it off ${fmt(directUncached.rps / floorResult.rps)}×)`,
+        `direct check ≥ 0.8× floor: ${medianRound === undefined ? fmt(direct.rps / floorResult.rps) : `${fmt(medianRound)}× median of ${rounds.length} neighbouring rounds (${rounds.map((x) => fmt(x)).join(', ')}); in the table ${fmt(direct.rps / floorResult.rps)}`}× ` +
+          `(repeated queries, from the decision cache; with it off ${fmt(directUncached.rps / floorResult.rps)}×)`,
         `direct p99 ≤ 5 ms: ${direct.p99} ms`,
         `10k list-objects ≤ 3 s: ${heavy[0]!.ms} ms`,
         `RSS ≤ 1 GiB: ${rss ? fmt(rss, 0) : '?'} MiB`,
