@@ -45,14 +45,15 @@ const DECLARED_LENGTH = /^\d{1,15}$/;
  */
 export function withNodeCheckLane(deps: NodeCheckLaneDeps, next: Listener): Listener {
   const counted = { answered: deps.metrics.checkLane.series({ outcome: 'answered' }), handedOn: deps.metrics.checkLane.series({ outcome: 'handed_on' }) };
-  const start = ({ req, res, storeId, body, started }: Received) => {
-    const handOn = () => {
-      counted.handedOn.inc();
-      fallBack(req, res, body, next);
-    };
-    answer(deps, req, res, storeId, body, started).then(
-      (answered) => (answered ? counted.answered.inc() : handOn()),
-      () => res.headersSent || handOn(),
+  // No closure per request: under tsx every named one is also wrapped to keep its name.
+  const handOn = (r: Received) => {
+    counted.handedOn.inc();
+    fallBack(r.req, r.res, r.body, next);
+  };
+  const start = (r: Received) => {
+    answer(deps, r).then(
+      (answered) => (answered ? counted.answered.inc() : handOn(r)),
+      () => r.res.headersSent || handOn(r),
     );
   };
   // Requests whose bodies ended in this turn of the event loop are started together right after
@@ -86,9 +87,13 @@ export function withNodeCheckLane(deps: NodeCheckLaneDeps, next: Listener): List
       h['content-encoding'] !== undefined ||
       h['idempotency-key'] !== undefined ||
       h['content-type'] === undefined ||
-      !JSON_REQUEST.test(h['content-type']) ||
-      !BEARER.test(h.authorization ?? '')
+      !JSON_REQUEST.test(h['content-type'])
     ) {
+      counted.handedOn.inc();
+      return next(req, res);
+    }
+    const token = BEARER.exec(h.authorization ?? '')?.[1];
+    if (token === undefined) {
       counted.handedOn.inc();
       return next(req, res);
     }
@@ -97,15 +102,18 @@ export function withNodeCheckLane(deps: NodeCheckLaneDeps, next: Listener): List
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.once('end', () => {
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-      if (received.push({ req, res, storeId: match[1] as string, body, started }) === 1) setImmediate(startReceived);
+      if (received.push({ req, res, storeId: match[1] as string, token, body, started }) === 1) setImmediate(startReceived);
     });
   };
 }
 
+/** A request whose body has been read, waiting for the end of this turn. */
 interface Received {
   req: IncomingMessage;
   res: ServerResponse;
   storeId: string;
+  /** The bearer credential, as the full stack's `bearerAuth` reads it. */
+  token: string;
   body: Buffer;
   started: number;
 }
@@ -116,7 +124,7 @@ function fallBack(req: IncomingMessage, res: ServerResponse, body: Buffer, next:
   next(req, res);
 }
 
-async function answer(deps: NodeCheckLaneDeps, req: IncomingMessage, res: ServerResponse, storeId: string, raw: Buffer, started: number): Promise<boolean> {
+async function answer(deps: NodeCheckLaneDeps, { req, res, storeId, token, body: raw, started }: Received): Promise<boolean> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));
@@ -125,7 +133,7 @@ async function answer(deps: NodeCheckLaneDeps, req: IncomingMessage, res: Server
   }
   const body = plainCheckBody(parsed);
   if (!body) return false;
-  const principal = authenticateBearer(deps.authenticators, BEARER.exec(req.headers.authorization as string)?.[1]);
+  const principal = authenticateBearer(deps.authenticators, token);
   if (!principal) return false;
   const tenant = decideStoreAccess(principal, deps.owner(storeId), 'authz:read');
   if (!deps.limiter.wouldAllow(principal.credentialId)) return false;
