@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { nodeCheckLaneDeps } from '../../src/authz/routes/index.ts';
@@ -268,13 +269,16 @@ describe('the Node-level Check lane, batches and other processes', () => {
   let h: Harness;
   let lane: RunningServer;
   let storeId: string;
+  let tenantId: string;
   let key: string;
 
   beforeAll(async () => {
     h = new Harness({ port: 0, rateLimitBurst: 100_000 });
     const a = await h.createTenant('Tenant A');
     storeId = a.authz_store_id;
+    tenantId = a.id;
     await h.json('POST', `/stores/${storeId}/authorization-models`, { body: dslToModel(MODEL) });
+    await h.services.authz.write(storeId, { writes: { tuple_keys: [{ user: 'user:dana', relation: 'viewer', object: 'doc:9' }] } });
     key = (await h.tenantKey(a.id, ['authz:read'])).key;
     lane = await startServer(h.services);
   });
@@ -294,13 +298,56 @@ describe('the Node-level Check lane, batches and other processes', () => {
   const answered = async () => (await h.services.metrics.checkLane.get()).values.find((v) => v.labels.outcome === 'answered')?.value ?? 0;
 
   it('answers concurrent requests each with its own decision, in one turn or several', async () => {
-    await h.services.authz.write(storeId, { writes: { tuple_keys: [{ user: 'user:dana', relation: 'viewer', object: 'doc:9' }] } });
     const users = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 'user:dana' : `user:u${i}`));
     const before = await answered();
     const answers = await Promise.all([...users.map((u) => checkAt(lane.url, u)), checkAt(lane.url, 'user:dana', `${key.slice(0, -4)}AAAA`)]);
     expect(answers.slice(0, -1).map((a) => a.body)).toEqual(users.map((u) => (u === 'user:dana' ? '{"allowed":true}' : '{"allowed":false}')));
     expect(answers.at(-1)?.status).toBe(401);
     expect((await answered()) - before).toBe(users.length);
+  });
+
+  it('answers every request of one turn on its own credential and store, authenticating each credential once', async () => {
+    const b = await h.createTenant('Tenant B');
+    await h.json('POST', `/stores/${b.authz_store_id}/authorization-models`, { body: dslToModel(MODEL) });
+    await h.services.authz.write(b.authz_store_id, { writes: { tuple_keys: [{ user: 'user:bea', relation: 'viewer', object: 'doc:9' }] } });
+    const keyB = (await h.tenantKey(b.id, ['authz:read'])).key;
+    const writeOnly = (await h.tenantKey(tenantId, ['authz:write'])).key;
+    const deps = nodeCheckLaneDeps(h.services);
+    const authenticated = new Map<string, number>();
+    const [byKey, ...others] = deps.authenticators;
+    const counting = (token: string) => (authenticated.set(token, (authenticated.get(token) ?? 0) + 1), byKey!(token));
+    const handedOn: string[] = [];
+    const listener = withNodeCheckLane({ ...deps, authenticators: [counting, ...others] }, (req, res) => {
+      handedOn.push(req.headers['x-case'] as string);
+      res.writeHead(599).end();
+    });
+    const cases: [string, string, string, string][] = [
+      ['a allowed', key, storeId, 'user:dana'],
+      ['a denied', key, storeId, 'user:nobody'],
+      ['b allowed', keyB, b.authz_store_id, 'user:bea'],
+      ['b key, a store', keyB, storeId, 'user:dana'],
+      ['a write-only key', writeOnly, storeId, 'user:dana'],
+      ['b store, a key', key, b.authz_store_id, 'user:bea'],
+      ['a allowed again', key, storeId, 'user:dana'],
+    ];
+    // Every request is received within one tick, so the lane starts them all in one turn.
+    const answers = await Promise.all(
+      cases.map(([name, bearer, store, user]) => {
+        const body = JSON.stringify({ tuple_key: { user, relation: 'viewer', object: 'doc:9' } });
+        return fakeExchange(listener, `/stores/${store}/check`, { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', 'content-length': String(body.length), 'x-case': name }, body);
+      }),
+    );
+    expect(Object.fromEntries(cases.map(([name], i) => [name, answers[i]]))).toEqual({
+      'a allowed': { status: 200, body: '{"allowed":true}' },
+      'a denied': { status: 200, body: '{"allowed":false}' },
+      'b allowed': { status: 200, body: '{"allowed":true}' },
+      'b key, a store': { status: 599, body: '' },
+      'a write-only key': { status: 599, body: '' },
+      'b store, a key': { status: 599, body: '' },
+      'a allowed again': { status: 200, body: '{"allowed":true}' },
+    });
+    expect(handedOn.sort()).toEqual(['a write-only key', 'b key, a store', 'b store, a key']);
+    expect(Object.fromEntries(authenticated)).toEqual({ [key]: 1, [keyB]: 1, [writeOnly]: 1 });
   });
 
   it('sees a commit by another process made before the request was sent', async () => {
@@ -374,3 +421,30 @@ describe('the Node-level Check lane, batches and other processes', () => {
     );
   });
 });
+
+/** One request through a listener without a socket: the body arrives in the same tick as the call. */
+function fakeExchange(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = Object.assign(new PassThrough(), { method: 'POST', url, headers, socket: { remoteAddress: '127.0.0.1' } });
+    let status = 0;
+    const res = {
+      headersSent: false,
+      writeHead(code: number) {
+        status = code;
+        this.headersSent = true;
+        return this;
+      },
+      end(payload?: string) {
+        resolve({ status, body: payload ?? '' });
+        return this;
+      },
+    };
+    listener(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+    req.end(body);
+  });
+}

@@ -5,6 +5,8 @@ import type { TokenBucketLimiter } from '../../http/rate-limiter.ts';
 import { forwardedFor, requestIdFrom } from '../../http/request-context.ts';
 import type { AccessEntry } from '../../observability/access-line.ts';
 import type { Metrics } from '../../observability/metrics.ts';
+import type { Principal } from '../../http/principal.ts';
+import type { Tenant } from '../../tenants/tenant.ts';
 import { STORE_ID, decideStoreAccess, type StoreOwnerLookup } from './access.ts';
 import { JSON_REQUEST, plainCheckBody } from './fast-lane.ts';
 
@@ -50,8 +52,8 @@ export function withNodeCheckLane(deps: NodeCheckLaneDeps, next: Listener): List
     counted.handedOn.inc();
     fallBack(r.req, r.res, r.body, next);
   };
-  const start = (r: Received) => {
-    answer(deps, r).then(
+  const start = (r: Received, turn: TurnLookups) => {
+    answer(deps, r, turn).then(
       (answered) => (answered ? counted.answered.inc() : handOn(r)),
       () => r.res.headersSent || handOn(r),
     );
@@ -65,8 +67,9 @@ export function withNodeCheckLane(deps: NodeCheckLaneDeps, next: Listener): List
     const batch = received;
     received = [];
     let begun = 0;
+    const turn = new TurnLookups(deps);
     const startRest = () => {
-      while (begun < batch.length) start(batch[begun++] as Received);
+      while (begun < batch.length) start(batch[begun++] as Received, turn);
     };
     try {
       deps.sharedReading(startRest);
@@ -118,13 +121,41 @@ interface Received {
   started: number;
 }
 
+/**
+ * Who a credential is and who owns a store, looked up once per turn: the requests of a turn are
+ * started together, synchronously, so they see the same state either way (an app typically
+ * presents one key for all its Checks). Lives only while the turn's requests start; it holds
+ * the presented credentials no longer than their requests do.
+ */
+class TurnLookups {
+  readonly #principals = new Map<string, Principal | undefined>();
+  readonly #owners = new Map<string, Tenant | undefined>();
+
+  constructor(private readonly deps: NodeCheckLaneDeps) {}
+
+  principal(token: string): Principal | undefined {
+    if (this.#principals.has(token)) return this.#principals.get(token);
+    const principal = authenticateBearer(this.deps.authenticators, token);
+    this.#principals.set(token, principal);
+    return principal;
+  }
+
+  owner(storeId: string): Tenant | undefined {
+    if (this.#owners.has(storeId)) return this.#owners.get(storeId);
+    const owner = this.deps.owner(storeId);
+    this.#owners.set(storeId, owner);
+    return owner;
+  }
+}
+
 /** The full stack reads a body already read from `rawBody` (@hono/node-server). */
 function fallBack(req: IncomingMessage, res: ServerResponse, body: Buffer, next: Listener): void {
   (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
   next(req, res);
 }
 
-async function answer(deps: NodeCheckLaneDeps, { req, res, storeId, token, body: raw, started }: Received): Promise<boolean> {
+/** Answers a plain Check, or returns false for the full stack to answer. Looks up `turn` only before its first await. */
+async function answer(deps: NodeCheckLaneDeps, { req, res, storeId, token, body: raw, started }: Received, turn: TurnLookups): Promise<boolean> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));
@@ -133,9 +164,9 @@ async function answer(deps: NodeCheckLaneDeps, { req, res, storeId, token, body:
   }
   const body = plainCheckBody(parsed);
   if (!body) return false;
-  const principal = authenticateBearer(deps.authenticators, token);
+  const principal = turn.principal(token);
   if (!principal) return false;
-  const tenant = decideStoreAccess(principal, deps.owner(storeId), 'authz:read');
+  const tenant = decideStoreAccess(principal, turn.owner(storeId), 'authz:read');
   if (!deps.limiter.wouldAllow(principal.credentialId)) return false;
   const result = await deps.check(storeId, body);
   if (deps.limiter.take(principal.credentialId) > 0) return false;
