@@ -40,6 +40,34 @@ class SeriesMap<L extends string, S> {
   }
 }
 
+/** A metric's label sets and its registration; `get` (what the registry reads) is the subclass's. */
+abstract class PlainMetric<L extends string, S> {
+  abstract readonly type: 'counter' | 'histogram';
+  readonly #series: SeriesMap<L, S>;
+
+  constructor(
+    registry: Registry,
+    /** Not readonly: the registry renames a `_total` counter when it writes OpenMetrics, and `get` reads it back. */
+    public name: string,
+    readonly help: string,
+    labelNames: readonly L[],
+    create: (labels: Labels<L>) => S,
+  ) {
+    this.#series = new SeriesMap(labelNames, create);
+    registry.registerMetric(this as never);
+  }
+
+  /** The series of one label set (bind it once on hot paths). */
+  series(labels: Labels<L>): S {
+    return this.#series.get(labels);
+  }
+
+  /** Every label set used so far. */
+  all(): S[] {
+    return this.#series.values();
+  }
+}
+
 export class CounterSeries {
   value = 0;
   constructor(readonly labels: Record<string, string>) {}
@@ -48,38 +76,24 @@ export class CounterSeries {
   }
 }
 
-export class PlainCounter<L extends string> {
-  /** Read by the registry, which treats counters specially in OpenMetrics. */
+export class PlainCounter<L extends string> extends PlainMetric<L, CounterSeries> {
   readonly type = 'counter';
-  readonly #series: SeriesMap<L, CounterSeries>;
 
-  constructor(
-    registry: Registry,
-    /** Not readonly: the registry renames a `_total` counter when it writes OpenMetrics, and `get` reads it back. */
-    public name: string,
-    readonly help: string,
-    labelNames: readonly L[],
-  ) {
-    this.#series = new SeriesMap(labelNames, (labels) => new CounterSeries(labels));
-    registry.registerMetric(this as never);
-  }
-
-  series(labels: Labels<L>): CounterSeries {
-    return this.#series.get(labels);
+  constructor(registry: Registry, name: string, help: string, labelNames: readonly L[]) {
+    super(registry, name, help, labelNames, (labels) => new CounterSeries(labels));
   }
 
   inc(labels: Labels<L>, by = 1): void {
-    this.#series.get(labels).inc(by);
+    this.series(labels).inc(by);
   }
 
-  /** What prom-client's registry reads when /metrics is scraped. */
   async get() {
     return {
       name: this.name,
       help: this.help,
-      type: 'counter',
+      type: this.type,
       aggregator: 'sum',
-      values: this.#series.values().map((s): MetricValue => ({ value: s.value, labels: { ...s.labels } })),
+      values: this.all().map((s): MetricValue => ({ value: s.value, labels: { ...s.labels } })),
     };
   }
 }
@@ -106,36 +120,25 @@ export class HistogramSeries {
   }
 }
 
-export class PlainHistogram<L extends string> {
+export class PlainHistogram<L extends string> extends PlainMetric<L, HistogramSeries> {
   readonly type = 'histogram';
-  readonly #series: SeriesMap<L, HistogramSeries>;
 
   constructor(
     registry: Registry,
-    readonly name: string,
-    readonly help: string,
+    name: string,
+    help: string,
     labelNames: readonly L[],
     private readonly buckets: readonly number[],
   ) {
-    this.#series = new SeriesMap(labelNames, (labels) => new HistogramSeries(labels, buckets));
-    registry.registerMetric(this as never);
-  }
-
-  series(labels: Labels<L>): HistogramSeries {
-    return this.#series.get(labels);
+    super(registry, name, help, labelNames, (labels) => new HistogramSeries(labels, buckets));
   }
 
   observe(labels: Labels<L>, value: number): void {
-    this.#series.get(labels).observe(value);
-  }
-
-  /** Every label set observed so far. */
-  all(): HistogramSeries[] {
-    return this.#series.values();
+    this.series(labels).observe(value);
   }
 
   async get() {
-    return { name: this.name, help: this.help, type: 'histogram', aggregator: 'sum', values: this.all().flatMap((s) => this.#values(s)) };
+    return { name: this.name, help: this.help, type: this.type, aggregator: 'sum', values: this.all().flatMap((s) => this.#values(s)) };
   }
 
   #values(s: HistogramSeries): MetricValue[] {
