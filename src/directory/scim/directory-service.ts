@@ -10,7 +10,6 @@ import { mintScimToken, parseScimToken, scimSecretMatches, tokenView, type Norma
 import type { Deviation } from './dialects.ts';
 import { TouchThrottle } from '../../lib/touch-throttle.ts';
 
-
 export interface CreatedScimToken {
   token: ScimToken;
   /** The bearer secret: shown once, never stored. */
