@@ -1,4 +1,4 @@
-import type { Profile } from '@node-saml/node-saml';
+import { SamlStatusError, type Profile } from '@node-saml/node-saml';
 import { UnsafeXmlError, SAML_LIMITS, parseSafeXml } from './xml-safety.ts';
 import { buildSaml, type SamlContext } from './service-provider.ts';
 
@@ -102,17 +102,25 @@ async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string): Promi
   try {
     result = await buildSaml(ctx).validatePostResponseAsync({ SAMLResponse: samlResponse });
   } catch (err) {
-    const message = (err as Error).message ?? String(err);
-    return fail(classify(message), message);
+    return fail(classify(err), (err as Error)?.message ?? String(err));
   }
   if (!result.profile) return fail('saml_invalid_response', 'no assertion in the response');
   return result.profile;
 }
 
-function classify(message: string): SamlFailure {
+/**
+ * node-saml reports failures as messages; the reason is read from them, after what can be told
+ * by type: an IdP's error status (its message is the IdP's free text, "User is not assigned…")
+ * and OpenSSL's errors, which only decryption lets out (signature checks catch their own).
+ */
+function classify(err: unknown): SamlFailure {
+  if (err instanceof SamlStatusError) return 'saml_idp_status_error';
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_OSSL_')) return 'saml_decryption_failed';
+  const message = (err as Error | null)?.message ?? String(err);
   if (/multiple assertions|more than one/i.test(message)) return 'saml_multiple_assertions';
-  if (/decrypt|EncryptedAssertion|No decryption key/i.test(message)) return 'saml_decryption_failed';
-  if (/signature|signed|digest|Referenced node|ID cannot refer/i.test(message)) return 'saml_signature_invalid';
+  if (/decrypt|EncryptedAssertion|No decryption key|unable to authenticate data|padding length invalid/i.test(message)) return 'saml_decryption_failed';
+  if (/signature|\bsigned|digest|Referenced node|ID cannot refer/i.test(message)) return 'saml_signature_invalid';
   if (/expired/i.test(message)) return 'saml_assertion_expired';
   if (/not yet valid/i.test(message)) return 'saml_assertion_not_yet_valid';
   if (/reading 'AudienceRestriction'/.test(message)) return 'saml_conditions_missing';
