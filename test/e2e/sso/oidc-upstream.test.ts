@@ -98,6 +98,40 @@ describe('sign-in through an upstream OIDC IdP', () => {
     expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata).toMatchObject({ reason: 'oidc_token_invalid', detail: expect.stringMatching(/nonce/) });
   });
 
+  /** Our redirect to the upstream IdP, stopped there: the browser holds the login, the IdP has not answered. */
+  async function atUpstream(): Promise<{ browser: Browser; state: string }> {
+    const browser = new Browser();
+    const { url } = await authorizationRequest(rp, { organization: 'globex' });
+    const toIdp = await browser.follow(url.toString(), (l) => l.startsWith(upstream.issuer.url as string));
+    return { browser, state: new URL(toIdp.url).searchParams.get('state') as string };
+  }
+
+  it("refuses the IdP's own error answer (the user cancelled), generic to the user, precise in the audit log", async () => {
+    const { browser, state } = await atUpstream();
+    const back = await browser.follow(`${env.base}/sso/oidc/${connectionId}/callback?error=access_denied&error_description=User+cancelled+the+login&state=${state}`, (l) => l.startsWith('http://127.0.0.1:9/'));
+    expect(back.url).toMatch(/\/callback\?error=access_denied/);
+    expect(decodeURIComponent(back.url)).not.toMatch(/cancelled/);
+    expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata).toMatchObject({ reason: 'oidc_idp_error', detail: expect.stringMatching(/access_denied/) });
+  });
+
+  it('refuses a callback without a code, and spends the login state', async () => {
+    const { browser, state } = await atUpstream();
+    const callback = `${env.base}/sso/oidc/${connectionId}/callback?state=${state}`;
+    const back = await browser.follow(callback, (l) => l.startsWith('http://127.0.0.1:9/'));
+    expect(back.url).toMatch(/\/callback\?error=access_denied/);
+    expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('oidc_token_invalid');
+    const again = await new Browser().request(`${callback}&code=late`);
+    expect(again.status).toBe(400);
+    expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('login_state_unknown');
+  });
+
+  it('answers 404 to a callback for an unknown connection, recording nothing', async () => {
+    const events = env.audit(tenant.id).length;
+    const res = await new Browser().request(`${env.base}/sso/oidc/conn_01J0000000000000000000000/callback?code=x&state=y`);
+    expect(res.status).toBe(404);
+    expect(env.audit(tenant.id)).toHaveLength(events);
+  });
+
   it('refuses a callback whose state it did not issue', async () => {
     const res = await new Browser().request(`${env.base}/sso/oidc/${connectionId}/callback?code=abc&state=forged`);
     expect(res.status).toBe(400);
