@@ -140,6 +140,30 @@ describe('SAML ACS refuses bad input and answers from the wrong place', () => {
     expect(env.audit(acme.id)).toHaveLength(events);
   });
 
+  describe("the connection's clock skew (default 60 s)", () => {
+    const slow = () => ({ notBefore: new Date(Date.now() - 5 * 60_000), notOnOrAfter: new Date(Date.now() - 30_000) });
+    const fast = () => ({ notBefore: new Date(Date.now() + 30_000), notOnOrAfter: new Date(Date.now() + 5 * 60_000) });
+    const signIn = async (window: ReturnType<typeof slow>) => {
+      const browser = new Browser();
+      const req = await begin(browser);
+      return (await browser.follow(req.acs, (l) => l.startsWith('http://127.0.0.1:9/'), { form: { SAMLResponse: idp.response(legit(req, window)), RelayState: req.relayState } })).url;
+    };
+
+    it("accepts an IdP whose clock is 30 s behind or ahead of ours, and refuses both once the skew is set to 0", async () => {
+      expect(await signIn(slow())).toMatch(/\/callback\?code=/);
+      expect(await signIn(fast())).toMatch(/\/callback\?code=/);
+      await env.ok('PATCH', `/admin/v1/tenants/${acme.id}/connections/${connection.id}`, { saml: { clock_skew_seconds: 0 } });
+      try {
+        expect(await signIn(slow())).toMatch(/\/callback\?error=access_denied/);
+        expect(lastFailure(acme.id)?.reason).toBe('saml_assertion_expired');
+        expect(await signIn(fast())).toMatch(/\/callback\?error=access_denied/);
+        expect(lastFailure(acme.id)?.reason).toBe('saml_assertion_not_yet_valid');
+      } finally {
+        await env.ok('PATCH', `/admin/v1/tenants/${acme.id}/connections/${connection.id}`, { saml: { clock_skew_seconds: 60 } });
+      }
+    });
+  });
+
   describe('a live login answered somewhere it does not belong', () => {
     let beta: { id: string; slug: string };
     let betaConnection: { id: string; saml: { sp: { acs_url: string } } };
