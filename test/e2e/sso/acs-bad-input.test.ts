@@ -164,6 +164,47 @@ describe('SAML ACS refuses bad input and answers from the wrong place', () => {
     });
   });
 
+  describe('which signatures a connection requires', () => {
+    const signIn = async (o: Partial<ResponseOptions>) => {
+      const browser = new Browser();
+      const req = await begin(browser);
+      return (await browser.follow(req.acs, (l) => l.startsWith('http://127.0.0.1:9/'), { form: { SAMLResponse: idp.response(legit(req, o)), RelayState: req.relayState } })).url;
+    };
+    const withSettings = async (saml: Record<string, boolean>, run: () => Promise<void>) => {
+      await env.ok('PATCH', `/admin/v1/tenants/${acme.id}/connections/${connection.id}`, { saml });
+      try {
+        await run();
+      } finally {
+        await env.ok('PATCH', `/admin/v1/tenants/${acme.id}/connections/${connection.id}`, { saml: { want_assertions_signed: true, want_response_signed: false } });
+      }
+    };
+    const signedBoth = { signAssertion: true, signResponse: true };
+    const envelopeOnly = { signAssertion: false, signResponse: true };
+    const assertionOnly = { signAssertion: true, signResponse: false };
+    const unsigned = { signAssertion: false, signResponse: false };
+
+    it('with want_response_signed, refuses a response whose envelope is not signed and accepts one signed twice', async () => {
+      await withSettings({ want_response_signed: true }, async () => {
+        expect(await signIn(assertionOnly)).toMatch(/\/callback\?error=access_denied/);
+        expect(lastFailure(acme.id)?.reason).toBe('saml_signature_invalid');
+        expect(await signIn(signedBoth)).toMatch(/\/callback\?code=/);
+      });
+    });
+
+    it('without want_assertions_signed, accepts a signed envelope over an unsigned assertion', async () => {
+      await withSettings({ want_assertions_signed: false }, async () => {
+        expect(await signIn(envelopeOnly)).toMatch(/\/callback\?code=/);
+      });
+    });
+
+    it('never accepts an unsigned response, whatever the settings', async () => {
+      await withSettings({ want_assertions_signed: false, want_response_signed: false }, async () => {
+        expect(await signIn(unsigned)).toMatch(/\/callback\?error=access_denied/);
+        expect(lastFailure(acme.id)?.reason).toBe('saml_signature_invalid');
+      });
+    });
+  });
+
   describe('a live login answered somewhere it does not belong', () => {
     let beta: { id: string; slug: string };
     let betaConnection: { id: string; saml: { sp: { acs_url: string } } };
