@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
-import { SsoEnv } from '../../helpers/sso-env.ts';
+import { SsoEnv, authorizationRequest } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
 import { TestSamlIdp } from '../../helpers/saml-idp.ts';
 
@@ -91,6 +91,35 @@ describe('home-realm discovery and tenant binding', () => {
     const flow = await env.samlLogin(new Browser(), own, globexIdp, { organization: 'globex' }, gil);
     expect(flow.landed).toMatch(/\/callback\?error=access_denied/);
     expect(env.audit(acme.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('organization_not_allowed_for_app');
+  });
+
+  it('lets the person pick among the tenant\'s active IdPs, and refuses a picked connection of another tenant', async () => {
+    const umbrella = await env.tenant('Umbrella', 'umbrella');
+    const okta = new TestSamlIdp('http://www.okta.com/exkUMBRELLA', 'https://umbrella.okta.test/sso');
+    const entra = new TestSamlIdp('https://sts.windows.net/umbrella-tid/', 'https://login.microsoftonline.test/umbrella/saml2');
+    await env.samlConnection(umbrella.id, okta, { name: 'Umbrella Okta' });
+    const second = await env.samlConnection(umbrella.id, entra, { name: 'Umbrella Entra ID', attribute_preset: 'entra' });
+    await env.samlConnection(umbrella.id, new TestSamlIdp('https://ping.test/umbrella', 'https://ping.test/sso'), { name: 'Ping (not live yet)', status: 'testing' });
+    const { url } = await authorizationRequest(rp, { organization: 'umbrella' });
+    const browser = new Browser();
+    const picker = await browser.follow(url.toString(), () => false);
+    expect(picker.res!.status).toBe(200);
+    const html = await picker.res!.text();
+    const links = [...html.matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => ({ href: m[1]!.replace(/&#38;|&amp;/g, '&'), name: m[2] }));
+    expect(links.map((l) => l.name).sort()).toEqual(['Umbrella Entra ID', 'Umbrella Okta']);
+    const toEntra = await browser.follow(new URL(links.find((l) => l.name === 'Umbrella Entra ID')!.href, env.base).toString(), (l) => l.startsWith(entra.ssoUrl) || l.startsWith(okta.ssoUrl));
+    expect(toEntra.url.startsWith(entra.ssoUrl)).toBe(true);
+    // The app may name the connection itself, skipping the picker.
+    const direct = await authorizationRequest(rp, { organization: 'umbrella', connection: second.id });
+    const straight = await new Browser().follow(direct.url.toString(), (l) => l.startsWith(entra.ssoUrl) || l.startsWith(okta.ssoUrl));
+    expect(straight.url.startsWith(entra.ssoUrl)).toBe(true);
+    // A hand-made link pairing Umbrella with Globex's connection goes nowhere.
+    const globexConnection = (await env.ok('GET', `/admin/v1/tenants/${globex.id}/connections`)).data[0].id;
+    const forged = new URL(links[0]!.href, env.base);
+    forged.searchParams.set('connection', globexConnection);
+    const refused = await browser.follow(forged.toString(), (l) => l.startsWith('http://127.0.0.1:9/') || l.startsWith(globexIdp.ssoUrl));
+    expect(refused.url).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?error=access_denied/);
+    expect(env.audit(umbrella.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('connection_not_available');
   });
 
   it('does not sign anyone in through a connection that is still in testing', async () => {
