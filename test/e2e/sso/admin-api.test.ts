@@ -118,6 +118,41 @@ describe('SSO admin API security', () => {
     expect(JSON.stringify([...h.services.audit.export(acme.id, {})])).not.toContain(created.body.client_secret);
   });
 
+  it('audits every SSO configuration change with the key that made it and what changed, and never a secret', async () => {
+    const tenantAdmin = await h.tenantKey(acme.id, ['admin']);
+    const as = (method: string, path: string, body?: unknown) => h.json(method, `${t()}${path}`, { key: tenantAdmin.key, body });
+    const from = [...h.services.audit.export(acme.id, {})].length;
+    const conn = (await as('POST', '/connections', { name: 'Okta OIDC', protocol: 'oidc', oidc: { issuer: 'https://acme.okta.test', client_id: 'okta-client', client_secret: 'upstream-secret-do-not-log' } })).body;
+    await as('PATCH', `/connections/${conn.id}`, { name: 'Okta (OIDC)' });
+    await as('DELETE', `/connections/${conn.id}`);
+    const app = (await as('POST', '/apps', { name: 'audited', grant_types: ['client_credentials'] })).body;
+    const rotated = (await as('POST', `/apps/${app.id}/rotate-secret`)).body;
+    await as('PATCH', `/apps/${app.id}`, { name: 'audited app' });
+    await as('DELETE', `/apps/${app.id}`);
+    const dom = (await as('POST', '/domains', { domain: 'audited.test' })).body;
+    await as('DELETE', `/domains/${dom.id}`);
+    await as('PUT', '/sso-settings', { jit_provisioning: false });
+    const events = [...h.services.audit.export(acme.id, {})].slice(from);
+    expect(events.map((e) => [e.action, e.target?.id])).toEqual([
+      ['sso.connection.created', conn.id],
+      ['sso.connection.updated', conn.id],
+      ['sso.connection.deleted', conn.id],
+      ['oidc.app.created', app.id],
+      ['oidc.app.secret_rotated', app.id],
+      ['oidc.app.updated', app.id],
+      ['oidc.app.deleted', app.id],
+      ['sso.domain.added', dom.id],
+      ['sso.domain.removed', dom.id],
+      ['sso.settings.updated', expect.any(String)],
+    ]);
+    for (const e of events) expect(e.actor).toMatchObject({ type: 'tenant_key', credential_id: tenantAdmin.id });
+    const updated = events[1]!;
+    expect(JSON.stringify([updated.before, updated.after, updated.metadata])).toMatch(/Okta \(OIDC\)/);
+    const written = JSON.stringify(events);
+    for (const secret of ['upstream-secret-do-not-log', app.client_secret, rotated.client_secret]) expect(written).not.toContain(secret);
+    expect(h.logs.text).not.toContain('upstream-secret-do-not-log');
+  });
+
   it('verifies a domain only when the DNS TXT record carries the token (both outcomes audited)', async () => {
     const d = await h.json('POST', `${t()}/domains`, { body: { domain: 'verify-me.test' } });
     const missing = await h.json('POST', `${t()}/domains/${d.body.id}/verify`);
