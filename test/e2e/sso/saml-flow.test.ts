@@ -46,4 +46,18 @@ describe('sign-in through a SAML IdP, with openid-client as the app', () => {
     expect(tokens.refresh_token).toBeTruthy();
     expect(env.audit(tenant.id, 'sso.login.succeeded')).toHaveLength(1);
   });
+
+  it('refuses an authorization request without PKCE, or with the plain method, before any IdP is involved', async () => {
+    const failures = env.audit(tenant.id, 'sso.login.failed').length;
+    const base = { redirect_uri: 'http://127.0.0.1:9/callback', scope: 'openid', state: 'st', organization: 'acme' };
+    const verifier = client.randomPKCECodeVerifier();
+    for (const params of [base, { ...base, code_challenge: verifier, code_challenge_method: 'plain' }]) {
+      const done = await new Browser().follow(client.buildAuthorizationUrl(rp, params).toString(), (l) => l.startsWith('http://127.0.0.1:9/') || l.startsWith(idp.ssoUrl));
+      const landed = new URL(done.url);
+      expect(landed.origin + landed.pathname).toBe('http://127.0.0.1:9/callback');
+      expect(landed.searchParams.get('error')).toBe('invalid_request');
+      expect(landed.searchParams.get('error_description')).toMatch(params === base ? /requires PKCE/ : /code_challenge_method/);
+    }
+    expect(env.audit(tenant.id, 'sso.login.failed')).toHaveLength(failures);
+  });
 });
