@@ -18,6 +18,7 @@ import type { SqliteAppLookup } from '../apps/sqlite-store.ts';
 import type { ProviderHolder } from '../provider/holder.ts';
 import { connectionPickerPage, errorPage, pickerPage } from '../pages.ts';
 import { GENERIC_LOGIN_FAILURE } from '../../sso/login/failures.ts';
+import { UpstreamOidcError } from '../../sso/oidc/upstream.ts';
 import { actorFrom } from '../../http/actor.ts';
 import { bodyLimit } from '../../http/body-limit.ts';
 import { grantForSession } from './grants.ts';
@@ -56,10 +57,10 @@ export function interactionRoutes(d: InteractionDeps) {
     }
   };
 
-  const finishWithError = async (c: Context, reason: string, tenantId?: string): Promise<Response> => {
+  const finishWithError = async (c: Context, reason: string, tenantId?: string, extra: { connection_id: string; detail: string } | undefined = undefined): Promise<Response> => {
     if (tenantId) {
       d.storage.transaction(() =>
-        d.audit.record(tenantId, { action: 'sso.login.failed', target: { type: 'tenant', id: tenantId }, metadata: { reason } }, { ...actorFrom(c), type: 'user' }),
+        d.audit.record(tenantId, { action: 'sso.login.failed', target: { type: 'tenant', id: tenantId }, metadata: { reason, ...extra } }, { ...actorFrom(c), type: 'user' }),
       );
     }
     await d.holder.get().interactionFinished(node(c).incoming, node(c).outgoing, { error: 'access_denied', error_description: 'Sign-in failed.' }, { mergeWithLastSubmission: false });
@@ -76,7 +77,15 @@ export function interactionRoutes(d: InteractionDeps) {
       const links = route.choose.connections.map((x) => ({ name: x.name, href: `${base(i.uid)}/start?connection=${encodeURIComponent(x.id)}&organization=${encodeURIComponent(route.choose.tenant.id)}` }));
       return c.html(connectionPickerPage(links));
     }
-    const url = await d.login.begin({ connection: route.go, purpose: 'login', interactionUid: i.uid, ...(hints.email ? { loginHint: hints.email } : {}) });
+    let url: string;
+    try {
+      url = await d.login.begin({ connection: route.go, purpose: 'login', interactionUid: i.uid, ...(hints.email ? { loginHint: hints.email } : {}) });
+    } catch (err) {
+      // The upstream IdP is unreachable or its discovery document unusable: the person sees the
+      // generic failure at the app, the audit log says which connection and why.
+      if (!(err instanceof UpstreamOidcError)) throw err;
+      return finishWithError(c, err.reason, route.go.tenant_id, { connection_id: route.go.id, detail: err.message.slice(0, 500) });
+    }
     return c.redirect(url, 303);
   };
 

@@ -11,6 +11,8 @@ import type { LoginService } from '../login/service.ts';
 import { LOGIN_STATE_TTL_MS } from '../login/deps.ts';
 import { ConnectionSchema, CreateConnectionBody, TestLoginSchema, UpdateConnectionBody } from './schemas.ts';
 import { jsonWithHeaders } from '../../http/json-response.ts';
+import { unprocessable } from '../../http/errors.ts';
+import { UpstreamOidcError } from '../oidc/upstream.ts';
 
 const Param = TenantParam.extend({ connection_id: z.string().min(1).max(64) });
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -23,7 +25,7 @@ const routes = {
   update: createRoute({ method: 'patch', path: `${path}/{connection_id}`, summary: 'Change a connection (status testing → active, mappings, IdP settings)', request: { params: Param, headers: IfMatchHeader, body: jsonBody(UpdateConnectionBody) }, responses: { 200: json(ConnectionSchema, 'Updated'), 412: errorResponse('Stale ETag'), ...commonErrors } }),
   remove: createRoute({ method: 'delete', path: `${path}/{connection_id}`, summary: 'Delete a connection', request: { params: Param }, responses: { 204: { description: 'Deleted' }, ...commonErrors } }),
   refresh: createRoute({ method: 'post', path: `${path}/{connection_id}/refresh-metadata`, summary: 'Re-fetch the IdP metadata URL now', request: { params: Param }, responses: { 200: json(ConnectionSchema, 'Refreshed'), ...commonErrors } }),
-  test: createRoute({ method: 'post', path: `${path}/{connection_id}/test-login`, summary: 'Start an admin test login: open the returned URL; the result page shows what the IdP sent', request: { params: Param }, responses: { 201: json(TestLoginSchema, 'Test login started'), ...commonErrors } }),
+  test: createRoute({ method: 'post', path: `${path}/{connection_id}/test-login`, summary: 'Start an admin test login: open the returned URL; the result page shows what the IdP sent', request: { params: Param }, responses: { 201: json(TestLoginSchema, 'Test login started'), 422: errorResponse("The upstream OIDC IdP's discovery document could not be read (`idp_unreachable`)"), ...commonErrors } }),
 };
 
 export function connectionRoutes(tenants: TenantService, connections: ConnectionService, login: LoginService) {
@@ -74,7 +76,14 @@ export function connectionRoutes(tenants: TenantService, connections: Connection
   app.openapi(routes.test, async (c) => {
     const { tenant, connection_id } = c.req.valid('param');
     const connection = connections.get(tenantOf(c, tenant).id, connection_id);
-    const url = await login.begin({ connection, purpose: 'test', interactionUid: null });
+    let url: string;
+    try {
+      url = await login.begin({ connection, purpose: 'test', interactionUid: null });
+    } catch (err) {
+      // Said to the admin (it is their IdP): a valid request the IdP cannot serve right now.
+      if (err instanceof UpstreamOidcError) throw unprocessable('idp_unreachable', `The IdP could not be used: ${err.message.slice(0, 300)}`);
+      throw err;
+    }
     return c.json({ url, expires_at: new Date(Date.now() + LOGIN_STATE_TTL_MS).toISOString() }, 201);
   });
 

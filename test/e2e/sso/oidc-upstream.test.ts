@@ -132,6 +132,38 @@ describe('sign-in through an upstream OIDC IdP', () => {
     expect(env.audit(tenant.id)).toHaveLength(events);
   });
 
+  describe('an upstream IdP that cannot be reached', () => {
+    let down: { id: string };
+    let downConnection: string;
+    let downRp: client.Configuration;
+
+    beforeAll(async () => {
+      down = await env.tenant('Down', 'down');
+      downConnection = (
+        await env.ok('POST', `/admin/v1/tenants/${down.id}/connections`, {
+          name: 'Unreachable',
+          protocol: 'oidc',
+          status: 'active',
+          oidc: { issuer: `http://127.0.0.1:${await freePort()}`, client_id: 'c', client_secret: 's', scopes: 'openid email' },
+        })
+      ).id;
+      downRp = await env.rp(await env.app(down.id));
+    });
+
+    it('sends the person back to the app with the generic failure, and audits which connection failed and why', async () => {
+      const { url } = await authorizationRequest(downRp, { organization: 'down' });
+      const done = await new Browser().follow(url.toString(), (l) => l.startsWith('http://127.0.0.1:9/'));
+      expect(done.url).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?error=access_denied/);
+      expect(env.audit(down.id, 'sso.login.failed').at(-1)?.metadata).toMatchObject({ reason: 'oidc_discovery_failed', connection_id: downConnection, detail: expect.any(String) });
+    });
+
+    it("answers an admin's test login with 422 idp_unreachable and the reason", async () => {
+      const r = await env.api('POST', `/admin/v1/tenants/${down.id}/connections/${downConnection}/test-login`);
+      expect([r.status, r.body.code]).toEqual([422, 'idp_unreachable']);
+      expect(r.body.message).toMatch(/could not be used/);
+    });
+  });
+
   it('refuses a callback whose state it did not issue', async () => {
     const res = await new Browser().request(`${env.base}/sso/oidc/${connectionId}/callback?code=abc&state=forged`);
     expect(res.status).toBe(400);
