@@ -137,6 +137,7 @@ describe('SAML ACS refuses bad input and answers from the wrong place', () => {
     const events = env.audit(acme.id).length;
     const res = await new Browser().request(`${env.base}/sso/saml/conn_01J0000000000000000000000/acs`, { form: { SAMLResponse: b64('<x/>') } });
     expect(res.status).toBe(404);
+    expect((await new Browser().request(`${env.base}/sso/saml/conn_01J0000000000000000000000/metadata`)).status).toBe(404);
     expect(env.audit(acme.id)).toHaveLength(events);
   });
 
