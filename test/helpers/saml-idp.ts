@@ -105,6 +105,14 @@ export class TestSamlIdp {
   }
 }
 
+/**
+ * An honest IdP's answer to the AuthnRequest `req` for the user `nameId` (also sent as the
+ * email attribute), as response options for tests to alter.
+ */
+export function answerTo(req: { acs: string; issuer: string; id: string }, nameId: string, o: Partial<ResponseOptions> = {}): ResponseOptions {
+  return { recipient: req.acs, audience: req.issuer, inResponseTo: req.id, nameId, attributes: { email: nameId }, ...o };
+}
+
 /** Signs the first element named `localName` (enveloped, placed after its `afterChild`). */
 export function signElement(xml: string, localName: string, signer: { key: string; cert: string }, afterChild: string): string {
   const sig = new SignedXml({

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
 import { SsoEnv, authorizationRequest } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
-import { TestSamlIdp, signElement, testKey, type ResponseOptions } from '../../helpers/saml-idp.ts';
+import { TestSamlIdp, answerTo, signElement, testKey, type ResponseOptions } from '../../helpers/saml-idp.ts';
 
 type AuthnRequest = ReturnType<typeof TestSamlIdp.readAuthnRequest>;
 
@@ -28,14 +28,7 @@ describe('SAML ACS refuses bad input and answers from the wrong place', () => {
   });
   afterAll(() => env?.close());
 
-  const legit = (req: AuthnRequest, o: Partial<ResponseOptions> = {}): ResponseOptions => ({
-    recipient: req.acs,
-    audience: req.issuer,
-    inResponseTo: req.id,
-    nameId: 'victim@acme.test',
-    attributes: { email: 'victim@acme.test' },
-    ...o,
-  });
+  const legit = (req: AuthnRequest, o: Partial<ResponseOptions> = {}) => answerTo(req, 'victim@acme.test', o);
   const b64 = (xml: string) => Buffer.from(xml).toString('base64');
   const sessions = () => (env.services.storage.sql.raw.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
   const lastFailure = (tenantId: string) => env.audit(tenantId, 'sso.login.failed').at(-1)?.metadata;
@@ -47,14 +40,19 @@ describe('SAML ACS refuses bad input and answers from the wrong place', () => {
     return TestSamlIdp.readAuthnRequest(toIdp.url);
   }
 
+  /** Posts the IdP's answer to the login's ACS and follows the redirects back to the app: where it lands. */
+  async function answer(browser: Browser, req: AuthnRequest, samlResponse: string): Promise<string> {
+    return (await browser.follow(req.acs, (l) => l.startsWith('http://127.0.0.1:9/'), { form: { SAMLResponse: samlResponse, RelayState: req.relayState } })).url;
+  }
+
   /** Posts to the ACS and follows redirects back to the app; the login must fail generically. */
   async function expectRefused(samlResponse: (req: AuthnRequest) => string, reason: string): Promise<void> {
     const before = { sessions: sessions(), succeeded: env.audit(acme.id, 'sso.login.succeeded').length };
     const browser = new Browser();
     const req = await begin(browser);
-    const back = await browser.follow(req.acs, (l) => l.startsWith('http://127.0.0.1:9/'), { form: { SAMLResponse: samlResponse(req), RelayState: req.relayState } });
-    expect(back.url).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?error=access_denied/);
-    expect(decodeURIComponent(back.url)).not.toMatch(/saml_|victim/);
+    const landed = await answer(browser, req, samlResponse(req));
+    expect(landed).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?error=access_denied/);
+    expect(decodeURIComponent(landed)).not.toMatch(/saml_|victim/);
     expect(lastFailure(acme.id)?.reason).toBe(reason);
     expect(sessions()).toBe(before.sessions);
     expect(env.audit(acme.id, 'sso.login.succeeded')).toHaveLength(before.succeeded);
@@ -63,8 +61,7 @@ describe('SAML ACS refuses bad input and answers from the wrong place', () => {
   it('signs in with the legitimate response these cases start from', async () => {
     const browser = new Browser();
     const req = await begin(browser);
-    const back = await browser.follow(req.acs, (l) => l.startsWith('http://127.0.0.1:9/'), { form: { SAMLResponse: idp.response(legit(req)), RelayState: req.relayState } });
-    expect(back.url).toMatch(/\/callback\?code=/);
+    expect(await answer(browser, req, idp.response(legit(req)))).toMatch(/\/callback\?code=/);
   });
 
   it('refuses a post without a SAMLResponse', async () => {
@@ -92,8 +89,7 @@ describe('SAML ACS refuses bad input and answers from the wrong place', () => {
     expect(await res.json()).toMatchObject({ code: 'payload_too_large' });
     expect(env.audit(acme.id, 'sso.login.failed')).toHaveLength(failures);
     // The login it was aimed at is untouched: the IdP's real answer still completes it.
-    const back = await browser.follow(req.acs, (l) => l.startsWith('http://127.0.0.1:9/'), { form: { SAMLResponse: idp.response(legit(req)), RelayState: req.relayState } });
-    expect(back.url).toMatch(/\/callback\?code=/);
+    expect(await answer(browser, req, idp.response(legit(req)))).toMatch(/\/callback\?code=/);
   });
 
   it("refuses an IdP's error status (user not assigned), keeping the IdP's message for the audit log only", async () => {
@@ -147,7 +143,7 @@ describe('SAML ACS refuses bad input and answers from the wrong place', () => {
     const signIn = async (window: ReturnType<typeof slow>) => {
       const browser = new Browser();
       const req = await begin(browser);
-      return (await browser.follow(req.acs, (l) => l.startsWith('http://127.0.0.1:9/'), { form: { SAMLResponse: idp.response(legit(req, window)), RelayState: req.relayState } })).url;
+      return answer(browser, req, idp.response(legit(req, window)));
     };
 
     it("accepts an IdP whose clock is 30 s behind or ahead of ours, and refuses both once the skew is set to 0", async () => {
@@ -169,7 +165,7 @@ describe('SAML ACS refuses bad input and answers from the wrong place', () => {
     const signIn = async (o: Partial<ResponseOptions>) => {
       const browser = new Browser();
       const req = await begin(browser);
-      return (await browser.follow(req.acs, (l) => l.startsWith('http://127.0.0.1:9/'), { form: { SAMLResponse: idp.response(legit(req, o)), RelayState: req.relayState } })).url;
+      return answer(browser, req, idp.response(legit(req, o)));
     };
     const withSettings = async (saml: Record<string, boolean>, run: () => Promise<void>) => {
       await env.ok('PATCH', `/admin/v1/tenants/${acme.id}/connections/${connection.id}`, { saml });
@@ -227,38 +223,32 @@ describe('SAML ACS refuses bad input and answers from the wrong place', () => {
       expect(await crossed.text()).not.toMatch(/login_state|victim/);
       expect(lastFailure(beta.id)?.reason).toBe('login_state_connection_mismatch');
       expect(env.audit(beta.id, 'sso.login.succeeded')).toHaveLength(0);
-      const back = await browser.follow(req.acs, (l) => l.startsWith('http://127.0.0.1:9/'), { form: { SAMLResponse: idp.response(legit(req)), RelayState: req.relayState } });
-      expect(back.url).toMatch(/\/callback\?code=/);
+      expect(await answer(browser, req, idp.response(legit(req)))).toMatch(/\/callback\?code=/);
     });
 
-    it('refuses a login that completes after its tenant was suspended', async () => {
+    /** A Beta login started, then `change` made while the person is at the IdP: the IdP's honest answer is refused. */
+    async function refusedAfter(change: () => Promise<unknown>, undo: () => Promise<unknown>, reason: string): Promise<void> {
       const browser = new Browser();
       const req = await begin(browser, betaRp, 'beta', betaIdp);
-      await env.ok('POST', `/admin/v1/tenants/${beta.id}/suspend`);
+      await change();
       try {
         const before = sessions();
-        const back = await browser.follow(req.acs, (l) => l.startsWith('http://127.0.0.1:9/'), { form: { SAMLResponse: betaIdp.response(legit(req)), RelayState: req.relayState } });
-        expect(back.url).toMatch(/\/callback\?error=access_denied/);
-        expect(lastFailure(beta.id)?.reason).toBe('tenant_not_active');
+        expect(await answer(browser, req, betaIdp.response(legit(req)))).toMatch(/\/callback\?error=access_denied/);
+        expect(lastFailure(beta.id)?.reason).toBe(reason);
         expect(sessions()).toBe(before);
       } finally {
-        await env.ok('POST', `/admin/v1/tenants/${beta.id}/resume`);
+        await undo();
       }
+    }
+
+    it('refuses a login that completes after its tenant was suspended', async () => {
+      const lifecycle = (action: string) => () => env.ok('POST', `/admin/v1/tenants/${beta.id}/${action}`);
+      await refusedAfter(lifecycle('suspend'), lifecycle('resume'), 'tenant_not_active');
     });
 
     it('refuses a login that completes after its connection was switched off', async () => {
-      const browser = new Browser();
-      const req = await begin(browser, betaRp, 'beta', betaIdp);
-      await env.ok('PATCH', `/admin/v1/tenants/${beta.id}/connections/${betaConnection.id}`, { status: 'inactive' });
-      try {
-        const before = sessions();
-        const back = await browser.follow(req.acs, (l) => l.startsWith('http://127.0.0.1:9/'), { form: { SAMLResponse: betaIdp.response(legit(req)), RelayState: req.relayState } });
-        expect(back.url).toMatch(/\/callback\?error=access_denied/);
-        expect(lastFailure(beta.id)?.reason).toBe('connection_not_active');
-        expect(sessions()).toBe(before);
-      } finally {
-        await env.ok('PATCH', `/admin/v1/tenants/${beta.id}/connections/${betaConnection.id}`, { status: 'active' });
-      }
+      const status = (value: string) => () => env.ok('PATCH', `/admin/v1/tenants/${beta.id}/connections/${betaConnection.id}`, { status: value });
+      await refusedAfter(status('inactive'), status('active'), 'connection_not_active');
     });
 
     it('refuses an IdP-initiated response when the named app has no login URL to land in', async () => {

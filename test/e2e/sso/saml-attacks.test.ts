@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
 import { SsoEnv } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
-import { TestSamlIdp, testKey, signElement, type ResponseOptions } from '../../helpers/saml-idp.ts';
+import { TestSamlIdp, answerTo, testKey, signElement, type ResponseOptions } from '../../helpers/saml-idp.ts';
 import { assertionWrapping, responseWrapping } from '../../helpers/xsw.ts';
 
 type AuthnRequest = ReturnType<typeof TestSamlIdp.readAuthnRequest>;
@@ -24,14 +24,7 @@ describe('SAML responses that must be refused (each audited with its precise rea
   });
   afterAll(() => env?.close());
 
-  const legit = (req: AuthnRequest, o: Partial<ResponseOptions> = {}): ResponseOptions => ({
-    recipient: req.acs,
-    audience: req.issuer,
-    inResponseTo: req.id,
-    nameId: 'victim@acme.test',
-    attributes: { email: 'victim@acme.test' },
-    ...o,
-  });
+  const legit = (req: AuthnRequest, o: Partial<ResponseOptions> = {}) => answerTo(req, 'victim@acme.test', o);
   const evil = (req: AuthnRequest) => idp.assertionXml({ ...legit(req), id: '_evil', nameId: 'admin@acme.test', attributes: { email: 'admin@acme.test' } });
   const b64 = (xml: string) => Buffer.from(xml).toString('base64');
 
