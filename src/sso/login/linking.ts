@@ -1,6 +1,7 @@
 import type { Actor } from '../../audit/events.ts';
 import type { DirectoryLookup, DirectoryUser } from '../../directory/lookup.ts';
 import type { IdpIdentity } from '../identity.ts';
+import { ApiError } from '../../http/errors.ts';
 import { LoginFailure } from './failures.ts';
 import type { LoginDeps } from './deps.ts';
 
@@ -8,8 +9,9 @@ export type LinkedBy = 'external_id' | 'verified_email' | 'jit';
 
 /**
  * Finds the directory user this identity is: by external id first, then by email when the
- * email's domain is verified for the tenant; else creates one just in time if the tenant allows.
- * Deactivated users are refused. Call inside the login transaction.
+ * email's domain is verified for the tenant; else creates one just in time if the tenant allows
+ * (refused when the user name is taken: never merged into someone else). Deactivated users are
+ * refused. Call inside the login transaction.
  */
 export function linkIdentity(
   deps: LoginDeps,
@@ -27,19 +29,29 @@ export function linkIdentity(
   if (!deps.settings.get(tenantId).jit_provisioning) {
     throw new LoginFailure('user_not_provisioned', `no directory user for external id '${identity.external_id}' and JIT provisioning is off`, { tenantId });
   }
-  const user = directory.createUserJustInTime(
-    tenantId,
-    {
-      user_name: identity.email ?? identity.external_id,
-      email: identity.email,
-      external_id: identity.external_id,
-      given_name: identity.given_name,
-      family_name: identity.family_name,
-      display_name: identity.name,
-    },
-    actor,
-  );
-  return { user, linkedBy: 'jit' };
+  const userName = identity.email ?? identity.external_id;
+  try {
+    const user = directory.createUserJustInTime(
+      tenantId,
+      {
+        user_name: userName,
+        email: identity.email,
+        external_id: identity.external_id,
+        given_name: identity.given_name,
+        family_name: identity.family_name,
+        display_name: identity.name,
+      },
+      actor,
+    );
+    return { user, linkedBy: 'jit' };
+  } catch (err) {
+    // Someone else already has this user name, and nothing proves this identity is them: neither
+    // its external id nor an email in a domain the tenant verified. Refused, never merged.
+    if (err instanceof ApiError && err.code === 'user_name_taken') {
+      throw new LoginFailure('user_name_taken', `a directory user is already named '${userName}'; external id '${identity.external_id}' is not linked to it (no matching external id, no email in a verified domain)`, { tenantId });
+    }
+    throw err;
+  }
 }
 
 function findExisting(deps: LoginDeps, directory: DirectoryLookup, tenantId: string, identity: IdpIdentity) {
