@@ -217,6 +217,16 @@ describe('OpenID Provider endpoints refuse bad input and foreign apps, and chang
       expect((await userinfo(t.access_token)).status).toBe(200);
     });
 
+    it("tell another app nothing about a token: a Globex app (or Acme's own machine app) introspecting Acme's tokens gets {active:false}", async () => {
+      const t = await tokens();
+      for (const token of [t.access_token, t.refresh_token]) {
+        expect(await introspect(token, globexApp)).toEqual({ active: false });
+        expect(await introspect(token, acmeMachine)).toEqual({ active: false });
+        expect(await introspect(token)).toMatchObject({ active: true, client_id: acmeApp.client_id });
+      }
+      expect((await refresh(t.refresh_token, acmeApp)).status).toBe(200);
+    });
+
     it("refuse a Globex app revoking Acme's access or refresh token (400 invalid_request); both keep working", async () => {
       const t = await tokens();
       for (const token of [t.access_token, t.refresh_token]) {
