@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { once } from 'node:events';
 import * as client from 'openid-client';
 import { SsoEnv, authorizationRequest } from '../../helpers/sso-env.ts';
 import { Browser, readForm } from '../../helpers/browser.ts';
@@ -23,6 +24,8 @@ const basic = (c: Creds) => `Basic ${Buffer.from(`${c.client_id}:${c.client_secr
 describe('OpenID Provider endpoints refuse bad input and foreign apps, and change nothing', () => {
   let env: SsoEnv;
   const idp = new TestSamlIdp();
+  const globexIdp = new TestSamlIdp('http://www.okta.com/exkGLOBEX', 'https://globex.okta.test/sso');
+  let globexConnection: { id: string };
   let acme: { id: string };
   let globex: { id: string };
   let acmeApp: Creds;
@@ -35,6 +38,7 @@ describe('OpenID Provider endpoints refuse bad input and foreign apps, and chang
     acme = await env.tenant('Acme', 'acme');
     globex = await env.tenant('Globex', 'globex');
     await env.samlConnection(acme.id, idp);
+    globexConnection = await env.samlConnection(globex.id, globexIdp);
     acmeApp = await env.app(acme.id);
     globexApp = await env.app(globex.id);
     acmeMachine = await env.ok('POST', `/admin/v1/tenants/${acme.id}/apps`, { name: 'backend', grant_types: ['client_credentials'], authz_scopes: ['authz:read'] });
@@ -44,12 +48,13 @@ describe('OpenID Provider endpoints refuse bad input and foreign apps, and chang
   afterAll(() => env?.close());
 
   /** POSTs a form to an /oidc endpoint; `auth` adds HTTP Basic client authentication. */
-  async function post(path: string, form: Record<string, string> | string, auth?: Creds, headers: Record<string, string> = {}): Promise<Answer> {
+  async function post(path: string, form: Record<string, string> | string | ReadableStream, auth?: Creds, headers: Record<string, string> = {}): Promise<Answer> {
     const res = await fetch(`${env.base}/oidc${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: basic(auth) } : {}), ...headers },
-      body: typeof form === 'string' ? form : new URLSearchParams(form).toString(),
-    });
+      body: typeof form === 'string' || form instanceof ReadableStream ? form : new URLSearchParams(form).toString(),
+      duplex: 'half',
+    } as RequestInit);
     const text = await res.text();
     return { status: res.status, body: /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text, headers: res.headers };
   }
@@ -160,42 +165,24 @@ describe('OpenID Provider endpoints refuse bad input and foreign apps, and chang
       expect([under.status, under.body.scope]).toEqual([200, 'authz:read']);
       let sent = 0; // 1 MiB in 16 KiB chunks, no Content-Length
       const chunks = new ReadableStream<Uint8Array>({
-        pull(ctrl) {
-          if (sent++ === 64) return ctrl.close();
-          ctrl.enqueue(new TextEncoder().encode(sent === 1 ? 'grant_type=client_credentials&scope=' : padding.slice(0, 16 * 1024)));
-        },
+        pull: (ctrl) => (sent++ === 64 ? ctrl.close() : ctrl.enqueue(new TextEncoder().encode(sent === 1 ? 'grant_type=client_credentials&scope=' : padding.slice(0, 16 * 1024)))),
       });
-      const chunked = await fetch(`${env.base}/oidc/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(acmeMachine) },
-        body: chunks,
-        duplex: 'half',
-      } as RequestInit);
-      expect([chunked.status, ((await chunked.json()) as { error: string }).error]).toEqual([400, 'invalid_request']);
+      expect(refusal(await post('/token', chunks, acmeMachine))).toEqual([400, 'invalid_request']);
       for (const path of ['/token/introspection', '/token/revocation']) {
         expect(refusal(await post(path, { token: padding }, acmeApp))).toEqual([400, 'invalid_request']);
       }
     });
 
     it('answers a declared 1 GiB body at once, without waiting for (or reading) it', async () => {
-      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpRequest(`${env.base}/oidc/token`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(1024 ** 3), authorization: basic(acmeMachine) },
-        });
-        req.on('response', (res) => {
-          let body = '';
-          res.on('data', (d: Buffer) => (body += d.toString()));
-          res.on('end', () => {
-            req.destroy();
-            resolve({ status: res.statusCode ?? 0, body });
-          });
-        });
-        req.on('error', reject);
-        req.write('grant_type=client_credentials&scope=');
+      const req = httpRequest(`${env.base}/oidc/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(1024 ** 3), authorization: basic(acmeMachine) },
       });
-      expect(answer.status).toBe(400);
-      expect(JSON.parse(answer.body)).toMatchObject({ error: 'invalid_request', error_description: 'failed to parse the request body' });
+      req.write('grant_type=client_credentials&scope=');
+      const [res] = (await once(req, 'response')) as [IncomingMessage];
+      const body = JSON.parse(Buffer.concat(await res.toArray()).toString());
+      req.destroy();
+      expect([res.statusCode, body.error, body.error_description]).toEqual([400, 'invalid_request', 'failed to parse the request body']);
     });
   });
 
@@ -286,12 +273,8 @@ describe('OpenID Provider endpoints refuse bad input and foreign apps, and chang
       expect(await me({ authorization: 'Bearer forged' })).toEqual([401, 'invalid_token', true]);
       expect(await me({ authorization: `Bearer ${machine.body.access_token}` })).toEqual([401, 'invalid_token', true]);
       expect(await me({ authorization: `Bearer ${t.refresh_token}` })).toEqual([401, 'invalid_token', true]);
-      const twice = await fetch(`${env.base}/oidc/me`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${t.access_token}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: `access_token=${t.access_token}`,
-      });
-      expect([twice.status, ((await twice.json()) as { error: string }).error]).toEqual([400, 'invalid_request']);
+      const twice = await post('/me', { access_token: t.access_token }, undefined, { authorization: `Bearer ${t.access_token}` });
+      expect(refusal(twice)).toEqual([400, 'invalid_request']);
       expect((await userinfo(t.access_token)).status).toBe(200);
       await post('/token/revocation', { token: t.access_token }, acmeApp);
       expect(await me({ authorization: `Bearer ${t.access_token}` })).toEqual([401, 'invalid_token', true]);
@@ -348,6 +331,24 @@ describe('OpenID Provider endpoints refuse bad input and foreign apps, and chang
       }
       expect(sessions()).toBe(before.sessions);
       expect(env.audit(acme.id).length).toBe(before.events);
+    });
+
+    it("will not start a sign-in through another tenant's connection from the start route (access_denied, audited to the app's tenant)", async () => {
+      const multi = await env.app(acme.id, { name: 'all tenants', multi_tenant: true });
+      const before = sessions();
+      for (const [app, query, reason] of [
+        [acmeApp, `organization=globex&connection=${globexConnection.id}`, 'organization_not_allowed_for_app'],
+        [multi, `organization=acme&connection=${globexConnection.id}`, 'connection_not_available'],
+      ] as const) {
+        const browser = new Browser();
+        const { url } = await authorizationRequest(app === acmeApp ? rp : await env.rp(app), { organization: 'acme' });
+        const interaction = new URL((await browser.follow(url.toString(), (l) => l.includes('/oidc/interaction/'))).url);
+        const end = await browser.follow(`${interaction.origin}${interaction.pathname}/start?${query}`, (l) => l.startsWith(globexIdp.ssoUrl) || l.startsWith('http://127.0.0.1:9/'));
+        expect(end.url).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?error=access_denied/);
+        expect(env.audit(acme.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe(reason);
+      }
+      expect(env.audit(globex.id, 'sso.login.failed')).toHaveLength(0);
+      expect(sessions()).toBe(before);
     });
 
     /** A sign-in whose IdP leg succeeded: the browser is about to open the interaction's complete URL. */
