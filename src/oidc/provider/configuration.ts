@@ -1,4 +1,4 @@
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { constantTimeEqual, sha256Hex } from '../../lib/crypto.ts';
 import type { SecretBox } from '../keys/key-encryption.ts';
 import type { PrivateJwk } from '../keys/signing-keys.ts';
@@ -64,7 +64,7 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
       : {}),
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
       backchannelLogout: { enabled: true },
@@ -102,6 +102,15 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
     return typeof this.clientSecret === 'string' && constantTimeEqual(sha256Hex(actual), this.clientSecret);
   };
   return provider;
+}
+
+/**
+ * An app may introspect only the tokens issued to it. oidc-provider's default answers any
+ * confidential client about any token, which told an app of tenant B who an Acme token belongs
+ * to (sub, client_id, scope); a token of another app now introspects as `{active: false}`.
+ */
+async function introspectionAllowed(_ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string }): Promise<boolean> {
+  return token.clientId === client.clientId;
 }
 
 async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
