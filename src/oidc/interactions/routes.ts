@@ -70,8 +70,14 @@ export function interactionRoutes(d: InteractionDeps) {
   const proceed = async (c: Context, i: Details, hints: { organization?: string; email?: string; connection?: string }) => {
     const app = d.apps.findLive(String(i.params.client_id));
     if (!app) return finishWithError(c, 'app_not_found');
-    const route = routeLogin(d, app, hints);
-    if ('ask' in route) return c.html(pickerPage(`${base(i.uid)}/discover`, route.ask), route.ask ? 400 : 200);
+    // The organization the app asked for is binding: nothing the person types and no link they
+    // edit moves the sign-in to another tenant. One that does not exist ends the sign-in.
+    const asked = typeof i.params.organization === 'string' && i.params.organization.trim() ? i.params.organization : undefined;
+    const route = routeLogin(d, app, asked ? { ...hints, organization: asked } : hints);
+    if ('ask' in route) {
+      if (asked) return finishWithError(c, 'organization_not_found');
+      return c.html(pickerPage(`${base(i.uid)}/discover`, route.ask), route.ask ? 400 : 200);
+    }
     if ('refuse' in route) return finishWithError(c, route.refuse.reason, route.refuse.tenantId);
     if ('choose' in route) {
       const links = route.choose.connections.map((x) => ({ name: x.name, href: `${base(i.uid)}/start?connection=${encodeURIComponent(x.id)}&organization=${encodeURIComponent(route.choose.tenant.id)}` }));
@@ -108,7 +114,7 @@ export function interactionRoutes(d: InteractionDeps) {
     if (i instanceof Response) return i;
     const form = await c.req.parseBody();
     const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).slice(0, 320) : undefined);
-    return proceed(c, i, { organization: text('organization') || (i.params.organization as string | undefined), email: text('email') });
+    return proceed(c, i, { organization: text('organization'), email: text('email') });
   });
 
   app.get('/oidc/interaction/:uid/start', async (c) => {

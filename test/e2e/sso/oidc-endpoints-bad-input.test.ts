@@ -337,8 +337,10 @@ describe('OpenID Provider endpoints refuse bad input and foreign apps, and chang
       const multi = await env.app(acme.id, { name: 'all tenants', multi_tenant: true });
       const before = sessions();
       for (const [app, query, reason] of [
-        [acmeApp, `organization=globex&connection=${globexConnection.id}`, 'organization_not_allowed_for_app'],
+        // The organization the app asked for (acme) is binding: an edited link cannot change it.
+        [acmeApp, `organization=globex&connection=${globexConnection.id}`, 'connection_not_available'],
         [multi, `organization=acme&connection=${globexConnection.id}`, 'connection_not_available'],
+        [multi, `organization=globex&connection=${globexConnection.id}`, 'connection_not_available'],
       ] as const) {
         const browser = new Browser();
         const { url } = await authorizationRequest(app === acmeApp ? rp : await env.rp(app), { organization: 'acme' });

@@ -75,6 +75,22 @@ describe('home-realm discovery and tenant binding', () => {
     expect(await code(again.landed, again.verifier, again.state)).toMatchObject({ org_slug: 'acme' });
   });
 
+  it('keeps the organization the app asked for: what the person types cannot move the sign-in to another tenant', async () => {
+    const browser = new Browser();
+    const { url } = await authorizationRequest(rp, { organization: 'acme' });
+    const interaction = new URL((await browser.follow(url.toString(), (l) => l.includes('/oidc/interaction/'))).url);
+    const typed = await browser.follow(`${interaction.origin}${interaction.pathname}/discover`, (l) => l.startsWith(acmeIdp.ssoUrl) || l.startsWith(globexIdp.ssoUrl), {
+      form: { organization: 'globex', email: 'gil@globex.test' },
+    });
+    expect(typed.url.startsWith(acmeIdp.ssoUrl)).toBe(true);
+  });
+
+  it('ends a sign-in for an organization that does not exist at the app, instead of asking for another', async () => {
+    const { url } = await authorizationRequest(rp, { organization: 'no-such-org' });
+    const done = await new Browser().follow(url.toString(), (l) => l.startsWith('http://127.0.0.1:9/'));
+    expect(done.url).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?error=access_denied/);
+  });
+
   it('reuses a live session for the same tenant without another IdP round trip', async () => {
     const browser = new Browser();
     const first = await env.samlLogin(browser, rp, acmeIdp, { organization: 'acme' }, alice);
