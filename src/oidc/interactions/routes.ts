@@ -50,10 +50,13 @@ export function interactionRoutes(d: InteractionDeps) {
   const app = new Hono();
 
   const details = async (c: Context): Promise<Details | Response> => {
+    const expired = () => c.html(errorPage('This sign-in link has expired. Start again from the application.', c.get('requestId')), 400);
     try {
-      return await d.holder.get().interactionDetails(node(c).incoming, node(c).outgoing);
+      // The provider finds the interaction by its cookie; the uid in the path must be that one.
+      const found = await d.holder.get().interactionDetails(node(c).incoming, node(c).outgoing);
+      return found.uid === c.req.param('uid') ? found : expired();
     } catch {
-      return c.html(errorPage('This sign-in link has expired. Start again from the application.', c.get('requestId')), 400);
+      return expired();
     }
   };
 

@@ -333,6 +333,19 @@ describe('OpenID Provider endpoints refuse bad input and foreign apps, and chang
       expect(env.audit(acme.id).length).toBe(before.events);
     });
 
+    it('answers an interaction cookie presented under another uid with the expired-link page', async () => {
+      const { url } = await authorizationRequest(rp, { organization: 'acme' });
+      const auth = await fetch(url, { redirect: 'manual' });
+      const uid = /\/oidc\/interaction\/([^/?]+)/.exec(auth.headers.get('location') ?? '')?.[1];
+      expect(uid).toBeTruthy();
+      const cookie = auth.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const elsewhere = await fetch(`${env.base}/oidc/interaction/not-${uid}/start?organization=acme`, { headers: { cookie }, redirect: 'manual' });
+      expect(elsewhere.status).toBe(400);
+      expect(await elsewhere.text()).toMatch(/sign-in link has expired/);
+      const own = await fetch(`${env.base}/oidc/interaction/${uid}`, { headers: { cookie }, redirect: 'manual' });
+      expect([own.status, own.headers.get('location')?.startsWith(idp.ssoUrl)]).toEqual([303, true]);
+    });
+
     it("will not start a sign-in through another tenant's connection from the start route (access_denied, audited to the app's tenant)", async () => {
       const multi = await env.app(acme.id, { name: 'all tenants', multi_tenant: true });
       const before = sessions();
