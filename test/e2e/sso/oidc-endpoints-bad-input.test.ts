@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import * as client from 'openid-client';
-import { SsoEnv, authorizationRequest } from '../../helpers/sso-env.ts';
+import { SsoEnv } from '../../helpers/sso-env.ts';
 import { Browser, readForm } from '../../helpers/browser.ts';
 import { TestSamlIdp } from '../../helpers/saml-idp.ts';
-import { GENERIC_LOGIN_FAILURE } from '../../../src/sso/login/failures.ts';
 
 type Creds = { client_id: string; client_secret: string };
 type Answer = { status: number; body: any; headers: Headers };
@@ -15,17 +14,17 @@ const basic = (c: Creds) => `Basic ${Buffer.from(`${c.client_id}:${c.client_secr
 
 /**
  * The OpenID Provider's public endpoints (token, introspection, revocation, userinfo, end
- * session, the sign-in interaction) facing missing or wrong client credentials, a deleted app,
+ * session) facing missing or wrong client credentials, a deleted app,
  * a rotated-away secret, another tenant's app and malformed or oversized input: each refusal is
  * a 4xx with the OAuth error code, and the tokens, codes and sessions involved are untouched.
  * (Happy paths, wrong secrets for client credentials, refresh-token reuse and deprovisioning
- * are in client-credentials.test.ts and session-lifecycle.test.ts.)
+ * are in client-credentials.test.ts and session-lifecycle.test.ts; the sign-in interaction's
+ * routes in interaction-bad-input.test.ts.)
  */
 describe('OpenID Provider endpoints refuse bad input and foreign apps, and change nothing', () => {
   let env: SsoEnv;
   const idp = new TestSamlIdp();
   const globexIdp = new TestSamlIdp('http://www.okta.com/exkGLOBEX', 'https://globex.okta.test/sso');
-  let globexConnection: { id: string };
   let acme: { id: string };
   let globex: { id: string };
   let acmeApp: Creds;
@@ -38,7 +37,7 @@ describe('OpenID Provider endpoints refuse bad input and foreign apps, and chang
     acme = await env.tenant('Acme', 'acme');
     globex = await env.tenant('Globex', 'globex');
     await env.samlConnection(acme.id, idp);
-    globexConnection = await env.samlConnection(globex.id, globexIdp);
+    await env.samlConnection(globex.id, globexIdp);
     acmeApp = await env.app(acme.id);
     globexApp = await env.app(globex.id);
     acmeMachine = await env.ok('POST', `/admin/v1/tenants/${acme.id}/apps`, { name: 'backend', grant_types: ['client_credentials'], authz_scopes: ['authz:read'] });
@@ -311,104 +310,6 @@ describe('OpenID Provider endpoints refuse bad input and foreign apps, and chang
       expect(refusal(cookieless)).toEqual([400, 'invalid_request']);
       expect((await refresh(t.refresh_token, acmeApp)).status).toBe(200);
       expect(env.audit(acme.id, 'oidc.logout')).toHaveLength(0);
-    });
-  });
-
-  describe('the sign-in interaction', () => {
-    const sessions = () => (env.services.storage.sql.raw.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
-
-    it('answers a forged interaction uid, on every route, with 400 and the expired-link page', async () => {
-      const before = { sessions: sessions(), events: env.audit(acme.id).length };
-      const browser = new Browser();
-      const { url } = await authorizationRequest(rp, { organization: 'acme' });
-      await browser.follow(url.toString(), (l) => l.startsWith(idp.ssoUrl)); // mid-sign-in: its interaction cookie is scoped to the real uid
-      for (const b of [new Browser(), browser]) {
-        for (const [method, path] of [['GET', ''], ['GET', '/start?organization=acme'], ['GET', '/complete?state=x'], ['GET', '/failed'], ['POST', '/discover']]) {
-          const res = await b.request(`${env.base}/oidc/interaction/forged-uid${path}`, method === 'POST' ? { form: { organization: 'acme' } } : {});
-          expect([path, res.status]).toEqual([path, 400]);
-          expect(await res.text()).toMatch(/sign-in link has expired/);
-        }
-      }
-      expect(sessions()).toBe(before.sessions);
-      expect(env.audit(acme.id).length).toBe(before.events);
-    });
-
-    it('answers an interaction cookie presented under another uid with the expired-link page', async () => {
-      const { url } = await authorizationRequest(rp, { organization: 'acme' });
-      const auth = await fetch(url, { redirect: 'manual' });
-      const uid = /\/oidc\/interaction\/([^/?]+)/.exec(auth.headers.get('location') ?? '')?.[1];
-      expect(uid).toBeTruthy();
-      const cookie = auth.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-      const elsewhere = await fetch(`${env.base}/oidc/interaction/not-${uid}/start?organization=acme`, { headers: { cookie }, redirect: 'manual' });
-      expect(elsewhere.status).toBe(400);
-      expect(await elsewhere.text()).toMatch(/sign-in link has expired/);
-      const own = await fetch(`${env.base}/oidc/interaction/${uid}`, { headers: { cookie }, redirect: 'manual' });
-      expect([own.status, own.headers.get('location')?.startsWith(idp.ssoUrl)]).toEqual([303, true]);
-    });
-
-    it("will not start a sign-in through another tenant's connection from the start route (access_denied, audited to the app's tenant)", async () => {
-      const multi = await env.app(acme.id, { name: 'all tenants', multi_tenant: true });
-      const before = sessions();
-      for (const [app, query, reason] of [
-        // The organization the app asked for (acme) is binding: an edited link cannot change it.
-        [acmeApp, `organization=globex&connection=${globexConnection.id}`, 'connection_not_available'],
-        [multi, `organization=acme&connection=${globexConnection.id}`, 'connection_not_available'],
-        [multi, `organization=globex&connection=${globexConnection.id}`, 'connection_not_available'],
-      ] as const) {
-        const browser = new Browser();
-        const { url } = await authorizationRequest(app === acmeApp ? rp : await env.rp(app), { organization: 'acme' });
-        const interaction = new URL((await browser.follow(url.toString(), (l) => l.includes('/oidc/interaction/'))).url);
-        const end = await browser.follow(`${interaction.origin}${interaction.pathname}/start?${query}`, (l) => l.startsWith(globexIdp.ssoUrl) || l.startsWith('http://127.0.0.1:9/'));
-        expect(end.url).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?error=access_denied/);
-        expect(env.audit(acme.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe(reason);
-      }
-      expect(env.audit(globex.id, 'sso.login.failed')).toHaveLength(0);
-      expect(sessions()).toBe(before);
-    });
-
-    /** A sign-in whose IdP leg succeeded: the browser is about to open the interaction's complete URL. */
-    async function atComplete(browser: Browser): Promise<URL> {
-      const { url } = await authorizationRequest(rp, { organization: 'acme' });
-      const req = TestSamlIdp.readAuthnRequest((await browser.follow(url.toString(), (l) => l.startsWith(idp.ssoUrl))).url);
-      const response = idp.response({ recipient: req.acs, audience: req.issuer, inResponseTo: req.id, nameId: 'alice@acme.test', attributes: { email: 'alice@acme.test' } });
-      const back = await browser.follow(req.acs, (l) => l.includes('/complete?'), { form: { SAMLResponse: response, RelayState: req.relayState } });
-      return new URL(back.url);
-    }
-    const withState = (u: URL, state: string) => `${u.origin}${u.pathname}?state=${encodeURIComponent(state)}`;
-    const grants = () => (env.services.storage.sql.raw.prepare("SELECT count(*) AS n FROM oidc_models WHERE model = 'Grant'").get() as { n: number }).n;
-
-    it('completes an interaction only with its own live state: a forged, foreign, expired or replayed one fails generically and grants nothing', async () => {
-      const [one, two] = [new Browser(), new Browser()];
-      const [u1, u2] = [await atComplete(one), await atComplete(two)];
-      const before = grants();
-      const refused = async (b: Browser, url: string) => {
-        const res = await b.request(url);
-        expect(res.status).toBe(400);
-        expect(await res.text()).toMatch(new RegExp(GENERIC_LOGIN_FAILURE.slice(0, 20)));
-      };
-      await refused(one, withState(u1, 'forged'));
-      await refused(one, withState(u1, ''));
-      await refused(two, withState(u2, u1.searchParams.get('state') as string)); // the state of another browser's interaction
-      // The state expires (10 minutes): age this one past its expiry.
-      env.services.storage.sql.raw.prepare('UPDATE sso_login_states SET expires_at = ? WHERE id = ?').run(new Date(Date.now() - 1000).toISOString(), u2.searchParams.get('state'));
-      await refused(two, u2.toString());
-      expect(grants()).toBe(before);
-      // The genuine one still completes, once.
-      const done = await one.follow(u1.toString(), (l) => l.startsWith('http://127.0.0.1:9/'));
-      expect(done.url).toMatch(/\/callback\?code=/);
-      expect(grants()).toBe(before + 1);
-      const again = await one.request(u1.toString());
-      expect(again.status).toBe(400);
-      expect(grants()).toBe(before + 1);
-    });
-
-    it('caps the discover form at 16 KiB (413 payload_too_large)', async () => {
-      const res = await fetch(`${env.base}/oidc/interaction/any/discover`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: `email=${'a'.repeat(17 * 1024)}`,
-      });
-      expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([413, 'payload_too_large']);
     });
   });
 });
