@@ -1,4 +1,4 @@
-import Provider, { type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { constantTimeEqual, sha256Hex } from '../../lib/crypto.ts';
 import type { SecretBox } from '../keys/key-encryption.ts';
 import type { PrivateJwk } from '../keys/signing-keys.ts';
@@ -65,7 +65,7 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
     features: {
       devInteractions: { enabled: false },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },
-      revocation: { enabled: true },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed },
       clientCredentials: { enabled: true },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
@@ -111,6 +111,15 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
  */
 async function introspectionAllowed(_ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string }): Promise<boolean> {
   return token.clientId === client.clientId;
+}
+
+/**
+ * An app may revoke only its own tokens; another app's token is refused with `invalid_request`
+ * (RFC 7009 §2.1), an unknown one answered 200 (§2.2). oidc-provider's default rule, made ours.
+ */
+async function revocationAllowed(_ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string }): Promise<boolean> {
+  if (token.clientId !== client.clientId) throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+  return true;
 }
 
 async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
