@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import { join } from 'node:path';
 import { httpsMetadataFetcher, isPrivateAddress } from './metadata-fetch.ts';
+
+const KEYS = join(import.meta.dirname, '../../../fixtures/saml/keys');
+const tls = { key: readFileSync(join(KEYS, 'idp.key.pem'), 'utf8'), cert: readFileSync(join(KEYS, 'idp.cert.pem'), 'utf8') };
+/** The fixture certificate's name: the local IdP below answers as this host. */
+const HOST = 'test-idp.portcullis.invalid';
 
 describe('IdP metadata URL fetching', () => {
   it('classifies loopback, private, link-local, CGNAT, multicast and mapped addresses as private', () => {
@@ -20,5 +28,41 @@ describe('IdP metadata URL fetching', () => {
   it('refuses a host name that resolves to any private address (DNS rebinding setups)', async () => {
     const fetcher = httpsMetadataFetcher({ lookup: async () => [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }] });
     await expect(fetcher('https://idp.example/metadata')).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/private/) });
+  });
+
+  describe('against a real HTTPS server (the connection pinned to the checked address)', () => {
+    let server: Server;
+    let base = '';
+    const big = 'x'.repeat(1024 * 1024 + 1);
+    beforeAll(async () => {
+      server = createServer(tls, (req, res) => {
+        if (req.url === '/metadata') res.end('<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.test"/>');
+        else if (req.url === '/moved') res.writeHead(302, { location: 'https://169.254.169.254/' }).end();
+        else if (req.url === '/huge') res.end(big);
+        else if (req.url === '/slow') setTimeout(() => res.end('late'), 2_000);
+        else res.writeHead(404).end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      base = `https://${HOST}:${(server.address() as { port: number }).port}`;
+    });
+    afterAll(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+    const fetcher = (o: { ca?: string; timeoutMs?: number } = { ca: tls.cert }) =>
+      httpsMetadataFetcher({ lookup: async () => [{ address: '127.0.0.1', family: 4 }], allowLoopback: true, ...o });
+
+    it('fetches the document from the address it checked', async () => {
+      await expect(fetcher()(`${base}/metadata`)).resolves.toMatch(/entityID="https:\/\/idp.test"/);
+    });
+
+    it('does not follow redirects, caps the size, times out, and verifies the certificate', async () => {
+      await expect(fetcher()(`${base}/moved`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/302/) });
+      await expect(fetcher()(`${base}/huge`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/too large/) });
+      await expect(fetcher({ ca: tls.cert, timeoutMs: 200 })(`${base}/slow`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/timeout/) });
+      await expect(fetcher({})(`${base}/metadata`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/certificate/i) });
+    });
+
+    it('still refuses loopback unless told otherwise (the default fetcher)', async () => {
+      const strict = httpsMetadataFetcher({ lookup: async () => [{ address: '127.0.0.1', family: 4 }] });
+      await expect(strict(`${base}/metadata`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/private/) });
+    });
   });
 });

@@ -34,9 +34,18 @@ const refuse = (message: string) => badRequest('metadata_url_refused', message);
  * before connecting, and the connection is pinned to the checked address so DNS cannot change
  * its answer in between), no redirects, a size cap and a timeout.
  */
-export function httpsMetadataFetcher(options: { lookup?: HostLookup; timeoutMs?: number } = {}): MetadataFetcher {
+export function httpsMetadataFetcher(
+  options: {
+    lookup?: HostLookup;
+    timeoutMs?: number;
+    /** Tests only: a loopback address counts as public, and `ca` is trusted (a local HTTPS IdP). */
+    allowLoopback?: boolean;
+    ca?: string;
+  } = {},
+): MetadataFetcher {
   const lookupAll: HostLookup = options.lookup ?? ((host) => dnsLookup(host, { all: true, verbatim: true }));
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const refused = (ip: string) => isPrivateAddress(ip) && !(options.allowLoopback && (ip === '127.0.0.1' || ip === '::1'));
   return async function fetchMetadata(raw: string): Promise<string> {
     let url: URL;
     try {
@@ -49,7 +58,7 @@ export function httpsMetadataFetcher(options: { lookup?: HostLookup; timeoutMs?:
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookupAll(host).catch(() => []);
     if (addresses.length === 0) throw refuse(`The metadata host '${host}' does not resolve.`);
-    if (addresses.some((a) => isPrivateAddress(a.address))) throw refuse(`The metadata host '${host}' resolves to a private address.`);
+    if (addresses.some((a) => refused(a.address))) throw refuse(`The metadata host '${host}' resolves to a private address.`);
     const pinned = addresses[0] as { address: string; family: number };
     return await new Promise<string>((resolve, reject) => {
       const req = request(
@@ -58,7 +67,9 @@ export function httpsMetadataFetcher(options: { lookup?: HostLookup; timeoutMs?:
           method: 'GET',
           timeout: timeoutMs,
           headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' },
-          lookup: (_h, _o, cb) => cb(null, pinned.address, pinned.family),
+          // Node asks for every address (`all: true`) when it may race address families.
+          lookup: (_h, o, cb) => ((o as { all?: boolean }).all ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]) : cb(null, pinned.address, pinned.family)),
+          ...(options.ca ? { ca: options.ca } : {}),
         },
         (res) => {
           if (res.statusCode !== 200) {
