@@ -214,4 +214,30 @@ describe.each(BACKENDS)('the /stores API under adversarial input (%s backend)', 
     }
   });
 
+  describe("the Read filter's field formats", () => {
+    const filters: [string, object][] = [
+      ['a relation with #', tk('user:a1', 'viewer#x', 'doc:1')],
+      ["the bare wildcard '*' as user", tk('*', 'viewer', 'doc:1')],
+      ["a user type without id ('user:')", { user: 'user:', object: 'doc:1' }],
+      ['a user without a type', tk('anne', 'viewer', 'doc:1')],
+      ['a user with a space', tk('user:a 1', 'viewer', 'doc:1')],
+      ['a user over 512 bytes', tk(`user:${'u'.repeat(600)}`, 'viewer', 'doc:1')],
+      ['a one-character object', { object: 'd' }],
+      ['a relation over 50 characters', tk('user:a1', 'r'.repeat(51), 'doc:1')],
+    ];
+    for (const [name, tuple_key] of filters) {
+      it(`refuses a Read filter with ${name} (400 validation_error)`, async () => {
+        const res = await h.json('POST', `/stores/${storeA}/read`, { key: keyA, body: { tuple_key } });
+        expect(refused(res)).toEqual({ status: 400, code: 'validation_error' });
+        expect(res.body.message).toMatch(/^invalid ReadRequestTupleKey\.(User|Relation|Object): /);
+      });
+    }
+
+    it('still reads with a type-only object and a full user', async () => {
+      const res = await h.json('POST', `/stores/${storeA}/read`, { key: keyA, body: { tuple_key: { user: 'user:a1', object: 'doc:' } } });
+      expect(res.body.tuples).toHaveLength(1);
+      expect(res.body.tuples[0].key).toMatchObject(tk('user:a1', 'viewer', 'doc:1'));
+    });
+  });
+
 });
