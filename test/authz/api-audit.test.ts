@@ -240,4 +240,25 @@ describe.each(BACKENDS)('the /stores API under adversarial input (%s backend)', 
     });
   });
 
+  describe('assertions OpenFGA would refuse', () => {
+    const put = (assertions: unknown[]) => h.json('PUT', `/stores/${storeA}/assertions/${modelA}`, { key: keyA, body: { assertions } });
+    const stored = async () => (await h.json('GET', `/stores/${storeA}/assertions/${modelA}`, { key: keyA })).body.assertions;
+    const good = { tuple_key: tk('user:a1', 'viewer', 'doc:1'), expectation: true };
+
+    it('refuses an assertion whose object has no id, or whose user has no type (validation_error), keeping what was stored', async () => {
+      expect((await h.request('PUT', `/stores/${storeA}/assertions/${modelA}`, { key: keyA, body: { assertions: [good] } })).status).toBe(204);
+      for (const bad of [tk('user:a1', 'viewer', 'doc'), tk('anne', 'viewer', 'doc:1'), tk('user:a1', 'viewer', 'doc:*')]) {
+        expect(refused(await put([good, { tuple_key: bad, expectation: false }]))).toEqual({ status: 400, code: 'validation_error' });
+      }
+      expect(await stored()).toEqual([expect.objectContaining(good)]);
+    });
+
+    it('refuses more than 20 contextual tuples in one assertion, and a contextual tuple the model does not allow', async () => {
+      const ctx = (n: number) => Array.from({ length: n }, (_, i) => tk(`user:c${i}`, 'viewer', 'doc:1'));
+      expect(refused(await put([{ ...good, contextual_tuples: ctx(21) }]))).toEqual({ status: 400, code: 'validation_error' });
+      expect(refused(await put([{ ...good, contextual_tuples: [tk('group:g#member', 'viewer', 'doc:1')] }]))).toEqual({ status: 400, code: 'validation_error' });
+      expect(await stored()).toEqual([expect.objectContaining(good)]);
+      expect((await h.request('PUT', `/stores/${storeA}/assertions/${modelA}`, { key: keyA, body: { assertions: [{ ...good, contextual_tuples: ctx(20) }] } })).status).toBe(204);
+    });
+  });
 });
