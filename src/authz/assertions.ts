@@ -1,11 +1,15 @@
-import type { Assertion, AuthorizationModel, OpenFgaApi } from '@openfga/sdk';
+import type { Assertion, OpenFgaApi } from '@openfga/sdk';
 import type { Sql } from '../storage/database.ts';
 import type { AuthzEngine } from './engine.ts';
-import { OpenFgaError } from './errors.ts';
+import { requireTupleKey } from './embedded/requests.ts';
+import { describeProblem, userObjectRelationProblem, writeProblem } from './embedded/tuple-validation.ts';
+import { OpenFgaError, validationError } from './errors.ts';
+import { CompiledModel } from './model/compile.ts';
 import { fga } from './openfga/errors.ts';
 
-/** OpenFGA's cap on assertions per model. */
+/** OpenFGA's caps: assertions per model, contextual tuples per assertion. */
 export const MAX_ASSERTIONS = 100;
+export const MAX_ASSERTION_CONTEXTUAL_TUPLES = 20;
 
 /**
  * Assertions: the expected answers an application keeps next to an authorization model (what
@@ -55,13 +59,23 @@ export class SqliteAssertionStore implements AssertionStore {
   }
 
   async write(storeId: string, modelId: string, assertions: Assertion[], record: () => void): Promise<void> {
-    const model = await this.engine.readAuthorizationModel(storeId, modelId);
     if (assertions.length > MAX_ASSERTIONS) {
       throw new OpenFgaError(400, 'assertions_too_many_items', `invalid WriteAssertionsRequest.Assertions: value must contain no more than ${MAX_ASSERTIONS} item(s)`);
     }
     for (const a of assertions) {
-      assertKnown(model, a.tuple_key);
-      for (const t of a.contextual_tuples ?? []) assertKnown(model, t);
+      requireTupleKey(a.tuple_key, 'Assertion');
+      if ((a.contextual_tuples?.length ?? 0) > MAX_ASSERTION_CONTEXTUAL_TUPLES) {
+        throw validationError(`invalid Assertion.ContextualTuples: value must contain no more than ${MAX_ASSERTION_CONTEXTUAL_TUPLES} item(s)`);
+      }
+    }
+    const model = new CompiledModel(await this.engine.readAuthorizationModel(storeId, modelId));
+    for (const a of assertions) {
+      const problem = userObjectRelationProblem(model, a.tuple_key);
+      if (problem) throw validationError(problem.cause);
+      for (const t of a.contextual_tuples ?? []) {
+        const invalid = writeProblem(model, t);
+        if (invalid) throw validationError(describeProblem(t, invalid));
+      }
     }
     const insert = this.sql.prepare(
       `INSERT INTO authz_assertions (store_id, model_id, position, object, relation, user, expectation, contextual_tuples_json, context_json)
@@ -77,17 +91,6 @@ export class SqliteAssertionStore implements AssertionStore {
       );
       record();
     });
-  }
-}
-
-function assertKnown(model: AuthorizationModel, key: { object: string; relation: string; user: string }): void {
-  const type = key.object.split(':')[0] ?? '';
-  const def = model.type_definitions.find((t) => t.type === type);
-  if (!def) throw new OpenFgaError(400, 'validation_error', `type '${type}' not found`);
-  if (!def.relations?.[key.relation]) throw new OpenFgaError(400, 'validation_error', `relation '${type}#${key.relation}' not found`);
-  const userType = key.user.split(/[:#]/)[0] ?? '';
-  if (!key.user.includes(':') || !model.type_definitions.some((t) => t.type === userType)) {
-    throw new OpenFgaError(400, 'validation_error', `type '${userType}' not found`);
   }
 }
 

@@ -11,14 +11,15 @@ const ORDER = ['object_type', 'object_id', 'relation', 'user_type', 'user_id', '
 
 /**
  * Read: the stored tuples matching an optional filter, a page at a time. The filter follows
- * OpenFGA: the object type is required; `document:` (type only) needs a user; a user without an
- * id (`user:`) matches every user of that type. Pages follow the primary key.
+ * OpenFGA: its fields' patterns first (`ReadRequestTupleKey`), then the object type is required
+ * and `document:` (type only) needs a user. Pages follow the primary key.
  */
 export function readTuples(sql: Sql, storeId: string, body: ReadRequest): ReadResponse {
   const where = ['store_id = ?'];
   const params: unknown[] = [storeId];
   const tk = body?.tuple_key;
   if (tk !== undefined && tk !== null) {
+    assertReadFilterFields(tk);
     const [objectType, objectId] = splitObject(tk.object ?? '');
     if (objectType === '' || (objectId === '' && !tk.user)) {
       throw validationError(
@@ -62,6 +63,22 @@ export function readTuples(sql: Sql, storeId: string, body: ReadRequest): ReadRe
     tuples: page.map((row) => ({ key: rowToKey(row), timestamp: row.inserted_at })),
     continuation_token: more && last ? encodeToken('read', ORDER.map((c) => last[c])) : '',
   };
+}
+
+/** OpenFGA's `ReadRequestTupleKey` rules: each field, when given, matches its pattern. */
+const READ_FIELDS = [
+  ['User', 'user', /^[^\s]{1,511}:[^\s]{1,511}$/],
+  ['Relation', 'relation', /^[^:#@\s]{1,50}$/],
+  ['Object', 'object', /^[^\s]{2,256}$/],
+] as const;
+
+function assertReadFilterFields(tk: { user?: string; relation?: string; object?: string }): void {
+  for (const [name, field, pattern] of READ_FIELDS) {
+    const value = tk[field];
+    if (value === undefined || value === null || value === '') continue;
+    if (field === 'user' && Buffer.byteLength(value) > 512) throw validationError('invalid ReadRequestTupleKey.User: value length must be at most 512 bytes');
+    if (!pattern.test(value)) throw validationError(`invalid ReadRequestTupleKey.${name}: value does not match regex pattern "${pattern.source}"`);
+  }
 }
 
 interface ChangeRow {

@@ -21,9 +21,11 @@ export interface WritePlan {
 
 /**
  * Validates a Write the way OpenFGA's WriteCommand does (in its order, with its codes) and turns
- * it into rows. `model` is needed only when there are writes; deletes are not checked against it.
+ * it into rows. The model is resolved first, as OpenFGA's Write does, so a delete-only Write
+ * naming a model the store does not have is refused too; deletes are not checked against it.
  */
 export function planWrite(body: WriteBody, model: () => CompiledModel, now: Date, limit = MAX_TUPLES_PER_WRITE): WritePlan {
+  const compiled = model();
   const writeKeys = body.writes?.tuple_keys ?? [];
   const deleteKeys = body.deletes?.tuple_keys ?? [];
   if (!Array.isArray(writeKeys) || !Array.isArray(deleteKeys)) throw validationError('invalid WriteRequest: tuple_keys must be a list');
@@ -31,10 +33,7 @@ export function planWrite(body: WriteBody, model: () => CompiledModel, now: Date
     throw fgaError('invalid_write_input', 'Invalid input. Make sure you provide at least one write, or at least one delete');
   }
   const writes: TupleRow[] = [];
-  if (writeKeys.length > 0) {
-    const compiled = model();
-    for (const raw of writeKeys) writes.push(validateWrite(compiled, raw, now));
-  }
+  for (const raw of writeKeys) writes.push(validateWrite(compiled, raw, now));
   const deletes = deleteKeys.map((raw: TupleKeyWithoutCondition) => {
     const key = requireTupleKey(raw, 'WriteRequestDeletes');
     if (!isValidUserString(key.user)) {
