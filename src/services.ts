@@ -12,6 +12,7 @@ import { TokenBucketLimiter } from './http/rate-limiter.ts';
 import { Deprovisioner } from './directory/deprovisioning.ts';
 import { DirectoryService } from './directory/service.ts';
 import { buildSso, type Sso, type SsoOptions } from './sso/compose.ts';
+import { SecretBox, loadKeyEncryptionKey } from './oidc/keys/key-encryption.ts';
 import { buildScimServices, type ScimServices } from './directory/compose.ts';
 import { buildAuthz, checkAuthzConfig } from './authz/backend.ts';
 import type { AuditedAuthzEngine } from './authz/wrappers/audited.ts';
@@ -66,7 +67,9 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
   const storage = Storage.open(config.dataDir, { migrateNow: options.migrate ?? true });
   const audit = new AuditService(storage, clock, (e) => metrics.auditEvents.inc({ action: e.action }));
-  const authz = buildAuthz(config, { storage, audit, metrics, clock });
+  // The key-encryption key seals SSO secrets and, through a derived key, authz continuation tokens.
+  const box = new SecretBox(loadKeyEncryptionKey(config.dataDir, config.oidcKeyEncryptionKey));
+  const authz = buildAuthz(config, { storage, audit, metrics, clock, continuationKey: Buffer.from(box.derive('authz-continuation-tokens'), 'base64url') });
   const tenants = new TenantService(storage, audit, clock, authz.provisioner);
   const deprovisioner = new Deprovisioner();
   deprovisioner.register(authz.revoker);
@@ -83,7 +86,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
 
   const directory = new DirectoryService(storage, audit, clock);
   const sso = buildSso(
-    { config, clock, logger, storage, audit, deprovisioner, directory: () => directory, authzWriter: () => authz.writer },
+    { config, clock, logger, storage, audit, box, deprovisioner, directory: () => directory, authzWriter: () => authz.writer },
     options.sso,
   );
 

@@ -26,6 +26,8 @@ export interface AuthzDeps {
   audit: AuditService;
   metrics: Metrics;
   clock: Clock;
+  /** The key that seals the embedded engine's continuation tokens (derived from the KEK). */
+  continuationKey?: Buffer;
 }
 
 /** Everything the rest of the service gets from the authorization domain. */
@@ -96,7 +98,11 @@ function openFgaBackend(config: Config, deps: AuthzDeps): Backend {
 }
 
 function embeddedBackend(config: Config, deps: AuthzDeps): Backend {
-  const engine = new EmbeddedAuthzEngine(deps.storage, deps.clock, { maxConditionCost: config.authzMaxConditionCost, decisionCacheSize: config.authzDecisionCacheSize });
+  const engine = new EmbeddedAuthzEngine(deps.storage, deps.clock, {
+    maxConditionCost: config.authzMaxConditionCost,
+    decisionCacheSize: config.authzDecisionCacheSize,
+    ...(deps.continuationKey ? { continuationKey: deps.continuationKey } : {}),
+  });
   return {
     engine,
     writer: new EmbeddedStagedTupleWriter(engine),

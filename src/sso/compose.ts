@@ -8,7 +8,7 @@ import type { DirectoryLookup } from '../directory/lookup.ts';
 import type { StagedTupleWriter } from '../authz/staged-writer.ts';
 import type { Deprovisioner } from '../directory/deprovisioning.ts';
 import type { Authenticator } from '../http/auth.ts';
-import { SecretBox, loadKeyEncryptionKey } from '../oidc/keys/key-encryption.ts';
+import type { SecretBox } from '../oidc/keys/key-encryption.ts';
 import { SigningKeyStore } from '../oidc/keys/signing-keys.ts';
 import { OidcKeyService } from '../oidc/keys/service.ts';
 import { OidcModelStore } from '../oidc/adapter/model-store.ts';
@@ -46,6 +46,8 @@ export interface SsoCore {
   logger: Logger;
   storage: Storage;
   audit: AuditService;
+  /** Seals SSO secrets under the key-encryption key. */
+  box: SecretBox;
   deprovisioner: Deprovisioner;
   directory: () => DirectoryLookup | undefined;
   authzWriter: () => StagedTupleWriter | undefined;
@@ -53,8 +55,7 @@ export interface SsoCore {
 
 /** Everything SSO and the OpenID Provider consist of, built once. */
 export function buildSso(core: SsoCore, options: SsoOptions = {}) {
-  const { config, clock, logger, storage, audit } = core;
-  const box = new SecretBox(loadKeyEncryptionKey(config.dataDir, config.oidcKeyEncryptionKey));
+  const { config, clock, logger, storage, audit, box } = core;
   const oidcKeys = new OidcKeyService(storage, new SigningKeyStore(storage.sql, box), audit, clock);
   const models = new OidcModelStore(storage.sql);
   const appLookup = new SqliteAppLookup(storage.sql);

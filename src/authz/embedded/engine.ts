@@ -20,6 +20,7 @@ import { runListObjects } from './list-objects.ts';
 import { runListUsers } from './list-users.ts';
 import { SqliteModelStore } from './model-store.ts';
 import { readChanges, readTuples } from './read.ts';
+import { ContinuationTokens } from './pagination.ts';
 import { SqliteStoreRegistry } from './store-registry.ts';
 import { deleteTuplesFor } from './tuple-deletion.ts';
 import { SqliteTupleStore, type TupleReader } from './tuple-store.ts';
@@ -41,15 +42,17 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
   readonly #ids = new MonotonicUlid();
   readonly #readTransaction: (query: () => unknown) => unknown;
   readonly #decisions: DecisionCache;
+  readonly #tokens: ContinuationTokens;
 
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
-    options: ModelOptions & { decisionCacheSize?: number } = {},
+    options: ModelOptions & { decisionCacheSize?: number; continuationKey?: Buffer } = {},
   ) {
     this.#decisions = new DecisionCache(storage.changes, options.decisionCacheSize ?? DEFAULT_DECISION_CACHE_SIZE);
+    this.#tokens = new ContinuationTokens(options.continuationKey);
     this.stores = new SqliteStoreRegistry(storage.sql);
-    this.models = new SqliteModelStore(storage.sql, options);
+    this.models = new SqliteModelStore(storage.sql, options, this.#tokens);
     this.tuples = new SqliteTupleStore(storage.sql);
     this.prefetch = new CheckPrefetch(storage.sql, this.models);
     this.#readTransaction = storage.sql.raw.transaction((query: () => unknown) => query());
@@ -134,12 +137,12 @@ export class EmbeddedAuthzEngine implements AuthzEngine {
 
   async read(storeId: string, body: ReadRequest): Promise<ReadResponse> {
     this.stores.assertExists(storeId);
-    return readTuples(this.storage.sql, storeId, body);
+    return readTuples(this.storage.sql, this.#tokens, storeId, body);
   }
 
   async readChanges(storeId: string, query: ReadChangesQuery): Promise<ReadChangesResponse> {
     this.stores.assertExists(storeId);
-    return readChanges(this.storage.sql, storeId, query, this.clock.now());
+    return readChanges(this.storage.sql, this.#tokens, storeId, query, this.clock.now());
   }
 
   /** The tuples a query sees: stored, with the request's contextual tuples in front. */

@@ -4,7 +4,7 @@ import type { Sql } from '../../storage/database.ts';
 import { fgaError, storeNotFound, validationError } from '../errors.ts';
 import { CompiledModel, type ModelOptions } from '../model/compile.ts';
 import type { ModelBody } from '../model/normalize.ts';
-import { decodeToken, encodeToken, pageSizeOf } from './pagination.ts';
+import { ContinuationTokens, pageSizeOf } from './pagination.ts';
 
 const MODEL_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const CACHE_LIMIT = 500;
@@ -32,6 +32,7 @@ export class SqliteModelStore {
   constructor(
     private readonly sql: Sql,
     private readonly options: ModelOptions = {},
+    private readonly tokens: ContinuationTokens = new ContinuationTokens(),
   ) {
     this.#latest = sql.raw
       .prepare<[string], [string | null]>(
@@ -100,7 +101,7 @@ export class SqliteModelStore {
   /** Newest first. */
   list(storeId: string, page: { page_size?: number; continuation_token?: string }): ReadAuthorizationModelsResponse {
     const size = pageSizeOf(page.page_size, 'ReadAuthorizationModelsRequest');
-    const position = decodeToken(page.continuation_token, 'models');
+    const position = this.tokens.decode(storeId, page.continuation_token, 'models');
     const before = position ? Number(position[0]) : Number.MAX_SAFE_INTEGER;
     if (!Number.isSafeInteger(before)) throw fgaError('invalid_continuation_token', 'Invalid continuation token');
     const rows = this.sql
@@ -112,7 +113,7 @@ export class SqliteModelStore {
     const pageRows = more ? rows.slice(0, size) : rows;
     return {
       authorization_models: pageRows.map((r) => JSON.parse(r.model_json) as AuthorizationModel),
-      continuation_token: more ? encodeToken('models', [pageRows[pageRows.length - 1]?.seq]) : '',
+      continuation_token: more ? this.tokens.encode(storeId, 'models', [pageRows[pageRows.length - 1]?.seq]) : '',
     };
   }
 }

@@ -3,7 +3,7 @@ import type { Sql } from '../../storage/database.ts';
 import type { ReadChangesQuery } from '../engine.ts';
 import { fgaError, validationError } from '../errors.ts';
 import { parseUser, splitObject } from '../model/keys.ts';
-import { decodeToken, encodeToken, invalidContinuationToken, pageSizeOf } from './pagination.ts';
+import { invalidContinuationToken, pageSizeOf, type ContinuationTokens } from './pagination.ts';
 import { rowToKey, type TupleRow } from './tuple-row.ts';
 
 const COLUMNS = 'object_type, object_id, relation, user_type, user_id, user_relation, condition_name, condition_context, inserted_at';
@@ -14,7 +14,7 @@ const ORDER = ['object_type', 'object_id', 'relation', 'user_type', 'user_id', '
  * OpenFGA: its fields' patterns first (`ReadRequestTupleKey`), then the object type is required
  * and `document:` (type only) needs a user. Pages follow the primary key.
  */
-export function readTuples(sql: Sql, storeId: string, body: ReadRequest): ReadResponse {
+export function readTuples(sql: Sql, tokens: ContinuationTokens, storeId: string, body: ReadRequest): ReadResponse {
   const where = ['store_id = ?'];
   const params: unknown[] = [storeId];
   const tk = body?.tuple_key;
@@ -47,7 +47,7 @@ export function readTuples(sql: Sql, storeId: string, body: ReadRequest): ReadRe
     }
   }
   const size = pageSizeOf(body?.page_size, 'ReadRequest');
-  const after = decodeToken(body?.continuation_token, 'read');
+  const after = tokens.decode(storeId, body?.continuation_token, 'read');
   if (after) {
     if (after.length !== ORDER.length || after.some((v) => typeof v !== 'string')) throw invalidContinuationToken();
     where.push(`(${ORDER.join(', ')}) > (${ORDER.map(() => '?').join(', ')})`);
@@ -61,7 +61,7 @@ export function readTuples(sql: Sql, storeId: string, body: ReadRequest): ReadRe
   const last = page[page.length - 1];
   return {
     tuples: page.map((row) => ({ key: rowToKey(row), timestamp: row.inserted_at })),
-    continuation_token: more && last ? encodeToken('read', ORDER.map((c) => last[c])) : '',
+    continuation_token: more && last ? tokens.encode(storeId, 'read', ORDER.map((c) => last[c])) : '',
   };
 }
 
@@ -99,12 +99,12 @@ interface ChangeRow {
  * change (also when nothing follows yet, so a poller can wait for more); an empty page hands
  * back the token it was given.
  */
-export function readChanges(sql: Sql, storeId: string, query: ReadChangesQuery, now: Date): ReadChangesResponse {
+export function readChanges(sql: Sql, tokens: ContinuationTokens, storeId: string, query: ReadChangesQuery, now: Date): ReadChangesResponse {
   const type = query?.type ?? '';
   const size = pageSizeOf(query?.page_size, 'ReadChangesRequest');
   const where = ['store_id = ?'];
   const params: unknown[] = [storeId];
-  const position = decodeToken(query?.continuation_token, 'changes');
+  const position = tokens.decode(storeId, query?.continuation_token, 'changes');
   if (position) {
     const [afterId, tokenType] = position;
     if (typeof afterId !== 'number' || !Number.isSafeInteger(afterId) || typeof tokenType !== 'string') throw invalidContinuationToken();
@@ -133,7 +133,7 @@ export function readChanges(sql: Sql, storeId: string, query: ReadChangesQuery, 
   const last = rows[rows.length - 1];
   return {
     changes: rows.map(toChange),
-    continuation_token: last ? encodeToken('changes', [last.id, type]) : (query?.continuation_token ?? ''),
+    continuation_token: last ? tokens.encode(storeId, 'changes', [last.id, type]) : (query?.continuation_token ?? ''),
   };
 }
 
