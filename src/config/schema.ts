@@ -64,7 +64,7 @@ export const settings = {
       .regex(/^[A-Za-z0-9+/_-]{43}=?$/, 'must be 32 bytes, base64 or base64url')
       .optional(),
     description:
-      'Key-encryption key (32 bytes, base64) sealing the OIDC signing keys and SSO secrets at rest. ' +
+      'Key-encryption key (32 bytes, base64) sealing the OIDC signing keys and SSO secrets at rest, and (derived) the authorization API continuation tokens. ' +
       'When unset, `{DATA_DIR}/oidc-kek` is created on first start with mode 0600 and used.',
   },
   samlMetadataRefreshMinutes: {
