@@ -87,6 +87,7 @@ function openFgaBackend(config: Config, deps: AuthzDeps): Backend {
     clock: deps.clock,
     limits: { deadlineMs: config.openfgaListDeadlineMs, listUsersMaxResults: config.openfgaListUsersMaxResults },
     consistencyWindowMs: config.openfgaConsistencyWindowMs,
+    ...(deps.continuationKey ? { continuationKey: deps.continuationKey } : {}),
   });
   return {
     engine,

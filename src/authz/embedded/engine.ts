@@ -20,7 +20,7 @@ import { runListObjects } from './list-objects.ts';
 import { runListUsers } from './list-users.ts';
 import { SqliteModelStore } from './model-store.ts';
 import { readChanges, readTuples } from './read.ts';
-import { ContinuationTokens } from './pagination.ts';
+import { ContinuationTokens } from '../continuation-tokens.ts';
 import { SqliteStoreRegistry } from './store-registry.ts';
 import { deleteTuplesFor } from './tuple-deletion.ts';
 import { SqliteTupleStore, type TupleReader } from './tuple-store.ts';

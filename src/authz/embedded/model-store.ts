@@ -4,7 +4,8 @@ import type { Sql } from '../../storage/database.ts';
 import { fgaError, storeNotFound, validationError } from '../errors.ts';
 import { CompiledModel, type ModelOptions } from '../model/compile.ts';
 import type { ModelBody } from '../model/normalize.ts';
-import { ContinuationTokens, pageSizeOf } from './pagination.ts';
+import { pageSizeOf } from './pagination.ts';
+import { ContinuationTokens } from '../continuation-tokens.ts';
 
 const MODEL_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const CACHE_LIMIT = 500;

@@ -26,6 +26,7 @@ import { RecentWrites } from './consistency.ts';
 import { fga } from './errors.ts';
 import { listObjectsCompletely, listUsersMarked, type ServerListLimits } from './lists.ts';
 import { deleteTuplesForUser } from './tuples.ts';
+import { ContinuationTokens, invalidContinuationToken } from '../continuation-tokens.ts';
 
 export interface OpenFgaEngineOptions {
   connection: OpenFgaConnection;
@@ -33,6 +34,8 @@ export interface OpenFgaEngineOptions {
   limits: ServerListLimits;
   /** How long after a write queries default to HIGHER_CONSISTENCY. */
   consistencyWindowMs: number;
+  /** Seals OpenFGA's continuation tokens (derived from the KEK); a random key when absent. */
+  continuationKey?: Buffer;
 }
 
 /** OpenFGA store names: 3-64 of letters, digits, spaces and `.-/^_&@`. */
@@ -52,8 +55,11 @@ export class OpenFgaEngine implements AuthzEngine {
   readonly #recent: RecentWrites;
   readonly #limits: ServerListLimits;
 
+  readonly #tokens: ContinuationTokens;
+
   constructor(options: OpenFgaEngineOptions) {
     this.api = openFgaApi(options.connection);
+    this.#tokens = new ContinuationTokens(options.continuationKey);
     this.#recent = new RecentWrites(options.clock, options.consistencyWindowMs);
     this.#limits = options.limits;
   }
@@ -92,7 +98,9 @@ export class OpenFgaEngine implements AuthzEngine {
   }
 
   async readAuthorizationModels(storeId: string, page: PageRequest): Promise<ReadAuthorizationModelsResponse> {
-    return fga(() => this.api.readAuthorizationModels(storeId, page.page_size, page.continuation_token));
+    const token = this.#unseal(storeId, page.continuation_token, 'models');
+    const answer = await fga(() => this.api.readAuthorizationModels(storeId, page.page_size, token));
+    return { ...answer, continuation_token: this.#seal(storeId, 'models', answer.continuation_token) };
   }
 
   async write(storeId: string, body: WriteBody): Promise<void> {
@@ -104,11 +112,33 @@ export class OpenFgaEngine implements AuthzEngine {
   }
 
   async read(storeId: string, body: ReadRequest): Promise<ReadResponse> {
-    return fga(() => this.api.read(storeId, this.#consistent(storeId, body)));
+    const token = this.#unseal(storeId, body?.continuation_token, 'read');
+    const answer = await fga(() => this.api.read(storeId, this.#consistent(storeId, { ...body, continuation_token: token })));
+    return { ...answer, continuation_token: this.#seal(storeId, 'read', answer.continuation_token) };
   }
 
   async readChanges(storeId: string, q: ReadChangesQuery): Promise<ReadChangesResponse> {
-    return fga(() => this.api.readChanges(storeId, q.type, q.page_size, q.continuation_token, q.start_time));
+    const token = this.#unseal(storeId, q.continuation_token, 'changes');
+    const answer = await fga(() => this.api.readChanges(storeId, q.type, q.page_size, token, q.start_time));
+    // Nothing new: the poller keeps the token it has (as the embedded engine answers).
+    const same = token !== undefined && answer.continuation_token === token;
+    return { ...answer, continuation_token: same ? (q.continuation_token as string) : this.#seal(storeId, 'changes', answer.continuation_token) };
+  }
+
+  /**
+   * OpenFGA's own tokens travel sealed and bound to their store and kind (as the embedded
+   * engine's do): the server answered 500 to a token of another kind, and accepted one of
+   * another store.
+   */
+  #unseal(storeId: string, token: string | undefined, kind: string): string | undefined {
+    const position = this.#tokens.decode(storeId, token, kind);
+    if (position === undefined) return undefined;
+    if (typeof position[0] !== 'string' || position[0] === '') throw invalidContinuationToken();
+    return position[0];
+  }
+
+  #seal(storeId: string, kind: string, token: string | undefined): string {
+    return token ? this.#tokens.encode(storeId, kind, [token]) : '';
   }
 
   async check(storeId: string, body: CheckRequest): Promise<CheckResponse> {
