@@ -136,6 +136,16 @@ describe('SCIM audit: isolation, limits and write guarantees', () => {
   });
 
   describe('limits', () => {
+    it('answers a Bulk body nested thousands of levels deep with 400 invalidSyntax, not 500, creating nothing', async () => {
+      const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+      const raw = `{"schemas":["${BULK}"],"Operations":[{"method":"POST","path":"/Users","bulkId":"a","data":{"userName":"deep@acme.test","title":${deep}}}]}`;
+      const r = await h.json('POST', `${a.base}/Bulk`, { key: a.token, rawBody: raw, headers: { 'content-type': 'application/scim+json' } });
+      expectScimError(r, 400, 'invalidSyntax');
+      const patch = `{"Operations":[{"op":"add","path":"members","value":${deep}}]}`;
+      expectScimError(await h.json('PATCH', `${a.base}/Groups/${aGroup}`, { key: a.token, rawBody: patch }), 400, 'invalidSyntax');
+      expect((await a.call('GET', '/Users')).body.totalResults).toBe(1);
+    });
+
     it('answers filters past their limits with 400 invalidFilter and deeply nested ones without a 500', async () => {
       const nots = Array.from({ length: 199 }).reduce<string>((f) => `not (${f})`, 'userName eq "x"');
       expect((await a.call('GET', `/Users?filter=${q(nots)}`)).body.totalResults).toBe(1);
