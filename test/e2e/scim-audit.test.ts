@@ -146,6 +146,16 @@ describe('SCIM audit: isolation, limits and write guarantees', () => {
       expect((await a.call('GET', '/Users')).body.totalResults).toBe(1);
     });
 
+    it('refuses a /.search body whose filter or parameters have the wrong type instead of ignoring them', async () => {
+      await a.call('POST', '/Users', { userName: 'bob@acme.test' });
+      expectScimError(await a.call('POST', '/Users/.search', { filter: ['userName eq "ada@acme.test"'] }), 400, 'invalidFilter');
+      expectScimError(await a.call('POST', '/Groups/.search', { filter: 42 }), 400, 'invalidFilter');
+      expectScimError(await a.call('POST', '/Users/.search', { attributes: [1] }), 400, 'invalidValue');
+      expectScimError(await a.call('POST', '/Users/.search', { sortBy: { attr: 'userName' } }), 400, 'invalidValue');
+      const ok = await a.call('POST', '/Users/.search', { filter: 'userName eq "ADA@acme.test"', attributes: ['userName'], count: '5' });
+      expect(ok.body).toMatchObject({ totalResults: 1, Resources: [{ userName: 'ada@acme.test' }] });
+    });
+
     it('answers filters past their limits with 400 invalidFilter and deeply nested ones without a 500', async () => {
       const nots = Array.from({ length: 199 }).reduce<string>((f) => `not (${f})`, 'userName eq "x"');
       expect((await a.call('GET', `/Users?filter=${q(nots)}`)).body.totalResults).toBe(1);
