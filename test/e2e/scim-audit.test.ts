@@ -156,6 +156,20 @@ describe('SCIM audit: isolation, limits and write guarantees', () => {
       expect(ok.body).toMatchObject({ totalResults: 1, Resources: [{ userName: 'ada@acme.test' }] });
     });
 
+    // A hang guard, not a timing assertion: before the fix this PATCH took 45 s and 90 s (quadratic
+    // comparisons); the test fails only if it comes anywhere near the timeout.
+    it('adds and removes ten thousand emails against ten thousand without a quadratic stall', { timeout: 30_000 }, async () => {
+      const emails = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ value: `${prefix}${i}@acme.test`, type: 'work' }));
+      const id = (await a.call('POST', '/Users', { userName: 'many@acme.test', emails: emails(10_000, 'old') })).body.id;
+      const add = await a.call('PATCH', `/Users/${id}?attributes=id`, { Operations: [{ op: 'add', path: 'emails', value: [...emails(10_000, 'new'), ...emails(3, 'old')] }] });
+      expect(add.status).toBe(200);
+      const remove = await a.call('PATCH', `/Users/${id}?attributes=id`, { Operations: [{ op: 'remove', path: 'emails', value: emails(10_000, 'old') }] });
+      expect(remove.status).toBe(200);
+      const after = (await a.call('GET', `/Users/${id}?attributes=emails`)).body.emails;
+      expect(after).toHaveLength(10_000);
+      expect(after[0].value).toBe('new0@acme.test');
+    });
+
     it('answers filters past their limits with 400 invalidFilter and deeply nested ones without a 500', async () => {
       const nots = Array.from({ length: 199 }).reduce<string>((f) => `not (${f})`, 'userName eq "x"');
       expect((await a.call('GET', `/Users?filter=${q(nots)}`)).body.totalResults).toBe(1);
