@@ -6,7 +6,7 @@ import { bearerAuth } from '../../../http/auth.ts';
 import type { Services } from '../../../services.ts';
 import { runBulk } from '../bulk.ts';
 import { listOf, resourceTypes, schemaResource, schemas, serviceProviderConfig } from '../discovery.ts';
-import { ScimError, renderScimError, resourceNotFound } from '../errors.ts';
+import { ScimError, invalidFilter, invalidValue, renderScimError, resourceNotFound } from '../errors.ts';
 import { SCIM_LIMITS } from '../limits.ts';
 import type { ScimRequest } from '../request.ts';
 import { ALL_SCHEMAS } from '../schema/registry.ts';
@@ -122,16 +122,35 @@ function methodNotAllowed(app: OpenAPIHono, path: string, methods: string[]): vo
 
 function searchQuery(body: unknown) {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const num = (v: unknown) => (typeof v === 'number' || typeof v === 'string' ? v : undefined);
-  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : str(v));
+  // A member of the wrong type is refused, not ignored: an ignored filter would answer with every resource.
+  const absent = (v: unknown) => v === undefined || v === null;
+  const wrongType = (name: string) => (name === 'filter' ? invalidFilter : invalidValue)(`'${name}' in a search request has the wrong type.`);
+  const str = (name: string) => {
+    const v = b[name];
+    if (absent(v)) return undefined;
+    if (typeof v !== 'string') throw wrongType(name);
+    return v;
+  };
+  const num = (name: string) => {
+    const v = b[name];
+    if (absent(v)) return undefined;
+    if (typeof v !== 'number' && typeof v !== 'string') throw wrongType(name);
+    return v;
+  };
+  const list = (name: string) => {
+    const v = b[name];
+    if (absent(v)) return undefined;
+    if (typeof v === 'string') return v;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw wrongType(name);
+    return v as string[];
+  };
   return {
-    filter: str(b.filter),
-    startIndex: num(b.startIndex),
-    count: num(b.count),
-    sortBy: str(b.sortBy),
-    sortOrder: str(b.sortOrder),
-    attributes: list(b.attributes),
-    excludedAttributes: list(b.excludedAttributes),
+    filter: str('filter'),
+    startIndex: num('startIndex'),
+    count: num('count'),
+    sortBy: str('sortBy'),
+    sortOrder: str('sortOrder'),
+    attributes: list('attributes'),
+    excludedAttributes: list('excludedAttributes'),
   };
 }

@@ -61,7 +61,8 @@ function setAttribute(container: ScimObject, attr: AttributeDef, value: ScimValu
   const prior = container[attr.name];
   if (attr.multiValued && op === 'add') {
     const existing = Array.isArray(prior) ? prior : [];
-    const added = (Array.isArray(value) ? value : [value]).filter((v) => !existing.some((e) => sameElement(attr, e, v)));
+    const present = keysOf(attr, existing);
+    const added = (Array.isArray(value) ? value : [value]).filter((v) => !present.has(elementKey(attr, v)));
     container[attr.name] = [...existing, ...added];
   } else if (!attr.multiValued && attr.type === 'complex' && isObject(prior) && isObject(value)) {
     container[attr.name] = { ...prior, ...value };
@@ -99,7 +100,8 @@ function removeAttribute(container: ScimObject, attr: AttributeDef, value: unkno
     const doomed = normaliseValue(attr, value, attr.name, n) as ScimValue[];
     n.note('remove_with_value', `'remove' of ${attr.name} listing ${doomed.length} value(s)`);
     const list = Array.isArray(container[attr.name]) ? (container[attr.name] as ScimValue[]) : [];
-    container[attr.name] = list.filter((e) => !doomed.some((d) => sameElement(attr, e, d)));
+    const gone = keysOf(attr, doomed);
+    container[attr.name] = list.filter((e) => !canMatch(e) || !gone.has(elementKey(attr, e)));
     return;
   }
   delete container[attr.name];
@@ -139,9 +141,19 @@ function applyFiltered(
   });
 }
 
-/** Members are the same member when their `value` is; other values when all their sub-attributes are. */
-function sameElement(attr: AttributeDef, a: ScimValue, b: ScimValue): boolean {
-  if (attr.name === 'members' && isObject(a) && isObject(b)) return a.value === b.value;
-  if (isObject(a) && isObject(b)) return canonicalJson(compact(a)) === canonicalJson(compact(b));
-  return !isUnassigned(a) && canonicalJson(a) === canonicalJson(b);
+/**
+ * Members are the same member when their `value` is; other values when all their sub-attributes
+ * are. As a key, so that adding or removing many values against many stays linear.
+ */
+function elementKey(attr: AttributeDef, v: ScimValue): string {
+  if (attr.name === 'members' && isObject(v)) return v.value === undefined ? 'member' : `member:${JSON.stringify(v.value)}`;
+  if (isObject(v)) return `object:${canonicalJson(compact(v))}`;
+  return `value:${canonicalJson(v)}`;
 }
+
+/** The keys of the values that can match another (an unassigned plain value matches nothing). */
+function keysOf(attr: AttributeDef, values: readonly ScimValue[]): Set<string> {
+  return new Set(values.filter(canMatch).map((v) => elementKey(attr, v)));
+}
+
+const canMatch = (v: ScimValue) => isObject(v) || !isUnassigned(v);
