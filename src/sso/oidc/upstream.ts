@@ -8,7 +8,7 @@ const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
 
 export class UpstreamOidcError extends Error {
   constructor(
-    readonly reason: 'oidc_discovery_failed' | 'oidc_idp_error' | 'oidc_token_invalid' | 'oidc_tenant_not_allowed',
+    readonly reason: 'oidc_discovery_failed' | 'oidc_idp_unreachable' | 'oidc_idp_error' | 'oidc_token_invalid' | 'oidc_tenant_not_allowed',
     detail: string,
   ) {
     super(detail);
@@ -93,7 +93,8 @@ export class UpstreamOidc {
     } catch (err) {
       const e = err as Error & { error?: string };
       const claim = claimOf(err) ? ` (claim ${claimOf(err)})` : '';
-      throw new UpstreamOidcError(e.error ? 'oidc_idp_error' : 'oidc_token_invalid', `${e.error ?? e.message}${claim}`);
+      const reason = e.error ? 'oidc_idp_error' : unreachable(err) ? 'oidc_idp_unreachable' : 'oidc_token_invalid';
+      throw new UpstreamOidcError(reason, `${e.error ?? e.message}${claim}`);
     }
     this.#checkEntraTenant(c, claims);
     const userinfo = await client.fetchUserInfo(config, accessToken, claims.sub as string).catch(() => ({}));
@@ -107,6 +108,12 @@ export class UpstreamOidc {
       throw new UpstreamOidcError('oidc_tenant_not_allowed', `Entra tenant ${String(claims.tid)} is not allowed`);
     }
   }
+}
+
+/** The token endpoint could not be reached or did not answer in time (fetch's own errors). */
+function unreachable(err: unknown): boolean {
+  const e = err as Error | undefined;
+  return (e instanceof TypeError && /fetch failed/i.test(e.message)) || e?.name === 'TimeoutError' || e?.name === 'AbortError';
 }
 
 /** The JWT claim an openid-client validation error is about (it nests the detail in `cause`). */

@@ -157,6 +157,28 @@ describe('sign-in through an upstream OIDC IdP', () => {
       expect(env.audit(down.id, 'sso.login.failed').at(-1)?.metadata).toMatchObject({ reason: 'oidc_discovery_failed', connection_id: downConnection, detail: expect.any(String) });
     });
 
+    it('files a token endpoint that went away between the redirect and the callback as oidc_idp_unreachable', async () => {
+      const gone = new OAuth2Server();
+      await gone.issuer.keys.generate('RS256');
+      const port = await freePort();
+      await gone.start(port, '127.0.0.1');
+      gone.issuer.url = `http://127.0.0.1:${port}`;
+      const conn = await env.ok('POST', `/admin/v1/tenants/${down.id}/connections`, {
+        name: 'Goes away',
+        protocol: 'oidc',
+        status: 'active',
+        oidc: { issuer: gone.issuer.url, client_id: 'c', client_secret: 's', scopes: 'openid email' },
+      });
+      const browser = new Browser();
+      const { url } = await authorizationRequest(downRp, { organization: 'down', connection: conn.id });
+      const atIdp = await browser.follow(url.toString(), (l) => l.startsWith(gone.issuer.url as string));
+      const state = new URL(atIdp.url).searchParams.get('state');
+      await gone.stop();
+      const done = await browser.follow(`${env.base}/sso/oidc/${conn.id}/callback?code=abc&state=${state}`, (l) => l.startsWith('http://127.0.0.1:9/'));
+      expect(done.url).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?error=access_denied/);
+      expect(env.audit(down.id, 'sso.login.failed').at(-1)?.metadata).toMatchObject({ reason: 'oidc_idp_unreachable' });
+    });
+
     it("answers an admin's test login with 422 idp_unreachable and the reason", async () => {
       const r = await env.api('POST', `/admin/v1/tenants/${down.id}/connections/${downConnection}/test-login`);
       expect([r.status, r.body.code]).toEqual([422, 'idp_unreachable']);
