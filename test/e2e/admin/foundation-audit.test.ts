@@ -310,3 +310,18 @@ describe('rate limits per credential', () => {
     }
   });
 });
+
+describe('refused tenant creation', () => {
+  it('writes no audit event on any chain when the slug is taken', async () => {
+    const h = new Harness();
+    try {
+      await h.createTenant('Acme', 'acme');
+      const before = count(h, 'SELECT count(*) AS n FROM audit_events');
+      const res = await h.json('POST', '/admin/v1/tenants', { body: { name: 'Other', slug: 'acme' } });
+      expect([res.status, res.body.code]).toEqual([409, 'slug_taken']);
+      expect(count(h, 'SELECT count(*) AS n FROM audit_events')).toBe(before);
+    } finally {
+      await h.close();
+    }
+  });
+});
