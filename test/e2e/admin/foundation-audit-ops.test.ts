@@ -224,6 +224,7 @@ describe('CLI edges', () => {
     [['audit', 'export', '--tenant'], /--tenant/],
     [['audit', 'verify'], /--tenant is required/],
     [['apikey', 'create', '--tenant', 'acme', '--scopes', ','], /unknown scope/],
+    [['audit', 'export', '--tenant', 'acme', '--until', '9999-12-31T23:59:59-14:00'], /--until must fall within/],
   ])('exits 2 for %j with a clear message, no stack trace, and creates nothing', async (args, message) => {
     await h.createTenant('Acme', 'acme');
     const keysBefore = h.services.storage.sql.prepare('SELECT count(*) AS n FROM api_keys').get();

@@ -291,6 +291,24 @@ describe('lists out of context', () => {
   });
 });
 
+describe('audit time filters past year 9999', () => {
+  it('refuses an until that lands past 9999 in UTC with 400, on the list and the export, instead of matching nothing', async () => {
+    const h = new Harness();
+    try {
+      const t = await h.createTenant('Acme');
+      const far = encodeURIComponent('9999-12-31T23:59:59-14:00');
+      for (const path of [`/admin/v1/tenants/${t.id}/audit?until=${far}`, `/admin/v1/tenants/${t.id}/audit/export?until=${far}`]) {
+        const res = await h.json('GET', path);
+        expect([res.status, res.body.code]).toEqual([400, 'invalid_request']);
+      }
+      const latest = await h.json('GET', `/admin/v1/tenants/${t.id}/audit?until=${encodeURIComponent('9999-12-31T23:59:59Z')}`);
+      expect(latest.body.data).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('rate limits per credential', () => {
   it('keeps one tenant\'s exhausted key, and a flood of bad keys, from touching anyone else\'s bucket', async () => {
     const h = new Harness({ rateLimitBurst: 6, rateLimitPerSecond: 0.01 });
