@@ -13,7 +13,8 @@ export const apiKeyCommands: Command[] = [
       const platform = values.platform === true;
       const tenantRef = typeof values.tenant === 'string' ? values.tenant : undefined;
       if (platform === (tenantRef !== undefined)) throw new UsageError('give exactly one of --platform or --tenant T');
-      const name = typeof values.name === 'string' ? values.name : platform ? 'platform key (cli)' : 'tenant key (cli)';
+      const name = typeof values.name === 'string' ? values.name.trim() : platform ? 'platform key (cli)' : 'tenant key (cli)';
+      if (name === '' || name.length > 200) throw new UsageError('--name is 1-200 characters (as in the admin API)');
       const s = ctx.services();
       let created;
       if (platform) {

@@ -44,5 +44,7 @@ function isoOption(values: Record<string, unknown>, name: string): string | unde
   if (v === undefined) return undefined;
   const d = new Date(String(v));
   if (typeof v !== 'string' || Number.isNaN(d.getTime())) throw new UsageError(`--${name} must be an ISO 8601 time`);
-  return d.toISOString();
+  const iso = d.toISOString();
+  if (!/^\d{4}-/.test(iso)) throw new UsageError(`--${name} must fall within the years 0000-9999 in UTC`);
+  return iso;
 }

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { canonicalJson } from '../lib/canonical-json.ts';
 import type { Clock } from '../lib/clock.ts';
 import { sha256Hex } from '../lib/crypto.ts';
-import { ApiError, badRequest, conflict, unprocessable } from './errors.ts';
+import { badRequest, conflict, unprocessable } from './errors.ts';
 import type { SqliteIdempotencyStore } from './idempotency-store.ts';
 import { seal, unseal } from './seal.ts';
 import './context.ts';
@@ -21,7 +21,8 @@ interface StoredReply {
  * `Idempotency-Key` on POST: the first request with a key runs and its reply is kept for 24 h;
  * a retry with the same key and the same body gets that reply again (with
  * `Idempotency-Replayed: true`) without repeating the effect; the same key with another body or
- * route is a 422; a retry while the first is still running is a 409. 5xx replies are not kept,
+ * route is a 422; a retry while the first is still running is a 409, and so is a retry with
+ * another bearer token of the same credential (see below). 5xx replies are not kept,
  * so a retry after a server error runs again. Runs after authentication: keys are per credential.
  */
 export function idempotency(options: { store: SqliteIdempotencyStore; clock: Clock }): MiddlewareHandler {
@@ -89,7 +90,14 @@ function replay(
     throw conflict('idempotency_request_in_progress', 'A request with this Idempotency-Key is in progress.');
   }
   const opened = unseal(record.response_sealed, digest, key);
-  if (opened === undefined) throw new ApiError(500, 'internal_error', 'Stored reply could not be opened.');
+  // One credential can present many bearer tokens (an app's access tokens): the reply is sealed
+  // to the token that made it, so another token cannot open it. Refuse rather than run twice.
+  if (opened === undefined) {
+    throw conflict(
+      'idempotency_credential_changed',
+      'This Idempotency-Key was used with another token of this credential; only that token can replay it. Use a new key.',
+    );
+  }
   const reply = JSON.parse(opened) as StoredReply;
   return new Response(reply.body, {
     status: reply.status,

@@ -1,5 +1,5 @@
 import type { Command } from '../cli/command.ts';
-import { requireString } from '../cli/command.ts';
+import { UsageError, requireString } from '../cli/command.ts';
 import { cliActor } from '../audit/events.ts';
 import { tenantView, type Tenant } from './tenant.ts';
 
@@ -12,7 +12,8 @@ export const tenantCommands: Command[] = [
     usage: 'portcullis tenant create --name NAME [--slug SLUG] [--json]',
     options: { name: { type: 'string' }, slug: { type: 'string' } },
     async run(ctx, values) {
-      const name = requireString(values, 'name');
+      const name = requireString(values, 'name').trim();
+      if (name.length > 200) throw new UsageError('--name is 1-200 characters (as in the admin API)');
       const slug = typeof values.slug === 'string' ? values.slug : undefined;
       const tenant = await ctx.services().tenants.create({ name, slug }, cliActor());
       ctx.print(summary(tenant), (t) => `Created tenant ${t.slug} (${t.id}), authorization store ${t.authz_store_id}`);

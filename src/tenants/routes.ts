@@ -7,6 +7,7 @@ import { CreateTenantBody, IfMatchHeader, TenantPageSchema, TenantSchema, Update
 import { etagOf, tenantView, type Tenant } from './tenant.ts';
 import type { TenantService } from './service.ts';
 import { jsonWithHeaders } from '../http/json-response.ts';
+import { decodeCursor } from '../lib/pagination.ts';
 
 const tenantResponse = (description: string) => ({
   description,
@@ -80,7 +81,10 @@ export function tenantRoutes(tenants: TenantService) {
     if (principal?.kind === 'tenant') {
       const own = tenants.get(principal.tenantId);
       authorizeTenant(principal, own, 'admin');
-      return c.json({ data: [tenantView(own)], next_cursor: null }, 200);
+      // The same filter and cursor as the platform list, over a list of one.
+      const after = decodeCursor(cursor);
+      const shown = (status === undefined || own.status === status) && (after === undefined || own.id > after);
+      return c.json({ data: shown ? [tenantView(own)] : [], next_cursor: null }, 200);
     }
     requirePlatform(principal);
     const page = tenants.list({ cursor, limit, status });

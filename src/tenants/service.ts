@@ -43,11 +43,13 @@ export class TenantService {
 
   async create(input: { name: string; slug?: string }, actor: Actor): Promise<Tenant> {
     if (input.slug !== undefined) this.#assertSlug(input.slug);
+    // Checked again in the transaction (races); checked first so a refused create provisions no store.
+    if (input.slug !== undefined && this.registry.slugTaken(input.slug)) throw slugTaken(input.slug);
     const storeId = await this.stores.createStore(input.name);
     try {
       return this.storage.transaction(() => {
         const slug = input.slug ?? this.#freeSlug(slugify(input.name));
-        if (this.registry.slugTaken(slug)) throw conflict('slug_taken', `The slug '${slug}' is already in use.`);
+        if (this.registry.slugTaken(slug)) throw slugTaken(slug);
         const now = this.clock.now();
         const tenant: Tenant = {
           id: newId('ten', now.getTime()),
@@ -156,6 +158,8 @@ export class TenantService {
     return `${base.slice(0, 50)}-${ulid().slice(-8).toLowerCase()}`;
   }
 }
+
+const slugTaken = (slug: string) => conflict('slug_taken', `The slug '${slug}' is already in use.`);
 
 /** If-Match accepts `*`, a list of ETags, and weak forms of ours. */
 export function etagMatches(ifMatch: string, tenant: Tenant): boolean {
