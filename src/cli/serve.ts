@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { migrate } from '../storage/migrate.ts';
 import { openDatabase } from '../storage/database.ts';
 import { startServer } from '../server.ts';
-import { startSsoMaintenance } from '../sso/maintenance.ts';
+import { startMaintenance } from '../maintenance.ts';
 
 export const serveCommands: Command[] = [
   {
@@ -24,7 +24,7 @@ export const serveCommands: Command[] = [
         );
       }
       const server = await startServer(s);
-      const stopMaintenance = startSsoMaintenance(s.sso, s.clock, s.logger, s.config.samlMetadataRefreshMinutes);
+      const stopMaintenance = startMaintenance(s);
       s.logger.info({ url: server.url, data_dir: s.config.dataDir }, 'portcullis listening');
       // Also on stdout whatever the log level, so scripts (and tests) can find the port.
       ctx.write(ctx.json ? JSON.stringify({ listening: server.url }) + '\n' : `Listening on ${server.url}\n`);

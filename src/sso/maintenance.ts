@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.ts';
 import { systemActor } from '../audit/events.ts';
 import type { Sso } from './compose.ts';
@@ -32,21 +31,4 @@ export async function runSsoMaintenance(sso: Sso, clock: Clock, refreshMinutes: 
     replay: sso.replay.purgeExpired(now),
   };
   return { metadataRefreshed, metadataFailed, purged };
-}
-
-/** Runs maintenance every `intervalMs` (unref'd timer) until the returned stop function is called. */
-export function startSsoMaintenance(sso: Sso, clock: Clock, logger: Logger, refreshMinutes: number, intervalMs = 60_000): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    runSsoMaintenance(sso, clock, refreshMinutes)
-      .then((r) => {
-        if (r.metadataRefreshed + r.metadataFailed > 0) logger.info(r, 'sso maintenance');
-      })
-      .catch((err) => logger.error({ err }, 'sso maintenance failed'))
-      .finally(() => (running = false));
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }

@@ -1,0 +1,36 @@
+import type { Services } from './services.ts';
+import type { Clock } from './lib/clock.ts';
+import { runSsoMaintenance, type MaintenanceResult } from './sso/maintenance.ts';
+
+export interface ServiceMaintenanceResult {
+  sso: MaintenanceResult;
+  /** Idempotency records past their 24 h replay window, deleted. */
+  idempotencyPurged: number;
+}
+
+/**
+ * One pass of the server's housekeeping: SSO's (metadata refresh, expired provider records,
+ * login states, replay cache) and expired idempotency records, which nothing else deletes.
+ */
+export async function runMaintenance(s: Pick<Services, 'sso' | 'storage' | 'config'>, clock: Clock): Promise<ServiceMaintenanceResult> {
+  const sso = await runSsoMaintenance(s.sso, clock, s.config.samlMetadataRefreshMinutes);
+  const idempotencyPurged = s.storage.unscoped.idempotency.purgeExpired(clock.now().toISOString());
+  return { sso, idempotencyPurged };
+}
+
+/** Runs maintenance every `intervalMs` (unref'd timer, one pass at a time) until the returned stop function is called. */
+export function startMaintenance(s: Pick<Services, 'sso' | 'storage' | 'config' | 'clock' | 'logger'>, intervalMs = 60_000): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    runMaintenance(s, s.clock)
+      .then((r) => {
+        if (r.sso.metadataRefreshed + r.sso.metadataFailed > 0 || r.idempotencyPurged > 0) s.logger.info(r, 'maintenance');
+      })
+      .catch((err) => s.logger.error({ err }, 'maintenance failed'))
+      .finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
