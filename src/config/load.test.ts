@@ -13,7 +13,9 @@ describe('configuration', () => {
     const c = loadConfig({ PORTCULLIS_PORT: '9090', PORTCULLIS_BASE_URL: 'https://id.example.com/', PORTCULLIS_TRUST_PROXY: 'true' });
     expect(c.port).toBe(9090);
     expect(c.baseUrl).toBe('https://id.example.com');
-    expect(c.trustProxy).toBe(true);
+    expect(c.trustProxy).toBe(1);
+    expect(loadConfig({ PORTCULLIS_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({}).trustProxy).toBe(0);
     expect(Object.isFrozen(c)).toBe(true);
   });
 

@@ -49,8 +49,13 @@ export const settings = {
   },
   trustProxy: {
     env: 'PORTCULLIS_TRUST_PROXY',
-    schema: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
-    description: 'Take the client IP from `X-Forwarded-For` (only behind a proxy you control).',
+    schema: z
+      .string()
+      .regex(/^(true|false|[0-9])$/, 'must be true, false or a number of proxies (0-9)')
+      .default('false')
+      .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v))),
+    description:
+      'How many proxies you control stand in front (`true` = 1, `false` = 0): the client IP is the `X-Forwarded-For` entry that many from the right, the address your outermost proxy saw. Entries further left are whatever the client sent.',
   },
   shutdownTimeoutMs: {
     env: 'PORTCULLIS_SHUTDOWN_TIMEOUT_MS',

@@ -18,7 +18,7 @@ export const requestIdFrom = (incoming: string | undefined): string => (incoming
  * `X-Request-Id`), resolves the client IP, and on the way out echoes the
  * id, writes one access-log line and records request metrics.
  */
-export function requestContext(options: { logger: Logger; metrics: Metrics; trustProxy: boolean }): MiddlewareHandler {
+export function requestContext(options: { logger: Logger; metrics: Metrics; trustProxy: number }): MiddlewareHandler {
   const { logger, metrics, trustProxy } = options;
   const accessLog = createAccessLog(logger);
   return async function requestContextMiddleware(c, next) {
@@ -58,11 +58,19 @@ export function requestContext(options: { logger: Logger; metrics: Metrics; trus
   };
 }
 
-/** The client a trusted proxy names first in `X-Forwarded-For`. */
-export const forwardedFor = (header: string | undefined): string | undefined => header?.split(',')[0]?.trim() || undefined;
+/**
+ * The client as the outermost of `hops` trusted proxies saw it: each proxy appends the address
+ * it received from, so that is the `hops`-th entry from the right (the leftmost when there are
+ * fewer). Entries further left came from the client and could say anything.
+ */
+export function forwardedFor(header: string | undefined, hops: number): string | undefined {
+  if (!header || hops < 1) return undefined;
+  const entries = header.split(',').map((e) => e.trim()).filter(Boolean);
+  return entries[Math.max(0, entries.length - hops)];
+}
 
-function clientIp(c: Parameters<MiddlewareHandler>[0], trustProxy: boolean): string | null {
-  const forwarded = trustProxy ? forwardedFor(c.req.header('x-forwarded-for')) : undefined;
+function clientIp(c: Parameters<MiddlewareHandler>[0], trustProxy: number): string | null {
+  const forwarded = forwardedFor(c.req.header('x-forwarded-for'), trustProxy);
   if (forwarded) return forwarded;
   // Requests made in process (app.request) have no socket.
   if (!(c.env as { incoming?: unknown } | undefined)?.incoming) return null;

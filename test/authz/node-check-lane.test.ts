@@ -170,7 +170,8 @@ describe('the Node-level Check lane answers exactly as the full stack', () => {
     expect([echoed.requestId, echoed.lane]).toEqual(['abc.123:XYZ', 'answered']);
     const insane = await send(lane, { body: check('user:anne'), headers: { 'x-request-id': 'has space' } });
     expect(insane.requestId).toMatch(/^req_[0-9A-Z]{26}$/);
-    const forwarded = await both({ body: check('user:anne'), headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' } });
+    // One trusted proxy: the entry it appended (the rightmost); the client wrote the rest.
+    const forwarded = await both({ body: check('user:anne'), headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.7' } });
     expect([forwarded.log.ip, forwarded.lane]).toEqual(['203.0.113.7', 'answered']);
     const direct = await both({ body: check('user:anne') });
     expect(direct.log.ip).toBe('127.0.0.1');

@@ -19,7 +19,8 @@ export interface NodeCheckLaneDeps {
   check: (storeId: string, body: CheckRequest) => Promise<CheckResponse>;
   metrics: Metrics;
   accessLog: (entry: AccessEntry) => void;
-  trustProxy: boolean;
+  /** Trusted proxy hops in front (0: none). */
+  trustProxy: number;
   bodyLimitBytes: number;
   /** Runs `fn`, which answers requests already received in full, on one exact change reading (`ChangeStamp.shared`). */
   sharedReading: <T>(fn: () => T) => T;
@@ -186,7 +187,7 @@ async function answer(deps: NodeCheckLaneDeps, { req, res, storeId, token, body:
     durationMs: Math.round(seconds * 1000 * 100) / 100,
     tenantId: tenant.id,
     principal: { kind: principal.kind, credentialId: principal.credentialId },
-    ip: (deps.trustProxy ? forwardedFor(header(req, 'x-forwarded-for')) : undefined) ?? req.socket.remoteAddress ?? null,
+    ip: forwardedFor(header(req, 'x-forwarded-for'), deps.trustProxy) ?? req.socket.remoteAddress ?? null,
   });
   return true;
 }

@@ -12,7 +12,8 @@ import { resourceIndicators } from './resources.ts';
 export interface ProviderDeps extends AccountDeps, PolicyDeps, AdapterDeps {
   baseUrl: string;
   box: SecretBox;
-  trustProxy: boolean;
+  /** Trusted proxy hops in front (0: none). */
+  trustProxy: number;
   /**
    * Test seam: let back-channel logout reach apps on loopback addresses. oidc-provider refuses
    * special-use addresses (SSRF protection) and production keeps that.
@@ -96,7 +97,9 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
     },
   };
   const provider = new Provider(oidcIssuer(deps.baseUrl), configuration);
-  provider.proxy = deps.trustProxy;
+  provider.proxy = deps.trustProxy > 0;
+  // Koa then reads only the entries our proxies added (the client is the leftmost of those).
+  provider.maxIpsCount = deps.trustProxy;
   // Client secrets are stored as SHA-256 (high-entropy, shown once); compare hashes in constant time.
   provider.Client.prototype.compareClientSecret = async function compareHashedSecret(this: { clientSecret?: string }, actual: string) {
     return typeof this.clientSecret === 'string' && constantTimeEqual(sha256Hex(actual), this.clientSecret);

@@ -33,7 +33,7 @@ const floor = async (c: Context) => {
   return c.json({ allowed: true });
 };
 const engine = async (c: Context) => c.json(await s.authz.check(c.req.param('store_id') as string, await c.req.json()));
-const context = requestContext({ logger: s.logger, metrics: s.metrics, trustProxy: false });
+const context = requestContext({ logger: s.logger, metrics: s.metrics, trustProxy: 0 });
 const auth: MiddlewareHandler[] = [
   context,
   openFgaErrors,
