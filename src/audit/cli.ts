@@ -1,35 +1,36 @@
 import type { Command } from '../cli/command.ts';
 import { UsageError, requireString } from '../cli/command.ts';
 import { csvHeader, csvLine, ndjsonLine } from './export.ts';
+import { PLATFORM_CHAIN } from './events.ts';
+import type { Services } from '../services.ts';
 
 export const auditCommands: Command[] = [
   {
     path: ['audit', 'export'],
-    summary: 'Write a tenant\'s audit events to stdout, oldest first',
-    usage: 'portcullis audit export --tenant T [--since ISO] [--until ISO] [--format ndjson|csv]',
-    options: { tenant: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, format: { type: 'string' } },
+    summary: 'Write a tenant\'s (or the platform\'s) audit events to stdout, oldest first',
+    usage: 'portcullis audit export (--tenant T | --platform) [--since ISO] [--until ISO] [--format ndjson|csv]',
+    options: { tenant: { type: 'string' }, platform: { type: 'boolean' }, since: { type: 'string' }, until: { type: 'string' }, format: { type: 'string' } },
     run(ctx, values) {
-      const ref = requireString(values, 'tenant');
       const format = values.format ?? 'ndjson';
       if (format !== 'ndjson' && format !== 'csv') throw new UsageError('--format is ndjson or csv');
       const since = isoOption(values, 'since');
       const until = isoOption(values, 'until');
       const s = ctx.services();
-      const tenant = s.tenants.get(ref);
+      const chain = chainOf(s, values);
       if (format === 'csv') ctx.write(csvHeader());
-      for (const e of s.audit.export(tenant.id, { since, until })) ctx.write(format === 'csv' ? csvLine(e) : ndjsonLine(e));
+      for (const e of s.audit.export(chain, { since, until })) ctx.write(format === 'csv' ? csvLine(e) : ndjsonLine(e));
     },
   },
   {
     path: ['audit', 'verify'],
-    summary: 'Check a tenant\'s audit hash chain; exits 1 and names the first bad event if it was altered',
-    usage: 'portcullis audit verify --tenant T [--json]',
-    options: { tenant: { type: 'string' } },
+    summary: 'Check a tenant\'s (or the platform\'s) audit hash chain; exits 1 and names the first bad event if it was altered',
+    usage: 'portcullis audit verify (--tenant T | --platform) [--json]',
+    options: { tenant: { type: 'string' }, platform: { type: 'boolean' } },
     run(ctx, values) {
       const s = ctx.services();
-      const tenant = s.tenants.get(requireString(values, 'tenant'));
-      const result = s.audit.verify(tenant.id);
-      ctx.print({ tenant_id: tenant.id, ...result }, (r) =>
+      const chain = chainOf(s, values);
+      const result = s.audit.verify(chain);
+      ctx.print({ tenant_id: chain, ...result }, (r) =>
         r.ok
           ? `OK: ${r.events} events, chain intact (head ${r.head_hash.slice(0, 16)}…)`
           : `TAMPERED: first bad event #${r.first_bad.seq}${r.first_bad.id ? ` (${r.first_bad.id})` : ''}: ${r.reason}`,
@@ -38,6 +39,20 @@ export const auditCommands: Command[] = [
     },
   },
 ];
+
+/**
+ * Whose chain: `--platform` (platform keys, OIDC signing keys), or `--tenant` by id or slug. A
+ * deleted tenant's chain stays readable by its id: deletion is soft so that its log survives.
+ */
+function chainOf(s: Services, values: Record<string, unknown>): string {
+  if (values.platform === true) {
+    if (values.tenant !== undefined) throw new UsageError('give --tenant or --platform, not both');
+    return PLATFORM_CHAIN;
+  }
+  const ref = requireString(values, 'tenant');
+  const deleted = s.storage.unscoped.tenants.findById(ref);
+  return deleted?.deleted_at ? deleted.id : s.tenants.get(ref).id;
+}
 
 function isoOption(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];

@@ -66,6 +66,31 @@ describe('CLI and HTTP API agree', () => {
   });
 });
 
+describe('CLI: the platform chain and deleted tenants', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness();
+  });
+  afterEach(() => h.close());
+  const run = (...args: string[]) => cli([...args, '--data-dir', h.dir]);
+
+  it("exports and verifies the platform's own chain, and a deleted tenant's by its id", async () => {
+    const made = (await run('apikey', 'create', '--platform', '--name', 'ops', '--json')).json();
+    const platform = (await run('audit', 'export', '--platform')).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(platform.some((e: { action: string; target: { id: string } | null }) => e.action === 'api_key.created' && e.target?.id === made.id)).toBe(true);
+    expect(platform.every((e: { tenant_id: string }) => e.tenant_id === 'platform')).toBe(true);
+    const verified = await run('audit', 'verify', '--platform', '--json');
+    expect([verified.code, verified.json().ok]).toEqual([0, true]);
+    const t = await h.createTenant('Gone');
+    expect((await h.request('DELETE', `/admin/v1/tenants/${t.id}`)).status).toBe(204);
+    const actions = (await run('audit', 'export', '--tenant', t.id)).stdout.trim().split('\n').map((l) => JSON.parse(l).action);
+    expect(actions).toEqual(expect.arrayContaining(['tenant.created', 'tenant.deleted']));
+    expect((await run('audit', 'verify', '--tenant', t.id, '--json')).json()).toMatchObject({ ok: true });
+    const both = await run('audit', 'export', '--platform', '--tenant', t.id);
+    expect([both.code, both.stderr]).toEqual([2, expect.stringMatching(/not both/)]);
+  });
+});
+
 describe('CLI usage and errors', () => {
   let h: Harness;
   beforeEach(() => {
