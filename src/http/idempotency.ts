@@ -21,7 +21,8 @@ interface StoredReply {
  * `Idempotency-Key` on POST: the first request with a key runs and its reply is kept for 24 h;
  * a retry with the same key and the same body gets that reply again (with
  * `Idempotency-Replayed: true`) without repeating the effect; the same key with another body or
- * route is a 422; a retry while the first is still running is a 409, and so is a retry with
+ * route is a 422; a retry while the first is still running is a 409 (for at most 5 minutes: a
+ * reservation its crashed process never finished frees the key), and so is a retry with
  * another bearer token of the same credential (see below). 5xx replies are not kept,
  * so a retry after a server error runs again. Runs after authentication: keys are per credential.
  */
@@ -40,12 +41,13 @@ export function idempotency(options: { store: SqliteIdempotencyStore; clock: Clo
     const raw = await c.req.text();
     const requestHash = sha256Hex(`${c.req.method} ${c.req.path}\n${normalise(raw)}`);
     const now = clock.now();
+    const createdAt = now.toISOString();
     const reserved = store.reserve(
       {
         credential_id: principal.credentialId,
         idempotency_key: key,
         request_hash: requestHash,
-        created_at: now.toISOString(),
+        created_at: createdAt,
         expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
       },
       now.toISOString(),
@@ -55,11 +57,11 @@ export function idempotency(options: { store: SqliteIdempotencyStore; clock: Clo
     try {
       await next();
     } catch (err) {
-      store.release(principal.credentialId, key);
+      store.release(principal.credentialId, key, createdAt);
       throw err;
     }
     if (c.res.status >= 500) {
-      store.release(principal.credentialId, key);
+      store.release(principal.credentialId, key, createdAt);
       return;
     }
     const res = c.res.clone();
@@ -68,7 +70,7 @@ export function idempotency(options: { store: SqliteIdempotencyStore; clock: Clo
       headers: Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.headers.has(h) ? [[h, res.headers.get(h) as string]] : []))),
       body: await res.text(),
     };
-    store.complete(principal.credentialId, key, reply.status, seal(JSON.stringify(reply), digest, key));
+    store.complete(principal.credentialId, key, createdAt, reply.status, seal(JSON.stringify(reply), digest, key));
   };
 }
 

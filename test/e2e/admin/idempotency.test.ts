@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Harness } from '../../helpers/harness.ts';
+import { sha256Hex } from '../../../src/lib/crypto.ts';
+import { canonicalJson } from '../../../src/lib/canonical-json.ts';
 
 const countTenants = (h: Harness) =>
   (h.services.storage.sql.prepare('SELECT count(*) AS n FROM tenants').get() as { n: number }).n;
@@ -106,6 +108,28 @@ describe('Idempotency-Key on POST', () => {
     const res = await h.json('POST', '/admin/v1/tenants', { body: { name: 'x' }, headers: { 'Idempotency-Key': 'k'.repeat(300) } });
     expect([res.status, res.body.code]).toEqual([400, 'invalid_idempotency_key']);
     expect(countTenants(h)).toBe(0);
+  });
+
+  it('frees a key whose request never finished (its process died) after five minutes, and the late finish changes nothing', async () => {
+    const store = h.services.storage.unscoped.idempotency;
+    const credential = h.platformKey.split('_').slice(1, 3).join('_');
+    const body = { name: 'Crashed' };
+    const requestHash = sha256Hex(`POST /admin/v1/tenants\n${canonicalJson(body)}`);
+    const crashedAt = h.clock.now().toISOString();
+    // What a process that died mid-request leaves behind: a reservation with no reply.
+    store.reserve({ credential_id: credential, idempotency_key: 'crash-1', request_hash: requestHash, created_at: crashedAt, expires_at: new Date(Date.parse(crashedAt) + 86_400_000).toISOString() }, crashedAt);
+    const headers = { 'Idempotency-Key': 'crash-1' };
+    const early = await h.json('POST', '/admin/v1/tenants', { body, headers });
+    expect([early.status, early.body.code]).toEqual([409, 'idempotency_request_in_progress']);
+    h.clock.advance(5 * 60_000 + 1);
+    const retried = await h.json('POST', '/admin/v1/tenants', { body, headers });
+    expect(retried.status).toBe(201);
+    // Had the first process lived on, its reply arrives too late to replace the retry's.
+    store.complete(credential, 'crash-1', crashedAt, 500, 'stale');
+    store.release(credential, 'crash-1', crashedAt);
+    const replayed = await h.json('POST', '/admin/v1/tenants', { body, headers });
+    expect([replayed.status, replayed.body.id, replayed.res.headers.get('idempotency-replayed')]).toEqual([201, retried.body.id, 'true']);
+    expect(countTenants(h)).toBe(1);
   });
 });
 
