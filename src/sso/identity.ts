@@ -9,6 +9,12 @@ export interface IdpIdentity {
   family_name: string | null;
   name: string | null;
   groups: string[];
+  /**
+   * The IdP said the user is in more groups than fit in the token and sent no groups claim
+   * (Entra ID: the SAML `groups.link` claim, or OIDC `_claim_names.groups` / `hasgroups`).
+   * `groups` is then empty but says nothing about membership.
+   */
+  groups_overage: boolean;
   amr: string[];
   acr: string;
   idp_session_index: string | null;
@@ -22,6 +28,17 @@ const first = (v: unknown): string | null => {
   const x = Array.isArray(v) ? v[0] : v;
   return typeof x === 'string' && x.trim() !== '' ? x.trim() : typeof x === 'number' ? String(x) : null;
 };
+/** Entra ID's SAML overage claim: a Microsoft Graph link in place of the groups claim (above 150 groups). */
+export const ENTRA_GROUPS_LINK = 'http://schemas.microsoft.com/claims/groups.link';
+
+/** The groups claim is absent and the IdP marked it as too large to send (Entra ID's groups overage). */
+function groupsOverage(received: Record<string, unknown>, groupsSource: string): boolean {
+  if (received[groupsSource] !== undefined) return false;
+  const claimNames = received._claim_names;
+  const distributed = typeof claimNames === 'object' && claimNames !== null && Object.hasOwn(claimNames, groupsSource);
+  return distributed || received.hasgroups === true || received[ENTRA_GROUPS_LINK] !== undefined;
+}
+
 const list = (v: unknown): string[] =>
   (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).filter((x): x is string => typeof x === 'string' && x !== '');
 
@@ -49,6 +66,7 @@ export function mapIdentity(
       family_name: pick('family_name'),
       name: pick('name'),
       groups: list(source(mapping.groups)),
+      groups_overage: groupsOverage(received, mapping.groups),
       amr: extra.amr,
       acr: extra.acr,
       idp_session_index: extra.sessionIndex ?? null,

@@ -175,7 +175,7 @@ export class LoginService {
 
   #recordTest(connection: Connection, outcome: 'succeeded' | 'failed', reason: string | null, received: Record<string, unknown>, identity: IdpIdentity | undefined, actor: Actor): void {
     const now = this.deps.clock.now().toISOString();
-    const mapped = identity ? { external_id: identity.external_id, email: identity.email, given_name: identity.given_name, family_name: identity.family_name, name: identity.name, groups: identity.groups } : null;
+    const mapped = identity ? { external_id: identity.external_id, email: identity.email, given_name: identity.given_name, family_name: identity.family_name, name: identity.name, groups: identity.groups, groups_overage: identity.groups_overage } : null;
     this.deps.storage.transaction(() => {
       this.deps.connections.lookup.saveTestResult(connection.id, { tested_at: now, outcome, reason, received: { attributes: received, mapped } });
       this.deps.audit.record(

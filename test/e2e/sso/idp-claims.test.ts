@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as client from 'openid-client';
+import { OAuth2Server } from 'oauth2-mock-server';
+import { SsoEnv, authorizationRequest, freePort } from '../../helpers/sso-env.ts';
+import { Browser } from '../../helpers/browser.ts';
+import { TestSamlIdp, type ResponseOptions } from '../../helpers/saml-idp.ts';
+
+const MS = 'http://schemas.microsoft.com';
+const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
+const ENTRA = {
+  oid: `${MS}/identity/claims/objectidentifier`,
+  email: `${CLAIMS}/emailaddress`,
+  groups: `${MS}/ws/2008/06/identity/claims/groups`,
+  // What Entra ID sends instead of the groups claim when the user is in more than 150 groups (SAML).
+  groupsLink: `${MS}/claims/groups.link`,
+};
+const ADMINS = '6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+const FINANCE = '0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d';
+const GRAPH = 'https://graph.windows.net/9b1c6f0e-2d3a-4c5b-8e7f-0a1b2c3d4e5f/users/3f2a1b0c/getMemberObjects';
+
+/**
+ * What real IdPs put in assertions and ID tokens beyond the happy path: Entra ID's groups
+ * overage (no groups claim, a link to Microsoft Graph instead), and the shapes attribute values
+ * take (several values, padding, case, Unicode forms, lengths, NameID formats).
+ */
+describe('claims as real IdPs send them', () => {
+  let env: SsoEnv;
+  let tenant: { id: string; authz_store_id: string };
+  let rp: client.Configuration;
+  const idp = new TestSamlIdp('https://sts.windows.net/9b1c6f0e-2d3a-4c5b-8e7f-0a1b2c3d4e5f/', 'https://login.microsoftonline.com/9b1c6f0e/saml2');
+
+  beforeAll(async () => {
+    env = await SsoEnv.start();
+    tenant = await env.tenant('Hopper', 'hopper');
+    await env.verifiedDomain(tenant.id, 'hopper.test');
+    await env.ok('PUT', `/admin/v1/tenants/${tenant.id}/sso-settings`, { jit_provisioning: true });
+    await env.samlConnection(tenant.id, idp, {
+      name: 'Entra ID',
+      attribute_preset: 'entra',
+      group_mappings: [{ idp_group: ADMINS, relation: 'admin' }, { idp_group: FINANCE, relation: 'member' }],
+    });
+    rp = await env.rp(await env.app(tenant.id));
+  });
+  afterAll(() => env?.close());
+
+  const lastFailure = () => env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata;
+  const has = async (userId: string, relation: string) =>
+    (await env.services.authz.check(tenant.authz_store_id, { tuple_key: { user: `user:${userId}`, relation, object: `organization:${tenant.id}` } })).allowed;
+
+  /** A SAML sign-in with these assertion options; the ID token claims, or the audited failure reason. */
+  async function samlSignIn(o: Partial<ResponseOptions>): Promise<{ claims?: client.IDToken; reason?: unknown }> {
+    const flow = await env.samlLogin(new Browser(), rp, idp, { organization: 'hopper' }, () => o);
+    if (!/\/callback\?code=/.test(flow.landed)) return { reason: lastFailure()?.reason };
+    const tokens = await client.authorizationCodeGrant(rp, new URL(flow.landed), { pkceCodeVerifier: flow.verifier, expectedState: flow.state });
+    return { claims: tokens.claims()! };
+  }
+  const entra = (oid: string, email: string, more: Record<string, string | string[]> = {}) => ({
+    nameId: email,
+    attributes: { [ENTRA.oid]: oid, [ENTRA.email]: email, ...more },
+  });
+
+  describe("Entra ID's groups overage", () => {
+    it('keeps the mapped roles of a user whose groups did not fit in the SAML token, and audits the overage', async () => {
+      const first = await samlSignIn(entra('oid-grace', 'grace@hopper.test', { [ENTRA.groups]: [ADMINS, FINANCE] }));
+      const sub = first.claims!.sub;
+      expect([await has(sub, 'admin'), await has(sub, 'member')]).toEqual([true, true]);
+      const mapped = env.audit(tenant.id, 'sso.groups.mapped').length;
+
+      const overage = await samlSignIn(entra('oid-grace', 'grace@hopper.test', { [ENTRA.groupsLink]: GRAPH }));
+      expect(overage.claims?.sub).toBe(sub);
+      expect([await has(sub, 'admin'), await has(sub, 'member')]).toEqual([true, true]);
+      expect(env.audit(tenant.id, 'sso.groups.mapped')).toHaveLength(mapped);
+      expect(env.audit(tenant.id, 'sso.login.succeeded').at(-1)?.metadata).toMatchObject({ groups_overage: true, groups_unchanged: ['admin', 'member'] });
+    });
+
+    it('still removes a mapped role when the IdP sends a groups claim without that group (no overage marker)', async () => {
+      const first = await samlSignIn(entra('oid-linus', 'linus@hopper.test', { [ENTRA.groups]: [ADMINS] }));
+      const sub = first.claims!.sub;
+      expect(await has(sub, 'admin')).toBe(true);
+      await samlSignIn(entra('oid-linus', 'linus@hopper.test', { [ENTRA.groups]: [FINANCE] }));
+      expect([await has(sub, 'admin'), await has(sub, 'member')]).toEqual([false, true]);
+      expect(env.audit(tenant.id, 'sso.groups.mapped').at(-1)?.metadata).toMatchObject({ granted: ['member'], removed: ['admin'] });
+      expect(env.audit(tenant.id, 'sso.login.succeeded').at(-1)?.metadata?.groups_overage).toBeUndefined();
+    });
+
+    it('uses the groups claim as sent when an IdP sends both it and an overage marker', async () => {
+      const first = await samlSignIn(entra('oid-kay', 'kay@hopper.test', { [ENTRA.groups]: [ADMINS] }));
+      const sub = first.claims!.sub;
+      await samlSignIn(entra('oid-kay', 'kay@hopper.test', { [ENTRA.groups]: [FINANCE], [ENTRA.groupsLink]: GRAPH }));
+      expect([await has(sub, 'admin'), await has(sub, 'member')]).toEqual([false, true]);
+    });
+  });
+
+  describe('an Entra ID OIDC connection with groups overage (`_claim_names` / `_claim_sources`)', () => {
+    let upstream: OAuth2Server;
+    let claims: Record<string, unknown> = {};
+    let connectionId = '';
+
+    beforeAll(async () => {
+      upstream = new OAuth2Server();
+      await upstream.issuer.keys.generate('RS256');
+      const port = await freePort();
+      await upstream.start(port, '127.0.0.1');
+      upstream.issuer.url = `http://127.0.0.1:${port}`;
+      upstream.service.on('beforeTokenSigning', (token) => {
+        if (token.payload.nonce !== undefined) Object.assign(token.payload, { aud: 'entra-app' }, claims);
+      });
+      connectionId = (
+        await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections`, {
+          name: 'Entra OIDC',
+          protocol: 'oidc',
+          status: 'active',
+          attribute_preset: 'entra',
+          group_mappings: [{ idp_group: ADMINS, relation: 'admin' }],
+          oidc: { issuer: upstream.issuer.url, client_id: 'entra-app', client_secret: 'upstream-secret', scopes: 'openid email profile' },
+        })
+      ).id;
+    });
+    afterAll(() => upstream?.stop());
+
+    async function oidcSignIn(): Promise<string> {
+      const { url, verifier, state } = await authorizationRequest(rp, { organization: 'hopper', connection: connectionId });
+      const done = await new Browser().follow(url.toString(), (l) => l.startsWith('http://127.0.0.1:9/'));
+      expect(done.url, JSON.stringify(lastFailure())).toMatch(/\/callback\?code=/);
+      return (await client.authorizationCodeGrant(rp, new URL(done.url), { pkceCodeVerifier: verifier, expectedState: state })).claims()!.sub;
+    }
+
+    it('keeps the mapped role when the ID token carries a distributed groups claim instead of groups', async () => {
+      claims = { sub: 'pairwise-ada', oid: 'oid-ada', email: 'ada@hopper.test', groups: [ADMINS] };
+      const sub = await oidcSignIn();
+      expect(await has(sub, 'admin')).toBe(true);
+      claims = { sub: 'pairwise-ada', oid: 'oid-ada', email: 'ada@hopper.test', _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: GRAPH } } };
+      expect(await oidcSignIn()).toBe(sub);
+      expect(await has(sub, 'admin')).toBe(true);
+      expect(env.audit(tenant.id, 'sso.login.succeeded').at(-1)?.metadata).toMatchObject({ groups_overage: true, groups_unchanged: ['admin'] });
+    });
+
+    it('keeps the mapped role on the implicit-flow marker `hasgroups: true`, and removes it when groups are sent without it', async () => {
+      claims = { sub: 'pairwise-ada', oid: 'oid-ada', email: 'ada@hopper.test', hasgroups: true };
+      const sub = await oidcSignIn();
+      expect(await has(sub, 'admin')).toBe(true);
+      claims = { sub: 'pairwise-ada', oid: 'oid-ada', email: 'ada@hopper.test', groups: [] };
+      await oidcSignIn();
+      expect(await has(sub, 'admin')).toBe(false);
+    });
+  });
+});
