@@ -118,8 +118,13 @@ function classify(err: unknown): SamlFailure {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code.startsWith('ERR_OSSL_')) return 'saml_decryption_failed';
   const message = (err as Error | null)?.message ?? String(err);
+  // node-saml's words for a signature whose reference finds no element (or several): not an extra assertion.
+  if (/ID cannot refer/.test(message)) return 'saml_signature_invalid';
   if (/multiple assertions|more than one/i.test(message)) return 'saml_multiple_assertions';
   if (/decrypt|EncryptedAssertion|No decryption key|unable to authenticate data|padding length invalid/i.test(message)) return 'saml_decryption_failed';
+  // The envelope already parsed cleanly with the same parser, so an XML error here is in the
+  // decrypted plaintext; "callback is not defined" is how xml-encryption 3.1 reports bad CBC padding.
+  if (/^\[xmldom |callback is not defined/.test(message)) return 'saml_decryption_failed';
   if (/signature|\bsigned|digest|Referenced node|ID cannot refer/i.test(message)) return 'saml_signature_invalid';
   if (/expired/i.test(message)) return 'saml_assertion_expired';
   if (/not yet valid/i.test(message)) return 'saml_assertion_not_yet_valid';
