@@ -90,6 +90,15 @@ describe('encrypted SAML assertions under attack', () => {
   });
 
   describe('weak or altered encryption', () => {
+    it('refuses RSA PKCS#1 v1.5 key transport (a Bleichenbacher oracle) before decrypting', async () => {
+      await expectRefused((req) => respond(req, encrypt(signedAssertion(req), spCert, { transport: 'rsa-1_5' })), 'saml_encryption_algorithm_refused');
+      expect(lastFailure()?.detail).toMatch(/rsa-1_5/);
+    });
+
+    it('refuses triple-DES content encryption', async () => {
+      await expectRefused((req) => respond(req, encrypt(signedAssertion(req), spCert, { data: 'tripledes-cbc' })), 'saml_encryption_algorithm_refused');
+    });
+
     // CBC padding-oracle probes: whatever the altered block does to the padding, the answer is the same.
     const cbc = (mutate: (body: Buffer) => Buffer) => (req: AuthnRequest) => respond(req, encrypt(signedAssertion(req), spCert, { data: 'aes256-cbc', mutate }));
 
