@@ -22,7 +22,10 @@ export interface IdpIdentity {
   received: Record<string, unknown>;
 }
 
-export type IdentityResult = { ok: true; identity: IdpIdentity } | { ok: false; reason: 'missing_external_id' };
+export type IdentityResult = { ok: true; identity: IdpIdentity } | { ok: false; reason: 'missing_external_id'; detail: string };
+
+/** A NameID the IdP makes up anew at each sign-in: it identifies a session, never a person. */
+export const TRANSIENT_NAME_ID = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
 
 const first = (v: unknown): string | null => {
   const x = Array.isArray(v) ? v[0] : v;
@@ -48,14 +51,20 @@ export function mapIdentity(
   preset: AttributePreset,
   overrides: AttributeMapping,
   received: Record<string, unknown>,
-  extra: { nameId?: string; amr: string[]; acr: string; sessionIndex?: string | null },
+  extra: { nameId?: string; nameIdFormat?: string | null; amr: string[]; acr: string; sessionIndex?: string | null },
 ): IdentityResult {
   const mapping = effectiveMapping(protocol, preset, overrides);
-  const source = (name: string): unknown => (name === NAME_ID ? extra.nameId : received[name]);
+  const transient = extra.nameIdFormat === TRANSIENT_NAME_ID;
+  const source = (name: string): unknown => (name === NAME_ID ? (transient ? undefined : extra.nameId) : received[name]);
   const pick = (attr: keyof AttributeMapping): string | null =>
     first(source(mapping[attr])) ?? fallbacksFor(attr).map((f) => first(received[f])).find((v) => v !== null) ?? null;
   const externalId = pick('external_id');
-  if (!externalId) return { ok: false, reason: 'missing_external_id' };
+  if (!externalId) {
+    const detail = transient && mapping.external_id === NAME_ID
+      ? 'the NameID is transient (new at each sign-in) and cannot be the external id: use a persistent NameID or map external_id to an attribute'
+      : 'the IdP sent no value for the external id';
+    return { ok: false, reason: 'missing_external_id', detail };
+  }
   const email = pick('email');
   return {
     ok: true,

@@ -45,6 +45,7 @@ export interface VerifiedAssertion {
   assertionId: string;
   notOnOrAfter: Date;
   nameId: string;
+  nameIdFormat: string | null;
   sessionIndex: string | null;
   attributes: Record<string, unknown>;
   authnContext: string | null;
@@ -191,6 +192,7 @@ function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlConte
     assertionId,
     notOnOrAfter: new Date(conditions.NotOnOrAfter),
     nameId: profile.nameID,
+    nameIdFormat: profile.nameIDFormat ?? null,
     sessionIndex: profile.sessionIndex ?? null,
     attributes: (profile.attributes as Record<string, unknown> | undefined) ?? {},
     authnContext: typeof authn === 'string' ? authn : (authn?._ ?? null),

@@ -144,4 +144,46 @@ describe('claims as real IdPs send them', () => {
       expect(await has(sub, 'admin')).toBe(false);
     });
   });
+
+  describe('attribute values and NameIDs as an Okta SAML app sends them', () => {
+    const okta = new TestSamlIdp('http://www.okta.com/exk2hopper', 'https://hopper.okta.test/app/sso/saml');
+    let oktaConnection = '';
+    const NAMEID = 'urn:oasis:names:tc:SAML:2.0:nameid-format';
+
+    beforeAll(async () => {
+      oktaConnection = (await env.samlConnection(tenant.id, okta, { name: 'Okta', attribute_preset: 'okta' })).id;
+    });
+
+    async function oktaSignIn(nameId: string, attributes: Record<string, string | string[]>, nameIdFormat?: string) {
+      const flow = await env.samlLogin(new Browser(), rp, okta, { organization: 'hopper', connection: oktaConnection }, () => ({ nameId, attributes, ...(nameIdFormat ? { nameIdFormat } : {}) }));
+      if (!/\/callback\?code=/.test(flow.landed)) return { reason: lastFailure()?.reason as string | undefined, detail: lastFailure()?.detail as string };
+      const tokens = await client.authorizationCodeGrant(rp, new URL(flow.landed), { pkceCodeVerifier: flow.verifier, expectedState: flow.state });
+      const sub = tokens.claims()!.sub;
+      return { claims: tokens.claims()!, user: env.services.directory.findUserById(tenant.id, sub)! };
+    }
+
+    it('takes the first of several email values, trimmed and lower-cased, and trims the NameID', async () => {
+      const r = await oktaSignIn('  00uPadded  ', { email: ['  Ada.Byron@HOPPER.test ', 'other@hopper.test'], firstName: ' Ada ' });
+      expect(r.user).toMatchObject({ external_id: '00uPadded', email: 'ada.byron@hopper.test', given_name: 'Ada' });
+      expect(r.claims?.email).toBe('ada.byron@hopper.test');
+    });
+
+    it('uses persistent and unspecified NameIDs as the external id, as sent', async () => {
+      expect((await oktaSignIn('00uPersistent', { email: 'per@hopper.test' }, `${NAMEID}:persistent`)).user?.external_id).toBe('00uPersistent');
+      expect((await oktaSignIn('00uUnspecified', { email: 'uns@hopper.test' }, 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified')).user?.external_id).toBe('00uUnspecified');
+    });
+
+    it('refuses a transient NameID as the external id instead of creating a new user at every sign-in', async () => {
+      const created = env.audit(tenant.id, 'directory.user.created').length;
+      const r = await oktaSignIn('_3f9a7c1e0b2d', { email: 'transient@hopper.test' }, `${NAMEID}:transient`);
+      expect(r.reason).toBe('missing_external_id');
+      expect(r.detail).toMatch(/transient/);
+      expect(env.audit(tenant.id, 'directory.user.created')).toHaveLength(created);
+    });
+
+    it('refuses an empty or blank NameID', async () => {
+      expect((await oktaSignIn('', { email: 'empty@hopper.test' })).reason).toBe('saml_invalid_response');
+      expect((await oktaSignIn('   ', { email: 'blank@hopper.test' })).reason).toBe('saml_invalid_response');
+    });
+  });
 });
