@@ -41,6 +41,11 @@ describe('attribute mapping', () => {
     expect(r).toMatchObject({ ok: true, identity: { external_id: '12345', email: null, name: null, given_name: 'Ada', groups: ['Admins'] } });
   });
 
+  it('composes a decomposed (NFD) email into NFC before lower-casing it', () => {
+    const r = mapIdentity('oidc', 'generic', {}, { sub: 's', email: 'Jose\u0301@Example.test' }, extra);
+    expect(r.ok && r.identity.email).toBe('jos\u00e9@example.test');
+  });
+
   it('never takes a transient NameID as the external id, but still reads an attribute mapped to it', () => {
     const transient = { ...extra, nameId: '_t1', nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient' };
     expect(mapIdentity('saml', 'okta', {}, { email: 'a@b.test' }, transient)).toMatchObject({ ok: false, reason: 'missing_external_id', detail: expect.stringMatching(/transient/) });

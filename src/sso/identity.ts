@@ -65,7 +65,8 @@ export function mapIdentity(
       : 'the IdP sent no value for the external id';
     return { ok: false, reason: 'missing_external_id', detail };
   }
-  const email = pick('email');
+  // One spelling per address: an email in decomposed Unicode (NFD) is the same address as the composed one.
+  const email = pick('email')?.normalize('NFC');
   return {
     ok: true,
     identity: {

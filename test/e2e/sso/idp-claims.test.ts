@@ -185,5 +185,15 @@ describe('claims as real IdPs send them', () => {
       expect((await oktaSignIn('', { email: 'empty@hopper.test' })).reason).toBe('saml_invalid_response');
       expect((await oktaSignIn('   ', { email: 'blank@hopper.test' })).reason).toBe('saml_invalid_response');
     });
+
+    it('links a decomposed-Unicode (NFD) email to the SCIM user whose email is composed (NFC), never creating a look-alike', async () => {
+      const jose = env.provisionUser(tenant.id, { userName: 'jos\u00e9@hopper.test', email: 'jos\u00e9@hopper.test', externalId: 'scim-jose' });
+      const created = env.audit(tenant.id, 'directory.user.created').length;
+      const r = await oktaSignIn('00uJose', { email: 'Jose\u0301@hopper.test' });
+      expect(r.user?.id).toBe(jose);
+      expect(r.claims?.email).toBe('jos\u00e9@hopper.test');
+      expect(env.audit(tenant.id, 'directory.user.created')).toHaveLength(created);
+      expect(env.audit(tenant.id, 'sso.user.linked').at(-1)?.metadata).toMatchObject({ linked_by: 'verified_email', external_id: '00uJose' });
+    });
   });
 });
