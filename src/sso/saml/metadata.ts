@@ -28,10 +28,11 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
     if (err instanceof UnsafeXmlError) throw invalid(err.message);
     throw err;
   }
-  const entity = elements(doc.documentElement as unknown as Element, MD, 'EntityDescriptor').find(
-    (e) => elements(e, MD, 'IDPSSODescriptor').length > 0,
-  );
+  const idps = elements(doc.documentElement as unknown as Element, MD, 'EntityDescriptor').filter((e) => elements(e, MD, 'IDPSSODescriptor').length > 0);
+  const entity = idps[0];
   if (!entity) throw invalid('No EntityDescriptor with an IDPSSODescriptor was found.');
+  // An aggregate (a federation's metadata) names many IdPs: which one is meant must not be a guess.
+  if (idps.length > 1) throw invalid(`The metadata describes ${idps.length} identity providers; give the metadata of one.`);
   const entityId = entity.getAttribute('entityID');
   if (!entityId) throw invalid('The EntityDescriptor has no entityID.');
   const idp = elements(entity, MD, 'IDPSSODescriptor')[0] as Element;

