@@ -16,6 +16,9 @@ export interface IdpMetadata {
   certificates: IdpCertificate[];
 }
 
+/** As many IdP signing certificates as a connection may be given directly (each is tried on every response). */
+export const MAX_IDP_CERTIFICATES = 10;
+
 const invalid = (message: string) => badRequest('invalid_metadata', message);
 
 /** Parses IdP metadata XML (Okta, Entra ID, any SAML 2.0 IdP). 400 `invalid_metadata` when unusable. */
@@ -46,6 +49,9 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
     .map((c) => parseIdpCertificate(c.textContent ?? ''));
   if (certificates.length === 0) throw invalid('The metadata lists no signing certificate.');
   const unique = [...new Map(certificates.map((c) => [c.fingerprint, c])).values()];
+  if (unique.length > MAX_IDP_CERTIFICATES) {
+    throw invalid(`The metadata lists ${unique.length} signing certificates; a connection trusts at most ${MAX_IDP_CERTIFICATES}.`);
+  }
   return { entity_id: entityId, sso_url: ssoUrl, certificates: unique };
 }
 

@@ -233,6 +233,11 @@ describe('claims as real IdPs send them', () => {
       }
     });
 
+    it('refuses metadata listing more signing certificates than a connection may hold (10)', async () => {
+      const certs = Array.from({ length: 11 }, (_, i) => createSpKeyPair(`idp-${i}`, new Date()).certificatePem);
+      await refused({ metadata_xml: md.metadataXml(certs) }, 400, 'invalid_metadata', /11 signing certificates/);
+    });
+
     it('refuses metadata above the 1 MiB body limit, and a DTD in it', async () => {
       const huge = md.metadataXml().replace('<md:NameIDFormat>', `<md:Extensions>${' '.repeat(1024 * 1024)}</md:Extensions><md:NameIDFormat>`);
       const before = connections().n;
