@@ -31,8 +31,35 @@ describe('attribute mapping', () => {
   });
 
   it('refuses an identity without an external id and drops malformed emails', () => {
-    expect(mapIdentity('oidc', 'generic', {}, { email: 'a@b.test' }, extra)).toEqual({ ok: false, reason: 'missing_external_id' });
+    expect(mapIdentity('oidc', 'generic', {}, { email: 'a@b.test' }, extra)).toMatchObject({ ok: false, reason: 'missing_external_id' });
     const r = mapIdentity('oidc', 'generic', {}, { sub: 's', email: 'not an email' }, extra);
     expect(r.ok && r.identity.email).toBe(null);
+  });
+
+  it('reads non-string claim values safely: numbers as text, other types as absent', () => {
+    const r = mapIdentity('oidc', 'generic', {}, { sub: 12345, email: true, name: { first: 'x' }, given_name: ['Ada', 'Augusta'], groups: ['Admins', 7, null, ''] }, extra);
+    expect(r).toMatchObject({ ok: true, identity: { external_id: '12345', email: null, name: null, given_name: 'Ada', groups: ['Admins'] } });
+  });
+
+  it('composes a decomposed (NFD) email into NFC before lower-casing it', () => {
+    const r = mapIdentity('oidc', 'generic', {}, { sub: 's', email: 'Jose\u0301@Example.test' }, extra);
+    expect(r.ok && r.identity.email).toBe('jos\u00e9@example.test');
+  });
+
+  it('never takes a transient NameID as the external id, but still reads an attribute mapped to it', () => {
+    const transient = { ...extra, nameId: '_t1', nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient' };
+    expect(mapIdentity('saml', 'okta', {}, { email: 'a@b.test' }, transient)).toMatchObject({ ok: false, reason: 'missing_external_id', detail: expect.stringMatching(/transient/) });
+    expect(mapIdentity('saml', 'okta', { external_id: 'uid' }, { uid: 'u-1' }, transient)).toMatchObject({ ok: true, identity: { external_id: 'u-1' } });
+  });
+
+  it("flags Entra ID's groups overage only when the groups claim itself is absent", () => {
+    const link = { 'http://schemas.microsoft.com/claims/groups.link': 'https://graph.windows.net/t/users/u/getMemberObjects' };
+    const oid = { 'http://schemas.microsoft.com/identity/claims/objectidentifier': 'oid-1' };
+    const overage = mapIdentity('saml', 'entra', {}, { ...oid, ...link }, { ...extra, nameId: 'n' });
+    expect(overage).toMatchObject({ ok: true, identity: { groups: [], groups_overage: true } });
+    const both = mapIdentity('saml', 'entra', {}, { ...oid, ...link, 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups': 'g-1' }, { ...extra, nameId: 'n' });
+    expect(both).toMatchObject({ ok: true, identity: { groups: ['g-1'], groups_overage: false } });
+    expect(mapIdentity('oidc', 'entra', {}, { oid: 'o', _claim_names: { groups: 'src1' } }, extra)).toMatchObject({ ok: true, identity: { groups_overage: true } });
+    expect(mapIdentity('oidc', 'entra', {}, { oid: 'o', _claim_names: { roles: 'src1' } }, extra)).toMatchObject({ ok: true, identity: { groups_overage: false } });
   });
 });

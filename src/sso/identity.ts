@@ -9,6 +9,12 @@ export interface IdpIdentity {
   family_name: string | null;
   name: string | null;
   groups: string[];
+  /**
+   * The IdP said the user is in more groups than fit in the token and sent no groups claim
+   * (Entra ID: the SAML `groups.link` claim, or OIDC `_claim_names.groups` / `hasgroups`).
+   * `groups` is then empty but says nothing about membership.
+   */
+  groups_overage: boolean;
   amr: string[];
   acr: string;
   idp_session_index: string | null;
@@ -16,12 +22,26 @@ export interface IdpIdentity {
   received: Record<string, unknown>;
 }
 
-export type IdentityResult = { ok: true; identity: IdpIdentity } | { ok: false; reason: 'missing_external_id' };
+export type IdentityResult = { ok: true; identity: IdpIdentity } | { ok: false; reason: 'missing_external_id'; detail: string };
+
+/** A NameID the IdP makes up anew at each sign-in: it identifies a session, never a person. */
+export const TRANSIENT_NAME_ID = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
 
 const first = (v: unknown): string | null => {
   const x = Array.isArray(v) ? v[0] : v;
   return typeof x === 'string' && x.trim() !== '' ? x.trim() : typeof x === 'number' ? String(x) : null;
 };
+/** Entra ID's SAML overage claim: a Microsoft Graph link in place of the groups claim (above 150 groups). */
+export const ENTRA_GROUPS_LINK = 'http://schemas.microsoft.com/claims/groups.link';
+
+/** The groups claim is absent and the IdP marked it as too large to send (Entra ID's groups overage). */
+function groupsOverage(received: Record<string, unknown>, groupsSource: string): boolean {
+  if (received[groupsSource] !== undefined) return false;
+  const claimNames = received._claim_names;
+  const distributed = typeof claimNames === 'object' && claimNames !== null && Object.hasOwn(claimNames, groupsSource);
+  return distributed || received.hasgroups === true || received[ENTRA_GROUPS_LINK] !== undefined;
+}
+
 const list = (v: unknown): string[] =>
   (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).filter((x): x is string => typeof x === 'string' && x !== '');
 
@@ -31,15 +51,22 @@ export function mapIdentity(
   preset: AttributePreset,
   overrides: AttributeMapping,
   received: Record<string, unknown>,
-  extra: { nameId?: string; amr: string[]; acr: string; sessionIndex?: string | null },
+  extra: { nameId?: string; nameIdFormat?: string | null; amr: string[]; acr: string; sessionIndex?: string | null },
 ): IdentityResult {
   const mapping = effectiveMapping(protocol, preset, overrides);
-  const source = (name: string): unknown => (name === NAME_ID ? extra.nameId : received[name]);
+  const transient = extra.nameIdFormat === TRANSIENT_NAME_ID;
+  const source = (name: string): unknown => (name === NAME_ID ? (transient ? undefined : extra.nameId) : received[name]);
   const pick = (attr: keyof AttributeMapping): string | null =>
     first(source(mapping[attr])) ?? fallbacksFor(attr).map((f) => first(received[f])).find((v) => v !== null) ?? null;
   const externalId = pick('external_id');
-  if (!externalId) return { ok: false, reason: 'missing_external_id' };
-  const email = pick('email');
+  if (!externalId) {
+    const detail = transient && mapping.external_id === NAME_ID
+      ? 'the NameID is transient (new at each sign-in) and cannot be the external id: use a persistent NameID or map external_id to an attribute'
+      : 'the IdP sent no value for the external id';
+    return { ok: false, reason: 'missing_external_id', detail };
+  }
+  // One spelling per address: an email in decomposed Unicode (NFD) is the same address as the composed one.
+  const email = pick('email')?.normalize('NFC');
   return {
     ok: true,
     identity: {
@@ -49,6 +76,7 @@ export function mapIdentity(
       family_name: pick('family_name'),
       name: pick('name'),
       groups: list(source(mapping.groups)),
+      groups_overage: groupsOverage(received, mapping.groups),
       amr: extra.amr,
       acr: extra.acr,
       idp_session_index: extra.sessionIndex ?? null,

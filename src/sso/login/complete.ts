@@ -29,7 +29,10 @@ export async function finishLogin(
     if (!tenant || tenant.status !== 'active') throw new LoginFailure('tenant_not_active', `tenant ${state.tenant_id} is not active`);
     const { user, linkedBy } = linkIdentity(deps, tenant.id, identity, actor);
     const userActor = { ...actor, type: 'user' as const, id: user.id };
-    const groups = stageGroupRelations(deps, tenant.authz_store_id, tenant.id, connection, user.id, identity.groups);
+    const groups = stageGroupRelations(deps, tenant.authz_store_id, tenant.id, connection, user.id, identity.groups, identity.groups_overage);
+    if (identity.groups_overage) {
+      deps.logger.warn({ connection_id: connection.id, user_id: user.id }, 'IdP sent a groups overage marker instead of groups; mapped relations left unchanged');
+    }
     flush = groups.staged.flush;
     const s = deps.sessions.create(
       {
@@ -54,7 +57,15 @@ export async function finishLogin(
       {
         action: 'sso.login.succeeded',
         target: { type: 'user', id: user.id },
-        metadata: { connection_id: connection.id, protocol: connection.protocol, session_id: s.id, linked_by: linkedBy, amr: identity.amr, acr: identity.acr },
+        metadata: {
+          connection_id: connection.id,
+          protocol: connection.protocol,
+          session_id: s.id,
+          linked_by: linkedBy,
+          amr: identity.amr,
+          acr: identity.acr,
+          ...(identity.groups_overage ? { groups_overage: true, groups_unchanged: groups.unchanged } : {}),
+        },
       },
       userActor,
     );

@@ -9,7 +9,9 @@ export const organizationObject = (tenantId: string) => `organization:${tenantId
 /**
  * Maps the IdP groups received at login to relations on the tenant's organization, per the
  * connection's group mappings: relations whose group is present are written, mapped relations
- * whose group is absent are deleted. Stage inside the login transaction; flush before answering.
+ * whose group is absent are deleted. When the IdP signalled a groups overage (it left the groups
+ * out because there were too many), nothing is written or deleted: the mapped relations are
+ * returned as `unchanged`. Stage inside the login transaction; flush before answering.
  */
 export function stageGroupRelations(
   deps: LoginDeps,
@@ -18,16 +20,18 @@ export function stageGroupRelations(
   connection: Connection,
   userId: string,
   groups: string[],
-): { granted: string[]; removed: string[]; staged: Staged<number> } {
+  overage = false,
+): { granted: string[]; removed: string[]; unchanged: string[]; staged: Staged<number> } {
   const mapped = new Set(connection.group_mappings.map((m) => m.relation));
-  if (mapped.size === 0) return { granted: [], removed: [], staged: stagedDone(0) };
+  if (mapped.size === 0) return { granted: [], removed: [], unchanged: [], staged: stagedDone(0) };
+  if (overage) return { granted: [], removed: [], unchanged: [...mapped].sort(), staged: stagedDone(0) };
   const present = new Set(groups);
   const granted = [...new Set(connection.group_mappings.filter((m) => present.has(m.idp_group)).map((m) => m.relation))].sort();
   const removed = [...mapped].filter((r) => !granted.includes(r)).sort();
   const writer = deps.authzWriter();
   if (!writer) {
     deps.logger.warn({ connection_id: connection.id }, 'group mappings configured but no authorization writer is available');
-    return { granted: [], removed: [], staged: stagedDone(0) };
+    return { granted: [], removed: [], unchanged: [], staged: stagedDone(0) };
   }
   const user = `user:${userId}`;
   const object = organizationObject(tenantId);
@@ -35,5 +39,5 @@ export function stageGroupRelations(
     writes: granted.map((relation) => ({ user, relation, object })),
     deletes: removed.map((relation) => ({ user, relation, object })),
   });
-  return { granted, removed, staged };
+  return { granted, removed, unchanged: [], staged };
 }

@@ -43,6 +43,7 @@ export class LoginService {
       const verified = await validateSamlResponse(ctx, form.SAMLResponse, state.request_id);
       const identity = this.#identity(connection, verified.attributes, {
         nameId: verified.nameId,
+        nameIdFormat: verified.nameIdFormat,
         amr: amrOfSaml(verified.authnContext),
         acr: verified.authnContext ?? DEFAULT_ACR,
         sessionIndex: verified.sessionIndex,
@@ -135,7 +136,7 @@ export class LoginService {
 
   #identity(connection: Connection, received: Record<string, unknown>, extra: Parameters<typeof mapIdentity>[4]): IdpIdentity {
     const mapped = mapIdentity(connection.protocol, connection.attribute_preset, connection.attribute_mapping, received, extra);
-    if (!mapped.ok) throw new LoginFailure(mapped.reason, 'the IdP sent no value for the external id');
+    if (!mapped.ok) throw new LoginFailure(mapped.reason, mapped.detail);
     return mapped.identity;
   }
 
@@ -175,7 +176,7 @@ export class LoginService {
 
   #recordTest(connection: Connection, outcome: 'succeeded' | 'failed', reason: string | null, received: Record<string, unknown>, identity: IdpIdentity | undefined, actor: Actor): void {
     const now = this.deps.clock.now().toISOString();
-    const mapped = identity ? { external_id: identity.external_id, email: identity.email, given_name: identity.given_name, family_name: identity.family_name, name: identity.name, groups: identity.groups } : null;
+    const mapped = identity ? { external_id: identity.external_id, email: identity.email, given_name: identity.given_name, family_name: identity.family_name, name: identity.name, groups: identity.groups, groups_overage: identity.groups_overage } : null;
     this.deps.storage.transaction(() => {
       this.deps.connections.lookup.saveTestResult(connection.id, { tested_at: now, outcome, reason, received: { attributes: received, mapped } });
       this.deps.audit.record(

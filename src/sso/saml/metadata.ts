@@ -16,6 +16,9 @@ export interface IdpMetadata {
   certificates: IdpCertificate[];
 }
 
+/** As many IdP signing certificates as a connection may be given directly (each is tried on every response). */
+export const MAX_IDP_CERTIFICATES = 10;
+
 const invalid = (message: string) => badRequest('invalid_metadata', message);
 
 /** Parses IdP metadata XML (Okta, Entra ID, any SAML 2.0 IdP). 400 `invalid_metadata` when unusable. */
@@ -28,10 +31,11 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
     if (err instanceof UnsafeXmlError) throw invalid(err.message);
     throw err;
   }
-  const entity = elements(doc.documentElement as unknown as Element, MD, 'EntityDescriptor').find(
-    (e) => elements(e, MD, 'IDPSSODescriptor').length > 0,
-  );
+  const idps = elements(doc.documentElement as unknown as Element, MD, 'EntityDescriptor').filter((e) => elements(e, MD, 'IDPSSODescriptor').length > 0);
+  const entity = idps[0];
   if (!entity) throw invalid('No EntityDescriptor with an IDPSSODescriptor was found.');
+  // An aggregate (a federation's metadata) names many IdPs: which one is meant must not be a guess.
+  if (idps.length > 1) throw invalid(`The metadata describes ${idps.length} identity providers; give the metadata of one.`);
   const entityId = entity.getAttribute('entityID');
   if (!entityId) throw invalid('The EntityDescriptor has no entityID.');
   const idp = elements(entity, MD, 'IDPSSODescriptor')[0] as Element;
@@ -45,6 +49,9 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
     .map((c) => parseIdpCertificate(c.textContent ?? ''));
   if (certificates.length === 0) throw invalid('The metadata lists no signing certificate.');
   const unique = [...new Map(certificates.map((c) => [c.fingerprint, c])).values()];
+  if (unique.length > MAX_IDP_CERTIFICATES) {
+    throw invalid(`The metadata lists ${unique.length} signing certificates; a connection trusts at most ${MAX_IDP_CERTIFICATES}.`);
+  }
   return { entity_id: entityId, sso_url: ssoUrl, certificates: unique };
 }
 
