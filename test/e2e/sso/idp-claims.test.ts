@@ -2,8 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
 import { OAuth2Server } from 'oauth2-mock-server';
-import { SsoEnv, authorizationRequest, freePort } from '../../helpers/sso-env.ts';
+import { SsoEnv, authorizationRequest } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
+import { startUpstreamIdp } from '../../helpers/upstream-idp.ts';
 import { TestSamlIdp, testKey, type ResponseOptions } from '../../helpers/saml-idp.ts';
 import { createSpKeyPair } from '../../../src/sso/saml/certificates.ts';
 
@@ -99,14 +100,7 @@ describe('claims as real IdPs send them', () => {
     let connectionId = '';
 
     beforeAll(async () => {
-      upstream = new OAuth2Server();
-      await upstream.issuer.keys.generate('RS256');
-      const port = await freePort();
-      await upstream.start(port, '127.0.0.1');
-      upstream.issuer.url = `http://127.0.0.1:${port}`;
-      upstream.service.on('beforeTokenSigning', (token) => {
-        if (token.payload.nonce !== undefined) Object.assign(token.payload, { aud: 'entra-app' }, claims);
-      });
+      upstream = await startUpstreamIdp(() => ({ aud: 'entra-app', ...claims }));
       connectionId = (
         await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections`, {
           name: 'Entra OIDC',

@@ -3,6 +3,7 @@ import * as client from 'openid-client';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { SsoEnv, authorizationRequest, freePort } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
+import { startUpstreamIdp } from '../../helpers/upstream-idp.ts';
 
 /** Sign-in through an upstream OIDC IdP (oauth2-mock-server), with openid-client as the app. */
 describe('sign-in through an upstream OIDC IdP', () => {
@@ -158,11 +159,7 @@ describe('sign-in through an upstream OIDC IdP', () => {
     });
 
     it('files a token endpoint that went away between the redirect and the callback as oidc_idp_unreachable', async () => {
-      const gone = new OAuth2Server();
-      await gone.issuer.keys.generate('RS256');
-      const port = await freePort();
-      await gone.start(port, '127.0.0.1');
-      gone.issuer.url = `http://127.0.0.1:${port}`;
+      const gone = await startUpstreamIdp();
       const conn = await env.ok('POST', `/admin/v1/tenants/${down.id}/connections`, {
         name: 'Goes away',
         protocol: 'oidc',
