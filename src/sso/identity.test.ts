@@ -62,4 +62,19 @@ describe('attribute mapping', () => {
     expect(mapIdentity('oidc', 'entra', {}, { oid: 'o', _claim_names: { groups: 'src1' } }, extra)).toMatchObject({ ok: true, identity: { groups_overage: true } });
     expect(mapIdentity('oidc', 'entra', {}, { oid: 'o', _claim_names: { roles: 'src1' } }, extra)).toMatchObject({ ok: true, identity: { groups_overage: false } });
   });
+
+  it('refuses values longer than the directory accepts, never cutting them (a cut id or email could be someone else\'s)', () => {
+    const ok = (received: Record<string, unknown>) => mapIdentity('oidc', 'generic', {}, { sub: 's', ...received }, extra);
+    expect(ok({ sub: 'x'.repeat(512), email: `${'a'.repeat(240)}@example.test`, name: 'n'.repeat(256), groups: Array.from({ length: 2000 }, (_, i) => `g${i}`) }).ok).toBe(true);
+    for (const [received, attr] of [
+      [{ sub: 'x'.repeat(513) }, 'external_id'],
+      [{ email: `${'a'.repeat(250)}@example.test` }, 'email'],
+      [{ given_name: 'g'.repeat(257) }, 'given_name'],
+      [{ name: 'n'.repeat(257) }, 'name'],
+      [{ groups: ['x'.repeat(501)] }, 'groups'],
+      [{ groups: Array.from({ length: 2001 }, (_, i) => `g${i}`) }, 'groups'],
+    ] as const) {
+      expect([attr, ok(received)]).toEqual([attr, { ok: false, reason: 'idp_value_too_long', detail: expect.stringContaining(attr) }]);
+    }
+  });
 });

@@ -22,7 +22,14 @@ export interface IdpIdentity {
   received: Record<string, unknown>;
 }
 
-export type IdentityResult = { ok: true; identity: IdpIdentity } | { ok: false; reason: 'missing_external_id'; detail: string };
+export type IdentityResult = { ok: true; identity: IdpIdentity } | { ok: false; reason: 'missing_external_id' | 'idp_value_too_long'; detail: string };
+
+/**
+ * The most an IdP may assert, per value: what the directory itself accepts (SCIM's userName and
+ * names: 256; an email address: 254, RFC 5321; ids: 512) and what group mappings can name (500).
+ * A longer value is refused, not cut: a cut external id or email could be someone else's.
+ */
+export const IDP_VALUE_LIMITS = { external_id: 512, email: 254, given_name: 256, family_name: 256, name: 256, group: 500, groups: 2000 } as const;
 
 /** A NameID the IdP makes up anew at each sign-in: it identifies a session, never a person. */
 export const TRANSIENT_NAME_ID = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
@@ -67,15 +74,24 @@ export function mapIdentity(
   }
   // One spelling per address: an email in decomposed Unicode (NFD) is the same address as the composed one.
   const email = pick('email')?.normalize('NFC');
+  const values = { external_id: externalId, email: email ?? null, given_name: pick('given_name'), family_name: pick('family_name'), name: pick('name') };
+  const groups = list(source(mapping.groups));
+  const tooLong =
+    (Object.keys(values) as (keyof typeof values)[]).find((k) => (values[k]?.length ?? 0) > IDP_VALUE_LIMITS[k]) ??
+    (groups.length > IDP_VALUE_LIMITS.groups || groups.some((g) => g.length > IDP_VALUE_LIMITS.group) ? 'groups' : undefined);
+  if (tooLong) {
+    const size = tooLong === 'groups' ? `${groups.length} groups, longest ${Math.max(...groups.map((g) => g.length))} characters` : `${values[tooLong]?.length} characters`;
+    return { ok: false, reason: 'idp_value_too_long', detail: `the IdP sent ${tooLong} with ${size}, above the limit` };
+  }
   return {
     ok: true,
     identity: {
       external_id: externalId,
       email: email && /^[^@\s]+@[^@\s]+$/.test(email) ? email.toLowerCase() : null,
-      given_name: pick('given_name'),
-      family_name: pick('family_name'),
-      name: pick('name'),
-      groups: list(source(mapping.groups)),
+      given_name: values.given_name,
+      family_name: values.family_name,
+      name: values.name,
+      groups,
       groups_overage: groupsOverage(received, mapping.groups),
       amr: extra.amr,
       acr: extra.acr,

@@ -74,4 +74,12 @@ describe('linking a sign-in to a directory user', () => {
     expect(linked().at(-1)).toMatchObject({ target: { id: first.sub }, metadata: { linked_by: 'jit' } });
     expect(await signIn('00uOKTAnew', 'newcomer@contractor.test')).toEqual({ sub: first.sub });
   });
+
+  it('refuses an IdP value longer than the directory accepts instead of storing or cutting it (JIT on)', async () => {
+    await env.ok('PUT', `/admin/v1/tenants/${tenant.id}/sso-settings`, { jit_provisioning: true });
+    const created = env.audit(tenant.id, 'directory.user.created').length;
+    expect(await signIn(`00u${'x'.repeat(600)}`, 'long@contractor.test')).toEqual({ reason: 'idp_value_too_long' });
+    expect(await signIn('00uOKTAlong', `${'a'.repeat(250)}@contractor.test`)).toEqual({ reason: 'idp_value_too_long' });
+    expect(env.audit(tenant.id, 'directory.user.created')).toHaveLength(created);
+  });
 });
