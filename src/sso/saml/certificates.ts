@@ -47,8 +47,22 @@ const oid = (dotted: string) => {
   return der(0x06, Buffer.from(bytes));
 };
 const utf8 = (s: string) => der(0x0c, Buffer.from(s, 'utf8'));
-const utcTime = (d: Date) => der(0x17, Buffer.from(d.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z'));
-const integer = (b: Buffer) => der(0x02, b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+/** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
+const time = (d: Date) => {
+  const digits = d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return d.getUTCFullYear() < 2050 ? der(0x17, Buffer.from(`${digits.slice(2)}Z`)) : der(0x18, Buffer.from(`${digits}Z`));
+};
+/**
+ * A non-negative DER INTEGER: minimal, so no leading zero bytes except one before a high bit.
+ * (A random serial starting 0x00 0x01 was written as is; OpenSSL refuses such a certificate
+ * with "illegal padding": about one SP certificate in 256.)
+ */
+export function derInteger(b: Buffer): Buffer {
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  const v = b.subarray(i);
+  return der(0x02, v[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v);
+}
 const nullValue = Buffer.from([0x05, 0x00]);
 const SHA256_WITH_RSA = seq(oid('1.2.840.113549.1.1.11'), nullValue);
 
@@ -56,21 +70,25 @@ const SHA256_WITH_RSA = seq(oid('1.2.840.113549.1.1.11'), nullValue);
  * A self-signed RSA certificate for a connection's SP key (signing AuthnRequests, receiving
  * encrypted assertions). IdPs only pin it; it needs no CA.
  */
-export function createSpKeyPair(commonName: string, now: Date, validDays = 3650): { privateKeyPem: string; certificatePem: string } {
+export function createSpKeyPair(
+  commonName: string,
+  now: Date,
+  validDays = 3650,
+  /** Tests only: the serial number's bytes (random otherwise). */
+  serial: Buffer = randomBytes(16),
+): { privateKeyPem: string; certificatePem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), certificatePem: selfSign(privateKey, publicKey, commonName, now, validDays) };
+  return { privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), certificatePem: selfSign(privateKey, publicKey, commonName, now, validDays, serial) };
 }
 
-function selfSign(privateKey: KeyObject, publicKey: KeyObject, cn: string, now: Date, validDays: number): string {
+function selfSign(privateKey: KeyObject, publicKey: KeyObject, cn: string, now: Date, validDays: number, serial: Buffer): string {
   const name = seq(set(seq(oid('2.5.4.3'), utf8(cn.slice(0, 64)))));
-  const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
   const tbs = seq(
     der(0xa0, der(0x02, Buffer.from([2]))),
-    integer(serial),
+    derInteger(serial),
     SHA256_WITH_RSA,
     name,
-    seq(utcTime(new Date(now.getTime() - 60_000)), utcTime(new Date(now.getTime() + validDays * 86_400_000))),
+    seq(time(new Date(now.getTime() - 60_000)), time(new Date(now.getTime() + validDays * 86_400_000))),
     name,
     publicKey.export({ type: 'spki', format: 'der' }),
   );
