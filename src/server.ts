@@ -1,5 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { createServer, type Server, type ServerOptions as ServerOptionsOf } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type Server, type ServerOptions as ServerOptionsOf } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Services } from './services.ts';
 import { createApp } from './app.ts';
@@ -23,13 +23,23 @@ export interface ServerOptions {
 export async function startServer(s: Services, options: ServerOptions = {}): Promise<RunningServer> {
   const app = createApp(s);
   const lane = options.checkLane === false ? undefined : nodeCheckLaneDeps(s);
+  let stopping = false;
+  // Once shutdown starts, every response not yet begun says `Connection: close` and closes its
+  // connection after it: a keep-alive client would otherwise reuse a connection the server is
+  // about to close, and its next request would meet a reset (was it processed?) instead of a refusal.
+  class Response extends ServerResponse {}
+  const writeHead = ServerResponse.prototype.writeHead;
+  Response.prototype.writeHead = function writeHeadClosing(this: ServerResponse, ...args: unknown[]) {
+    if (stopping) this.shouldKeepAlive = false;
+    return writeHead.apply(this, args as Parameters<typeof writeHead>);
+  } as typeof writeHead;
   const server = await new Promise<ServerType>((resolve, reject) => {
     const srv = serve(
       {
         fetch: app.fetch,
         port: s.config.port,
         hostname: s.config.host,
-        createServer: ((serverOptions: ServerOptionsOf, listener: Listener) => createServer(serverOptions, lane ? withNodeCheckLane(lane, listener) : listener)) as typeof createServer,
+        createServer: ((serverOptions: ServerOptionsOf, listener: Listener) => createServer({ ...serverOptions, ServerResponse: Response as typeof ServerResponse<IncomingMessage> }, lane ? withNodeCheckLane(lane, listener) : listener)) as typeof createServer,
       },
       () => resolve(srv),
     );
@@ -43,6 +53,7 @@ export async function startServer(s: Services, options: ServerOptions = {}): Pro
     port,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        stopping = true;
         const force = setTimeout(() => http.closeAllConnections(), s.config.shutdownTimeoutMs);
         // Keep-alive connections become idle as their last request finishes: close them then.
         const sweep = setInterval(() => http.closeIdleConnections(), 50);

@@ -1,0 +1,157 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Agent, request as httpRequest } from 'node:http';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/harness.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { cli } from '../helpers/cli.ts';
+
+/** Real `portcullis serve` processes restarted, started twice, shut down mid-request, and rate limited side by side. */
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const dirs: string[] = [];
+const servers: ServerProcess[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop('SIGKILL')));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const newDir = () => {
+  const d = tempDir();
+  dirs.push(d);
+  return d;
+};
+const start = async (dir: string, env: Record<string, string> = {}) => {
+  const s = await startServerProcess(dir, env);
+  servers.push(s);
+  return s;
+};
+async function call(s: ServerProcess, key: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${s.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Json };
+}
+async function clientToken(s: ServerProcess, app: { client_id: string; client_secret: string }) {
+  const res = await fetch(`${s.url}/oidc/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}` },
+    body: 'grant_type=client_credentials&scope=authz%3Aread',
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+const kidOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0] as string, 'base64url').toString()).kid as string;
+
+type HeldAnswer = { status: number; connection: string | undefined; text: string } | { error: string };
+
+/** Sends a POST whose body is held back until `release()`; `done` is the answer or the socket error. */
+function heldPost(s: ServerProcess, key: string, path: string, body: string, agent?: Agent) {
+  const url = new URL(`${s.url}${path}`);
+  let headSent!: () => void;
+  const sentHead = new Promise<void>((r) => (headSent = r));
+  let req!: ReturnType<typeof httpRequest>;
+  const done = new Promise<HeldAnswer>((resolve) => {
+    req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: {
+        authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': 'held-request',
+      } },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, text }));
+      },
+    );
+    req.on('error', (err) => resolve({ error: (err as NodeJS.ErrnoException).code ?? err.message }));
+  });
+  req.write(body.slice(0, 3), () => headSent());
+  return { sentHead, done, release: () => req.end(body.slice(3)) };
+}
+const accessLines = (s: ServerProcess) => s.stdout.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Json).filter((l) => l.msg === 'request');
+
+describe('restarts', () => {
+  it('keeps keys, tokens, signing keys, the KEK file and continuation tokens across a restart; migrate is a no-op', async () => {
+    const dir = newDir();
+    const first = await start(dir);
+    const platform = first.platformKey as string;
+    const t = (await call(first, platform, 'POST', '/admin/v1/tenants', { name: 'Durable' })).body as { id: string; authz_store_id: string };
+    const key = (await call(first, platform, 'POST', `/admin/v1/tenants/${t.id}/api-keys`, { name: 'fga', scopes: ['authz:read', 'authz:write'] })).body.key as string;
+    const app = (await call(first, platform, 'POST', `/admin/v1/tenants/${t.id}/apps`, { name: 'm2m', grant_types: ['client_credentials'], authz_scopes: ['authz:read'] })).body as { client_id: string; client_secret: string };
+    const scim = (await call(first, platform, 'POST', `/admin/v1/tenants/${t.id}/scim/tokens`, { name: 'okta' })).body;
+    const tuples = ['anne', 'bob', 'carl'].map((u) => ({ user: `user:${u}`, relation: 'member', object: `organization:${t.id}` }));
+    expect((await call(first, key, 'POST', `/stores/${t.authz_store_id}/write`, { writes: { tuple_keys: tuples } })).status).toBe(200);
+    const page1 = (await call(first, key, 'POST', `/stores/${t.authz_store_id}/read`, { page_size: 1 })).body;
+    expect(page1.continuation_token).toBeTruthy();
+    const token = await clientToken(first, app);
+    const kek = readFileSync(join(dir, 'oidc-kek'), 'utf8');
+    expect(await first.stop()).toEqual({ code: 0, signal: null });
+
+    const migrated = await cli(['migrate', '--data-dir', dir, '--json']);
+    expect([migrated.code, migrated.json().applied]).toEqual([0, []]);
+
+    const second = await start(dir);
+    expect(second.platformKey).toBeUndefined();
+    expect(readFileSync(join(dir, 'oidc-kek'), 'utf8')).toBe(kek);
+    const page2 = await call(second, key, 'POST', `/stores/${t.authz_store_id}/read`, { page_size: 1, continuation_token: page1.continuation_token });
+    expect(page2.status).toBe(200);
+    const seen = [...page1.tuples, ...page2.body.tuples].map((x: Json) => x.key.user);
+    expect(new Set(seen).size).toBe(2);
+    const check = await call(second, token, 'POST', `/stores/${t.authz_store_id}/check`, { tuple_key: tuples[0] });
+    expect([check.status, check.body.allowed]).toEqual([200, true]);
+    expect(kidOf(await clientToken(second, app))).toBe(kidOf(token));
+    expect((await call(second, scim.token, 'GET', `${new URL(scim.base_url).pathname}/Users`)).status).toBe(200);
+    expect((await call(second, platform, 'GET', '/readyz')).body).toMatchObject({ status: 'ready' });
+  });
+
+  it('refuses clearly to serve twice on one port, and leaves the first server serving', async () => {
+    const dir = newDir();
+    const first = await start(dir);
+    const port = new URL(first.url).port;
+    const second = startServerProcess(dir, { PORTCULLIS_PORT: port });
+    const err = (await second.then(() => undefined, (e: Error) => e)) as Error | undefined;
+    expect(err?.message).toMatch(/server exited \(1\) before listening/);
+    expect(err?.message).toMatch(/EADDRINUSE/);
+    expect(err?.message).toContain(port);
+    expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('shutdown', () => {
+  it('answers a request in flight at SIGTERM (closing its keep-alive connection), refuses new connections, logs everything, exits 0', async () => {
+    const s = await start(newDir());
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; i < 3; i++) {
+      const r = await fetch(`${s.url}/healthz`, { headers: { 'x-request-id': `before-stop-${i}` } });
+      expect(r.status).toBe(200);
+    }
+    const held = heldPost(s, s.platformKey as string, '/admin/v1/tenants', JSON.stringify({ name: 'In Flight' }), agent);
+    await held.sentHead;
+    await new Promise((r) => setTimeout(r, 200));
+    s.proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(fetch(`${s.url}/healthz`)).rejects.toThrow();
+    held.release();
+    const res = await held.done;
+    expect(res).toMatchObject({ status: 201, connection: 'close' });
+    expect(JSON.parse((res as { text: string }).text).name).toBe('In Flight');
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+    agent.destroy();
+    const lines = accessLines(s);
+    for (const id of ['before-stop-0', 'before-stop-1', 'before-stop-2', 'held-request']) {
+      expect(lines.find((l) => l.request_id === id), id).toBeDefined();
+    }
+    expect(lines.find((l) => l.request_id === 'held-request')).toMatchObject({ status: 201, method: 'POST' });
+  });
+
+  it('gives up on a request still running after PORTCULLIS_SHUTDOWN_TIMEOUT_MS and exits 0 anyway', async () => {
+    const s = await start(newDir(), { PORTCULLIS_SHUTDOWN_TIMEOUT_MS: '300' });
+    const held = heldPost(s, s.platformKey as string, '/admin/v1/tenants', JSON.stringify({ name: 'Never Finished' }));
+    await held.sentHead;
+    await new Promise((r) => setTimeout(r, 200));
+    s.proc.kill('SIGTERM');
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+    expect(await held.done).toHaveProperty('error');
+  });
+});
