@@ -40,12 +40,12 @@ export const settings = {
   rateLimitBurst: {
     env: 'PORTCULLIS_RATE_LIMIT_BURST',
     schema: z.coerce.number().int().min(1).default(600),
-    description: 'Token-bucket size per credential: requests allowed in a burst.',
+    description: 'Token-bucket size per credential: requests allowed in a burst. Buckets live in each server process, so N processes on one data directory allow N times this.',
   },
   rateLimitPerSecond: {
     env: 'PORTCULLIS_RATE_LIMIT_PER_SECOND',
     schema: z.coerce.number().positive().default(300),
-    description: 'Token-bucket refill rate per credential, in requests per second.',
+    description: 'Token-bucket refill rate per credential, in requests per second (per server process, like the burst).',
   },
   trustProxy: {
     env: 'PORTCULLIS_TRUST_PROXY',

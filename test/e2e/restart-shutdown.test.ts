@@ -155,3 +155,21 @@ describe('shutdown', () => {
     expect(await held.done).toHaveProperty('error');
   });
 });
+
+describe('rate limits across processes', () => {
+  it('keeps one token bucket per credential in each process: two processes allow twice the burst', async () => {
+    const dir = newDir();
+    const env = { PORTCULLIS_RATE_LIMIT_BURST: '3', PORTCULLIS_RATE_LIMIT_PER_SECOND: '0.01' };
+    const a = await start(dir, env);
+    const b = await start(dir, env);
+    const made = await cli(['apikey', 'create', '--platform', '--data-dir', dir, '--json']);
+    const key = made.json().key as string;
+    const statuses = async (s: ServerProcess) => {
+      const out: number[] = [];
+      for (let i = 0; i < 4; i++) out.push((await call(s, key, 'GET', '/admin/v1/tenants')).status);
+      return out;
+    };
+    expect(await statuses(a)).toEqual([200, 200, 200, 429]);
+    expect(await statuses(b)).toEqual([200, 200, 200, 429]);
+  });
+});
