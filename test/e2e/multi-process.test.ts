@@ -152,6 +152,31 @@ describe('two serve processes on one data directory', () => {
     expect((await call(a, key, 'POST', `/stores/${t.authz_store_id}/check`, { tuple_key: { user: 'user:bob', relation: 'viewer', object: 'doc:1' } })).body.allowed).toBe(true);
   });
 
+  it('drops in one process the authorization of a user that SCIM deactivated through the other', async () => {
+    const t = await tenant('Deprovision Co');
+    const key = (await ok(a, 'POST', `/admin/v1/tenants/${t.id}/api-keys`, { name: 'fga', scopes: ['authz:read', 'authz:write'] })).key as string;
+    const scim = await ok(a, 'POST', `/admin/v1/tenants/${t.id}/scim/tokens`, { name: 'okta' });
+    const base = new URL(scim.base_url).pathname;
+    const scimCall = (s: ServerProcess, method: string, path: string, body: unknown) =>
+      fetch(`${s.url}${base}${path}`, { method, headers: { authorization: `Bearer ${scim.token}`, 'content-type': 'application/scim+json' }, body: JSON.stringify(body) });
+    const created = await scimCall(b, 'POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'dana@deprovision.example', active: true });
+    expect(created.status).toBe(201);
+    const user = (await created.json()) as { id: string };
+    const tuple = { user: `user:${user.id}`, relation: 'member', object: `organization:${t.id}` };
+    expect((await call(b, key, 'POST', `/stores/${t.authz_store_id}/write`, { writes: { tuple_keys: [tuple] } })).status).toBe(200);
+    const check = async (s: ServerProcess) => (await call(s, key, 'POST', `/stores/${t.authz_store_id}/check`, { tuple_key: tuple })).body.allowed;
+    expect([await check(b), await check(b)]).toEqual([true, true]);
+    const patched = await scimCall(a, 'PATCH', `/Users/${user.id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: 'active', value: false }],
+    });
+    expect(patched.status).toBe(200);
+    expect(await check(b)).toBe(false);
+    const read = await call(b, key, 'POST', `/stores/${t.authz_store_id}/read`, { tuple_key: { user: tuple.user, object: 'organization:' } });
+    expect(read.status, JSON.stringify(read.body)).toBe(200);
+    expect(read.body.tuples).toEqual([]);
+  });
+
   it('replays in one process a POST whose Idempotency-Key was used in the other, without a second effect', async () => {
     const idem = { 'idempotency-key': 'create-globex-once' };
     const first = await call(a, platform, 'POST', '/admin/v1/tenants', { name: 'Globex Once' }, idem);
