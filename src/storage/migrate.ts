@@ -47,7 +47,7 @@ export function migrationStatus(db: RawDatabase, list: readonly Migration[] = mi
   };
 }
 
-/** Applies pending migrations in order, each in its own transaction. Forward only. */
+/** Applies pending migrations in order, each in its own transaction (skipped if another process applied it first). Forward only. */
 export function migrate(db: RawDatabase, list: readonly Migration[] = migrations, now = () => new Date()): string[] {
   migrationStatus(db, list);
   const applied = new Set(
@@ -56,7 +56,10 @@ export function migrate(db: RawDatabase, list: readonly Migration[] = migrations
   const done: string[] = [];
   for (const m of [...list].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
-    db.transaction(() => {
+    // Another process (a replica starting at the same time) may have applied it since the read
+    // above: decide again under the write lock.
+    const ran = db.transaction(() => {
+      if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return false;
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)').run(
         m.version,
@@ -64,8 +67,9 @@ export function migrate(db: RawDatabase, list: readonly Migration[] = migrations
         checksum(m),
         now().toISOString(),
       );
+      return true;
     }).immediate();
-    done.push(`${m.version}_${m.name}`);
+    if (ran) done.push(`${m.version}_${m.name}`);
   }
   return done;
 }

@@ -1,9 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, request as httpRequest } from 'node:http';
+import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/harness.ts';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { BIN, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { openDatabase } from '../../src/storage/database.ts';
+import { migrate } from '../../src/storage/migrate.ts';
+import { migrations } from '../../src/storage/migrations/index.ts';
 import { cli } from '../helpers/cli.ts';
 
 /** Real `portcullis serve` processes restarted, started twice, shut down mid-request, and rate limited side by side. */
@@ -115,6 +120,32 @@ describe('restarts', () => {
     expect(err?.message).toMatch(/EADDRINUSE/);
     expect(err?.message).toContain(port);
     expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+  });
+
+  it('waits for another process that is still migrating instead of applying the same migration again', async () => {
+    // Replicas of a new version start together: one is still inside a migration (a long one on a
+    // big database) when the next reads which migrations are pending.
+    const dir = newDir();
+    const db = openDatabase(join(dir, 'portcullis.db'));
+    const last = migrations[migrations.length - 1]!;
+    migrate(db, migrations.slice(0, -1));
+    db.exec('BEGIN IMMEDIATE');
+    db.exec(last.sql);
+    const child = spawn(process.execPath, [BIN, 'migrate', '--data-dir', dir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await new Promise((r) => setTimeout(r, 1500));
+    db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)').run(
+      last.version, last.name, createHash('sha256').update(last.sql).digest('hex'), new Date().toISOString(),
+    );
+    db.exec('COMMIT');
+    db.close();
+    expect(await exited, out).toBe(0);
+    expect(JSON.parse(out.trim().split('\n').pop() as string).applied).toEqual([]);
+    const s = await start(dir);
+    expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
   });
 });
 
