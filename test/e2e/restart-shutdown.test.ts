@@ -110,6 +110,18 @@ describe('restarts', () => {
     expect((await call(second, platform, 'GET', '/readyz')).body).toMatchObject({ status: 'ready' });
   });
 
+  it('starts three processes at once on a fresh directory: one platform key, one KEK, all serving', async () => {
+    const dir = newDir();
+    const all = await Promise.all([0, 1, 2].map(() => start(dir)));
+    const keys = all.map((s) => s.platformKey).filter(Boolean) as string[];
+    expect(keys).toHaveLength(1);
+    for (const s of all) expect((await call(s, keys[0] as string, 'GET', '/admin/v1/tenants')).status).toBe(200);
+    const kids = await Promise.all(all.map(async (s) => ((await (await fetch(`${s.url}/oidc/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid).sort()));
+    expect(kids[1]).toEqual(kids[0]);
+    expect(kids[2]).toEqual(kids[0]);
+    expect(kids[0]).toHaveLength(2);
+  });
+
   it('refuses clearly to serve twice on one port, and leaves the first server serving', async () => {
     const dir = newDir();
     const first = await start(dir);
