@@ -3,6 +3,10 @@ import { rmSync } from 'node:fs';
 import { tempDir } from '../helpers/harness.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { cli } from '../helpers/cli.ts';
+import * as client from 'openid-client';
+import { SsoEnv, authorizationRequest } from '../helpers/sso-env.ts';
+import { Browser } from '../helpers/browser.ts';
+import { TestSamlIdp, answerTo } from '../helpers/saml-idp.ts';
 
 /**
  * A deployment as it really runs: two `portcullis serve` processes (and the CLI) on one data
@@ -198,5 +202,80 @@ describe('two serve processes on one data directory', () => {
     expect((await cli(['apikey', 'revoke', id, '--data-dir', dir, '--json'])).code).toBe(0);
     expect((await call(b, key, 'GET', `/admin/v1/tenants/${t.id}`)).status).toBe(401);
     expect((await call(a, key, 'GET', `/admin/v1/tenants/${t.id}`)).status).toBe(401);
+  });
+});
+
+describe('sign-in state shared by two processes (one deployment behind one base URL)', () => {
+  let env: SsoEnv;
+  let other: ServerProcess;
+  let idp: TestSamlIdp;
+  let tenant: { id: string };
+  let rp: client.Configuration;
+  let app: { client_id: string; client_secret: string };
+
+  beforeAll(async () => {
+    env = await SsoEnv.start();
+    other = await startServerProcess(env.dir, { PORTCULLIS_BASE_URL: env.base });
+    tenant = await env.tenant('Acme', 'acme');
+    idp = new TestSamlIdp();
+    await env.samlConnection(tenant.id, idp);
+    app = await env.app(tenant.id);
+    rp = await env.rp(app);
+  }, 60_000);
+  afterAll(async () => {
+    await other?.stop('SIGKILL');
+    await env?.close();
+  });
+  const onOther = (url: string) => url.replace(env.base, other.url);
+  const refreshOnOther = async (refreshToken: string) => {
+    const res = await fetch(`${other.url}/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+    });
+    return { status: res.status, body: (await res.json()) as Json };
+  };
+
+  it('refuses in one process a SAML response or assertion already consumed in the other', async () => {
+    env.provisionUser(tenant.id, { userName: 'sam@acme.test', email: 'sam@acme.test', externalId: 'sam@acme.test' });
+    let captured: { acs: string; form: Record<string, string> } | undefined;
+    const first = await env.samlLogin(new Browser(), rp, idp, { organization: 'acme' }, (req) => {
+      const raw = idp.response(answerTo(req, 'sam@acme.test', { id: '_assertion_once' }));
+      captured = { acs: req.acs, form: { SAMLResponse: raw, RelayState: req.relayState } };
+      return { raw };
+    });
+    expect(first.landed).toMatch(/\/callback\?code=/);
+    const replay = await new Browser().request(onOther(captured!.acs), { form: captured!.form });
+    expect(replay.status).toBe(400);
+    expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('login_state_unknown');
+
+    // A fresh login started in the first process, its response (reusing the assertion id) posted to the other.
+    const browser = new Browser();
+    const { url } = await authorizationRequest(rp, { organization: 'acme' });
+    const toIdp = await browser.follow(url.toString(), (l) => l.startsWith(idp.ssoUrl));
+    const req = TestSamlIdp.readAuthnRequest(toIdp.url);
+    const succeeded = env.audit(tenant.id, 'sso.login.succeeded').length;
+    const again = await browser.follow(onOther(req.acs), (l) => l.startsWith('http://127.0.0.1:9/'), { form: { SAMLResponse: idp.response(answerTo(req, 'sam@acme.test', { id: '_assertion_once' })), RelayState: req.relayState } });
+    expect(again.url).toMatch(/\/callback\?error=access_denied/);
+    expect(env.audit(tenant.id, 'sso.login.succeeded')).toHaveLength(succeeded);
+    expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('saml_assertion_replayed');
+  });
+
+  it('finishes in one process a login started in the other, and its refresh tokens die everywhere on deactivation', async () => {
+    const userId = env.provisionUser(tenant.id, { userName: 'rae@acme.test', email: 'rae@acme.test', externalId: 'rae@acme.test' });
+    const browser = new Browser();
+    const { url, verifier, state } = await authorizationRequest(rp, { organization: 'acme' });
+    const toIdp = await browser.follow(url.toString(), (l) => l.startsWith(idp.ssoUrl));
+    const req = TestSamlIdp.readAuthnRequest(toIdp.url);
+    const posted = await browser.request(onOther(req.acs), { form: { SAMLResponse: idp.response(answerTo(req, 'rae@acme.test')), RelayState: req.relayState } });
+    expect([302, 303]).toContain(posted.status);
+    const landed = await browser.follow(new URL(posted.headers.get('location') as string, env.base).toString(), (l) => l.startsWith('http://127.0.0.1:9/'));
+    const tokens = await client.authorizationCodeGrant(rp, new URL(landed.url), { pkceCodeVerifier: verifier, expectedState: state });
+    expect(tokens.refresh_token).toBeTruthy();
+    const rotated = await refreshOnOther(tokens.refresh_token as string);
+    expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
+    await env.deactivate(tenant.id, userId);
+    const refused = await refreshOnOther(rotated.body.refresh_token);
+    expect([refused.status, refused.body.error]).toEqual([400, 'invalid_grant']);
   });
 });
