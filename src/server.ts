@@ -1,6 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { createServer, ServerResponse, type IncomingMessage, type Server, type ServerOptions as ServerOptionsOf } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type ServerResponse, type Server, type ServerOptions as ServerOptionsOf } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Services } from './services.ts';
 import { createApp } from './app.ts';
 import { nodeCheckLaneDeps } from './authz/routes/index.ts';
@@ -26,20 +26,23 @@ export async function startServer(s: Services, options: ServerOptions = {}): Pro
   let stopping = false;
   // Once shutdown starts, every response not yet begun says `Connection: close` and closes its
   // connection after it: a keep-alive client would otherwise reuse a connection the server is
-  // about to close, and its next request would meet a reset (was it processed?) instead of a refusal.
-  class Response extends ServerResponse {}
-  const writeHead = ServerResponse.prototype.writeHead;
-  Response.prototype.writeHead = function writeHeadClosing(this: ServerResponse, ...args: unknown[]) {
-    if (stopping) this.shouldKeepAlive = false;
-    return writeHead.apply(this, args as Parameters<typeof writeHead>);
-  } as typeof writeHead;
+  // about to close, and its next request would meet a reset (was it processed?) instead of a
+  // refusal. Requests arriving after that are marked as they come; the ones in flight are found
+  // through their connections at shutdown. (A ServerResponse subclass doing this in writeHead
+  // cost ~4 µs of CPU per request: 18 → 22.6 µs on the Check benchmark.)
+  const closingAware = (listener: Listener): Listener =>
+    function closingAwareListener(req, res) {
+      if (stopping) res.shouldKeepAlive = false;
+      return listener(req, res);
+    };
   const server = await new Promise<ServerType>((resolve, reject) => {
     const srv = serve(
       {
         fetch: app.fetch,
         port: s.config.port,
         hostname: s.config.host,
-        createServer: ((serverOptions: ServerOptionsOf, listener: Listener) => createServer({ ...serverOptions, ServerResponse: Response as typeof ServerResponse<IncomingMessage> }, lane ? withNodeCheckLane(lane, listener) : listener)) as typeof createServer,
+        createServer: ((serverOptions: ServerOptionsOf, listener: Listener) =>
+          createServer(serverOptions, closingAware(lane ? withNodeCheckLane(lane, listener) : listener))) as typeof createServer,
       },
       () => resolve(srv),
     );
@@ -47,6 +50,11 @@ export async function startServer(s: Services, options: ServerOptions = {}): Pro
   });
   const http = server as Server;
   const { port } = http.address() as AddressInfo;
+  const sockets = new Set<Socket>();
+  http.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   let closing: Promise<void> | undefined;
   return {
     url: `http://${s.config.host}:${port}`,
@@ -54,6 +62,11 @@ export async function startServer(s: Services, options: ServerOptions = {}): Pro
     close() {
       closing ??= new Promise<void>((resolve) => {
         stopping = true;
+        // The response a connection is busy with (Node keeps it on the socket until it is sent).
+        for (const socket of sockets) {
+          const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+          if (res && !res.headersSent) res.shouldKeepAlive = false;
+        }
         const force = setTimeout(() => http.closeAllConnections(), s.config.shutdownTimeoutMs);
         // Keep-alive connections become idle as their last request finishes: close them then.
         const sweep = setInterval(() => http.closeIdleConnections(), 50);
