@@ -70,7 +70,7 @@ export function forwardedFor(header: string | undefined, hops: number): string |
 }
 
 function clientIp(c: Parameters<MiddlewareHandler>[0], trustProxy: number): string | null {
-  const forwarded = forwardedFor(c.req.header('x-forwarded-for'), trustProxy);
+  const forwarded = trustProxy > 0 ? forwardedFor(c.req.header('x-forwarded-for'), trustProxy) : undefined;
   if (forwarded) return forwarded;
   // Requests made in process (app.request) have no socket.
   if (!(c.env as { incoming?: unknown } | undefined)?.incoming) return null;

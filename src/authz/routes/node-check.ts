@@ -187,7 +187,7 @@ async function answer(deps: NodeCheckLaneDeps, { req, res, storeId, token, body:
     durationMs: Math.round(seconds * 1000 * 100) / 100,
     tenantId: tenant.id,
     principal: { kind: principal.kind, credentialId: principal.credentialId },
-    ip: forwardedFor(header(req, 'x-forwarded-for'), deps.trustProxy) ?? req.socket.remoteAddress ?? null,
+    ip: (deps.trustProxy > 0 ? forwardedFor(header(req, 'x-forwarded-for'), deps.trustProxy) : undefined) ?? req.socket.remoteAddress ?? null,
   });
   return true;
 }
