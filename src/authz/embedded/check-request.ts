@@ -5,7 +5,7 @@ import { parseUser, splitObject } from '../model/keys.ts';
 import { answerFromOwnTuple, Checker } from './check.ts';
 import type { EmbeddedAuthzEngine } from './engine.ts';
 import { EvalContext } from './eval-context.ts';
-import { contextualRows, requestContext, requireTupleKey } from './requests.ts';
+import { contextualRows, MAX_CONTEXTUAL_TUPLES, requestContext, requireTupleKey } from './requests.ts';
 import { userObjectRelationProblem } from './tuple-validation.ts';
 
 /** OpenFGA's default `max-checks-per-batch-check`. */
@@ -67,7 +67,14 @@ export function runBatchCheck(engine: EmbeddedAuthzEngine, storeId: string, body
     if (seen.has(id)) throw validationError(`received duplicate correlation id: ${id}`);
     seen.add(id);
   }
-  for (const item of checks) requireTupleKey(item.tuple_key, 'BatchCheckItem');
+  for (const item of checks) {
+    requireTupleKey(item.tuple_key, 'BatchCheckItem');
+    // OpenFGA validates every item's contextual tuple count with the request: too many refuses the batch.
+    const ctx = item.contextual_tuples?.tuple_keys;
+    if (Array.isArray(ctx) && ctx.length > MAX_CONTEXTUAL_TUPLES) {
+      throw validationError(`invalid ContextualTupleKeys.TupleKeys: value must contain no more than ${MAX_CONTEXTUAL_TUPLES} item(s)`);
+    }
+  }
   const model = engine.model(storeId, body.authorization_model_id);
   const result: Record<string, BatchCheckSingleResult> = {};
   for (const item of checks) {
