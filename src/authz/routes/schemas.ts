@@ -23,8 +23,12 @@ export function dropNullFields<T>(value: T): T {
   return out as T;
 }
 
-/** int32 fields arrive as JSON numbers or, from some clients, as numeric strings. */
-export const Int32 = z.union([z.number().int(), z.string().regex(/^-?\d{1,10}$/).transform(Number)]);
+/**
+ * int32 fields arrive as JSON numbers or, from some clients, as numeric strings. A value no int32
+ * holds is a `validation_error` (OpenFGA's JSON decoding refuses it before any range check).
+ */
+const INT32_RANGE = (n: number) => n >= -2147483648 && n <= 2147483647;
+export const Int32 = z.union([z.number().int().refine(INT32_RANGE), z.string().regex(/^-?\d{1,10}$/).transform(Number).refine(INT32_RANGE)]);
 
 export const Consistency = z
   .string()
