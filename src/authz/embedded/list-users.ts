@@ -11,7 +11,7 @@ import { contextualRows, requestContext, requireRelation, requireType } from './
 
 /** ListUsers with OpenFGA's validation order (contextual tuples, filter, target) and codes. */
 export function runListUsers(engine: EmbeddedAuthzEngine, storeId: string, body: ListUsersRequest): ListResult<ListUsersResponse> {
-  const objectType = requireType(body?.object?.type, 'ListUsersRequest.Object.Type');
+  const objectType = requireType(body?.object?.type, 'Object.Type');
   const objectId = body.object.id;
   if (typeof objectId !== 'string' || !/^[^#:\s]+$/.test(objectId)) {
     throw validationError('invalid ListUsersRequest.Object: embedded message failed validation | caused by: invalid Object.Id: value does not match regex pattern "[^#:\\s]+$"');

@@ -38,8 +38,12 @@ export function requireRelation(value: unknown, field: string): string {
   return requireString(value, field, RELATION);
 }
 
+/** A type name; OpenFGA answers a missing or malformed one with `type_invalid_pattern` (its message escapes the backslash). */
 export function requireType(value: unknown, field: string): string {
-  return requireString(value, field, TYPE);
+  if (typeof value !== 'string' || !TYPE.test(value)) {
+    throw fgaError('type_invalid_pattern', `invalid ${field}: value does not match regex pattern "${TYPE.source.replace('\\', '\\\\')}"`);
+  }
+  return value;
 }
 
 export function requireUser(value: unknown, field: string): string {
