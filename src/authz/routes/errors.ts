@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { ErrorRenderer } from '../../http/context.ts';
 import { OpenFgaError } from '../errors.ts';
+import { emptyBodyError } from './empty-body.ts';
 import { FgaErrorSchema } from './schemas.ts';
 
 /**
@@ -32,11 +33,13 @@ export const openFgaErrors: MiddlewareHandler = async function openFgaErrorsMidd
   await next();
 };
 
-/** A router whose validation failures are OpenFGA's 400 `validation_error`. */
+/** A router whose validation failures are OpenFGA's 400 `validation_error` (an empty body: OpenFGA's own answer). */
 export function createFgaRouter(): OpenAPIHono {
   return new OpenAPIHono({
-    defaultHook: (result) => {
+    defaultHook: (result, c) => {
       if (!result.success) {
+        const empty = result.target === 'json' ? emptyBodyError(c.req.path, (result as { data?: unknown }).data) : undefined;
+        if (empty) throw empty;
         const issue = result.error.issues[0];
         const where = issue?.path.length ? `${result.target}.${issue.path.join('.')}` : result.target;
         throw new OpenFgaError(400, 'validation_error', `invalid ${where}: ${issue?.message ?? 'invalid value'}`);
