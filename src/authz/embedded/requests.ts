@@ -34,6 +34,10 @@ export function requireTupleKey(tk: unknown, request: string): { user: string; r
   };
 }
 
+export function requireObject(value: unknown, field: string): string {
+  return requireString(value, field, OBJECT);
+}
+
 export function requireRelation(value: unknown, field: string): string {
   return requireString(value, field, RELATION);
 }

@@ -3,7 +3,7 @@ import type { WriteBody } from '../engine.ts';
 import { fgaError, OpenFgaError, validationError } from '../errors.ts';
 import type { CompiledModel } from '../model/compile.ts';
 import { isValidUserString, parseUser, tupleKeyToString } from '../model/keys.ts';
-import { requireTupleKey } from './requests.ts';
+import { requireObject, requireRelation, requireTupleKey, requireUser } from './requests.ts';
 import type { SqliteTupleStore } from './tuple-store.ts';
 import { rowFromKey, rowToString, rowUser, type TupleRow } from './tuple-row.ts';
 import { describeProblem, writeProblem } from './tuple-validation.ts';
@@ -14,6 +14,8 @@ export const MAX_CONDITION_CONTEXT_BYTES = 32 * 1024;
 
 export interface WritePlan {
   deletes: TupleRow[];
+  /** The deletes' keys as sent, for OpenFGA's "does not exist" message (it prints them as given). */
+  deleteKeys: TupleKeyWithoutCondition[];
   writes: TupleRow[];
   onMissing: 'error' | 'ignore';
   onDuplicate: 'error' | 'ignore';
@@ -34,8 +36,8 @@ export function planWrite(body: WriteBody, model: () => CompiledModel, now: Date
   }
   const writes: TupleRow[] = [];
   for (const raw of writeKeys) writes.push(validateWrite(compiled, raw, now));
-  const deletes = deleteKeys.map((raw: TupleKeyWithoutCondition) => {
-    const key = requireTupleKey(raw, 'WriteRequestDeletes');
+  const deleteTuples = deleteKeys.map(deleteKey);
+  const deletes = deleteTuples.map((key) => {
     if (!isValidUserString(key.user)) {
       throw validationError(`Invalid tuple '${tupleKeyToString(key)}'. Reason: the 'user' field is malformed`);
     }
@@ -55,7 +57,21 @@ export function planWrite(body: WriteBody, model: () => CompiledModel, now: Date
   if (seen.size > limit) {
     throw fgaError('exceeded_entity_limit', `The number of write operations exceeds the allowed limit of ${limit}`);
   }
-  return { deletes, writes, onDuplicate: option(body.writes?.on_duplicate, 'on_duplicate'), onMissing: option(body.deletes?.on_missing, 'on_missing') };
+  return { deletes, deleteKeys: deleteTuples, writes, onDuplicate: option(body.writes?.on_duplicate, 'on_duplicate'), onMissing: option(body.deletes?.on_missing, 'on_missing') };
+}
+
+/**
+ * A delete's key. OpenFGA accepts an empty relation and the bare `*` user here (no tuple can have
+ * them, so the delete finds nothing: `write_failed_due_to_invalid_input` unless on_missing is ignore).
+ */
+function deleteKey(raw: TupleKeyWithoutCondition): TupleKeyWithoutCondition {
+  if (typeof raw !== 'object' || raw === null) return requireTupleKey(raw, 'WriteRequestDeletes');
+  const relation = raw.relation ?? '';
+  return {
+    object: requireObject(raw.object, 'WriteRequestDeletesTupleKey.Object'),
+    relation: relation === '' ? '' : requireRelation(relation, 'WriteRequestDeletesTupleKey.Relation'),
+    user: raw.user === '*' ? '*' : requireUser(raw.user, 'WriteRequestDeletesTupleKey.User'),
+  };
 }
 
 function option(value: string | undefined, name: string): 'error' | 'ignore' {
@@ -86,10 +102,10 @@ function validateWrite(model: CompiledModel, raw: TupleKey, now: Date): TupleRow
   return row;
 }
 
-const missing = (row: TupleRow) =>
+const missing = (key: TupleKeyWithoutCondition) =>
   fgaError(
     'write_failed_due_to_invalid_input',
-    `cannot delete a tuple which does not exist: user: '${rowUser(row)}', relation: '${row.relation}', object: '${row.object_type}:${row.object_id}': tuple to be written already existed or the tuple to be deleted did not exist`,
+    `cannot delete a tuple which does not exist: user: '${key.user}', relation: '${key.relation}', object: '${key.object}': tuple to be written already existed or the tuple to be deleted did not exist`,
   );
 const existing = (row: TupleRow) =>
   fgaError(
@@ -110,12 +126,12 @@ const conflict = (row: TupleRow) =>
  */
 export function applyWrite(tuples: SqliteTupleStore, storeId: string, plan: WritePlan, now: Date): { deleted: number; written: number } {
   let deleted = 0;
-  for (const row of plan.deletes) {
+  for (const [i, row] of plan.deletes.entries()) {
     if (tuples.delete(storeId, row)) {
       deleted++;
       tuples.recordChange(storeId, row, 'delete', now, rowUser(row));
     } else if (plan.onMissing === 'error') {
-      throw missing(row);
+      throw missing(plan.deleteKeys[i] as TupleKeyWithoutCondition);
     }
   }
   let written = 0;

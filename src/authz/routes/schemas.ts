@@ -77,7 +77,8 @@ export const WriteModelBody = z
 export const WriteBody = z
   .object({
     writes: z.object({ tuple_keys: z.array(TupleKey), on_duplicate: z.enum(['error', 'ignore']).nullish() }).nullish(),
-    deletes: z.object({ tuple_keys: z.array(TupleKeyWithoutCondition), on_missing: z.enum(['error', 'ignore']).nullish() }).nullish(),
+    // A delete's relation may be absent (OpenFGA then finds no such tuple).
+    deletes: z.object({ tuple_keys: z.array(TupleKeyWithoutCondition.extend({ relation: z.string().default('') })), on_missing: z.enum(['error', 'ignore']).nullish() }).nullish(),
     authorization_model_id: ModelId,
   })
   .openapi('WriteRequest');
