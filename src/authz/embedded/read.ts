@@ -45,6 +45,8 @@ export function readTuples(sql: Sql, tokens: ContinuationTokens, storeId: string
         where.push('user_id = ? AND user_relation = ?');
         params.push(user.id, user.relation);
       }
+      // A userset with an empty relation (`user:u1#`) is no stored user: OpenFGA reads nothing.
+      if (tk.user.endsWith('#')) where.push('0');
     }
   }
   const size = pageSizeOf(body?.page_size, 'ReadRequest');
