@@ -152,6 +152,23 @@ describe('SCIM dialects: what Entra ID and Okta actually send', () => {
     expect((await call('GET', `/Users?filter=${q(`${ENT}:manager.value pr`)}`)).body.totalResults).toBe(0);
   });
 
+  // Entra with the flag removes a manager by naming it in a value filter, although manager is
+  // single-valued: { op: 'remove', path: 'manager[value eq "…"]' } (thomaspoignant/scim-patch#453).
+  it('Entra: removes the manager named by manager[value eq "…"], keeps another, and records the deviation', async () => {
+    const id = await user('filtered@contoso.test', { [ENT]: { manager: { value: 'boss-1' }, department: 'Ops' } });
+    const other = await call('PATCH', `/Users/${id}?aadOptscim062020`, patch({ op: 'remove', path: 'manager[value eq "boss-2"]' }));
+    expect(other.status, JSON.stringify(other.body)).toBe(200);
+    expect(other.body[ENT].manager.value).toBe('boss-1');
+    const r = await call('PATCH', `/Users/${id}?aadOptscim062020`, patch({ op: 'remove', path: `${ENT}:manager[value eq "boss-1"]` }));
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body[ENT]).toEqual({ department: 'Ops' });
+    expect(await rules(r.requestId)).toEqual(['entra:single_value_filtered']);
+    expect((await call('GET', `/Users/${id}`)).body[ENT]).toEqual({ department: 'Ops' });
+    const replace = await call('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'manager[value eq "x"].value', value: 'y' }));
+    expect(replace.status).toBe(400);
+    expect(replace.body).toMatchObject({ schemas: [ERROR], scimType: 'invalidPath' });
+  });
+
   it('Entra: active as "False"/"True" strings deprovisions and reactivates, in PATCH and in PUT', async () => {
     const id = await user('strings@contoso.test');
     const off = await call('PATCH', `/Users/${id}`, patch({ op: 'Replace', path: 'active', value: 'False' }));
