@@ -15,6 +15,7 @@ export const RULES = {
   extension_unqualified: { dialect: 'entra', summary: 'enterprise extension attribute named without its schema URN' },
   single_value_as_array: { dialect: 'entra', summary: 'single-valued attribute sent as a one-element array' },
   complex_as_string: { dialect: 'entra', summary: "complex attribute sent as its 'value' string (manager)" },
+  single_value_filtered: { dialect: 'entra', summary: "value filter on a single-valued attribute ('remove' of manager[value eq \"…\"])" },
   unknown_schema_uri: { dialect: 'entra', summary: "unknown URI in 'schemas' ignored" },
   unquoted_filter_value: { dialect: 'entra', summary: 'filter comparison value without quotes' },
   password_discarded: { dialect: 'okta', summary: 'password not stored (Portcullis users sign in through SSO)' },

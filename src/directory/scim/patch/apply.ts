@@ -116,6 +116,7 @@ function applyFiltered(
   n: Normalisations,
 ): void {
   const { attr, sub } = target;
+  if (!attr.multiValued) return removeFilteredSingle(container, op, attr, filter, where);
   const list = Array.isArray(container[attr.name]) ? [...(container[attr.name] as ScimValue[])] : [];
   const matched = list.map((e) => isObject(e) && matchesElement(filter, e, attr));
   if (op.op === 'remove') {
@@ -139,6 +140,15 @@ function applyFiltered(
     if (!isObject(value)) throw invalidPath(`'${where}' needs an object value.`);
     return op.op === 'add' ? { ...e, ...value } : value;
   });
+}
+
+/** Entra removes a manager as `manager[value eq "…"]`: only a whole-value remove is read that way. */
+function removeFilteredSingle(container: ScimObject, op: PatchOperation, attr: AttributeDef, filter: Parameters<typeof matchesElement>[0], where: string): void {
+  if (op.op !== 'remove' || (op.path?.kind === 'attribute' && op.path.target.sub)) {
+    throw invalidPath(`'${attr.name}' is single-valued: '${where}' can only remove it whole.`);
+  }
+  const value = container[attr.name];
+  if (isObject(value) && matchesElement(filter, value, attr)) delete container[attr.name];
 }
 
 /**

@@ -23,9 +23,10 @@ export function parsePatchPath(raw: string, resource: ResourceSchema, n: Normali
   const after = text.slice(close + 1);
   if (after !== '' && !/^\.[A-Za-z$][\w$-]*$/.test(after)) throw invalidPath(`'${text}' is not a valid path.`);
   const target = resolve(resource, attrText, n);
-  if (target.sub || !target.attr.multiValued || !target.attr.subAttributes) {
+  if (target.sub || !target.attr.subAttributes) {
     throw invalidPath(`'${attrText}' is not a multi-valued complex attribute; it cannot take a value filter.`);
   }
+  if (!target.attr.multiValued) n.note('single_value_filtered', `value filter on the single-valued '${target.attr.name}' in '${text}'`);
   let filter: Filter;
   try {
     filter = parse(text.slice(open + 1, close));
