@@ -1,29 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { tempDir } from '../helpers/harness.ts';
-import { BIN, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { BIN, serverProcesses, type ServerProcess } from '../helpers/server-process.ts';
 import { cli } from '../helpers/cli.ts';
 
-const dirs: string[] = [];
-const servers: ServerProcess[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop('SIGKILL')));
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const newDir = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-const start = async (dir: string, env: Record<string, string> = {}) => {
-  const s = await startServerProcess(dir, env);
-  servers.push(s);
-  return s;
-};
+const { newDir, start } = serverProcesses();
 const api = (s: ServerProcess, key: string, method: string, path: string, body?: unknown) =>
   fetch(`${s.url}${path}`, {
     method,

@@ -1,11 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Agent, request as httpRequest } from 'node:http';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { tempDir } from '../helpers/harness.ts';
-import { BIN, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { BIN, serverProcesses, startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { openDatabase } from '../../src/storage/database.ts';
 import { migrate } from '../../src/storage/migrate.ts';
 import { migrations } from '../../src/storage/migrations/index.ts';
@@ -14,22 +13,7 @@ import { cli } from '../helpers/cli.ts';
 /** Real `portcullis serve` processes restarted, started twice, shut down mid-request, and rate limited side by side. */
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const dirs: string[] = [];
-const servers: ServerProcess[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop('SIGKILL')));
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const newDir = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-const start = async (dir: string, env: Record<string, string> = {}) => {
-  const s = await startServerProcess(dir, env);
-  servers.push(s);
-  return s;
-};
+const { newDir, start } = serverProcesses();
 async function call(s: ServerProcess, key: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${s.url}${path}`, {
     method,

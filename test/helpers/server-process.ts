@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+import { tempDir } from './harness.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/portcullis.mjs', import.meta.url));
 
@@ -53,6 +56,31 @@ export async function startServerProcess(dataDir: string, env: Record<string, st
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
+    },
+  };
+}
+
+/**
+ * Real server processes and data directories for one test file: `start` and `newDir` keep
+ * track of what they make, and every process is killed and directory removed after each test.
+ */
+export function serverProcesses(): { newDir: () => string; start: (dir: string, env?: Record<string, string>) => Promise<ServerProcess> } {
+  const dirs: string[] = [];
+  const servers: ServerProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop('SIGKILL')));
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return {
+    newDir: () => {
+      const d = tempDir();
+      dirs.push(d);
+      return d;
+    },
+    start: async (dir, env = {}) => {
+      const s = await startServerProcess(dir, env);
+      servers.push(s);
+      return s;
     },
   };
 }

@@ -152,6 +152,11 @@ export class SsoEnv {
     users.update(userId, version, { ...emptyUserFields(u.user_name), ...(fields as object), active } as never, new Date().toISOString());
   }
 
+  /** How many sessions exist, in every tenant (a refused sign-in must not add one). */
+  sessionCount(): number {
+    return (this.services.storage.sql.raw.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+  }
+
   audit(tenantId: string, action?: string): AuditEvent[] {
     return [...this.services.audit.export(tenantId, {})].filter((e) => !action || e.action === action);
   }

@@ -30,7 +30,7 @@ describe('SAML ACS refuses bad input and answers from the wrong place', () => {
 
   const legit = (req: AuthnRequest, o: Partial<ResponseOptions> = {}) => answerTo(req, 'victim@acme.test', o);
   const b64 = (xml: string) => Buffer.from(xml).toString('base64');
-  const sessions = () => (env.services.storage.sql.raw.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+  const sessions = () => env.sessionCount();
   const lastFailure = (tenantId: string) => env.audit(tenantId, 'sso.login.failed').at(-1)?.metadata;
 
   /** The app's authorization request up to the IdP: the browser now holds a live login for `slug`. */

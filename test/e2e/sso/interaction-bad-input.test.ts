@@ -33,7 +33,7 @@ describe('the sign-in interaction refuses forged, foreign and stale steps', () =
   });
   afterAll(() => env?.close());
 
-  const sessions = () => (env.services.storage.sql.raw.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+  const sessions = () => env.sessionCount();
 
   it('answers a forged interaction uid, on every route, with 400 and the expired-link page', async () => {
     const before = { sessions: sessions(), events: env.audit(acme.id).length };

@@ -64,7 +64,7 @@ describe('encrypted SAML assertions under attack', () => {
   const evilAssertion = (req: AuthnRequest) => idp.assertionXml({ ...mallory(req), id: '_evil', nameId: 'admin@acme.test', attributes: { email: 'admin@acme.test' } });
   /** A response around `inner` (assertion XML, encrypted or not), its envelope unsigned unless asked. */
   const respond = (req: AuthnRequest, inner: string, signResponse = false) => Buffer.from(idp.responseXml({ ...mallory(req), assertionXml: inner, signResponse })).toString('base64');
-  const sessions = () => (env.services.storage.sql.raw.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+  const sessions = () => env.sessionCount();
   const lastFailure = () => env.audit(acme.id, 'sso.login.failed').at(-1)?.metadata;
 
   async function signIn(samlResponse: (req: AuthnRequest) => string): Promise<string> {
