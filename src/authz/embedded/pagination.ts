@@ -11,5 +11,3 @@ export function pageSizeOf(pageSize: number | undefined, request: string): numbe
   }
   return pageSize;
 }
-
-export { invalidContinuationToken } from '../continuation-tokens.ts';

@@ -3,8 +3,8 @@ import type { Sql } from '../../storage/database.ts';
 import type { ReadChangesQuery } from '../engine.ts';
 import { fgaError, validationError } from '../errors.ts';
 import { parseUser, splitObject } from '../model/keys.ts';
-import { invalidContinuationToken, pageSizeOf } from './pagination.ts';
-import type { ContinuationTokens } from '../continuation-tokens.ts';
+import { pageSizeOf } from './pagination.ts';
+import { invalidContinuationToken, type ContinuationTokens } from '../continuation-tokens.ts';
 import { rowToKey, type TupleRow } from './tuple-row.ts';
 
 const COLUMNS = 'object_type, object_id, relation, user_type, user_id, user_relation, condition_name, condition_context, inserted_at';

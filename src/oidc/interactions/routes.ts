@@ -60,7 +60,7 @@ export function interactionRoutes(d: InteractionDeps) {
     }
   };
 
-  const finishWithError = async (c: Context, reason: string, tenantId?: string, extra: { connection_id: string; detail: string } | undefined = undefined): Promise<Response> => {
+  const finishWithError = async (c: Context, reason: string, tenantId?: string, extra?: { connection_id: string; detail: string }): Promise<Response> => {
     if (tenantId) {
       d.storage.transaction(() =>
         d.audit.record(tenantId, { action: 'sso.login.failed', target: { type: 'tenant', id: tenantId }, metadata: { reason, ...extra } }, { ...actorFrom(c), type: 'user' }),
