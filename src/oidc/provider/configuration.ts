@@ -104,7 +104,16 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
   provider.Client.prototype.compareClientSecret = async function compareHashedSecret(this: { clientSecret?: string }, actual: string) {
     return typeof this.clientSecret === 'string' && constantTimeEqual(sha256Hex(actual), this.clientSecret);
   };
+  provider.use(jsonNotFound);
   return provider;
+}
+
+/** An unknown path under /oidc gets the API's JSON 404 (`route_not_found`) rather than Koa's plain text. */
+async function jsonNotFound(ctx: { status: number; body: unknown; method: string; req: { originalUrl?: string; url?: string }; get(h: string): string }, next: () => Promise<void>): Promise<void> {
+  await next();
+  if (ctx.status !== 404 || ctx.body != null) return;
+  ctx.status = 404;
+  ctx.body = { code: 'route_not_found', message: `No route for ${ctx.method} ${(ctx.req.originalUrl ?? ctx.req.url ?? '').split('?')[0]}.`, request_id: ctx.get('x-request-id') || null };
 }
 
 /**
