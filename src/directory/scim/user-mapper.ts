@@ -67,7 +67,6 @@ export function userToDoc(u: UserFields): ScimObject {
 export function userFromDoc(doc: ScimObject, previous?: Pick<UserFields, 'active'>): UserFields {
   const userName = doc.userName;
   if (typeof userName !== 'string' || userName.trim() === '') throw invalidValue("'userName' is required.");
-  if (userName.length > 256) throw invalidValue("'userName' is longer than 256 characters.");
   const name = isObject(doc.name) ? doc.name : {};
   const ext = isObject(doc[ENTERPRISE_USER_SCHEMA]) ? (doc[ENTERPRISE_USER_SCHEMA] as ScimObject) : {};
   const manager = isObject(ext.manager) ? ext.manager : {};
