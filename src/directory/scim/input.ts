@@ -1,4 +1,4 @@
-import { subAttribute, type AttributeDef } from './schema/attributes.ts';
+import { storedText, subAttribute, type AttributeDef } from './schema/attributes.ts';
 import { ALL_SCHEMAS, extensionSchema, resolveAttribute, type ResolvedAttribute, type ResourceSchema } from './schema/registry.ts';
 import { isObject, type ScimObject, type ScimValue } from './doc.ts';
 import type { Normalisations } from './dialects.ts';
@@ -88,15 +88,16 @@ function normaliseSingle(def: AttributeDef, raw: unknown, where: string, n: Norm
     case 'complex':
       return normaliseComplex(def, raw, where, n);
     default:
-      if (typeof raw === 'string') return raw;
+      if (typeof raw === 'string') return storedText(def, raw);
       throw invalidValue(`'${where}' must be a string.`);
   }
 }
 
 function normaliseComplex(def: AttributeDef, raw: unknown, where: string, n: Normalisations): ScimObject {
-  if (typeof raw === 'string' && subAttribute(def, 'value')) {
+  const valueDef = subAttribute(def, 'value');
+  if (typeof raw === 'string' && valueDef) {
     n.note('complex_as_string', `'${where}' was the string value ${JSON.stringify(raw).slice(0, 80)}`);
-    return { value: raw };
+    return { value: storedText(valueDef, raw) };
   }
   if (!isObject(raw)) throw invalidValue(`'${where}' must be an object.`);
   const out: ScimObject = {};

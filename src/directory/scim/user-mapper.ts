@@ -74,7 +74,7 @@ export function userFromDoc(doc: ScimObject, previous?: Pick<UserFields, 'active
     active: typeof doc.active === 'boolean' ? doc.active : (previous?.active ?? true),
     manager_id: text(manager.value),
     manager_display_name: text(manager.displayName),
-    emails: contacts(doc.emails, 'emails'),
+    emails: contacts(doc.emails, 'emails').map((e) => ({ ...e, value: e.value.normalize('NFC') })),
     phone_numbers: contacts(doc.phoneNumbers, 'phoneNumbers'),
     addresses: onePrimary(list(doc.addresses).map(address)),
   } as UserFields;
@@ -82,7 +82,7 @@ export function userFromDoc(doc: ScimObject, previous?: Pick<UserFields, 'active
   for (const [attr, col] of SIMPLE) columns[col] = text(doc[attr]);
   for (const [attr, col] of NAME_PARTS) columns[col] = text(name[attr]);
   for (const [attr, col] of ENTERPRISE) columns[col] = text(ext[attr]);
-  fields.user_name = userName;
+  fields.user_name = userName.normalize('NFC');
   return fields;
 }
 
