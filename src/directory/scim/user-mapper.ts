@@ -55,7 +55,7 @@ export function userToDoc(u: UserFields): ScimObject {
   doc.phoneNumbers = u.phone_numbers.map(contactToDoc);
   doc.addresses = u.addresses.map((a) => ({ ...Object.fromEntries(ADDRESS_PARTS.map(([attr, col]) => [attr, a[col]])), primary: a.primary }));
   const ext: ScimObject = Object.fromEntries(ENTERPRISE.map(([attr, col]) => [attr, u[col]]));
-  ext.manager = u.manager_id === null ? null : { value: u.manager_id, displayName: u.manager_display_name };
+  ext.manager = u.manager_id ? { value: u.manager_id, displayName: u.manager_display_name } : null;
   doc[ENTERPRISE_USER_SCHEMA] = ext;
   return compact(doc);
 }
@@ -73,7 +73,7 @@ export function userFromDoc(doc: ScimObject, previous?: Pick<UserFields, 'active
   const fields = {
     active: typeof doc.active === 'boolean' ? doc.active : (previous?.active ?? true),
     manager_id: text(manager.value),
-    manager_display_name: text(manager.displayName),
+    manager_display_name: text(manager.value) === null ? null : text(manager.displayName),
     emails: contacts(doc.emails, 'emails').map((e) => ({ ...e, value: e.value.normalize('NFC') })),
     phone_numbers: contacts(doc.phoneNumbers, 'phoneNumbers'),
     addresses: onePrimary(list(doc.addresses).map(address)),
@@ -128,4 +128,4 @@ function onePrimary<T extends { primary: boolean | null }>(values: T[]): T[] {
 }
 
 const list = (v: ScimValue | undefined): ScimValue[] => (Array.isArray(v) ? v : []);
-const text = (v: ScimValue | undefined): string | null => (typeof v === 'string' ? v : null);
+const text = (v: ScimValue | undefined): string | null => (typeof v === 'string' && v !== '' ? v : null);
