@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BIN, serverProcesses, type ServerProcess } from '../helpers/server-process.ts';
@@ -93,6 +94,17 @@ describe('the server process', () => {
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('PORTCULLIS_PORT');
+  });
+
+  it('refuses to start on an empty key-encryption key file, naming the file, and leaves it as it was', () => {
+    const dir = newDir();
+    const kek = join(dir, 'oidc-kek');
+    writeFileSync(kek, '', { mode: 0o600 });
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--data-dir', dir], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`${kek} is empty`);
+    expect(r.stdout).not.toMatch(/Listening on/);
+    expect(readFileSync(kek, 'utf8')).toBe('');
   });
 
   it('finishes an in-flight request after SIGTERM, then exits 0', async () => {
