@@ -1,6 +1,7 @@
 import type { Clock } from '../lib/clock.ts';
 import { newId, ulid } from '../lib/ids.ts';
 import { decodeCursor, toPage, type Page } from '../lib/pagination.ts';
+import { ifMatchAccepts } from '../lib/etag.ts';
 import { badRequest, conflict, notFound, preconditionFailed } from '../http/errors.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AuditService } from '../audit/service.ts';
@@ -130,7 +131,7 @@ export class TenantService {
   ): Tenant {
     return this.storage.transaction(() => {
       const current = this.get(ref);
-      if (ifMatch !== undefined && !etagMatches(ifMatch, current)) throw preconditionFailed();
+      if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, etagOf(current))) throw preconditionFailed();
       const { fields, metadata } = decide(current);
       const updated = this.registry.update(current.id, current.version, fields, this.clock.now().toISOString());
       if (!updated) throw preconditionFailed();
@@ -160,12 +161,3 @@ export class TenantService {
 }
 
 const slugTaken = (slug: string) => conflict('slug_taken', `The slug '${slug}' is already in use.`);
-
-/** If-Match accepts `*`, a list of ETags, and weak forms of ours. */
-export function etagMatches(ifMatch: string, tenant: Tenant): boolean {
-  const current = etagOf(tenant);
-  return ifMatch
-    .split(',')
-    .map((s) => s.trim().replace(/^W\//, ''))
-    .some((tag) => tag === '*' || tag === current);
-}
