@@ -9,17 +9,25 @@ import type { Actor, AuditAction } from '../audit/events.ts';
 import { SLUG_PATTERN, etagOf, slugify, tenantView, type Tenant, type TenantStatus } from './tenant.ts';
 
 /**
- * Creates the authorization store a new tenant gets. The embedded engine makes an id locally;
- * the OpenFGA backend creates a store on the server.
+ * Creates the authorization store a new tenant gets, in two steps around the tenant's own
+ * transaction: `createStore` before it (the OpenFGA backend creates the store on the server),
+ * then `complete` inside it, once the tenant row exists, so that what is audited about the new
+ * store (its default model) lands on the tenant's chain, in the same transaction.
  */
 export interface StoreProvisioner {
-  createStore(tenantName: string): Promise<string>;
+  createStore(tenantName: string): Promise<ProvisionedStore>;
   /** Undo for a store whose tenant could not be saved. */
   deleteStore(storeId: string): Promise<void>;
 }
 
+export interface ProvisionedStore {
+  storeId: string;
+  /** Runs inside the tenant-creation transaction, after the tenant row is written. */
+  complete(tenantId: string, actor: Actor): void;
+}
+
 export const localStoreProvisioner: StoreProvisioner = {
-  createStore: async () => ulid(),
+  createStore: async () => ({ storeId: ulid(), complete: () => {} }),
   deleteStore: async () => {},
 };
 
@@ -46,7 +54,8 @@ export class TenantService {
     if (input.slug !== undefined) this.#assertSlug(input.slug);
     // Checked again in the transaction (races); checked first so a refused create provisions no store.
     if (input.slug !== undefined && this.registry.slugTaken(input.slug)) throw slugTaken(input.slug);
-    const storeId = await this.stores.createStore(input.name);
+    const store = await this.stores.createStore(input.name);
+    const storeId = store.storeId;
     try {
       return this.storage.transaction(() => {
         const slug = input.slug ?? this.#freeSlug(slugify(input.name));
@@ -69,6 +78,7 @@ export class TenantService {
           { action: 'tenant.created', target: { type: 'tenant', id: tenant.id }, after: tenantView(tenant) },
           actor,
         );
+        store.complete(tenant.id, actor);
         return tenant;
       });
     } catch (err) {
