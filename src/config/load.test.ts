@@ -27,6 +27,8 @@ describe('configuration', () => {
     ['PORTCULLIS_LOG_LEVEL', 'loud'],
     ['PORTCULLIS_BODY_LIMIT_BYTES', '12'],
     ['PORTCULLIS_TRUST_PROXY', 'yes'],
+    ['PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS', 'https://app.internal/logout'],
+    ['PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS', 'app.internal,,other'],
   ])('refuses %s=%s and names the variable', (key, value) => {
     let err: unknown;
     try {

@@ -57,6 +57,15 @@ export const settings = {
     description:
       'How many proxies you control stand in front (`true` = 1, `false` = 0): the client IP is the `X-Forwarded-For` entry that many from the right, the address your outermost proxy saw. Entries further left are whatever the client sent.',
   },
+  backchannelPrivateHosts: {
+    env: 'PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS',
+    schema: z
+      .string()
+      .regex(/^\s*[A-Za-z0-9.:\-\[\]]+(\s*,\s*[A-Za-z0-9.:\-\[\]]+)*\s*$/, 'must be a comma-separated list of host names or IP addresses')
+      .optional(),
+    description:
+      "Comma-separated host names or IP addresses (exact, as written in apps' `backchannel_logout_uri`) that back-channel logout may reach on a private network, such as apps in the same VPC. Every other host must resolve to a public address (SSRF protection).",
+  },
   shutdownTimeoutMs: {
     env: 'PORTCULLIS_SHUTDOWN_TIMEOUT_MS',
     schema: z.coerce.number().int().min(0).default(10_000),

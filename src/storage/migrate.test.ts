@@ -138,6 +138,23 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(db.prepare(`SELECT count(*) AS n FROM authz_tuples WHERE store_id = 's9'`).get()).toEqual({ n: 4 });
     },
   },
+  8: {
+    seed(db) {
+      db.prepare(
+        `INSERT INTO sso_saml_settings (connection_id, idp_entity_id, idp_sso_url, want_assertions_signed, want_response_signed, clock_skew_seconds, sp_private_key_sealed, sp_certificate)
+         VALUES ('c1', 'https://idp', 'https://idp/sso', 1, 0, 60, 'sealed', 'CERT')`,
+      ).run();
+    },
+    verify(db) {
+      // A connection from before rotation keeps its one SP key pair, with nothing staged or retired.
+      expect(db.prepare(`SELECT sp_certificate, sp_certificate_created_at, sp_pending_certificate, sp_previous_private_key_sealed FROM sso_saml_settings WHERE connection_id = 'c1'`).get()).toEqual({
+        sp_certificate: 'CERT',
+        sp_certificate_created_at: null,
+        sp_pending_certificate: null,
+        sp_previous_private_key_sealed: null,
+      });
+    },
+  },
 };
 
 describe('migrations', () => {

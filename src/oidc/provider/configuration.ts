@@ -19,9 +19,17 @@ export interface ProviderDeps extends AccountDeps, PolicyDeps, AdapterDeps {
    * special-use addresses (SSRF protection) and production keeps that.
    */
   allowLoopbackFetch?: boolean;
+  /** Hosts back-channel logout may reach on a private network (`PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS`). */
+  privateHosts?: string[];
 }
 
 const LOOPBACK_URL = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//;
+
+function mayReachPrivate(url: string, deps: Pick<ProviderDeps, 'allowLoopbackFetch' | 'privateHosts'>): boolean {
+  if (deps.allowLoopbackFetch && LOOPBACK_URL.test(url)) return true;
+  const host = URL.canParse(url) ? new URL(url).hostname.toLowerCase() : '';
+  return host !== '' && (deps.privateHosts ?? []).includes(host);
+}
 
 /**
  * Portcullis' OpenID Provider. Code + PKCE only (no implicit), refresh tokens rotated on every
@@ -55,10 +63,11 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
     },
     clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['authorization_code'], response_types: ['code'] },
     clockTolerance: OIDC_CLOCK_TOLERANCE_SECONDS,
-    ...(deps.allowLoopbackFetch
+    ...(deps.allowLoopbackFetch || deps.privateHosts?.length
       ? {
+          // oidc-provider's dispatcher refuses private addresses; it is dropped for the hosts the operator named.
           fetch: (url: string | URL | Request, options?: RequestInit & { dispatcher?: unknown }) => {
-            if (options && LOOPBACK_URL.test(String(url))) delete options.dispatcher;
+            if (options && mayReachPrivate(String(url), deps)) delete options.dispatcher;
             return globalThis.fetch(url, options);
           },
         }
@@ -104,7 +113,16 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
   provider.Client.prototype.compareClientSecret = async function compareHashedSecret(this: { clientSecret?: string }, actual: string) {
     return typeof this.clientSecret === 'string' && constantTimeEqual(sha256Hex(actual), this.clientSecret);
   };
+  provider.use(jsonNotFound);
   return provider;
+}
+
+/** An unknown path under /oidc gets the API's JSON 404 (`route_not_found`) rather than Koa's plain text. */
+async function jsonNotFound(ctx: { status: number; body: unknown; method: string; req: { originalUrl?: string; url?: string }; get(h: string): string }, next: () => Promise<void>): Promise<void> {
+  await next();
+  if (ctx.status !== 404 || ctx.body != null) return;
+  ctx.status = 404;
+  ctx.body = { code: 'route_not_found', message: `No route for ${ctx.method} ${(ctx.req.originalUrl ?? ctx.req.url ?? '').split('?')[0]}.`, request_id: ctx.get('x-request-id') || null };
 }
 
 /**

@@ -25,6 +25,9 @@ const routes = {
   update: createRoute({ method: 'patch', path: `${path}/{connection_id}`, summary: 'Change a connection (status testing → active, mappings, IdP settings)', request: { params: Param, headers: IfMatchHeader, body: jsonBody(UpdateConnectionBody) }, responses: { 200: json(ConnectionSchema, 'Updated'), 412: errorResponse('Stale ETag'), ...commonErrors } }),
   remove: createRoute({ method: 'delete', path: `${path}/{connection_id}`, summary: 'Delete a connection', request: { params: Param }, responses: { 204: { description: 'Deleted' }, ...commonErrors } }),
   refresh: createRoute({ method: 'post', path: `${path}/{connection_id}/refresh-metadata`, summary: 'Re-fetch the IdP metadata URL now', request: { params: Param }, responses: { 200: json(ConnectionSchema, 'Refreshed'), ...commonErrors } }),
+  stageSp: createRoute({ method: 'post', path: `${path}/{connection_id}/sp-certificates`, summary: 'SAML: stage a new SP certificate (published in SP metadata beside the current one; activate it once the IdP has the new metadata)', request: { params: Param, headers: IfMatchHeader }, responses: { 201: json(ConnectionSchema, 'Staged'), 409: errorResponse('A new certificate is already staged (`sp_certificate_pending`)'), 412: errorResponse('Stale ETag'), ...commonErrors } }),
+  activateSp: createRoute({ method: 'post', path: `${path}/{connection_id}/sp-certificates/activate`, summary: 'SAML: sign with the staged SP certificate; the replaced one stays accepted for decryption until retired', request: { params: Param, headers: IfMatchHeader }, responses: { 200: json(ConnectionSchema, 'Activated'), 409: errorResponse('Nothing staged (`no_pending_sp_certificate`) or a previous certificate not yet retired (`sp_certificate_previous_exists`)'), 412: errorResponse('Stale ETag'), ...commonErrors } }),
+  retireSp: createRoute({ method: 'delete', path: `${path}/{connection_id}/sp-certificates/{which}`, summary: 'SAML: retire the previous SP certificate (no longer accepted for decryption) or discard the staged one', request: { params: Param.extend({ which: z.enum(['pending', 'previous']) }), headers: IfMatchHeader }, responses: { 200: json(ConnectionSchema, 'Retired'), 412: errorResponse('Stale ETag'), ...commonErrors } }),
   test: createRoute({ method: 'post', path: `${path}/{connection_id}/test-login`, summary: 'Start an admin test login: open the returned URL; the result page shows what the IdP sent', request: { params: Param }, responses: { 201: json(TestLoginSchema, 'Test login started'), 422: errorResponse("The upstream OIDC IdP's discovery document could not be read (`idp_unreachable`)"), ...commonErrors } }),
 };
 
@@ -71,6 +74,24 @@ export function connectionRoutes(tenants: TenantService, connections: Connection
     const { tenant, connection_id } = c.req.valid('param');
     const refreshed = await connections.refreshMetadata(tenantOf(c, tenant).id, connection_id, actorFrom(c));
     return c.json(connections.view(refreshed), 200);
+  });
+
+  app.openapi(routes.stageSp, (c) => {
+    const { tenant, connection_id } = c.req.valid('param');
+    const staged = connections.spCertificates.stage(tenantOf(c, tenant).id, connection_id, c.req.valid('header')['if-match'], actorFrom(c));
+    return jsonWithHeaders(connections.view(staged), 201, { ETag: connectionEtag(staged) });
+  });
+
+  app.openapi(routes.activateSp, (c) => {
+    const { tenant, connection_id } = c.req.valid('param');
+    const activated = connections.spCertificates.activate(tenantOf(c, tenant).id, connection_id, c.req.valid('header')['if-match'], actorFrom(c));
+    return jsonWithHeaders(connections.view(activated), 200, { ETag: connectionEtag(activated) });
+  });
+
+  app.openapi(routes.retireSp, (c) => {
+    const { tenant, connection_id, which } = c.req.valid('param');
+    const retired = connections.spCertificates.retire(tenantOf(c, tenant).id, connection_id, which, c.req.valid('header')['if-match'], actorFrom(c));
+    return jsonWithHeaders(connections.view(retired), 200, { ETag: connectionEtag(retired) });
   });
 
   app.openapi(routes.test, async (c) => {

@@ -1,3 +1,5 @@
+import { describeCertificate } from '../saml/certificates.ts';
+
 /** How an IdP is connected to a tenant. */
 export type Protocol = 'saml' | 'oidc';
 /**
@@ -18,6 +20,14 @@ export interface IdpCertificate {
   not_after: string | null;
 }
 
+/** One SP key pair of a SAML connection (the private key sealed with the KEK). */
+export interface SpKeyPair {
+  certificate: string;
+  private_key_sealed: string;
+  /** Null for the first key pair of a connection created before rotation existed. */
+  created_at: string | null;
+}
+
 export interface SamlSettings {
   idp_entity_id: string;
   idp_sso_url: string;
@@ -32,6 +42,11 @@ export interface SamlSettings {
   clock_skew_seconds: number;
   sp_certificate: string;
   sp_private_key_sealed: string;
+  sp_certificate_created_at: string | null;
+  /** Staged by a rotation: published in SP metadata, not yet signing. */
+  sp_pending: SpKeyPair | null;
+  /** Replaced by the last rotation: still accepted for decryption until retired. */
+  sp_previous: SpKeyPair | null;
 }
 
 export interface OidcSettings {
@@ -99,7 +114,7 @@ export function connectionView(c: Connection, baseUrl: string, lastTest?: unknow
           allow_idp_initiated: c.saml.allow_idp_initiated,
           idp_initiated_app_id: c.saml.idp_initiated_app_id,
           clock_skew_seconds: c.saml.clock_skew_seconds,
-          sp: { ...spUrls(baseUrl, c.id), certificate: c.saml.sp_certificate },
+          sp: { ...spUrls(baseUrl, c.id), certificate: c.saml.sp_certificate, certificates: spCertificates(c.saml) },
         }
       : null,
     oidc: c.oidc
@@ -117,6 +132,19 @@ export function connectionView(c: Connection, baseUrl: string, lastTest?: unknow
     created_at: c.created_at,
     updated_at: c.updated_at,
   };
+}
+
+/** The connection's SP certificates, current first, for the admin following a rotation. */
+function spCertificates(s: SamlSettings) {
+  const pairs = [
+    { status: 'active', certificate: s.sp_certificate, created_at: s.sp_certificate_created_at },
+    ...(s.sp_pending ? [{ status: 'pending', certificate: s.sp_pending.certificate, created_at: s.sp_pending.created_at }] : []),
+    ...(s.sp_previous ? [{ status: 'previous', certificate: s.sp_previous.certificate, created_at: s.sp_previous.created_at }] : []),
+  ];
+  return pairs.map((p) => {
+    const { fingerprint, not_after } = describeCertificate(p.certificate);
+    return { status: p.status, fingerprint, not_after, created_at: p.created_at, certificate: p.certificate };
+  });
 }
 
 export const connectionEtag = (c: Connection) => `"${c.version}"`;

@@ -13,12 +13,15 @@ import { UPSTREAM_SECRET_CONTEXT } from '../oidc/upstream.ts';
 import { connectionEtag, connectionView, type Connection, type OidcSettings, type SamlSettings } from './connection.ts';
 import { assertIssuer, resolveSamlIdp, type ConnectionInput, type ConnectionPatch, type OidcInput } from './inputs.ts';
 import { SqliteConnectionLookup, SqliteTenantConnections } from './sqlite-store.ts';
+import { SpCertificateRotation } from './sp-rotation.ts';
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 
 /** A tenant's IdP connections: created, changed, tested and removed by admins, every change audited. */
 export class ConnectionService {
   readonly lookup: SqliteConnectionLookup;
+  /** SP certificate rotation of SAML connections. */
+  readonly spCertificates: SpCertificateRotation;
 
   constructor(
     private readonly storage: Storage,
@@ -29,6 +32,7 @@ export class ConnectionService {
     private readonly baseUrl: string,
   ) {
     this.lookup = new SqliteConnectionLookup(storage.sql);
+    this.spCertificates = new SpCertificateRotation(this, storage, audit, clock, box, baseUrl);
   }
 
   repo(tenantId: string): SqliteTenantConnections {
@@ -161,6 +165,9 @@ export class ConnectionService {
       clock_skew_seconds: s.clock_skew_seconds ?? DEFAULT_CLOCK_SKEW_SECONDS,
       sp_certificate: sp.certificatePem,
       sp_private_key_sealed: this.box.seal(sp.privateKeyPem, SP_KEY_CONTEXT),
+      sp_certificate_created_at: now.toISOString(),
+      sp_pending: null,
+      sp_previous: null,
     };
   }
 

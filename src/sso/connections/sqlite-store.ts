@@ -1,5 +1,5 @@
 import type { Sql } from '../../storage/database.ts';
-import type { Connection, GroupMapping, IdpCertificate, MappedAttribute, OidcSettings, SamlSettings } from './connection.ts';
+import type { Connection, GroupMapping, IdpCertificate, MappedAttribute, OidcSettings, SamlSettings, SpKeyPair } from './connection.ts';
 
 interface ConnectionRow {
   id: string;
@@ -13,15 +13,25 @@ interface ConnectionRow {
   updated_at: string;
 }
 
-type SamlRow = Omit<SamlSettings, 'idp_certificates' | 'want_assertions_signed' | 'want_response_signed' | 'allow_idp_initiated'> & {
+type SamlRow = Omit<SamlSettings, 'idp_certificates' | 'want_assertions_signed' | 'want_response_signed' | 'allow_idp_initiated' | 'sp_pending' | 'sp_previous'> & {
   want_assertions_signed: number;
   want_response_signed: number;
   allow_idp_initiated: number;
+} & SpPairColumns<'pending'> &
+  SpPairColumns<'previous'>;
+type SpPairColumns<K extends string> = Record<`sp_${K}_certificate` | `sp_${K}_private_key_sealed` | `sp_${K}_created_at`, string | null>;
+
+const spPair = (r: SamlRow, k: 'pending' | 'previous'): SpKeyPair | null => {
+  const certificate = r[`sp_${k}_certificate`];
+  const sealed = r[`sp_${k}_private_key_sealed`];
+  return certificate && sealed ? { certificate, private_key_sealed: sealed, created_at: r[`sp_${k}_created_at`] } : null;
 };
 type OidcRow = Omit<OidcSettings, 'entra_multi_tenant' | 'allowed_entra_tenants'> & {
   entra_multi_tenant: number;
   allowed_entra_tenants: string | null;
 };
+
+const withoutPairs = ({ sp_pending: _p, sp_previous: _q, ...rest }: SamlSettings) => rest;
 
 /** Connections of one tenant, with their protocol settings, mappings and IdP certificates. */
 export class SqliteTenantConnections {
@@ -98,9 +108,20 @@ export class SqliteTenantConnections {
     const certs = this.sql
       .prepare<[string], IdpCertificate>('SELECT fingerprint, pem, not_after FROM sso_saml_idp_certs WHERE connection_id = ? ORDER BY fingerprint')
       .all(id);
-    const { connection_id: _c, ...rest } = r;
+    const {
+      connection_id: _c,
+      sp_pending_certificate: _pc,
+      sp_pending_private_key_sealed: _pk,
+      sp_pending_created_at: _pa,
+      sp_previous_certificate: _qc,
+      sp_previous_private_key_sealed: _qk,
+      sp_previous_created_at: _qa,
+      ...rest
+    } = r;
     return {
       ...rest,
+      sp_pending: spPair(r, 'pending'),
+      sp_previous: spPair(r, 'previous'),
       idp_certificates: certs,
       want_assertions_signed: r.want_assertions_signed === 1,
       want_response_signed: r.want_response_signed === 1,
@@ -136,10 +157,10 @@ export class SqliteTenantConnections {
       .prepare(
         `INSERT INTO sso_saml_settings (connection_id, idp_entity_id, idp_sso_url, metadata_url, metadata_refreshed_at, metadata_error,
            want_assertions_signed, want_response_signed, allow_idp_initiated, idp_initiated_app_id, clock_skew_seconds,
-           sp_private_key_sealed, sp_certificate)
+           sp_private_key_sealed, sp_certificate, sp_certificate_created_at)
          VALUES (@id, @idp_entity_id, @idp_sso_url, @metadata_url, @metadata_refreshed_at, @metadata_error,
            @want_assertions_signed, @want_response_signed, @allow_idp_initiated, @idp_initiated_app_id, @clock_skew_seconds,
-           @sp_private_key_sealed, @sp_certificate)
+           @sp_private_key_sealed, @sp_certificate, @sp_certificate_created_at)
          ON CONFLICT (connection_id) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, idp_sso_url = excluded.idp_sso_url,
            metadata_url = excluded.metadata_url, metadata_refreshed_at = excluded.metadata_refreshed_at,
            metadata_error = excluded.metadata_error, want_assertions_signed = excluded.want_assertions_signed,
@@ -147,7 +168,7 @@ export class SqliteTenantConnections {
            idp_initiated_app_id = excluded.idp_initiated_app_id, clock_skew_seconds = excluded.clock_skew_seconds`,
       )
       .run({
-        ...s,
+        ...withoutPairs(s),
         id,
         want_assertions_signed: s.want_assertions_signed ? 1 : 0,
         want_response_signed: s.want_response_signed ? 1 : 0,
@@ -156,6 +177,29 @@ export class SqliteTenantConnections {
     this.sql.prepare('DELETE FROM sso_saml_idp_certs WHERE connection_id = ?').run(id);
     const cert = this.sql.prepare('INSERT OR IGNORE INTO sso_saml_idp_certs (connection_id, fingerprint, pem, not_after) VALUES (?, ?, ?, ?)');
     for (const x of s.idp_certificates) cert.run(id, x.fingerprint, x.pem, x.not_after);
+  }
+
+  /** Replaces a SAML connection's SP key pairs (rotation); the caller bumps the version with `update`. */
+  writeSpKeys(id: string, s: Pick<SamlSettings, 'sp_certificate' | 'sp_private_key_sealed' | 'sp_certificate_created_at' | 'sp_pending' | 'sp_previous'>): void {
+    this.sql
+      .prepare(
+        `UPDATE sso_saml_settings SET sp_certificate = ?, sp_private_key_sealed = ?, sp_certificate_created_at = ?,
+           sp_pending_certificate = ?, sp_pending_private_key_sealed = ?, sp_pending_created_at = ?,
+           sp_previous_certificate = ?, sp_previous_private_key_sealed = ?, sp_previous_created_at = ?
+         WHERE connection_id = ?`,
+      )
+      .run(
+        s.sp_certificate,
+        s.sp_private_key_sealed,
+        s.sp_certificate_created_at,
+        s.sp_pending?.certificate ?? null,
+        s.sp_pending?.private_key_sealed ?? null,
+        s.sp_pending?.created_at ?? null,
+        s.sp_previous?.certificate ?? null,
+        s.sp_previous?.private_key_sealed ?? null,
+        s.sp_previous?.created_at ?? null,
+        id,
+      );
   }
 
   #writeOidc(id: string, o: OidcSettings): void {

@@ -11,7 +11,8 @@ import type { LoginState } from './state-store.ts';
 /**
  * The end of a successful IdP leg: link (or provision) the user, map groups, create the session
  * bound to this tenant and connection, audit, all in one transaction; authorization side
- * effects that live outside SQLite are flushed before returning.
+ * effects that live outside SQLite are flushed before returning (if that fails, the session is
+ * revoked and the sign-in refused: `authz_unavailable`).
  */
 export async function finishLogin(
   deps: LoginDeps,
@@ -71,6 +72,13 @@ export async function finishLogin(
     );
     return s;
   });
-  await flush();
+  try {
+    await flush();
+  } catch (err) {
+    // The roles could not reach a remote authorization server: the sign-in fails as a whole.
+    deps.logger.error({ err, connection_id: connection.id, session_id: session.id }, 'mapped roles could not be written; sign-in refused');
+    deps.storage.transaction(() => deps.sessions.revokeOne(session, 'authz_unavailable', actor));
+    throw new LoginFailure('authz_unavailable', `mapped roles could not be written to the authorization backend: ${(err as Error)?.message ?? String(err)}`);
+  }
   return session;
 }

@@ -1,6 +1,6 @@
 import { SamlStatusError, type Profile } from '@node-saml/node-saml';
 import { UnsafeXmlError, SAML_LIMITS, parseSafeXml } from './xml-safety.ts';
-import { buildSaml, type SamlContext } from './service-provider.ts';
+import { buildSaml, fallbackValidators, type SamlContext } from './service-provider.ts';
 
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
@@ -61,7 +61,7 @@ export interface VerifiedAssertion {
 export async function validateSamlResponse(ctx: SamlContext, samlResponse: unknown, expectedRequestId: string | null): Promise<VerifiedAssertion> {
   const xml = decodeResponse(samlResponse);
   const envelope = checkEnvelope(xml, ctx, expectedRequestId);
-  const profile = await verifyWithNodeSaml(ctx, samlResponse as string);
+  const profile = await verifyWithNodeSaml(ctx, samlResponse as string, envelope.encrypted);
   const assertion = verifiedAssertionElement(profile);
   return checkAssertion(assertion, profile, ctx, expectedRequestId ?? envelope.inResponseTo);
 }
@@ -73,7 +73,7 @@ function decodeResponse(samlResponse: unknown): string {
   return Buffer.from(samlResponse, 'base64').toString('utf8');
 }
 
-function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string | null): { inResponseTo: string | null } {
+function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string | null): { inResponseTo: string | null; encrypted: boolean } {
   let doc;
   try {
     doc = parseSafeXml(xml, { allowComments: false });
@@ -98,7 +98,7 @@ function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string 
   const inResponseTo = root.getAttribute('InResponseTo') || null;
   if (expectedRequestId === null && inResponseTo !== null) fail('saml_unsolicited_response', 'unsolicited response answers a request we did not send');
   if (expectedRequestId !== null && inResponseTo !== expectedRequestId) fail('saml_in_response_to_mismatch', `InResponseTo ${inResponseTo}`);
-  return { inResponseTo };
+  return { inResponseTo, encrypted: encrypted !== undefined };
 }
 
 const XMLENC = 'http://www.w3.org/2001/04/xmlenc#';
@@ -123,15 +123,34 @@ function checkEncryptionAlgorithms(encrypted: Element): void {
   }
 }
 
-async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string): Promise<Profile> {
+/**
+ * node-saml with the current SP key; when an encrypted assertion does not decrypt with it, with
+ * the other keys of a certificate rotation in turn (the first reason is the one reported).
+ */
+async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string, encrypted: boolean): Promise<Profile> {
   let result;
   try {
     result = await buildSaml(ctx).validatePostResponseAsync({ SAMLResponse: samlResponse });
   } catch (err) {
-    return fail(classify(err), (err as Error)?.message ?? String(err));
+    const reason = classify(err);
+    if (!(encrypted && reason === 'saml_decryption_failed')) return fail(reason, (err as Error)?.message ?? String(err));
+    result = await withOtherKeys(ctx, samlResponse);
+    if (!result) return fail(reason, (err as Error)?.message ?? String(err));
   }
   if (!result.profile) return fail('saml_invalid_response', 'no assertion in the response');
   return result.profile;
+}
+
+async function withOtherKeys(ctx: SamlContext, samlResponse: string) {
+  for (const validator of fallbackValidators(ctx)) {
+    try {
+      return await validator.validatePostResponseAsync({ SAMLResponse: samlResponse });
+    } catch (err) {
+      const reason = classify(err);
+      if (reason !== 'saml_decryption_failed') return fail(reason, (err as Error)?.message ?? String(err));
+    }
+  }
+  return null;
 }
 
 /**

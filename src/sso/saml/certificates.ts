@@ -1,4 +1,4 @@
-import { X509Certificate, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { badRequest } from '../../http/errors.ts';
 import type { IdpCertificate } from '../connections/connection.ts';
 
@@ -100,3 +100,17 @@ function selfSign(privateKey: KeyObject, publicKey: KeyObject, cn: string, now: 
 /** Base64 body of a PEM certificate (what metadata `X509Certificate` elements hold). */
 export const pemBody = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
 
+
+/**
+ * What an admin needs to tell SP certificates apart: the SHA-256 fingerprint (of the DER bytes,
+ * so even a certificate OpenSSL cannot read has one) and its expiry, null when unreadable.
+ */
+export function describeCertificate(pem: string): { fingerprint: string; not_after: string | null; readable: boolean } {
+  const derBytes = Buffer.from(pemBody(pem), 'base64');
+  const fingerprint = createHash('sha256').update(derBytes).digest('hex').toUpperCase().match(/../g)!.join(':');
+  try {
+    return { fingerprint, not_after: new Date(new X509Certificate(derBytes).validTo).toISOString(), readable: true };
+  } catch {
+    return { fingerprint, not_after: null, readable: false };
+  }
+}

@@ -9,8 +9,15 @@ export interface SamlContext {
   connection: Connection & { saml: SamlSettings };
   sp: ReturnType<typeof spUrls>;
   spPrivateKey: string;
+  /**
+   * Other SP keys an IdP may have encrypted an assertion to during a certificate rotation (the
+   * pending and the previous one), tried in that order when decryption with the current key fails.
+   */
+  otherDecryptionKeys: string[];
   /** The validating node-saml instance (no request id), built once per context. */
   validator?: SAML;
+  /** One validator per key of `otherDecryptionKeys`, built when first needed. */
+  fallbackValidators?: SAML[];
 }
 
 export function samlContext(connection: Connection, baseUrl: string, box: SecretBox): SamlContext {
@@ -19,6 +26,7 @@ export function samlContext(connection: Connection, baseUrl: string, box: Secret
     connection: connection as SamlContext['connection'],
     sp: spUrls(baseUrl, connection.id),
     spPrivateKey: box.open(connection.saml.sp_private_key_sealed, SP_KEY_CONTEXT),
+    otherDecryptionKeys: [connection.saml.sp_pending, connection.saml.sp_previous].flatMap((p) => (p ? [box.open(p.private_key_sealed, SP_KEY_CONTEXT)] : [])),
   };
 }
 
@@ -34,7 +42,13 @@ export function buildSaml(ctx: SamlContext, requestId?: string): SAML {
   return saml;
 }
 
-function newSaml(ctx: SamlContext, requestId?: string): SAML {
+/** Validators for the other decryption keys of a rotation (see `otherDecryptionKeys`). */
+export function fallbackValidators(ctx: SamlContext): SAML[] {
+  ctx.fallbackValidators ??= ctx.otherDecryptionKeys.map((key) => newSaml(ctx, undefined, key));
+  return ctx.fallbackValidators;
+}
+
+function newSaml(ctx: SamlContext, requestId?: string, decryptionKey = ctx.spPrivateKey): SAML {
   const s = ctx.connection.saml;
   return new SAML({
     idpCert: s.idp_certificates.map((c) => c.pem),
@@ -49,14 +63,18 @@ function newSaml(ctx: SamlContext, requestId?: string): SAML {
     identifierFormat: null,
     disableRequestedAuthnContext: true,
     privateKey: ctx.spPrivateKey,
-    decryptionPvk: ctx.spPrivateKey,
+    decryptionPvk: decryptionKey,
     signatureAlgorithm: 'sha256',
     digestAlgorithm: 'sha256',
     ...(requestId ? { generateUniqueId: () => requestId } : {}),
   });
 }
 
-/** SP metadata for the IdP admin: entity id, ACS, and the certificate for signing and encryption. */
+/**
+ * SP metadata for the IdP admin: entity id, ACS, and the certificates. While a new certificate
+ * is staged, both are listed for signing and the new one for encryption, so the IdP admin
+ * imports the metadata once, before activation.
+ */
 export function spMetadataXml(ctx: SamlContext): string {
   const s = ctx.connection.saml;
   return generateServiceProviderMetadata({
@@ -64,9 +82,9 @@ export function spMetadataXml(ctx: SamlContext): string {
     callbackUrl: ctx.sp.acs_url,
     identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
     wantAssertionsSigned: s.want_assertions_signed,
-    decryptionCert: s.sp_certificate,
+    decryptionCert: s.sp_pending?.certificate ?? s.sp_certificate,
     decryptionPvk: ctx.spPrivateKey,
-    publicCerts: s.sp_certificate,
+    publicCerts: s.sp_pending ? [s.sp_certificate, s.sp_pending.certificate] : s.sp_certificate,
     privateKey: ctx.spPrivateKey,
     signatureAlgorithm: 'sha256',
   });

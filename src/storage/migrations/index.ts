@@ -5,6 +5,7 @@ import { sso } from './0004_sso.ts';
 import { authzApi } from './0005_authz_api.ts';
 import { perfIndexes } from './0006_perf_indexes.ts';
 import { authzConditionIndex } from './0007_authz_condition_index.ts';
+import { samlSpRotation } from './0008_saml_sp_rotation.ts';
 
 /** A forward-only schema step. Never edit one that has shipped: add the next number. */
 export interface Migration {
@@ -13,4 +14,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex];
+export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation];

@@ -312,4 +312,14 @@ describe('OpenID Provider endpoints refuse bad input and foreign apps, and chang
       expect(env.audit(acme.id, 'oidc.logout')).toHaveLength(0);
     });
   });
+
+  it('answers an unknown path under /oidc with the API\'s JSON 404, not plain text', async () => {
+    for (const path of ['/oidc/nope', '/oidc/', '/oidc/token/nope?x=1']) {
+      const res = await fetch(`${env.base}${path}`);
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([path, 404, 'application/json; charset=utf-8']);
+      const body = (await res.json()) as { code: string; message: string; request_id: string };
+      expect(body).toMatchObject({ code: 'route_not_found', message: `No route for GET ${path.split('?')[0]}.` });
+      expect(body.request_id).toBe(res.headers.get('x-request-id'));
+    }
+  });
 });
