@@ -65,7 +65,10 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.logLevel, options.logDestination);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
-  const storage = Storage.open(config.dataDir, { migrateNow: options.migrate ?? true });
+  const storage = Storage.open(config.dataDir, {
+    migrateNow: options.migrate ?? true,
+    migration: { lockTimeoutMs: config.migrationLockTimeoutMs, onLockWait: migrationLockNotice(logger, config.dataDir) },
+  });
   const audit = new AuditService(storage, clock, (e) => metrics.auditEvents.inc({ action: e.action }));
   // The key-encryption key seals SSO secrets and, through a derived key, authz continuation tokens.
   const box = new SecretBox(loadKeyEncryptionKey(config.dataDir, config.oidcKeyEncryptionKey));
@@ -113,5 +116,13 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
       storage.close();
       await flushLogs(logger);
     },
+  };
+}
+
+/** Logged (and written out at once: the wait blocks the process) while another process migrates. */
+function migrationLockNotice(logger: Logger, dataDir: string): (waitedMs: number) => void {
+  return (waitedMs) => {
+    logger.warn({ data_dir: dataDir, waited_ms: waitedMs }, 'waiting for the database write lock: another process holds it (a migration in progress?)');
+    logger.flush();
   };
 }

@@ -71,6 +71,12 @@ export const settings = {
     schema: z.coerce.number().int().min(0).default(10_000),
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits.',
   },
+  migrationLockTimeoutMs: {
+    env: 'PORTCULLIS_MIGRATION_LOCK_TIMEOUT_MS',
+    schema: z.coerce.number().int().min(0).default(120_000),
+    description:
+      'At start (and in `portcullis migrate`), how long to wait for another process that holds the database write lock, such as a replica running a long migration, before giving up. Ordinary requests keep a 5 s busy timeout.',
+  },
   oidcKeyEncryptionKey: {
     env: 'PORTCULLIS_OIDC_KEK',
     schema: z

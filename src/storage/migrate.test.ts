@@ -5,6 +5,7 @@ import { openDatabase, type RawDatabase } from './database.ts';
 import { migrate, migrationStatus } from './migrate.ts';
 import { migrations, type Migration } from './migrations/index.ts';
 import { tempDir } from '../../test/helpers/harness.ts';
+import { holdWriteLock } from '../../test/helpers/write-lock.ts';
 
 /**
  * Migrations are tested with data at each step: for version N, `seed` writes rows at version
@@ -218,5 +219,21 @@ describe('migrations', () => {
     ).run();
     expect(() => db.prepare(`UPDATE audit_events SET action = 'b'`).run()).toThrow(/append-only/);
     expect(() => db.prepare(`DELETE FROM audit_events`).run()).toThrow(/append-only/);
+  });
+
+  it('waits for a write lock another process holds, says so while waiting, gives up after the configured time, and keeps the ordinary busy timeout', async () => {
+    open();
+    migrate(db, migrations.slice(0, -1));
+    const holder = await holdWriteLock(join(dir, 'p.db'), 4000);
+    const waits: number[] = [];
+    expect(() => migrate(db, migrations, { lockTimeoutMs: 2000, onLockWait: (ms) => waits.push(ms) })).toThrow(
+      /waited 2 s for the database write lock.*another process/,
+    );
+    expect(waits.length).toBeGreaterThan(0);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(migrationStatus(db).pending).toHaveLength(1);
+    await holder.released;
+    expect(migrate(db, migrations, { lockTimeoutMs: 2000 })).toHaveLength(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
   });
 });
