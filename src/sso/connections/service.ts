@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
+import { ifMatchAccepts } from '../../lib/etag.ts';
 import { badRequest, notFound, preconditionFailed } from '../../http/errors.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AuditService } from '../../audit/service.ts';
@@ -90,7 +91,7 @@ export class ConnectionService {
     const oidc = patch.oidc && current.oidc ? this.#oidc(patch.oidc, current.oidc) : current.oidc;
     return this.storage.transaction(() => {
       const before = this.get(tenantId, id);
-      if (before.version !== current.version || (ifMatch !== undefined && ifMatch !== connectionEtag(before))) throw preconditionFailed();
+      if (before.version !== current.version || (ifMatch !== undefined && !ifMatchAccepts(ifMatch, connectionEtag(before)))) throw preconditionFailed();
       const next: Connection = {
         ...before,
         name: patch.name ?? before.name,

@@ -81,4 +81,24 @@ describe('connection lifecycle', () => {
     expect(after.saml.metadata_error).toMatch(/EntityDescriptor/);
     expect(after.saml.idp_certificates).toHaveLength(2);
   });
+
+  it("takes If-Match on a change: the current ETag (strong or weak) passes; a stale one, or another connection's at the same version, gets 412 and changes nothing", async () => {
+    const [a, b] = [await env.samlConnection(tenant.id, idp, { name: 'A' }), await env.samlConnection(tenant.id, idp, { name: 'B' })];
+    const etagOf = async (id: string) => (await fetch(`${env.base}/admin/v1/tenants/${tenant.id}/connections/${id}`, { headers: { authorization: `Bearer ${env.platformKey}` } })).headers.get('etag') as string;
+    const patch = (id: string, ifMatch: string, name: string) =>
+      fetch(`${env.base}/admin/v1/tenants/${tenant.id}/connections/${id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${env.platformKey}`, 'content-type': 'application/json', 'if-match': ifMatch },
+        body: JSON.stringify({ name }),
+      });
+    const [etagA, etagB] = [await etagOf(a.id), await etagOf(b.id)];
+    expect(etagA).not.toBe(etagB);
+    expect((await patch(b.id, etagA, 'B by A’s tag')).status).toBe(412);
+    const renamed = await patch(a.id, `W/${etagA}`, 'A renamed');
+    expect(renamed.status).toBe(200);
+    expect(renamed.headers.get('etag')).not.toBe(etagA);
+    expect((await patch(a.id, etagA, 'stale')).status).toBe(412);
+    expect((await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${a.id}`)).name).toBe('A renamed');
+    expect((await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${b.id}`)).name).toBe('B');
+  });
 });
