@@ -60,6 +60,9 @@ export interface BuildOptions {
 }
 
 /** The composition root: every long-lived object is made here, once, and nowhere else. */
+/** How long before an IdP certificate expires /metrics counts its connection as `expiring`. */
+const IDP_CERTIFICATE_WARNING_MS = 30 * 86_400_000;
+
 export function buildServices(config: Config, options: BuildOptions = {}): Services {
   checkAuthzConfig(config);
   const clock = options.clock ?? systemClock;
@@ -91,6 +94,17 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
   const sso = buildSso(
     { config, clock, logger, storage, audit, box, deprovisioner, directory: () => directory, authzWriter: () => authz.writer },
     options.sso,
+  );
+
+  metrics.gauge(
+    'portcullis_sso_saml_connections',
+    'Active SAML connections by the expiry of their newest IdP certificate: valid, expiring (within 30 days) or expired.',
+    ['idp_certificate'],
+    (set) => {
+      const now = clock.now();
+      const health = sso.connections.lookup.idpCertificateHealth(now.toISOString(), new Date(now.getTime() + IDP_CERTIFICATE_WARNING_MS).toISOString());
+      for (const [state, n] of Object.entries(health)) set({ idp_certificate: state }, n);
+    },
   );
 
   return {
