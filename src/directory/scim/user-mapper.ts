@@ -51,8 +51,9 @@ export function userToDoc(u: UserFields): ScimObject {
   for (const [attr, col] of SIMPLE) doc[attr] = u[col];
   doc.name = Object.fromEntries(NAME_PARTS.map(([attr, col]) => [attr, u[col]]));
   doc.active = u.active;
-  doc.emails = u.emails.map(contactToDoc);
-  doc.phoneNumbers = u.phone_numbers.map(contactToDoc);
+  // An empty value is unassigned: a contact stored with "" by an earlier version is no contact.
+  doc.emails = u.emails.filter((c) => c.value !== '').map(contactToDoc);
+  doc.phoneNumbers = u.phone_numbers.filter((c) => c.value !== '').map(contactToDoc);
   doc.addresses = u.addresses.map((a) => ({ ...Object.fromEntries(ADDRESS_PARTS.map(([attr, col]) => [attr, a[col]])), primary: a.primary }));
   const ext: ScimObject = Object.fromEntries(ENTERPRISE.map(([attr, col]) => [attr, u[col]]));
   ext.manager = u.manager_id ? { value: u.manager_id, displayName: u.manager_display_name } : null;

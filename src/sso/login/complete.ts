@@ -11,8 +11,8 @@ import type { LoginState } from './state-store.ts';
 /**
  * The end of a successful IdP leg: link (or provision) the user, map groups, create the session
  * bound to this tenant and connection, audit, all in one transaction; authorization side
- * effects that live outside SQLite are flushed before returning (if that fails, the session is
- * revoked and the sign-in refused: `authz_unavailable`).
+ * effects that live outside SQLite are flushed before the session is handed to the login state
+ * (if that fails, the session is revoked and the sign-in refused: `authz_unavailable`).
  */
 export async function finishLogin(
   deps: LoginDeps,
@@ -46,7 +46,6 @@ export async function finishLogin(
         idp_session_index: identity.idp_session_index,
       },
     );
-    deps.states.setResult(state.id, s.id);
     if (linkedBy !== 'external_id') {
       deps.audit.record(tenant.id, { action: 'sso.user.linked', target: { type: 'user', id: user.id }, metadata: { linked_by: linkedBy, connection_id: connection.id, external_id: identity.external_id } }, userActor);
     }
@@ -80,5 +79,7 @@ export async function finishLogin(
     deps.storage.transaction(() => deps.sessions.revokeOne(session, 'authz_unavailable', actor));
     throw new LoginFailure('authz_unavailable', `mapped roles could not be written to the authorization backend: ${(err as Error)?.message ?? String(err)}`);
   }
+  // Only now may the browser take the session: before the roles were written it was not finished.
+  deps.states.setResult(state.id, session.id);
   return session;
 }

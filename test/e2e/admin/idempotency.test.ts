@@ -205,6 +205,21 @@ describe('ETags and If-Match', () => {
     expect([right.status, right.body.name]).toEqual([200, 'b2']);
   });
 
+  it('reads If-Match on an app as on tenants and connections: `*`, a list and the weak form of the current ETag pass; a stale one is 412', async () => {
+    const t = await h.createTenant('Acme');
+    const created = await h.json('POST', `/admin/v1/tenants/${t.id}/apps`, { body: { name: 'a', grant_types: ['client_credentials'] } });
+    const path = `/admin/v1/tenants/${t.id}/apps/${created.body.id}`;
+    let etag = created.res.headers.get('etag')!;
+    for (const [i, form] of [() => '*', () => `W/${etag}`, () => `"0000", ${etag}`].entries()) {
+      const res = await h.json('PATCH', path, { body: { name: `a${i}` }, headers: { 'If-Match': form() } });
+      expect([form(), res.status]).toEqual([form(), 200]);
+      etag = res.res.headers.get('etag')!;
+    }
+    const stale = await h.json('PATCH', path, { body: { name: 'stale' }, headers: { 'If-Match': created.res.headers.get('etag')! } });
+    expect([stale.status, stale.body.code]).toEqual([412, 'precondition_failed']);
+    expect((await h.json('GET', path)).body.name).toBe('a2');
+  });
+
   it('guards suspend and delete with If-Match too', async () => {
     const t = await h.createTenant('Acme');
     const res = await h.json('POST', `/admin/v1/tenants/${t.id}/suspend`, { headers: { 'If-Match': '"999"' } });

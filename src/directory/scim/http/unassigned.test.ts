@@ -138,4 +138,25 @@ describe('SCIM empty strings are unassigned', () => {
     expect(got.body[ENT]).toBeUndefined();
     expect(JSON.stringify(got.body)).not.toContain('$ref');
   });
+
+  it('answers an email or phone number stored with an empty value before this change as absent, and the next write drops it', async () => {
+    const at = h.clock.now().toISOString();
+    h.services.storage.forTenant(s.tenantId).directoryUsers.insert({
+      ...emptyUserFields('old@acme.test'),
+      emails: [{ value: '', type: 'work', display: null, primary: true }, { value: 'old@home.test', type: 'home', display: null, primary: null }],
+      phone_numbers: [{ value: '', type: 'mobile', display: null, primary: null }],
+      id: 'usr_old',
+      directory_id: s.directoryId,
+      version: 1,
+      created_at: at,
+      updated_at: at,
+    });
+    const got = await s.call('GET', '/Users/usr_old');
+    expect(got.body.emails).toEqual([{ value: 'old@home.test', type: 'home' }]);
+    expect(got.body.phoneNumbers).toBeUndefined();
+    expect(h.services.directory.findUserById(s.tenantId, 'usr_old')?.email).toBe('old@home.test');
+    const patched = await s.call('PATCH', '/Users/usr_old', patch({ op: 'replace', path: 'title', value: 'Archivist' }));
+    expect(patched.status).toBe(200);
+    expect(stored('usr_old')).toMatchObject({ emails: [{ value: 'old@home.test', type: 'home' }], phone_numbers: [] });
+  });
 });
