@@ -24,6 +24,7 @@ export async function finishLogin(
   guard: () => void = () => {},
 ): Promise<Session> {
   let flush: () => Promise<unknown> = async () => 0;
+  let remote = false;
   const session = deps.storage.transaction(() => {
     guard();
     const tenant = deps.storage.unscoped.tenants.findById(state.tenant_id);
@@ -35,6 +36,7 @@ export async function finishLogin(
       deps.logger.warn({ connection_id: connection.id, user_id: user.id }, 'IdP sent a groups overage marker instead of groups; mapped relations left unchanged');
     }
     flush = groups.staged.flush;
+    remote = groups.staged.remote === true;
     const s = deps.sessions.create(
       {
         tenant_id: tenant.id,
@@ -46,6 +48,8 @@ export async function finishLogin(
         idp_session_index: identity.idp_session_index,
       },
     );
+    // With nothing left to write elsewhere, the session is finished here: hand it over in this transaction.
+    if (!remote) deps.states.setResult(state.id, s.id);
     if (linkedBy !== 'external_id') {
       deps.audit.record(tenant.id, { action: 'sso.user.linked', target: { type: 'user', id: user.id }, metadata: { linked_by: linkedBy, connection_id: connection.id, external_id: identity.external_id } }, userActor);
     }
@@ -80,6 +84,6 @@ export async function finishLogin(
     throw new LoginFailure('authz_unavailable', `mapped roles could not be written to the authorization backend: ${(err as Error)?.message ?? String(err)}`);
   }
   // Only now may the browser take the session: before the roles were written it was not finished.
-  deps.states.setResult(state.id, session.id);
+  if (remote) deps.states.setResult(state.id, session.id);
   return session;
 }
