@@ -126,15 +126,20 @@ export class ConnectionService {
     const current = this.get(tenantId, id);
     if (!current.saml?.metadata_url) throw badRequest('no_metadata_url', 'This connection was not imported from a metadata URL.');
     let error: string | null = null;
-    let saml = current.saml;
+    let idp: Awaited<ReturnType<typeof resolveSamlIdp>>;
     try {
-      saml = { ...saml, ...(await resolveSamlIdp({ metadata_url: current.saml.metadata_url }, this.fetchMetadata)) };
+      idp = await resolveSamlIdp({ metadata_url: current.saml.metadata_url }, this.fetchMetadata);
     } catch (err) {
       error = (err as Error).message.slice(0, 500);
     }
     return this.storage.transaction(() => {
+      // Re-read: an admin may have changed the connection while the metadata was being fetched;
+      // the refresh replaces only what the metadata says (nothing, if the URL itself changed).
+      const latest = this.get(tenantId, id);
+      if (!latest.saml || latest.saml.metadata_url !== current.saml?.metadata_url) return latest;
+      const saml = { ...latest.saml, ...idp };
       const now = this.clock.now().toISOString();
-      const next = { ...current, saml: { ...saml, metadata_refreshed_at: now, metadata_error: error } };
+      const next = { ...latest, saml: { ...saml, metadata_refreshed_at: now, metadata_error: error } };
       this.repo(tenantId).update(next, now);
       this.audit.record(
         tenantId,
