@@ -111,6 +111,12 @@ export function appRoutes(tenants: TenantService, apps: AppService) {
     authorizeTenant(c.get('principal'), tenant, 'admin');
     return tenant;
   };
+  /** The app that serves every tenant is the platform's: a tenant's admin may read it, not change it. */
+  const changeable = (c: { get(k: 'principal'): any }, tenantId: string, appId: string) => {
+    if (apps.get(tenantId, appId).multi_tenant && c.get('principal')?.kind !== 'platform') {
+      throw forbidden('platform_key_required', 'Only a platform key may change a multi-tenant app.');
+    }
+  };
 
   app.openapi(routes.create, (c) => {
     const tenant = tenantOf(c, c.req.valid('param').tenant);
@@ -141,19 +147,24 @@ export function appRoutes(tenants: TenantService, apps: AppService) {
   app.openapi(routes.update, (c) => {
     const { tenant: ref, app_id } = c.req.valid('param');
     const tenant = tenantOf(c, ref);
+    changeable(c, tenant.id, app_id);
     const updated = apps.update(tenant.id, app_id, c.req.valid('json'), c.req.valid('header')['if-match'], actorFrom(c));
     return jsonWithHeaders(appView(updated), 200, { ETag: appEtag(updated) });
   });
 
   app.openapi(routes.rotate, (c) => {
     const { tenant: ref, app_id } = c.req.valid('param');
-    const rotated = apps.rotateSecret(tenantOf(c, ref).id, app_id, actorFrom(c));
+    const tenant = tenantOf(c, ref);
+    changeable(c, tenant.id, app_id);
+    const rotated = apps.rotateSecret(tenant.id, app_id, actorFrom(c));
     return c.json({ ...appView(rotated.app), client_secret: rotated.client_secret }, 200);
   });
 
   app.openapi(routes.remove, (c) => {
     const { tenant: ref, app_id } = c.req.valid('param');
-    apps.delete(tenantOf(c, ref).id, app_id, actorFrom(c));
+    const tenant = tenantOf(c, ref);
+    changeable(c, tenant.id, app_id);
+    apps.delete(tenant.id, app_id, actorFrom(c));
     return c.body(null, 204);
   });
 

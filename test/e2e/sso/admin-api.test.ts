@@ -112,6 +112,22 @@ describe('SSO admin API security', () => {
     expect([r.status, r.body.code]).toEqual([403, 'platform_key_required']);
   });
 
+  it("lets only a platform key change, re-key or delete a multi-tenant app: the app's own tenant admin gets 403 and nothing changes", async () => {
+    const shared = await h.json('POST', `${t()}/apps`, { body: { name: 'B2B', multi_tenant: true, grant_types: ['authorization_code'], redirect_uris: ['https://app.example/cb'] } });
+    const tenantAdmin = await h.tenantKey(acme.id, ['admin']);
+    const path = `${t()}/apps/${shared.body.id}`;
+    const events = [...h.services.audit.export(acme.id, {})].length;
+    const tries = [
+      await h.json('PATCH', path, { key: tenantAdmin.key, body: { redirect_uris: ['https://attacker.example/cb'] } }),
+      await h.json('POST', `${path}/rotate-secret`, { key: tenantAdmin.key }),
+      await h.json('DELETE', path, { key: tenantAdmin.key }),
+    ];
+    expect(tries.map((r) => [r.status, r.body.code])).toEqual(Array(3).fill([403, 'platform_key_required']));
+    expect((await h.json('GET', path, { key: tenantAdmin.key })).body.redirect_uris).toEqual(['https://app.example/cb']);
+    expect([...h.services.audit.export(acme.id, {})]).toHaveLength(events);
+    expect((await h.json('PATCH', path, { body: { name: 'B2B (prod)' } })).status).toBe(200);
+  });
+
   it('shows the client secret once and never again', async () => {
     const created = await h.json('POST', `${t()}/apps`, { body: { name: 'once', grant_types: ['client_credentials'] } });
     expect(created.body.client_secret).toMatch(/^ptc_app_/);
