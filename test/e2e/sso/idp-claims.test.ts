@@ -86,6 +86,19 @@ describe('claims as real IdPs send them', () => {
       expect(env.audit(tenant.id, 'sso.login.succeeded').at(-1)?.metadata?.groups_overage).toBeUndefined();
     });
 
+    it("puts the IdP's groups and the user's SCIM groups in the ID token, and only the SCIM groups at an overage sign-in", async () => {
+      const dir = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/scim/directories`, { name: 'Entra' });
+      const token = (await env.ok('POST', `/admin/v1/tenants/${tenant.id}/scim/directories/${dir.id}/tokens`, { name: 'entra' })).token;
+      const scim = async (path: string, body: unknown) =>
+        (await fetch(`${env.base}/scim/v2/${dir.id}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, body: JSON.stringify(body) })).json() as Promise<{ id: string }>;
+      const user = await scim('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'ada@hopper.test', externalId: 'oid-ada', emails: [{ type: 'work', value: 'ada@hopper.test' }], active: true });
+      await scim('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Hopper Engineers', members: [{ value: user.id }] });
+      const withGroups = await samlSignIn(entra('oid-ada', 'ada@hopper.test', { [ENTRA.groups]: [ADMINS] }));
+      expect(withGroups.claims).toMatchObject({ sub: user.id, groups: ['6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0', 'Hopper Engineers'] });
+      const overage = await samlSignIn(entra('oid-ada', 'ada@hopper.test', { [ENTRA.groupsLink]: GRAPH }));
+      expect(overage.claims).toMatchObject({ sub: user.id, groups: ['Hopper Engineers'] });
+    });
+
     it('uses the groups claim as sent when an IdP sends both it and an overage marker', async () => {
       const first = await samlSignIn(entra('oid-kay', 'kay@hopper.test', { [ENTRA.groups]: [ADMINS] }));
       const sub = first.claims!.sub;
