@@ -92,6 +92,11 @@ export class SessionService {
     return { count, notices };
   }
 
+  /** The apps to tell over the back channel that this session ends (read before ending it). */
+  logoutNoticesOf(session: Session): LogoutNotice[] {
+    return session.oidc_session_uid ? noticesOf(this.models.sessionPayloadByUid(session.oidc_session_uid), session.user_id) : [];
+  }
+
   /** Ends one session (logout, replaced by a login to another tenant). Call inside a transaction. */
   revokeOne(session: Session, reason: string, actor: Actor): void {
     if (!this.store.revoke(session.id, this.clock.now().toISOString(), reason)) return;

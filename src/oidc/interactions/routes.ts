@@ -173,10 +173,13 @@ export function interactionRoutes(d: InteractionDeps) {
   const forgetOtherAccount = async (c: Context, i: Details, accountId: string) => {
     if (!i.session?.uid || i.session.accountId === accountId) return;
     const previous = d.sessions.liveForOidcSession(i.session.uid);
-    d.storage.transaction(() => {
+    const notices = d.storage.transaction(() => {
+      const apps = previous ? d.sessions.logoutNoticesOf(previous) : [];
       if (previous) d.sessions.revokeOne(previous, 'replaced_by_new_login', { ...actorFrom(c), type: 'user', id: previous.user_id });
       d.sessions.destroyProviderSession(i.session!.uid);
+      return apps;
     });
+    await d.sessions.notifier.notify(notices);
     const interaction = await d.holder.get().Interaction.find(i.uid);
     if (interaction) {
       interaction.session = undefined;

@@ -3,6 +3,7 @@ import * as client from 'openid-client';
 import { SsoEnv, authorizationRequest } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
 import { TestSamlIdp } from '../../helpers/saml-idp.ts';
+import { LogoutReceiver } from '../../helpers/logout-receiver.ts';
 
 /** Which tenant a sign-in belongs to, and that a session never crosses tenants. */
 describe('home-realm discovery and tenant binding', () => {
@@ -73,6 +74,24 @@ describe('home-realm discovery and tenant binding', () => {
     // And back to Acme: Globex's session does not answer for Acme either.
     const again = await env.samlLogin(browser, rp, acmeIdp, { organization: 'acme' }, alice);
     expect(await code(again.landed, again.verifier, again.state)).toMatchObject({ org_slug: 'acme' });
+  });
+
+  it("tells the app over the back channel when a sign-in to tenant B ends the browser's tenant A session, whose tokens then stop", async () => {
+    const receiver = await new LogoutReceiver().start(`${env.base}/oidc`);
+    try {
+      const app = await env.app(acme.id, { multi_tenant: true, backchannel_logout_uri: receiver.url });
+      receiver.audience = app.client_id;
+      const withLogout = await env.rp(app);
+      const browser = new Browser();
+      const a = await env.samlLogin(browser, withLogout, acmeIdp, { organization: 'acme' }, alice);
+      const acmeTokens = await client.authorizationCodeGrant(withLogout, new URL(a.landed), { pkceCodeVerifier: a.verifier, expectedState: a.state });
+      const b = await env.samlLogin(browser, withLogout, globexIdp, { organization: 'globex' }, gil);
+      expect(b.landed).toMatch(/\/callback\?code=/);
+      expect(receiver.tokens.map((t) => [t.sub, t.sid])).toEqual([[acmeTokens.claims()!.sub, acmeTokens.claims()!.sid]]);
+      await expect(client.refreshTokenGrant(withLogout, acmeTokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('keeps the organization the app asked for: what the person types cannot move the sign-in to another tenant', async () => {
