@@ -189,6 +189,10 @@ describe.each([
     expect(typeof claims.auth_time).toBe('number');
     expect(tokens.refresh_token).toBeTruthy();
     session = { refresh: tokens.refresh_token as string, access: tokens.access_token };
+    // Linked by her verified email (the NameID is her email, Okta's SCIM externalId its user id):
+    // what Okta provisioned is left as it was, so its next lookups still find her.
+    const again = await okta('GET', `/Users?filter=${encodeURIComponent('externalId eq "00u1alice"')}`);
+    expect(again.body.Resources.map((u: { id: string }) => u.id)).toEqual([alice.id]);
   });
 
   it("answers the app's authorization checks with a client-credentials token: the SCIM group's role and the SSO group's role show", async () => {

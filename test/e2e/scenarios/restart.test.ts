@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
-import { serverProcesses, type ServerProcess } from '../../helpers/server-process.ts';
+import { BIN, serverProcesses, type ServerProcess } from '../../helpers/server-process.ts';
 import { freePort } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
 import { TestSamlIdp, answerTo } from '../../helpers/saml-idp.ts';
@@ -8,6 +10,7 @@ import { SCIM_GROUP, SCIM_USER, adminOk, exportedAudit, patchOp, scimClient } fr
 
 const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 const { newDir, start } = serverProcesses();
+const run = promisify(execFile);
 
 /**
  * `portcullis serve` as a real process, restarted on the same data directory and address while
@@ -30,7 +33,9 @@ describe('scenario: the server restarts in the middle', () => {
     const tenant = await admin('POST', '/tenants', { name: 'Acme', slug: 'acme' });
     await admin('POST', `/tenants/${tenant.id}/connections`, { name: 'Okta', protocol: 'saml', status: 'active', attribute_preset: 'okta', saml: { metadata_xml: idp.metadataXml() } });
     const app = await admin('POST', `/tenants/${tenant.id}/apps`, { name: 'web', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1:9/callback'] });
-    const token = await admin('POST', `/tenants/${tenant.id}/scim/tokens`, { name: 'Okta' });
+    // The operator makes the SCIM token with the CLI, in the server's environment (docs/scim.md).
+    const cliRun = await run(process.execPath, [BIN, 'scim-token', 'create', '--tenant', 'acme', '--data-dir', dir, '--json'], { env: { ...process.env, ...env } });
+    const token = JSON.parse(cliRun.stdout.trim().split('\n').pop() as string);
     expect(token.base_url.startsWith(`${base}/scim/v2/`)).toBe(true);
     const okta = scimClient(token.base_url, token.token, 'Okta SCIM Client 1.0.0');
     const alice = (await okta('POST', '/Users', { schemas: [SCIM_USER], userName: 'alice@acme.test', externalId: '00u1alice', name: { givenName: 'Alice', familyName: 'Archer' }, emails: [{ primary: true, type: 'work', value: 'alice@acme.test' }], active: true })).body;
