@@ -5,7 +5,7 @@ import type { IdpIdentity } from '../identity.ts';
 import type { LoginDeps } from './deps.ts';
 import { LoginFailure } from './failures.ts';
 import { linkIdentity } from './linking.ts';
-import { stageGroupRelations } from './group-sync.ts';
+import { asMappingFailure, stageGroupRelations } from './group-sync.ts';
 import type { LoginState } from './state-store.ts';
 
 /**
@@ -78,10 +78,12 @@ export async function finishLogin(
   try {
     await flush();
   } catch (err) {
-    // The roles could not reach a remote authorization server: the sign-in fails as a whole.
-    deps.logger.error({ err, connection_id: connection.id, session_id: session.id }, 'mapped roles could not be written; sign-in refused');
-    deps.storage.transaction(() => deps.sessions.revokeOne(session, 'authz_unavailable', actor));
-    throw new LoginFailure('authz_unavailable', `mapped roles could not be written to the authorization backend: ${(err as Error)?.message ?? String(err)}`);
+    // The roles could not be written to a remote authorization server: the sign-in fails as a whole.
+    const invalid = asMappingFailure(err);
+    const reason = invalid ? 'group_mapping_invalid' : 'authz_unavailable';
+    deps.logger[invalid ? 'warn' : 'error']({ err, connection_id: connection.id, session_id: session.id }, 'mapped roles could not be written; sign-in refused');
+    deps.storage.transaction(() => deps.sessions.revokeOne(session, reason, actor));
+    throw invalid ?? new LoginFailure('authz_unavailable', `mapped roles could not be written to the authorization backend: ${(err as Error)?.message ?? String(err)}`);
   }
   // Only now may the browser take the session: before the roles were written it was not finished.
   if (remote) deps.states.setResult(state.id, session.id);

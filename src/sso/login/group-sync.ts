@@ -1,7 +1,9 @@
 import type { Staged } from '../../lib/staged.ts';
 import { stagedDone } from '../../lib/staged.ts';
+import { OpenFgaError } from '../../authz/errors.ts';
 import type { Connection } from '../connections/connection.ts';
 import type { LoginDeps } from './deps.ts';
+import { LoginFailure } from './failures.ts';
 
 /** The tenant's organization object in its authorization store. */
 export const organizationObject = (tenantId: string) => `organization:${tenantId}`;
@@ -35,9 +37,23 @@ export function stageGroupRelations(
   }
   const user = `user:${userId}`;
   const object = organizationObject(tenantId);
-  const staged = writer.stage(storeId, {
-    writes: granted.map((relation) => ({ user, relation, object })),
-    deletes: removed.map((relation) => ({ user, relation, object })),
-  });
+  let staged: Staged<number>;
+  try {
+    staged = writer.stage(storeId, {
+      writes: granted.map((relation) => ({ user, relation, object })),
+      deletes: removed.map((relation) => ({ user, relation, object })),
+    });
+  } catch (err) {
+    throw asMappingFailure(err) ?? err;
+  }
   return { granted, removed, unchanged: [], staged };
+}
+
+/**
+ * The authorization store refused the mapped tuples themselves (a 400: the tenant's model, which
+ * an app may replace, lacks the mapped relation): a mapping the admin must fix, not an outage.
+ */
+export function asMappingFailure(err: unknown): LoginFailure | undefined {
+  if (!(err instanceof OpenFgaError) || err.status !== 400) return undefined;
+  return new LoginFailure('group_mapping_invalid', `the tenant's authorization model refuses the mapped roles: ${err.message}`);
 }
