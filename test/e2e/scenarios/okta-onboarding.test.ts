@@ -37,6 +37,7 @@ describe.each([
   let app: { client_id: string; client_secret: string };
   let rp: client.Configuration;
   let alice: { id: string };
+  let bob: { id: string };
   let group: { id: string };
   let session: { refresh: string; access: string };
   const admin = <T = any>(method: string, path: string, body?: unknown) => adminOk<T>(env.base, adminKey, method, path, body);
@@ -152,10 +153,11 @@ describe.each([
     });
     expect(created.status).toBe(201);
     alice = created.body;
+    bob = (await okta('POST', '/Users', { schemas: [SCIM_USER], userName: 'bob@acme.com', externalId: '00u1bob', name: { givenName: 'Bob', familyName: 'Baker' }, emails: [{ primary: true, value: 'bob@acme.com', type: 'work' }], active: true })).body;
     const pushed = await okta('POST', '/Groups', { schemas: [SCIM_GROUP], displayName: 'Acme Admins', members: [] });
     expect(pushed.status).toBe(201);
     group = pushed.body;
-    const add = await okta('PATCH', `/Groups/${group.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: alice.id, display: 'alice@acme.com' }] }));
+    const add = await okta('PATCH', `/Groups/${group.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: alice.id, display: 'alice@acme.com' }, { value: bob.id, display: 'bob@acme.com' }] }));
     expect(add.status).toBe(204);
     const dir = token.base_url.split('/').pop();
     const records = await admin('GET', `/tenants/${tenant.id}/scim/directories/${dir}/normalisations`);
@@ -209,6 +211,7 @@ describe.each([
     const { access_token } = await client.clientCredentialsGrant(rp, { scope: 'authz:read' });
     const org = `organization:${tenant.id}`;
     expect(await appCheck(env.base, access_token, { user: `user:${alice.id}`, relation: 'admin', object: org })).toBe(false);
+    expect(await appCheck(env.base, access_token, { user: `user:${bob.id}`, relation: 'admin', object: org })).toBe(true);
     expect(await appCheck(env.base, access_token, { user: `user:${alice.id}`, relation: 'member', object: org })).toBe(true);
     expect((await client.tokenIntrospection(rp, session.access)).active).toBe(true);
   });
@@ -223,6 +226,7 @@ describe.each([
     expect((await client.tokenIntrospection(rp, session.access)).active).toBe(false);
     const { access_token } = await client.clientCredentialsGrant(rp, { scope: 'authz:read' });
     expect(await appCheck(env.base, access_token, { user: `user:${alice.id}`, relation: 'member', object: `organization:${tenant.id}` })).toBe(false);
+    expect(await appCheck(env.base, access_token, { user: `user:${bob.id}`, relation: 'admin', object: `organization:${tenant.id}` })).toBe(true);
     // No tuple of hers is left in the store (invariant 5), as the app reads it.
     const store = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}`)).authz_store_id;
     const read = await fetch(`${env.base}/stores/${store}/read`, { method: 'POST', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: JSON.stringify({ tuple_key: { user: `user:${alice.id}`, object: 'organization:' } }) });
