@@ -198,7 +198,8 @@ describe.each([
   });
 
   it("answers the app's authorization checks with a client-credentials token: the SCIM group's role and the SSO group's role show", async () => {
-    const { access_token } = await client.clientCredentialsGrant(rp, { scope: 'authz:read' });
+    const { access_token, expires_in } = await client.clientCredentialsGrant(rp, { scope: 'authz:read' });
+    expect(expires_in).toBe(600);
     const org = `organization:${tenant.id}`;
     expect(await appCheck(env.base, access_token, { user: `user:${alice.id}`, relation: 'admin', object: org })).toBe(true);
     expect(await appCheck(env.base, access_token, { user: `user:${alice.id}`, relation: 'member', object: org })).toBe(true);
@@ -279,5 +280,17 @@ describe.each([
     const byScim = events.filter((e) => e.action.startsWith('directory.'));
     expect(new Set(byScim.map((e) => e.actor.type))).toEqual(new Set(['scim_token', 'tenant_key']));
     expect(events.at(-1).metadata?.reason).toBe('user_deactivated');
+    // "What happened to Alice?", newest first, as the admin API filters it.
+    const aboutAlice = await admin('GET', `/tenants/${tenant.id}/audit?target_id=${alice.id}&limit=200`);
+    expect(aboutAlice.data.map((e: { action: string }) => e.action)).toEqual([
+      ...(backend === 'openfga' ? ['directory.user.deprovision_completed'] : []),
+      'directory.user.deprovisioned',
+      'directory.user.deactivated',
+      'directory.user.updated',
+      'sso.login.succeeded',
+      'sso.groups.mapped',
+      'sso.user.linked',
+      'directory.user.created',
+    ]);
   });
 });
