@@ -202,4 +202,26 @@ describe('scenario: key and certificate rotation under traffic', () => {
     expect(env.audit(tenant.id, 'oidc.app.secret_rotated').map((e) => e.actor.type)).toEqual(['tenant_key']);
     expect(JSON.stringify(env.audit(tenant.id))).not.toContain(rotated.client_secret);
   });
+
+  it("rotates the IT admin's API key with the CLI and the IdP's SCIM token through the API: each old credential stops at once, the new ones work", async () => {
+    const newKey = await admin('POST', `/tenants/${tenant.id}/api-keys`, { name: 'IT (2)', scopes: ['admin'] });
+    const oldKeyId = (await admin('GET', `/tenants/${tenant.id}/api-keys`)).data.find((k: { name: string }) => k.name === 'IT').id;
+    const first = await admin('POST', `/tenants/${tenant.id}/scim/tokens`, { name: 'Okta' });
+    const scim = (tok: string) => fetch(`${first.base_url}/Users?count=1`, { headers: { authorization: `Bearer ${tok}` } }).then((r) => r.status);
+    expect(await scim(first.token)).toBe(200);
+    const second = await admin('POST', `/tenants/${tenant.id}/scim/tokens`, { name: 'Okta (rotated)' });
+    expect([await scim(first.token), await scim(second.token)]).toEqual([200, 200]);
+    const dir = first.base_url.split('/').pop();
+    await admin('DELETE', `/tenants/${tenant.id}/scim/directories/${dir}/tokens/${first.id}`);
+    expect([await scim(first.token), await scim(second.token)]).toEqual([401, 200]);
+
+    // The operator revokes the old admin key from the command line while the server runs.
+    const revoked = await cli('apikey', 'revoke', oldKeyId);
+    expect(revoked).toMatchObject({ id: oldKeyId, tenant_id: tenant.id });
+    const old = await fetch(`${env.base}/admin/v1/tenants/${tenant.id}`, { headers: { authorization: `Bearer ${adminKey}` } });
+    expect(old.status).toBe(401);
+    adminKey = newKey.key;
+    expect((await admin('GET', `/tenants/${tenant.id}`)).id).toBe(tenant.id);
+    expect(env.audit(tenant.id, 'api_key.revoked').map((e) => [e.target?.id, e.actor.type])).toEqual([[oldKeyId, 'cli']]);
+  });
 });
