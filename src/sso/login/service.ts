@@ -158,7 +158,7 @@ export class LoginService {
     if (reason === 'internal_error') this.deps.logger.error({ err, connection_id: connection.id }, 'login failed unexpectedly');
     if (state?.purpose === 'test') {
       this.#recordTest(connection, 'failed', reason, { detail }, undefined, actor);
-      return { kind: 'test', connectionId: connection.id, outcome: 'failed', reason, received: {} };
+      return { kind: 'test', connectionId: connection.id, outcome: 'failed', reason, received: reason === 'internal_error' ? {} : { detail: detail.slice(0, 500) } };
     }
     this.deps.storage.transaction(() =>
       this.deps.audit.record(
@@ -181,7 +181,11 @@ export class LoginService {
       this.deps.connections.lookup.saveTestResult(connection.id, { tested_at: now, outcome, reason, received: { attributes: received, mapped } });
       this.deps.audit.record(
         connection.tenant_id,
-        { action: outcome === 'succeeded' ? 'sso.connection.test_succeeded' : 'sso.connection.test_failed', target: { type: 'connection', id: connection.id }, metadata: { reason, mapped } },
+        {
+          action: outcome === 'succeeded' ? 'sso.connection.test_succeeded' : 'sso.connection.test_failed',
+          target: { type: 'connection', id: connection.id },
+          metadata: { reason, mapped, ...(outcome === 'failed' ? { detail: String(received.detail ?? '').slice(0, 500) } : {}) },
+        },
         actor,
       );
     });

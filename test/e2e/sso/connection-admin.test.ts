@@ -61,6 +61,20 @@ describe('connection lifecycle', () => {
     expect(env.audit(tenant.id, 'sso.connection.test_failed').at(-1)?.metadata).toMatchObject({ reason: 'saml_audience_mismatch' });
   });
 
+  it("shows the admin why a test failed in the verifier's own words, on the page, in last_test and in the audit event", async () => {
+    const conn = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections`)).data[0];
+    const { url } = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}/test-login`);
+    const req = TestSamlIdp.readAuthnRequest(url);
+    const res = await new Browser().request(req.acs, {
+      form: { RelayState: req.relayState, SAMLResponse: idp.response({ recipient: req.acs, audience: 'https://wrong-audience.example', inResponseTo: req.id, nameId: 'x@acme.test' }) },
+    });
+    const page = await res.text();
+    const detail = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`)).last_test.received.attributes.detail as string;
+    expect(detail).toMatch(/audience/i);
+    expect(page).toContain(detail.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+    expect(env.audit(tenant.id, 'sso.connection.test_failed').at(-1)?.metadata).toMatchObject({ reason: 'saml_audience_mismatch', detail });
+  });
+
   it('imports IdP metadata from a URL and picks up a certificate rollover on the scheduled refresh', async () => {
     const conn = await env.samlConnection(tenant.id, idp, { saml: { metadata_url: 'https://idp.example/app/metadata' } });
     expect(fetched).toEqual(['https://idp.example/app/metadata']);
