@@ -62,6 +62,10 @@ export class SessionService {
     return s && s.revoked_at === null ? s : undefined;
   }
 
+  usersSignedInThrough(tenantId: string, connectionId: string): string[] {
+    return this.store.usersSignedInThrough(tenantId, connectionId);
+  }
+
   liveForOidcSession(uid: string): Session | undefined {
     const s = this.store.findByOidcUid(uid);
     return s && isLive(s, this.clock.now()) ? s : undefined;

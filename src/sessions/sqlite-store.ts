@@ -65,6 +65,14 @@ export class SqliteSessionStore {
       .map((r) => hydrate(r) as Session);
   }
 
+  /** Everyone who ever signed in to this tenant through this connection. */
+  usersSignedInThrough(tenantId: string, connectionId: string): string[] {
+    return this.sql
+      .prepare<[string, string], { user_id: string }>('SELECT DISTINCT user_id FROM sessions WHERE tenant_id = ? AND connection_id = ?')
+      .all(tenantId, connectionId)
+      .map((r) => r.user_id);
+  }
+
   /** Every grant ever made under the user's sessions in this tenant (refresh tokens outlive sessions). */
   grantsOfUser(tenantId: string, userId: string): { grant_id: string; client_id: string }[] {
     return this.sql

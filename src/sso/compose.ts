@@ -30,6 +30,7 @@ import { UpstreamOidc } from './oidc/upstream.ts';
 import { SqliteLoginStates } from './login/state-store.ts';
 import { LoginService } from './login/service.ts';
 import { HomeRealm } from './login/home-realm.ts';
+import { stageUnmappedRelations } from './login/group-sync.ts';
 
 /** Test and deployment seams for the SSO domain (DNS, metadata fetching, upstream HTTP). */
 export interface SsoOptions {
@@ -83,6 +84,8 @@ export function buildSso(core: SsoCore, options: SsoOptions = {}) {
     oidcKeys,
   );
   sessions.notifier = provider;
+  connections.unmapRelations = (tenantId, connectionId, relations, actor) =>
+    stageUnmappedRelations({ storage, sessions, authzWriter: core.authzWriter }, tenantId, connectionId, relations, actor);
   for (const revoker of sessionRevokers(sessions)) core.deprovisioner.register(revoker);
   const tokenAuthenticator: Authenticator = oidcTokenAuthenticator({
     keys: oidcKeys,

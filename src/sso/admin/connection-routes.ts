@@ -64,9 +64,9 @@ export function connectionRoutes(tenants: TenantService, connections: Connection
     return jsonWithHeaders(connections.view(updated), 200, { ETag: connectionEtag(updated) });
   });
 
-  app.openapi(routes.remove, (c) => {
+  app.openapi(routes.remove, async (c) => {
     const { tenant, connection_id } = c.req.valid('param');
-    connections.delete(tenantOf(c, tenant).id, connection_id, actorFrom(c));
+    await connections.delete(tenantOf(c, tenant).id, connection_id, actorFrom(c));
     return c.body(null, 204);
   });
 

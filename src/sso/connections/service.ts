@@ -6,6 +6,7 @@ import { badRequest, notFound, preconditionFailed } from '../../http/errors.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AuditService } from '../../audit/service.ts';
 import type { Actor } from '../../audit/events.ts';
+import { stagedDone, type Staged } from '../../lib/staged.ts';
 import type { SecretBox } from '../../oidc/keys/key-encryption.ts';
 import { createSpKeyPair } from '../saml/certificates.ts';
 import { SP_KEY_CONTEXT } from '../saml/service-provider.ts';
@@ -23,6 +24,11 @@ export class ConnectionService {
   readonly lookup: SqliteConnectionLookup;
   /** SP certificate rotation of SAML connections. */
   readonly spCertificates: SpCertificateRotation;
+  /**
+   * Takes away, from everyone who signed in through the connection, relations its group mappings
+   * no longer name (set by the SSO composition; call inside the change's transaction).
+   */
+  unmapRelations: (tenantId: string, connectionId: string, relations: string[], actor: Actor) => Staged<number> = () => stagedDone(0);
 
   constructor(
     private readonly storage: Storage,
@@ -89,7 +95,7 @@ export class ConnectionService {
     if (patch.oidc && current.protocol !== 'oidc') throw badRequest('invalid_connection', 'This is not an OIDC connection.');
     const saml = patch.saml && current.saml ? await this.#patchSaml(current.saml, patch.saml) : current.saml;
     const oidc = patch.oidc && current.oidc ? this.#oidc(patch.oidc, current.oidc) : current.oidc;
-    return this.storage.transaction(() => {
+    const { after, unmapped } = this.storage.transaction(() => {
       const before = this.get(tenantId, id);
       if (before.version !== current.version || (ifMatch !== undefined && !ifMatchAccepts(ifMatch, connectionEtag(before)))) throw preconditionFailed();
       const next: Connection = {
@@ -109,16 +115,21 @@ export class ConnectionService {
         { action: 'sso.connection.updated', target: { type: 'connection', id }, before: connectionView(before, this.baseUrl), after: connectionView(after, this.baseUrl) },
         actor,
       );
-      return after;
+      const kept = mappedRelations(after);
+      return { after, unmapped: this.unmapRelations(tenantId, id, mappedRelations(before).filter((r) => !kept.includes(r)), actor) };
     });
+    await unmapped.flush();
+    return after;
   }
 
-  delete(tenantId: string, id: string, actor: Actor): void {
-    this.storage.transaction(() => {
+  async delete(tenantId: string, id: string, actor: Actor): Promise<void> {
+    const unmapped = this.storage.transaction(() => {
       const before = this.get(tenantId, id);
       this.repo(tenantId).markDeleted(id, this.clock.now().toISOString());
       this.audit.record(tenantId, { action: 'sso.connection.deleted', target: { type: 'connection', id }, before: connectionView(before, this.baseUrl) }, actor);
+      return this.unmapRelations(tenantId, id, mappedRelations(before), actor);
     });
+    await unmapped.flush();
   }
 
   /** Re-reads the metadata URL of a SAML connection; keeps the old settings (and records the error) on failure. */
@@ -207,3 +218,5 @@ export class ConnectionService {
     };
   }
 }
+
+const mappedRelations = (c: Connection) => [...new Set(c.group_mappings.map((m) => m.relation))];

@@ -47,7 +47,7 @@ describe('LoginConnections', () => {
     expect(cache.saml(rotated)).not.toBe(ctx);
     expect(cache.saml(rotated).connection.saml.idp_certificates.map((c) => c.fingerprint)).toEqual([parseIdpCertificate(next.cert).fingerprint]);
 
-    cli.sso.connections.delete(tenant.id, created.id, systemActor());
+    await cli.sso.connections.delete(tenant.id, created.id, systemActor());
     expect(cache.find(created.id)).toBeUndefined();
     expect(cache.find('conn_unknown')).toBeUndefined();
   });

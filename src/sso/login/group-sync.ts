@@ -1,3 +1,4 @@
+import type { Actor } from '../../audit/events.ts';
 import type { Staged } from '../../lib/staged.ts';
 import { stagedDone } from '../../lib/staged.ts';
 import { OpenFgaError } from '../../authz/errors.ts';
@@ -56,4 +57,25 @@ export function stageGroupRelations(
 export function asMappingFailure(err: unknown): LoginFailure | undefined {
   if (!(err instanceof OpenFgaError) || err.status !== 400) return undefined;
   return new LoginFailure('group_mapping_invalid', `the tenant's authorization model refuses the mapped roles: ${err.message}`);
+}
+
+/**
+ * A connection's group mappings no longer name `relations` (a mapping removed or changed, or the
+ * connection deleted): takes them off the organization for everyone who signed in through it,
+ * since only a sign-in would otherwise touch them, and it no longer does. Stage inside the
+ * connection change's transaction; flush before answering.
+ */
+export function stageUnmappedRelations(
+  deps: Pick<LoginDeps, 'storage' | 'sessions' | 'authzWriter'>,
+  tenantId: string,
+  connectionId: string,
+  relations: string[],
+  actor: Actor,
+): Staged<number> {
+  const writer = deps.authzWriter();
+  const tenant = deps.storage.unscoped.tenants.findById(tenantId);
+  if (relations.length === 0 || !writer || !tenant) return stagedDone(0);
+  const object = organizationObject(tenantId);
+  const deletes = deps.sessions.usersSignedInThrough(tenantId, connectionId).flatMap((id) => relations.map((relation) => ({ user: `user:${id}`, relation, object })));
+  return deletes.length === 0 ? stagedDone(0) : writer.stage(tenant.authz_store_id, { deletes }, actor);
 }
