@@ -29,13 +29,20 @@ export interface FamilyContract {
   insufficientScope?: Refusal & { credential(f: Fixture): string };
   bodyLimit(config: Config): number;
   owner(f: Fixture): string;
-  foreignCredential(f: Fixture): string;
+  /** Other tenants' valid credentials (and other directories' tokens), by name. */
+  foreignCredentials(f: Fixture): Record<string, string>;
   /** Credentials that must answer exactly like no credential at all, by name. */
   invalidCredentials(f: Fixture): Record<string, string>;
 }
 
 /** The same credential id with another secret of the same length. */
 const wrongSecret = (credential: string): string => `${credential.slice(0, -6)}${credential.endsWith('AAAAAA') ? 'BBBBBB' : 'AAAAAA'}`;
+
+/** The token with its payload's last character changed: the signature no longer matches. */
+const forged = (jwt: string): string => {
+  const [h, p, sig] = jwt.split('.') as [string, string, string];
+  return `${h}.${p.slice(0, -1)}${p.endsWith('A') ? 'B' : 'A'}.${sig}`;
+};
 
 const jsonCode = (shape: 'admin' | 'openfga') => (body: any): string | null => {
   const keys = Object.keys(body ?? {}).sort();
@@ -55,8 +62,13 @@ export const FAMILIES: Record<Family, FamilyContract> = {
     insufficientScope: { status: 403, code: 'insufficient_scope', credential: (f) => f.api.withoutAdmin },
     bodyLimit: (c) => c.bodyLimitBytes,
     owner: (f) => f.api.owner,
-    foreignCredential: (f) => f.api.foreign,
-    invalidCredentials: (f) => ({ "a live key's id with a wrong secret": wrongSecret(f.api.owner), ...f.api.revoked, 'a SCIM token': f.crossFamily.api }),
+    foreignCredentials: (f) => ({ "another tenant's key": f.api.foreign }),
+    invalidCredentials: (f) => ({
+      "a live key's id with a wrong secret": wrongSecret(f.api.owner),
+      ...f.api.revoked,
+      'a SCIM token': f.crossFamily.api,
+      ...(f.tokens ? { 'a client-credentials access token (authz API only)': f.tokens.owner } : {}),
+    }),
   },
   authz: {
     prefix: '/stores/',
@@ -69,8 +81,13 @@ export const FAMILIES: Record<Family, FamilyContract> = {
     insufficientScope: { status: 403, code: 'forbidden', credential: (f) => f.api.withoutAuthz },
     bodyLimit: (c) => c.bodyLimitBytes,
     owner: (f) => f.api.owner,
-    foreignCredential: (f) => f.api.foreign,
-    invalidCredentials: (f) => ({ "a live key's id with a wrong secret": wrongSecret(f.api.owner), ...f.api.revoked, 'a SCIM token': f.crossFamily.api }),
+    foreignCredentials: (f) => ({ "another tenant's key": f.api.foreign, ...(f.tokens ? { "another tenant's app access token": f.tokens.foreign } : {}) }),
+    invalidCredentials: (f) => ({
+      "a live key's id with a wrong secret": wrongSecret(f.api.owner),
+      ...f.api.revoked,
+      'a SCIM token': f.crossFamily.api,
+      ...(f.tokens ? { "a deleted app's access token": f.tokens.deletedApp, 'an access token with a forged signature': forged(f.tokens.owner) } : {}),
+    }),
   },
   scim: {
     prefix: '/scim/v2/',
@@ -85,8 +102,13 @@ export const FAMILIES: Record<Family, FamilyContract> = {
     tooLarge: { status: 413, code: null },
     bodyLimit: () => SCIM_LIMITS.maxPayloadSize,
     owner: (f) => f.scim.owner,
-    foreignCredential: (f) => f.scim.foreign,
-    invalidCredentials: (f) => ({ "a live token's id with a wrong secret": wrongSecret(f.scim.owner), ...f.scim.revoked, 'an API key': f.crossFamily.scim }),
+    foreignCredentials: (f) => ({ "another tenant's token": f.scim.foreign, "another directory's token of the same tenant": f.scim.otherDirectory }),
+    invalidCredentials: (f) => ({
+      "a live token's id with a wrong secret": wrongSecret(f.scim.owner),
+      ...f.scim.revoked,
+      'an API key': f.crossFamily.scim,
+      ...(f.tokens ? { 'a client-credentials access token': f.tokens.owner } : {}),
+    }),
   },
 };
 

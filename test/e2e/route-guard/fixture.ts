@@ -10,6 +10,8 @@ export interface GuardClient {
   services: Services;
   platformKey: string;
   json<T = any>(method: string, path: string, o?: RequestOptions): Promise<{ status: number; body: T; res: Response }>;
+  /** A client-credentials access token from /oidc/token (only over HTTP: the provider needs Node's request). */
+  accessToken?(app: { client_id: string; client_secret: string }): Promise<string>;
 }
 
 /** Credentials, one set per family, as the guard presents them. */
@@ -52,6 +54,8 @@ export interface Fixture {
   scim: Credentials & { otherDirectory: string };
   /** A credential of the other family (an API key at SCIM, a SCIM token at the API). */
   crossFamily: { api: string; scim: string };
+  /** Client-credentials access tokens (when the client can mint them): A's app, B's app, and A's app since deleted. */
+  tokens?: { owner: string; foreign: string; deletedApp: string };
 }
 
 const ALL_SCOPES = [...SCOPES];
@@ -111,6 +115,14 @@ export async function buildFixture(h: GuardClient): Promise<Fixture> {
   const victimGroup = await scim('POST', '/Groups', { displayName: 'Spare' });
   const mapping = await ok('POST', `${t}/scim/group-mappings`, { group_id: group.id, relation: 'member' });
 
+  let tokens: Fixture['tokens'];
+  if (h.accessToken) {
+    const bApp = await ok('POST', `/admin/v1/tenants/${b.id}/apps`, { name: 'b backend', grant_types: ['client_credentials'], authz_scopes: ['authz:read', 'authz:write', 'authz:model'] });
+    const doomed = await ok('POST', `${t}/apps`, { name: 'doomed', grant_types: ['client_credentials'], authz_scopes: ['authz:read', 'authz:write', 'authz:model'] });
+    tokens = { owner: await h.accessToken(app), foreign: await h.accessToken(bApp), deletedApp: await h.accessToken(doomed) };
+    await ok('DELETE', `${t}/apps/${doomed.id}`);
+  }
+
   const models = await ok('GET', `/stores/${a.authz_store_id}/authorization-models`);
   const model = models.authorization_models[0] as { id: string; schema_version: string; type_definitions: unknown[]; conditions?: unknown };
   await ok('POST', `/stores/${a.authz_store_id}/write`, { writes: { tuple_keys: [{ user: 'user:anne', relation: 'member', object: `organization:${a.id}` }] } });
@@ -161,6 +173,7 @@ export async function buildFixture(h: GuardClient): Promise<Fixture> {
       revoked: { 'revoked SCIM token': revokedScimToken.token, "deleted directory's token": deletedDirectoryToken.token },
     },
     crossFamily: { api: scimToken.token, scim: owner.key },
+    ...(tokens ? { tokens } : {}),
   };
 }
 
@@ -170,19 +183,28 @@ export async function buildFixture(h: GuardClient): Promise<Fixture> {
  * change a refused request made to the data it named.
  */
 export function snapshotDatabase(s: Services): Record<string, string> {
-  const raw = s.storage.sql.raw;
-  const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
   const out: Record<string, string> = {};
-  for (const { name } of tables) {
-    const rows = raw.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[];
-    const lines = rows.map((row) =>
-      Object.entries(row)
-        .filter(([col]) => !/last_used/.test(col))
-        .map(([col, value]) => `${col}=${Buffer.isBuffer(value) ? value.toString('hex') : String(value)}`)
-        .join(';'),
-    );
-    const digest = createHash('sha256').update(lines.sort().join('\n')).digest('hex');
-    out[name] = `${rows.length} rows ${digest.slice(0, 16)}`;
+  for (const { name, select } of tableReaders(s)) {
+    const lines = (select.all() as unknown[][]).map((row) => JSON.stringify(row, (_k, v) => (Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'bigint' ? String(v) : v)));
+    out[name] = `${lines.length} rows ${createHash('sha256').update(lines.sort().join('\n')).digest('hex').slice(0, 16)}`;
   }
   return out;
+}
+
+type Reader = { name: string; select: { all(): unknown[] } };
+const readers = new WeakMap<Services, Reader[]>();
+
+/** One prepared SELECT per table (its columns minus `last_used*`), made once per service. */
+function tableReaders(s: Services): Reader[] {
+  let found = readers.get(s);
+  if (!found) {
+    const raw = s.storage.sql.raw;
+    const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
+    found = tables.map(({ name }) => {
+      const columns = (raw.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as { name: string }[]).map((c) => c.name).filter((c) => !/last_used/.test(c));
+      return { name, select: raw.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM "${name}"`).raw(true) };
+    });
+    readers.set(s, found);
+  }
+  return found;
 }
