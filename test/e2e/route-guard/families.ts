@@ -24,7 +24,14 @@ export interface FamilyContract {
   /** Another tenant's credential: the surface answers as if the thing did not exist. */
   foreign: Refusal;
   malformedJson: Refusal;
+  /** A body sent as something other than JSON. */
+  wrongMediaType: Refusal;
   tooLarge: Refusal;
+  /**
+   * Other tenants' (or directories') credentials with the path parameters that make the path
+   * their own: the route is then called with this tenant's ids under their own tenant.
+   */
+  ownPaths(f: Fixture): Record<string, { key: string; params: Record<string, string> }>;
   /** The owner tenant's credential without the scopes the family's routes take (SCIM tokens carry no scopes). */
   insufficientScope?: Refusal & { credential(f: Fixture): string };
   bodyLimit(config: Config): number;
@@ -58,6 +65,8 @@ export const FAMILIES: Record<Family, FamilyContract> = {
     unauthenticated: { status: 401, code: 'unauthenticated' },
     foreign: { status: 404, code: 'not_found' },
     malformedJson: { status: 400, code: 'malformed_json' },
+    wrongMediaType: { status: 415, code: 'unsupported_media_type' },
+    ownPaths: (f) => ({ "another tenant's key": { key: f.api.foreign, params: { tenant: f.b.id } } }),
     tooLarge: { status: 413, code: 'payload_too_large' },
     insufficientScope: { status: 403, code: 'insufficient_scope', credential: (f) => f.api.withoutAdmin },
     bodyLimit: (c) => c.bodyLimitBytes,
@@ -77,6 +86,8 @@ export const FAMILIES: Record<Family, FamilyContract> = {
     // OpenFGA's own answer for a store that does not exist (the SDKs know it).
     foreign: { status: 404, code: 'store_id_not_found' },
     malformedJson: { status: 400, code: 'validation_error' },
+    wrongMediaType: { status: 415, code: 'validation_error' },
+    ownPaths: (f) => ({ "another tenant's key": { key: f.api.foreign, params: { store_id: f.b.store } } }),
     tooLarge: { status: 413, code: 'payload_too_large' },
     insufficientScope: { status: 403, code: 'forbidden', credential: (f) => f.api.withoutAuthz },
     bodyLimit: (c) => c.bodyLimitBytes,
@@ -99,6 +110,11 @@ export const FAMILIES: Record<Family, FamilyContract> = {
     unauthenticated: { status: 401, code: null },
     foreign: { status: 404, code: null },
     malformedJson: { status: 400, code: 'invalidSyntax' },
+    wrongMediaType: { status: 415, code: null },
+    ownPaths: (f) => ({
+      "another tenant's token": { key: f.scim.foreign, params: { directory: f.b.directory } },
+      "another directory's token of the same tenant": { key: f.scim.otherDirectory, params: { directory: f.victims.directory } },
+    }),
     tooLarge: { status: 413, code: null },
     bodyLimit: () => SCIM_LIMITS.maxPayloadSize,
     owner: (f) => f.scim.owner,

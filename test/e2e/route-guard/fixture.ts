@@ -43,7 +43,7 @@ export interface ScopelessKeys {
  */
 export interface Fixture {
   a: { id: string; slug: string; store: string };
-  b: { id: string; store: string };
+  b: { id: string; store: string; directory: string };
   /** Path parameter values by name; a route may override some (see GuardedRoute.params). */
   params: Record<string, string>;
   victims: { tenant: string; storeTenant: string; store: string; key: string; app: string; connection: string; domain: string; directory: string; scimToken: string; user: string; group: string };
@@ -129,7 +129,7 @@ export async function buildFixture(h: GuardClient): Promise<Fixture> {
 
   return {
     a: { id: a.id, slug: a.slug, store: a.authz_store_id },
-    b: { id: b.id, store: b.authz_store_id },
+    b: { id: b.id, store: b.authz_store_id, directory: bDirectory.id },
     params: {
       tenant: a.id,
       key_id: victimKey.id,
@@ -176,6 +176,16 @@ export async function buildFixture(h: GuardClient): Promise<Fixture> {
     ...(tokens ? { tokens } : {}),
   };
 }
+
+/** The ids of tenant A's own things (not the tenant, store or spare tenants): what another tenant must never reach. */
+export function ownedIds(f: Fixture): string[] {
+  const { tenant: _t, storeTenant: _s, store: _st, ...things } = f.victims;
+  const { tenant: _a, store_id: _as, which: _w, ...named } = f.params;
+  return [...new Set([...Object.values(named), ...Object.values(things), f.user.id, f.group.id, f.model.id])];
+}
+
+/** A well-formed id that names nothing: the same prefix and length, another tail. */
+export const missingId = (id: string): string => `${id.slice(0, -4)}${id.endsWith('ZZZZ') ? 'YYYY' : 'ZZZZ'}`;
 
 /**
  * Everything stored, table by table: a row count and a digest of the rows. `last_used_at`

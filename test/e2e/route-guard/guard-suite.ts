@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { buildFixture, snapshotDatabase, type Fixture, type GuardClient } from './fixture.ts';
+import { buildFixture, missingId, ownedIds, snapshotDatabase, type Fixture, type GuardClient } from './fixture.ts';
 import { FAMILIES, type GuardedRoute } from './families.ts';
 import { GUARDED_ROUTES, unclassifiedMessage } from './guarded-routes.ts';
 import { documentedRoutes, fillPath, methodOf, servedRoutes, type RouteKey } from './inventory.ts';
@@ -18,20 +18,18 @@ export const GUARD_CONFIG = { bodyLimitBytes: 16 * 1024, rateLimitBurst: 1_000_0
  * code and no change to any table; then the rightful credential reaches the route with the same
  * ids (so the refusals are about the credential, not about ids that do not exist).
  */
-export function routeGuardSuite(title: string, h: GuardClient, app: OpenAPIHono): void {
+export async function routeGuardSuite(title: string, h: GuardClient, app: OpenAPIHono): Promise<void> {
   const served = servedRoutes(app);
   const documented = documentedRoutes(app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'guard', version: '0' } }) as never);
   const guarded = served.filter((r) => !(r in PUBLIC_ROUTES));
 
+  // Built while the tests are collected, so each case is generated only where it applies.
+  const f: Fixture = await buildFixture(h);
   describe(title, () => {
-    let f: Fixture;
-    beforeAll(async () => {
-      f = await buildFixture(h);
-    });
 
     const pathOf = (route: RouteKey, spec: GuardedRoute) => fillPath(route, { ...f.params, ...spec.params?.(f) });
-    const call = (route: RouteKey, spec: GuardedRoute, key: string | null, raw?: string) =>
-      h.json(methodOf(route), pathOf(route, spec), { key, ...(raw !== undefined ? { rawBody: raw } : spec.body ? { body: spec.body(f) } : {}) });
+    const call = (route: RouteKey, spec: GuardedRoute, key: string | null, raw?: string, headers?: Record<string, string>) =>
+      h.json(methodOf(route), pathOf(route, spec), { key, headers, ...(raw !== undefined ? { rawBody: raw } : spec.body ? { body: spec.body(f) } : {}) });
     const unchanged = async (run: () => Promise<void>) => {
       const before = snapshotDatabase(h.services);
       await run();
@@ -73,6 +71,32 @@ export function routeGuardSuite(title: string, h: GuardClient, app: OpenAPIHono)
           });
         });
 
+        // Another tenant naming its own tenant, with this tenant's ids in the path (or, outside the
+        // authz API whose object ids are free text, in the body): exactly as if the ids did not exist.
+        const params = { ...f.params, ...spec.params?.(f) };
+        const body = spec.body?.(f);
+        const crossings = Object.entries(family.ownPaths(f)).flatMap(([name, own]) => {
+          const named = (route.match(/:[a-z_]+/gi) ?? []).map((p) => p.slice(1)).filter((p) => !(p in own.params));
+          const ids = ownedIds(f).filter((id) => named.some((p) => params[p] === id) || (spec.family !== 'authz' && JSON.stringify(body ?? null).includes(id)));
+          return ids.length > 0 ? [{ name, own, ids }] : [];
+        });
+        if (crossings.length > 0) {
+          it("answers another tenant naming its own tenant but this tenant's ids exactly as if they did not exist, changing nothing", async () => {
+            for (const { name, own, ids } of crossings) {
+              const swap = (text: string, to: (id: string) => string) => ids.reduce((t, id) => t.split(id).join(to(id)), text);
+              const send = (to: (id: string) => string) =>
+                h.json(methodOf(route), swap(fillPath(route, { ...params, ...own.params }), to), { key: own.key, ...(body !== undefined ? { rawBody: swap(JSON.stringify(body), to) } : {}) });
+              const said = (r: { body: any }) => [...ids, ...ids.map(missingId)].reduce((t, id) => t.split(id).join('<id>'), String(r.body?.message ?? r.body?.detail));
+              await unchanged(async () => {
+                const theirs = await send((id) => id);
+                const missing = await send(missingId);
+                expect(theirs.status, name).toBeGreaterThanOrEqual(400);
+                expect({ credential: name, ...outcome(theirs), said: said(theirs) }).toEqual({ credential: name, ...outcome(missing), said: said(missing) });
+              });
+            }
+          });
+        }
+
         const scope = spec.scope ?? family.insufficientScope;
         if (family.insufficientScope && scope) {
           it(`answers the tenant's own credential without the scope${spec.scope?.credential ? ' (any scope: platform only)' : ''} with ${scope.status} ${scope.code ?? ''}, changing nothing`, async () => {
@@ -90,6 +114,16 @@ export function routeGuardSuite(title: string, h: GuardClient, app: OpenAPIHono)
             await unchanged(async () => {
               for (const raw of ['{"name": ', '{"a":1}}', 'not json']) {
                 expect({ body: raw, ...outcome(await call(route, spec, rightful(), raw)) }).toEqual({ body: raw, ...family.malformedJson });
+              }
+            });
+          });
+        }
+        if (documented.get(route)?.requestBody) {
+          it(`answers a body that is not JSON with ${family.wrongMediaType.status} ${family.wrongMediaType.code ?? ''}, changing nothing`, async () => {
+            await unchanged(async () => {
+              for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+                const r = await call(route, spec, rightful(), JSON.stringify(spec.body?.(f)), { 'content-type': type });
+                expect({ type, ...outcome(r) }).toEqual({ type, ...family.wrongMediaType });
               }
             });
           });

@@ -13,7 +13,7 @@ import { GUARD_CONFIG, routeGuardSuite } from './guard-suite.ts';
 const env = await SsoEnv.start({ config: GUARD_CONFIG });
 afterAll(() => env.close());
 // The server built its own app from the same services; this one is only read for its routes.
-routeGuardSuite('route guard (over HTTP): every credential-protected route refuses what it must and changes nothing', overHttp(env), createApp(env.services));
+await routeGuardSuite('route guard (over HTTP): every credential-protected route refuses what it must and changes nothing', overHttp(env), createApp(env.services));
 
 describe('the Node check lane under the guard', () => {
   it('answered the rightful Check itself and handed every refused one to the application', async () => {

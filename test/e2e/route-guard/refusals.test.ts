@@ -5,4 +5,4 @@ import { GUARD_CONFIG, routeGuardSuite } from './guard-suite.ts';
 
 const h = new Harness(GUARD_CONFIG);
 afterAll(() => h.close());
-routeGuardSuite('route guard (in process): every credential-protected route refuses what it must and changes nothing', inProcess(h), h.app);
+await routeGuardSuite('route guard (in process): every credential-protected route refuses what it must and changes nothing', inProcess(h), h.app);
