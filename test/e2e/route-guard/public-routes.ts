@@ -23,16 +23,21 @@ export const PUBLIC_ROUTES: Record<RouteKey, string> = {
 };
 
 /**
- * What `/oidc/.well-known/openid-configuration` advertises, each with how the endpoint
- * authenticates its caller. A provider feature switched on (dynamic registration, device flow,
- * PAR…) adds an endpoint here and fails the guard until it is reviewed.
+ * What `/oidc/.well-known/openid-configuration` advertises (every `*_endpoint` and `jwks_uri`),
+ * each with how it authenticates its caller and where that is tested. A provider feature
+ * switched on (dynamic registration, device flow, CIBA…) adds an endpoint and fails the guard
+ * until it is reviewed here.
  */
-export const OIDC_ENDPOINTS: Record<string, string> = {
-  authorization_endpoint: '/oidc/auth — the app is a registered client with exact redirect URIs; the user signs in through the interaction',
-  token_endpoint: '/oidc/token — client authentication (client_secret_basic/post), codes bound to PKCE',
-  userinfo_endpoint: '/oidc/me — a user access token (401 invalid_token otherwise)',
-  jwks_uri: '/oidc/jwks — public signing keys',
-  introspection_endpoint: '/oidc/token/introspection — client authentication; foreign tokens are inactive',
-  revocation_endpoint: '/oidc/token/revocation — client authentication; only the app\'s own tokens',
-  end_session_endpoint: '/oidc/session/end — id_token_hint of the app, xsrf-protected confirmation',
+export const OIDC_ENDPOINTS: Record<string, { path: string; why: string }> = {
+  authorization_endpoint: { path: '/oidc/auth', why: 'a registered client with exact redirect URIs and PKCE; the user signs in through the interaction (test/e2e/sso/saml-flow.test.ts)' },
+  token_endpoint: { path: '/oidc/token', why: 'client authentication, codes bound to PKCE and the client (test/e2e/sso/oidc-endpoints-bad-input.test.ts)' },
+  userinfo_endpoint: { path: '/oidc/me', why: 'a user access token, else 401 invalid_token (test/e2e/sso/oidc-endpoints-bad-input.test.ts)' },
+  jwks_uri: { path: '/oidc/jwks', why: 'public signing keys only' },
+  introspection_endpoint: { path: '/oidc/token/introspection', why: "client authentication; another app's tokens are inactive (test/e2e/sso/oidc-endpoints-bad-input.test.ts)" },
+  revocation_endpoint: { path: '/oidc/token/revocation', why: "client authentication; only the app's own tokens (test/e2e/sso/oidc-endpoints-bad-input.test.ts)" },
+  end_session_endpoint: { path: '/oidc/session/end', why: "the app's id_token_hint and an xsrf-protected confirmation (test/e2e/sso/oidc-endpoints-bad-input.test.ts)" },
+  pushed_authorization_request_endpoint: {
+    path: '/oidc/request',
+    why: "PAR (RFC 9126), on by oidc-provider's default: client authentication, a request_uri only its own client may use (test/e2e/route-guard/oidc-endpoints.test.ts)",
+  },
 };
