@@ -20,4 +20,15 @@ describe('route guard findings', () => {
     const errors = h.logs.lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level >= 50);
     expect(errors.map((l) => l.msg)).toEqual([]);
   });
+
+  it("refuses a suspended tenant's key listing stores (403 forbidden), as every other store route and the admin tenant list do", async () => {
+    const t = await h.createTenant('Paused');
+    const key = (await h.tenantKey(t.id, ['authz:read', 'admin'])).key;
+    expect((await h.json('GET', '/stores', { key })).body.stores.map((x: { id: string }) => x.id)).toEqual([t.authz_store_id]);
+    await h.json('POST', `/admin/v1/tenants/${t.id}/suspend`);
+    const listed = await h.json('GET', '/stores', { key });
+    expect([listed.status, listed.body]).toEqual([403, { code: 'forbidden', message: 'The tenant is suspended.' }]);
+    expect((await h.json('GET', `/stores/${t.authz_store_id}`, { key })).status).toBe(403);
+    expect((await h.json('GET', '/admin/v1/tenants', { key })).body.code).toBe('tenant_suspended');
+  });
 });
