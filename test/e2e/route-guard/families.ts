@@ -34,8 +34,12 @@ export interface FamilyContract {
   ownPaths(f: Fixture): Record<string, { key: string; params: Record<string, string> }>;
   /** The owner tenant's credential without the scopes the family's routes take (SCIM tokens carry no scopes). */
   insufficientScope?: Refusal & { credential(f: Fixture): string };
+  /** The tenant's own credentials once the tenant is suspended. */
+  suspended: Refusal;
   bodyLimit(config: Config): number;
   owner(f: Fixture): string;
+  /** Every kind of credential the tenant itself holds for this surface, by name. */
+  ownerCredentials(f: Fixture): Record<string, string>;
   /** Other tenants' valid credentials (and other directories' tokens), by name. */
   foreignCredentials(f: Fixture): Record<string, string>;
   /** Credentials that must answer exactly like no credential at all, by name. */
@@ -69,8 +73,10 @@ export const FAMILIES: Record<Family, FamilyContract> = {
     ownPaths: (f) => ({ "another tenant's key": { key: f.api.foreign, params: { tenant: f.b.id } } }),
     tooLarge: { status: 413, code: 'payload_too_large' },
     insufficientScope: { status: 403, code: 'insufficient_scope', credential: (f) => f.api.withoutAdmin },
+    suspended: { status: 403, code: 'tenant_suspended' },
     bodyLimit: (c) => c.bodyLimitBytes,
     owner: (f) => f.api.owner,
+    ownerCredentials: (f) => ({ "the tenant's key": f.api.owner }),
     foreignCredentials: (f) => ({ "another tenant's key": f.api.foreign }),
     invalidCredentials: (f) => ({
       "a live key's id with a wrong secret": wrongSecret(f.api.owner),
@@ -90,8 +96,10 @@ export const FAMILIES: Record<Family, FamilyContract> = {
     ownPaths: (f) => ({ "another tenant's key": { key: f.api.foreign, params: { store_id: f.b.store } } }),
     tooLarge: { status: 413, code: 'payload_too_large' },
     insufficientScope: { status: 403, code: 'forbidden', credential: (f) => f.api.withoutAuthz },
+    suspended: { status: 403, code: 'forbidden' },
     bodyLimit: (c) => c.bodyLimitBytes,
     owner: (f) => f.api.owner,
+    ownerCredentials: (f) => ({ "the tenant's key": f.api.owner, ...(f.tokens ? { "the tenant's app access token": f.tokens.owner } : {}) }),
     foreignCredentials: (f) => ({ "another tenant's key": f.api.foreign, ...(f.tokens ? { "another tenant's app access token": f.tokens.foreign } : {}) }),
     invalidCredentials: (f) => ({
       "a live key's id with a wrong secret": wrongSecret(f.api.owner),
@@ -116,8 +124,10 @@ export const FAMILIES: Record<Family, FamilyContract> = {
       "another directory's token of the same tenant": { key: f.scim.otherDirectory, params: { directory: f.victims.directory } },
     }),
     tooLarge: { status: 413, code: null },
+    suspended: { status: 403, code: null },
     bodyLimit: () => SCIM_LIMITS.maxPayloadSize,
     owner: (f) => f.scim.owner,
+    ownerCredentials: (f) => ({ "the directory's token": f.scim.owner }),
     foreignCredentials: (f) => ({ "another tenant's token": f.scim.foreign, "another directory's token of the same tenant": f.scim.otherDirectory }),
     invalidCredentials: (f) => ({
       "a live token's id with a wrong secret": wrongSecret(f.scim.owner),

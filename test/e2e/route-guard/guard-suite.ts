@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { buildFixture, missingId, ownedIds, snapshotDatabase, type Fixture, type GuardClient } from './fixture.ts';
 import { FAMILIES, type GuardedRoute } from './families.ts';
@@ -138,6 +138,29 @@ export async function routeGuardSuite(title: string, h: GuardClient, app: OpenAP
         }
       });
     }
+
+    // While tenant A is suspended, its own credentials reach nothing (platform-only routes use the platform key).
+    describe("while the tenant is suspended, its own credentials are refused on every route, changing nothing", () => {
+      beforeAll(async () => {
+        expect((await h.json('POST', `/admin/v1/tenants/${f.a.id}/suspend`)).status).toBe(200);
+      });
+      afterAll(async () => {
+        expect((await h.json('POST', `/admin/v1/tenants/${f.a.id}/resume`)).status).toBe(200);
+      });
+      for (const route of guarded) {
+        const spec = GUARDED_ROUTES[route];
+        if (!spec || spec.platformOnly) continue;
+        const family = FAMILIES[spec.family];
+        it(`${route} → ${family.suspended.status} ${family.suspended.code ?? ''}`, async () => {
+          await unchanged(async () => {
+            for (const [name, key] of Object.entries(family.ownerCredentials(f))) {
+              const r = await call(route, spec, key);
+              expect({ credential: name, status: r.status, code: family.codeOf(r.body, r.status) }).toEqual({ credential: name, ...family.suspended });
+            }
+          });
+        });
+      }
+    });
 
     // Last: these succeed, deleting spares and the spare tenants (DELETE routes after the others).
     describe("the rightful credential reaches every guarded route with the fixture's ids", () => {
