@@ -31,4 +31,15 @@ describe('route guard findings', () => {
     expect((await h.json('GET', `/stores/${t.authz_store_id}`, { key })).status).toBe(403);
     expect((await h.json('GET', '/admin/v1/tenants', { key })).body.code).toBe('tenant_suspended');
   });
+
+  it('answers SAML metadata for an unknown or non-SAML connection with the JSON 404 not_found the ACS and the callback give, not plain text', async () => {
+    const t = await h.createTenant('Metadata');
+    const oidc = await h.json('POST', `/admin/v1/tenants/${t.id}/connections`, { body: { name: 'o', protocol: 'oidc', oidc: { issuer: 'https://idp.example', client_id: 'c' } } });
+    expect(oidc.status).toBe(201);
+    const acs = await h.json('POST', '/sso/saml/conn_01ARZ3NDEKTSV4RRFFQ69G5FAV/acs', { key: null, rawBody: 'SAMLResponse=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    for (const id of ['conn_01ARZ3NDEKTSV4RRFFQ69G5FAV', oidc.body.id]) {
+      const r = await h.json('GET', `/sso/saml/${id}/metadata`, { key: null });
+      expect([r.status, r.res.headers.get('content-type'), r.body.code, r.body.message]).toEqual([404, 'application/json', 'not_found', acs.body.message]);
+    }
+  });
 });
