@@ -42,4 +42,28 @@ describe('route guard findings', () => {
       expect([r.status, r.res.headers.get('content-type'), r.body.code, r.body.message]).toEqual([404, 'application/json', 'not_found', acs.body.message]);
     }
   });
+
+  it('refuses a /stores body nested absurdly deep with 400 validation_error instead of overflowing the stack (500)', async () => {
+    const t = await h.createTenant('Deep');
+    const store = `/stores/${t.authz_store_id}`;
+    const model = (await h.json('GET', `${store}/authorization-models`)).body.authorization_models[0].id;
+    const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+    const tk = '{"user":"user:a","relation":"member","object":"organization:x"}';
+    const cases: [string, string, string][] = [
+      ['POST', `${store}/check`, `{"tuple_key":${tk},"context":${deep}}`],
+      ['POST', `${store}/batch-check`, `{"checks":[{"tuple_key":${tk},"correlation_id":"c","context":${deep}}]}`],
+      ['POST', `${store}/list-objects`, `{"type":"organization","relation":"member","user":"user:a","context":${deep}}`],
+      ['POST', `${store}/list-users`, `{"object":{"type":"organization","id":"x"},"relation":"member","user_filters":[{"type":"user"}],"context":${deep}}`],
+      ['PUT', `${store}/assertions/${model}`, `{"assertions":[{"tuple_key":${tk},"expectation":true,"context":${deep}}]}`],
+      ['POST', `${store}/authorization-models`, `{"schema_version":"1.1","type_definitions":[{"type":"user","relations":${deep}}]}`],
+    ];
+    const events = [...h.services.audit.export(t.id, {})].length;
+    for (const [method, path, rawBody] of cases) {
+      const r = await h.json(method, path, { rawBody });
+      expect([path, r.status, r.body.code]).toEqual([path, 400, 'validation_error']);
+    }
+    expect([...h.services.audit.export(t.id, {})]).toHaveLength(events);
+    const shallow = await h.json('POST', `${store}/check`, { rawBody: `{"tuple_key":${tk},"context":${'{"a":'.repeat(50)}1${'}'.repeat(50)}}` });
+    expect(shallow.status).toBe(200);
+  });
 });
