@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SsoEnv } from '../../helpers/sso-env.ts';
-import { snapshotDatabase } from './fixture.ts';
+import { snapshotDatabase } from './snapshot.ts';
 import { OIDC_ENDPOINTS } from './public-routes.ts';
 
 type Creds = { client_id: string; client_secret: string; redirect: string };

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import { missingId, ownedIds, snapshotDatabase, type Fixture, type GuardClient } from './fixture.ts';
+import { missingId, ownedIds, type Fixture, type GuardClient } from './fixture.ts';
+import { snapshotDatabase } from './snapshot.ts';
 import { FAMILIES, type GuardedRoute } from './families.ts';
 import { fillPath, methodOf, type RouteKey } from './inventory.ts';
 
