@@ -60,12 +60,18 @@ export interface BuildOptions {
 }
 
 /** The composition root: every long-lived object is made here, once, and nowhere else. */
+/** How long before an IdP certificate expires /metrics counts its connection as `expiring`. */
+const IDP_CERTIFICATE_WARNING_MS = 30 * 86_400_000;
+
 export function buildServices(config: Config, options: BuildOptions = {}): Services {
   checkAuthzConfig(config);
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.logLevel, options.logDestination);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
-  const storage = Storage.open(config.dataDir, { migrateNow: options.migrate ?? true });
+  const storage = Storage.open(config.dataDir, {
+    migrateNow: options.migrate ?? true,
+    migration: { lockTimeoutMs: config.migrationLockTimeoutMs, onLockWait: migrationLockNotice(logger, config.dataDir) },
+  });
   const audit = new AuditService(storage, clock, (e) => metrics.auditEvents.inc({ action: e.action }));
   // The key-encryption key seals SSO secrets and, through a derived key, authz continuation tokens.
   const box = new SecretBox(loadKeyEncryptionKey(config.dataDir, config.oidcKeyEncryptionKey));
@@ -88,6 +94,17 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
   const sso = buildSso(
     { config, clock, logger, storage, audit, box, deprovisioner, directory: () => directory, authzWriter: () => authz.writer },
     options.sso,
+  );
+
+  metrics.gauge(
+    'portcullis_sso_saml_connections',
+    'Active SAML connections by the expiry of their newest IdP certificate: valid, expiring (within 30 days) or expired.',
+    ['idp_certificate'],
+    (set) => {
+      const now = clock.now();
+      const health = sso.connections.lookup.idpCertificateHealth(now.toISOString(), new Date(now.getTime() + IDP_CERTIFICATE_WARNING_MS).toISOString());
+      for (const [state, n] of Object.entries(health)) set({ idp_certificate: state }, n);
+    },
   );
 
   return {
@@ -113,5 +130,13 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
       storage.close();
       await flushLogs(logger);
     },
+  };
+}
+
+/** Logged (and written out at once: the wait blocks the process) while another process migrates. */
+function migrationLockNotice(logger: Logger, dataDir: string): (waitedMs: number) => void {
+  return (waitedMs) => {
+    logger.warn({ data_dir: dataDir, waited_ms: waitedMs }, 'waiting for the database write lock: another process holds it (a migration in progress?)');
+    logger.flush();
   };
 }

@@ -66,7 +66,7 @@ export function buildAuthz(config: Config, deps: AuthzDeps): Authz {
   return {
     engine,
     writer,
-    provisioner: engineStoreProvisioner(engine, () => (defaultModel ??= loadModelFile(DEFAULT_MODEL_PATH))),
+    provisioner: engineStoreProvisioner({ engine: metered, transactional, audit: deps.audit }, () => (defaultModel ??= loadModelFile(DEFAULT_MODEL_PATH))),
     revoker: authzTuplesRevoker(deps.storage, writer),
     assertions: backend.assertions,
     readiness: backend.readiness,

@@ -12,6 +12,8 @@ export interface CommandContext {
   /** Prints the command's result: one JSON object with --json, else `human(result)`. */
   print(result: object, human?: (r: any) => string): void;
   write(text: string): void;
+  /** One line for the person at the terminal (stderr): progress and warnings, never part of the result. */
+  warn(line: string): void;
   env: Record<string, string | undefined>;
 }
 

@@ -93,6 +93,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       services: () => (services ??= buildServices(config, { migrate: true, defaultMetrics: command.path[0] === 'serve' })),
       print: (result, human) => io.stdout((json || !human ? JSON.stringify(result) : human(result)) + '\n'),
       write: io.stdout,
+      warn: (line) => io.stderr(`${line}\n`),
     };
     const code = await command.run(ctx, values);
     return code ?? 0;

@@ -50,7 +50,10 @@ export const serveCommands: Command[] = [
       const db = openDatabase(join(ctx.config.dataDir, 'portcullis.db'));
       let applied: string[];
       try {
-        applied = migrate(db);
+        applied = migrate(db, undefined, {
+          lockTimeoutMs: ctx.config.migrationLockTimeoutMs,
+          onLockWait: (ms) => ctx.warn(`Waiting for the database write lock (${Math.round(ms / 1000)} s so far): another process holds it, a migration in progress?`),
+        });
       } finally {
         db.close();
       }

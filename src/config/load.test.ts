@@ -29,6 +29,10 @@ describe('configuration', () => {
     ['PORTCULLIS_TRUST_PROXY', 'yes'],
     ['PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS', 'https://app.internal/logout'],
     ['PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS', 'app.internal,,other'],
+    ['PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS', 'app.internal:8443'],
+    ['PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS', 'app.internal, 10.0.3.7:80'],
+    ['PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS', '[::1]:8080'],
+    ['PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS', '[app.internal]'],
   ])('refuses %s=%s and names the variable', (key, value) => {
     let err: unknown;
     try {
@@ -39,6 +43,12 @@ describe('configuration', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).key).toBe(key);
     expect((err as Error).message).toContain(key);
+  });
+
+  it('reads PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS as host names the way URLs write them (lower case, IPv6 in brackets)', () => {
+    const c = loadConfig({ PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS: ' App.Internal , ::1,[FD00::7], 10.0.3.7 ' });
+    expect(c.backchannelPrivateHosts).toEqual(['app.internal', '[::1]', '[fd00::7]', '10.0.3.7']);
+    expect(loadConfig({}).backchannelPrivateHosts).toBeUndefined();
   });
 
   it('keeps the README configuration reference identical to the schema', () => {

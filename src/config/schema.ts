@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_DECISION_CACHE_SIZE } from '../authz/embedded/decision-cache.ts';
+import { bareHostName } from '../lib/host-name.ts';
 
 /**
  * Every setting Portcullis reads, in one place. Each entry names the environment variable,
@@ -62,6 +63,12 @@ export const settings = {
     schema: z
       .string()
       .regex(/^\s*[A-Za-z0-9.:\-\[\]]+(\s*,\s*[A-Za-z0-9.:\-\[\]]+)*\s*$/, 'must be a comma-separated list of host names or IP addresses')
+      .transform((v, ctx) => {
+        const hosts = v.split(',').map(bareHostName);
+        if (hosts.every((h) => h !== undefined)) return hosts;
+        ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of host names or IP addresses, without ports' });
+        return z.NEVER;
+      })
       .optional(),
     description:
       "Comma-separated host names or IP addresses (exact, as written in apps' `backchannel_logout_uri`) that back-channel logout may reach on a private network, such as apps in the same VPC. Every other host must resolve to a public address (SSRF protection).",
@@ -70,6 +77,12 @@ export const settings = {
     env: 'PORTCULLIS_SHUTDOWN_TIMEOUT_MS',
     schema: z.coerce.number().int().min(0).default(10_000),
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits.',
+  },
+  migrationLockTimeoutMs: {
+    env: 'PORTCULLIS_MIGRATION_LOCK_TIMEOUT_MS',
+    schema: z.coerce.number().int().min(0).default(120_000),
+    description:
+      'At start (and in `portcullis migrate`), how long to wait for another process that holds the database write lock, such as a replica running a long migration, before giving up. Ordinary requests keep a 5 s busy timeout.',
   },
   oidcKeyEncryptionKey: {
     env: 'PORTCULLIS_OIDC_KEK',

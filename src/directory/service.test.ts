@@ -34,6 +34,15 @@ describe('DirectoryService (lookups and just-in-time users)', () => {
     expect(h.services.directory.findUserByEmail(tenantId, 'nobody@acme.test')).toBeUndefined();
   });
 
+  it('stores a just-in-time user\'s userName and email in Unicode NFC and finds it by either spelling', () => {
+    const [nfc, nfd] = ['jos\u00e9@acme.test', 'jose\u0301@acme.test'];
+    const user = jit(nfd, nfd);
+    expect(user).toMatchObject({ user_name: nfc, email: nfc });
+    expect(h.services.directory.findUserByEmail(tenantId, nfc)?.id).toBe(user.id);
+    expect(h.services.directory.findUserByEmail(tenantId, nfd)?.id).toBe(user.id);
+    expect(() => jit(nfc)).toThrowError(/already exists/);
+  });
+
   it('never finds a user of another tenant', async () => {
     const other = (await h.createTenant('Other')).id;
     const user = jit('ada@acme.test', 'ada@acme.test');

@@ -29,7 +29,7 @@ export class DirectoryService implements DirectoryLookup {
   }
 
   findUserByEmail(tenantId: string, email: string): DirectoryUser | undefined {
-    return view(this.storage.forTenant(tenantId).directoryUsers.findByEmail(email.trim()));
+    return view(this.storage.forTenant(tenantId).directoryUsers.findByEmail(email.trim().normalize('NFC')));
   }
 
   groupsOfUser(tenantId: string, userId: string): DirectoryGroupRef[] {
@@ -38,19 +38,21 @@ export class DirectoryService implements DirectoryLookup {
 
   createUserJustInTime(tenantId: string, input: JitUserInput, actor: Actor): DirectoryUser {
     const users = this.storage.forTenant(tenantId).directoryUsers;
+    const userName = input.user_name.normalize('NFC');
+    const email = input.email?.normalize('NFC') ?? null;
     return this.storage.transaction(() => {
-      if (users.findByUserName(input.user_name)) {
-        throw conflict('user_name_taken', `A user named '${input.user_name}' already exists in this tenant.`);
+      if (users.findByUserName(userName)) {
+        throw conflict('user_name_taken', `A user named '${userName}' already exists in this tenant.`);
       }
       const now = this.clock.now();
       const id = newId('usr', now.getTime());
       users.insert({
-        ...emptyUserFields(input.user_name),
+        ...emptyUserFields(userName),
         external_id: input.external_id,
         name_given_name: input.given_name,
         name_family_name: input.family_name,
         display_name: input.display_name,
-        emails: input.email ? [{ value: input.email, type: 'work', display: null, primary: true }] : [],
+        emails: email ? [{ value: email, type: 'work', display: null, primary: true }] : [],
         id,
         directory_id: null,
         version: 1,

@@ -121,9 +121,10 @@ export function emptyUserFields(userName: string): UserFields {
   };
 }
 
-/** The primary email (else the first), lowercased. */
+/** The primary email (else the first), lowercased; an empty value (stored by an earlier version) is none. */
 export function primaryEmail(u: Pick<UserFields, 'emails'>): string | null {
-  const chosen = u.emails.find((e) => e.primary) ?? u.emails[0];
+  const emails = u.emails.filter((e) => e.value !== '');
+  const chosen = emails.find((e) => e.primary) ?? emails[0];
   return chosen ? chosen.value.toLowerCase() : null;
 }
 

@@ -9,6 +9,8 @@ export interface Staged<T> {
   readonly staged: T;
   /** Runs the remote part; resolves to its result. Callers await it before responding. */
   flush(): Promise<T>;
+  /** True when `flush` does work outside this database (absent: it has nothing left to do). */
+  readonly remote?: boolean;
 }
 
 export const stagedDone = <T>(value: T): Staged<T> => ({ staged: value, flush: async () => value });

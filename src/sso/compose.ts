@@ -79,7 +79,7 @@ export function buildSso(core: SsoCore, options: SsoOptions = {}) {
     authzWriter: core.authzWriter,
   });
   const provider = new ProviderHolder(
-    { storage, audit, logger, sessions, apps: appLookup, models, realm, baseUrl: config.baseUrl, box, trustProxy: config.trustProxy, allowLoopbackFetch: options.allowLoopbackBackchannel ?? false, privateHosts: privateHostList(config.backchannelPrivateHosts), tenants: storage.unscoped.tenants, directory: core.directory },
+    { storage, audit, logger, sessions, apps: appLookup, models, realm, baseUrl: config.baseUrl, box, trustProxy: config.trustProxy, allowLoopbackFetch: options.allowLoopbackBackchannel ?? false, privateHosts: config.backchannelPrivateHosts ?? [], tenants: storage.unscoped.tenants, directory: core.directory },
     oidcKeys,
   );
   sessions.notifier = provider;
@@ -96,10 +96,3 @@ export function buildSso(core: SsoCore, options: SsoOptions = {}) {
 
 export type Sso = ReturnType<typeof buildSso>;
 
-/** `PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS` as host names the way `URL` writes them (lower case, IPv6 in brackets). */
-const privateHostList = (setting: string | undefined): string[] =>
-  (setting ?? '')
-    .split(',')
-    .map((h) => h.trim())
-    .filter(Boolean)
-    .map((h) => new URL(`http://${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}/`).hostname);

@@ -16,6 +16,8 @@ export function openDatabase(file: string): RawDatabase {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
+  // Migration 0009 brings stored names to the Unicode NFC that lookups use.
+  db.function('unicode_nfc', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.normalize('NFC') : value));
   return db;
 }
 

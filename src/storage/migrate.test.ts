@@ -5,6 +5,7 @@ import { openDatabase, type RawDatabase } from './database.ts';
 import { migrate, migrationStatus } from './migrate.ts';
 import { migrations, type Migration } from './migrations/index.ts';
 import { tempDir } from '../../test/helpers/harness.ts';
+import { holdWriteLock } from '../../test/helpers/write-lock.ts';
 
 /**
  * Migrations are tested with data at each step: for version N, `seed` writes rows at version
@@ -154,6 +155,40 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       });
     },
   },
+  9: {
+    seed(db) {
+      for (const t of ['tn1', 'tn2']) {
+        db.prepare(`INSERT INTO tenants (id, slug, name, status, authz_store_id, created_at, updated_at) VALUES (?, ?, ?, 'active', ?, 'x', 'x')`).run(t, t, t, `s_${t}`);
+      }
+      const user = db.prepare(`INSERT INTO directory_users (id, tenant_id, user_name, active, created_at, updated_at) VALUES (?, ?, ?, 1, 'x', 'x')`);
+      const email = db.prepare(`INSERT INTO directory_user_emails (user_id, position, tenant_id, value) VALUES (?, 0, ?, ?)`);
+      // Stored as sent before userName and emails were normalised: e + U+0301 (NFD).
+      user.run('u_nfd', 'tn1', 'jose\u0301@acme.test');
+      email.run('u_nfd', 'tn1', 'jose\u0301@acme.test');
+      user.run('u_ascii', 'tn1', 'ada@acme.test');
+      email.run('u_ascii', 'tn1', 'ada@acme.test');
+      // The same person twice in one tenant, once per spelling: left for an admin to resolve.
+      user.run('u_twice_nfd', 'tn2', 'rene\u0301@acme.test');
+      user.run('u_twice_nfc', 'tn2', 'ren\u00e9@acme.test');
+      user.run('u_other_tenant', 'tn2', 'jose\u0301@acme.test');
+    },
+    verify(db) {
+      const users = Object.fromEntries(
+        (db.prepare(`SELECT id, user_name, version FROM directory_users WHERE tenant_id IN ('tn1', 'tn2')`).all() as { id: string; user_name: string; version: number }[]).map((u) => [u.id, [u.user_name, u.version]]),
+      );
+      expect(users).toEqual({
+        u_nfd: ['jos\u00e9@acme.test', 2],
+        u_ascii: ['ada@acme.test', 1],
+        u_twice_nfd: ['rene\u0301@acme.test', 1],
+        u_twice_nfc: ['ren\u00e9@acme.test', 1],
+        u_other_tenant: ['jos\u00e9@acme.test', 2],
+      });
+      expect(db.prepare(`SELECT user_id, value FROM directory_user_emails WHERE tenant_id = 'tn1' ORDER BY user_id`).all()).toEqual([
+        { user_id: 'u_ascii', value: 'ada@acme.test' },
+        { user_id: 'u_nfd', value: 'jos\u00e9@acme.test' },
+      ]);
+    },
+  },
 };
 
 describe('migrations', () => {
@@ -218,5 +253,21 @@ describe('migrations', () => {
     ).run();
     expect(() => db.prepare(`UPDATE audit_events SET action = 'b'`).run()).toThrow(/append-only/);
     expect(() => db.prepare(`DELETE FROM audit_events`).run()).toThrow(/append-only/);
+  });
+
+  it('waits for a write lock another process holds, says so while waiting, gives up after the configured time, and keeps the ordinary busy timeout', async () => {
+    open();
+    migrate(db, migrations.slice(0, -1));
+    const holder = await holdWriteLock(join(dir, 'p.db'), 4000);
+    const waits: number[] = [];
+    expect(() => migrate(db, migrations, { lockTimeoutMs: 2000, onLockWait: (ms) => waits.push(ms) })).toThrow(
+      /waited 2 s for the database write lock.*another process/,
+    );
+    expect(waits.length).toBeGreaterThan(0);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(migrationStatus(db).pending).toHaveLength(1);
+    await holder.released;
+    expect(migrate(db, migrations, { lockTimeoutMs: 2000 })).toHaveLength(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
   });
 });

@@ -47,8 +47,28 @@ export function migrationStatus(db: RawDatabase, list: readonly Migration[] = mi
   };
 }
 
-/** Applies pending migrations in order, each in its own transaction (skipped if another process applied it first). Forward only. */
-export function migrate(db: RawDatabase, list: readonly Migration[] = migrations, now = () => new Date()): string[] {
+/** How `migrate` waits for the write lock while another process (another replica) migrates. */
+export interface MigrateOptions {
+  now?: () => Date;
+  /** How long to wait for another process's write lock before giving up (default 120 s). */
+  lockTimeoutMs?: number;
+  /** Told once the write lock has been busy for a second, then every few seconds while waiting (`waitedMs` so far). */
+  onLockWait?: (waitedMs: number) => void;
+}
+
+export const DEFAULT_MIGRATION_LOCK_TIMEOUT_MS = 120_000;
+/** Contention shorter than this (another process's ordinary write) is not worth a notice. */
+const FIRST_LOCK_WAIT_MS = 1_000;
+const LOCK_WAIT_STEP_MS = 5_000;
+
+/**
+ * Applies pending migrations in order, each in its own transaction (skipped if another process
+ * applied it first). Forward only. A migration on a big database can hold the write lock far
+ * longer than the connection's busy timeout, so taking the lock here waits up to
+ * `lockTimeoutMs` instead, saying so; every other statement keeps the ordinary busy timeout.
+ */
+export function migrate(db: RawDatabase, list: readonly Migration[] = migrations, options: MigrateOptions = {}): string[] {
+  const now = options.now ?? (() => new Date());
   migrationStatus(db, list);
   const applied = new Set(
     (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
@@ -58,7 +78,7 @@ export function migrate(db: RawDatabase, list: readonly Migration[] = migrations
     if (applied.has(m.version)) continue;
     // Another process (a replica starting at the same time) may have applied it since the read
     // above: decide again under the write lock.
-    const ran = db.transaction(() => {
+    const ran = withMigrationLock(db, options, () => {
       if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return false;
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)').run(
@@ -68,8 +88,41 @@ export function migrate(db: RawDatabase, list: readonly Migration[] = migrations
         now().toISOString(),
       );
       return true;
-    }).immediate();
+    });
     if (ran) done.push(`${m.version}_${m.name}`);
   }
   return done;
+}
+
+/** Runs `fn` in a write transaction, waiting for the write lock up to the migration lock timeout. */
+function withMigrationLock<T>(db: RawDatabase, options: MigrateOptions, fn: () => T): T {
+  const timeoutMs = options.lockTimeoutMs ?? DEFAULT_MIGRATION_LOCK_TIMEOUT_MS;
+  const ordinary = db.pragma('busy_timeout', { simple: true }) as number;
+  const started = Date.now();
+  let waitMs = Math.min(FIRST_LOCK_WAIT_MS, timeoutMs);
+  try {
+    for (;;) {
+      db.pragma(`busy_timeout = ${waitMs}`);
+      try {
+        return db.transaction(fn).immediate();
+      } catch (err) {
+        if (!isBusy(err)) throw err;
+      }
+      const waited = Date.now() - started;
+      if (waited >= timeoutMs) {
+        throw new Error(
+          `Gave up migrating: waited ${timeoutMs / 1000} s for the database write lock, which another process holds ` +
+            '(another replica still migrating?). Start again once it has finished, or raise PORTCULLIS_MIGRATION_LOCK_TIMEOUT_MS.',
+        );
+      }
+      options.onLockWait?.(waited);
+      waitMs = Math.min(LOCK_WAIT_STEP_MS, timeoutMs - waited);
+    }
+  } finally {
+    db.pragma(`busy_timeout = ${ordinary}`);
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  return typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Sql, openDatabase } from './database.ts';
-import { migrate, migrationStatus } from './migrate.ts';
+import { migrate, migrationStatus, type MigrateOptions } from './migrate.ts';
 import { ChangeStamp } from './change-stamp.ts';
 import { SqliteAuditLog } from '../audit/sqlite-log.ts';
 import { SqliteTenantApiKeys, SqliteApiKeyLookup } from '../apikeys/sqlite-store.ts';
@@ -82,10 +82,13 @@ export class Storage {
     this.unscoped = new UnscopedRepositories(sql, this.changes);
   }
 
-  /** Opens `<dataDir>/portcullis.db`; with `migrateNow` applies pending migrations first. */
-  static open(dataDir: string, options: { migrateNow: boolean }): Storage {
+  /**
+   * Opens `<dataDir>/portcullis.db`; with `migrateNow` applies pending migrations first (waiting
+   * for another process's migration as `migration` says).
+   */
+  static open(dataDir: string, options: { migrateNow: boolean; migration?: Omit<MigrateOptions, 'now'> }): Storage {
     const raw = openDatabase(dataDir === ':memory:' ? ':memory:' : join(dataDir, 'portcullis.db'));
-    if (options.migrateNow) migrate(raw);
+    if (options.migrateNow) migrate(raw, undefined, options.migration);
     const pending = migrationStatus(raw).pending;
     if (pending.length > 0) {
       raw.close();

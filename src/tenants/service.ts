@@ -1,6 +1,7 @@
 import type { Clock } from '../lib/clock.ts';
 import { newId, ulid } from '../lib/ids.ts';
 import { decodeCursor, toPage, type Page } from '../lib/pagination.ts';
+import { ifMatchAccepts } from '../lib/etag.ts';
 import { badRequest, conflict, notFound, preconditionFailed } from '../http/errors.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AuditService } from '../audit/service.ts';
@@ -8,17 +9,25 @@ import type { Actor, AuditAction } from '../audit/events.ts';
 import { SLUG_PATTERN, etagOf, slugify, tenantView, type Tenant, type TenantStatus } from './tenant.ts';
 
 /**
- * Creates the authorization store a new tenant gets. The embedded engine makes an id locally;
- * the OpenFGA backend creates a store on the server.
+ * Creates the authorization store a new tenant gets, in two steps around the tenant's own
+ * transaction: `createStore` before it (the OpenFGA backend creates the store on the server),
+ * then `complete` inside it, once the tenant row exists, so that what is audited about the new
+ * store (its default model) lands on the tenant's chain, in the same transaction.
  */
 export interface StoreProvisioner {
-  createStore(tenantName: string): Promise<string>;
+  createStore(tenantName: string): Promise<ProvisionedStore>;
   /** Undo for a store whose tenant could not be saved. */
   deleteStore(storeId: string): Promise<void>;
 }
 
+export interface ProvisionedStore {
+  storeId: string;
+  /** Runs inside the tenant-creation transaction, after the tenant row is written. */
+  complete(tenantId: string, actor: Actor): void;
+}
+
 export const localStoreProvisioner: StoreProvisioner = {
-  createStore: async () => ulid(),
+  createStore: async () => ({ storeId: ulid(), complete: () => {} }),
   deleteStore: async () => {},
 };
 
@@ -45,7 +54,8 @@ export class TenantService {
     if (input.slug !== undefined) this.#assertSlug(input.slug);
     // Checked again in the transaction (races); checked first so a refused create provisions no store.
     if (input.slug !== undefined && this.registry.slugTaken(input.slug)) throw slugTaken(input.slug);
-    const storeId = await this.stores.createStore(input.name);
+    const store = await this.stores.createStore(input.name);
+    const storeId = store.storeId;
     try {
       return this.storage.transaction(() => {
         const slug = input.slug ?? this.#freeSlug(slugify(input.name));
@@ -68,6 +78,7 @@ export class TenantService {
           { action: 'tenant.created', target: { type: 'tenant', id: tenant.id }, after: tenantView(tenant) },
           actor,
         );
+        store.complete(tenant.id, actor);
         return tenant;
       });
     } catch (err) {
@@ -130,7 +141,7 @@ export class TenantService {
   ): Tenant {
     return this.storage.transaction(() => {
       const current = this.get(ref);
-      if (ifMatch !== undefined && !etagMatches(ifMatch, current)) throw preconditionFailed();
+      if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, etagOf(current))) throw preconditionFailed();
       const { fields, metadata } = decide(current);
       const updated = this.registry.update(current.id, current.version, fields, this.clock.now().toISOString());
       if (!updated) throw preconditionFailed();
@@ -160,12 +171,3 @@ export class TenantService {
 }
 
 const slugTaken = (slug: string) => conflict('slug_taken', `The slug '${slug}' is already in use.`);
-
-/** If-Match accepts `*`, a list of ETags, and weak forms of ours. */
-export function etagMatches(ifMatch: string, tenant: Tenant): boolean {
-  const current = etagOf(tenant);
-  return ifMatch
-    .split(',')
-    .map((s) => s.trim().replace(/^W\//, ''))
-    .some((tag) => tag === '*' || tag === current);
-}

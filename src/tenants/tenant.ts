@@ -1,3 +1,5 @@
+import { resourceEtag } from '../lib/etag.ts';
+
 export type TenantStatus = 'active' | 'suspended' | 'deleted';
 
 export interface Tenant {
@@ -27,7 +29,7 @@ export function tenantView(t: Tenant) {
 
 export type TenantView = ReturnType<typeof tenantView>;
 
-export const etagOf = (t: Tenant) => `"${t.version}"`;
+export const etagOf = (t: Tenant) => resourceEtag(t.id, t.version);
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 

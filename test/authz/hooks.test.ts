@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLATFORM_CHAIN } from '../../src/audit/events.ts';
+import type { AuditEvent } from '../../src/audit/events.ts';
+import { cli } from '../helpers/cli.ts';
 import type { Harness } from '../helpers/harness.ts';
 import { authzHarness, BACKENDS } from './backends.ts';
 
@@ -22,12 +23,31 @@ describe.each(BACKENDS)('hooks other domains use (%s backend)', (backend) => {
   });
   afterAll(() => stop());
 
-  it('gives every new tenant store the default model', async () => {
+  it('gives every new tenant store the default model, audited on the tenant\'s own chain with its creation, not on the platform chain', async () => {
     const res = await h.json('GET', `/stores/${store}/authorization-models`);
     expect(res.body.authorization_models).toHaveLength(1);
     expect(res.body.authorization_models[0].type_definitions.map((t: { type: string }) => t.type)).toEqual(['user', 'group', 'organization']);
-    const platform = h.services.storage.unscoped.auditChain(PLATFORM_CHAIN).query({ action: 'authz.model.written', order: 'asc', limit: 100 });
-    expect(platform.map((e) => e.target?.id)).toContain(res.body.authorization_models[0].id);
+    const modelId = res.body.authorization_models[0].id as string;
+
+    const log = (await h.json('GET', `/admin/v1/tenants/${tenant.id}/audit?limit=200`)).body.data as AuditEvent[];
+    const first = log.slice(-2).reverse();
+    expect(first.map((e) => [e.seq, e.action, e.target?.id])).toEqual([
+      [1, 'tenant.created', tenant.id],
+      [2, 'authz.model.written', modelId],
+    ]);
+    expect(first[1]?.request_id).toBe(first[0]?.request_id);
+    expect(first[1]?.actor).toEqual(first[0]?.actor);
+    expect(first[1]?.metadata).toMatchObject({ store_id: store });
+
+    const platform = await cli(['audit', 'export', '--platform', '--data-dir', h.dir]);
+    expect(platform.code, platform.stderr).toBe(0);
+    const platformEvents = platform.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent);
+    expect(platformEvents.length).toBeGreaterThan(0);
+    expect(platformEvents.filter((e) => e.action === 'authz.model.written')).toEqual([]);
+    for (const chain of [['--platform'], ['--tenant', tenant.id]]) {
+      const verified = await cli(['audit', 'verify', ...chain, '--data-dir', h.dir, '--json']);
+      expect([verified.code, verified.json().ok], verified.stdout + verified.stderr).toEqual([0, true]);
+    }
   });
 
   it('syncs group membership through the staged writer, idempotently, with audit events', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BIN, serverProcesses, type ServerProcess } from '../helpers/server-process.ts';
@@ -77,7 +78,7 @@ describe('the server process', () => {
     const tenant = (await (await fetch(`${s.url}/admin/v1/tenants`, { method: 'POST', headers: { authorization: `Bearer ${s.platformKey}`, 'content-type': 'application/json' }, body: '{"name":"Etagged"}' })).json()) as { id: string };
     const got = await fetch(`${s.url}/admin/v1/tenants/${tenant.id}`, { headers: { authorization: `Bearer ${s.platformKey}`, 'x-request-id': 'echo-etag' } });
     expect([got.status, got.headers.get('x-request-id'), got.headers.get('content-type')]).toEqual([200, 'echo-etag', 'application/json']);
-    expect(got.headers.get('etag')).toMatch(/^"\d+"$/);
+    expect(got.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/);
     expect(((await got.json()) as { id: string }).id).toBe(tenant.id);
     const exported = await fetch(`${s.url}/admin/v1/tenants/${tenant.id}/audit/export?format=ndjson`, { headers: { authorization: `Bearer ${s.platformKey}`, 'x-request-id': 'echo-export' } });
     expect([exported.status, exported.headers.get('x-request-id')]).toEqual([200, 'echo-export']);
@@ -93,6 +94,17 @@ describe('the server process', () => {
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('PORTCULLIS_PORT');
+  });
+
+  it('refuses to start on an empty key-encryption key file, naming the file, and leaves it as it was', () => {
+    const dir = newDir();
+    const kek = join(dir, 'oidc-kek');
+    writeFileSync(kek, '', { mode: 0o600 });
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--data-dir', dir], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`${kek} is empty`);
+    expect(r.stdout).not.toMatch(/Listening on/);
+    expect(readFileSync(kek, 'utf8')).toBe('');
   });
 
   it('finishes an in-flight request after SIGTERM, then exits 0', async () => {

@@ -9,6 +9,7 @@ import { openDatabase } from '../../src/storage/database.ts';
 import { migrate } from '../../src/storage/migrate.ts';
 import { migrations } from '../../src/storage/migrations/index.ts';
 import { cli } from '../helpers/cli.ts';
+import { holdWriteLock } from '../helpers/write-lock.ts';
 
 /** Real `portcullis serve` processes restarted, started twice, shut down mid-request, and rate limited side by side. */
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -143,6 +144,35 @@ describe('restarts', () => {
     const s = await start(dir);
     expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
   });
+
+  it('portcullis migrate says on stderr that it waits for another process\'s write lock, then applies what is pending', async () => {
+    const dir = newDir();
+    const db = openDatabase(join(dir, 'portcullis.db'));
+    migrate(db, migrations.slice(0, -1));
+    db.close();
+    const holder = await holdWriteLock(join(dir, 'portcullis.db'), 2500);
+    const r = await cli(['migrate', '--data-dir', dir, '--json']);
+    await holder.released;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Waiting for the database write lock .*another process holds it/);
+    expect(r.json().applied).toHaveLength(1);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('starts once another process that holds the write lock longer than the 5 s busy timeout (a long migration) lets go, logging that it waits', async () => {
+    const dir = newDir();
+    const db = openDatabase(join(dir, 'portcullis.db'));
+    migrate(db, migrations.slice(0, -1));
+    db.close();
+    const holder = await holdWriteLock(join(dir, 'portcullis.db'), 7000);
+    const s = await start(dir);
+    await holder.released;
+    const waiting = s.stdout.filter((l) => l.includes('waiting for the database write lock'));
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(JSON.parse(waiting[0] as string)).toMatchObject({ level: 'warn', data_dir: dir });
+    expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+    expect(s.platformKey).toMatch(/^ptc_key_/);
+  }, 20_000);
 });
 
 describe('shutdown', () => {

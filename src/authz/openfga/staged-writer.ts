@@ -30,6 +30,7 @@ export class OpenFgaStagedTupleWriter implements StagedTupleWriter {
     let running: Promise<number> | undefined;
     return {
       staged: 0,
+      remote: true,
       flush: () =>
         (running ??= run().finally(() => this.engine.markWritten(storeId))),
     };

@@ -39,6 +39,7 @@ export class AuditedStagedTupleWriter implements StagedTupleWriter {
     let flushed: Promise<number> | undefined;
     return {
       staged: inner.staged,
+      ...(inner.remote ? { remote: true } : {}),
       flush: () =>
         (flushed ??= inner.flush().then((n) => {
           if (n > 0) this.deps.storage.transaction(() => recordAll(this.deps, storeId, events(n), actor));

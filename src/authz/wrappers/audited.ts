@@ -24,7 +24,8 @@ export interface TransactionalWrites {
 /** How the transactional path reports its latency (the metrics decorator's `timeSync`). */
 export type SyncTimer = <T>(operation: string, run: () => T) => T;
 
-interface Transactional {
+/** Transactional writes and how to time them. */
+export interface Transactional {
   writes: TransactionalWrites;
   time: SyncTimer;
 }

@@ -22,6 +22,7 @@ export const RULES = {
   readonly_value_ignored: { dialect: 'okta', summary: 'read-only attribute with its current value in a PATCH value (ignored)' },
   multi_value_as_object: { dialect: 'generic', summary: 'multi-valued attribute sent as a single value' },
   null_attribute_ignored: { dialect: 'entra', summary: 'unsupported attribute sent as null or empty (ignored)' },
+  empty_string_unassigned: { dialect: 'entra', summary: 'empty string read as unassigned (RFC 7643 §2.5: unassigned and null are equivalent)' },
 } as const satisfies Record<string, { dialect: Dialect; summary: string }>;
 
 export type Rule = keyof typeof RULES;

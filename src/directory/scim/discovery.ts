@@ -63,7 +63,7 @@ export const listOf = (resources: unknown[]) => ({
 });
 
 function attributeView(a: AttributeDef): Record<string, unknown> {
-  const { subAttributes, canonicalValues, referenceTypes, ...rest } = a;
+  const { subAttributes, canonicalValues, referenceTypes, unicodeNfc: _internal, ...rest } = a;
   return {
     ...rest,
     ...(canonicalValues ? { canonicalValues } : {}),

@@ -1,6 +1,6 @@
 /**
  * A SCIM resource as plain JSON with canonical attribute names: core attributes at the top,
- * extension attributes under their schema URN. Absent and null both mean "unassigned".
+ * extension attributes under their schema URN. Absent, null and "" all mean "unassigned".
  */
 export type ScimValue = string | number | boolean | null | ScimObject | ScimValue[];
 export interface ScimObject {
@@ -10,7 +10,7 @@ export interface ScimObject {
 export const isObject = (v: unknown): v is ScimObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const isUnassigned = (v: unknown): boolean =>
-  v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.values(v).every(isUnassigned));
+  v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.values(v).every(isUnassigned));
 
 /** Deep copy of a document (documents are JSON). */
 export const cloneDoc = <T extends ScimValue | ScimObject>(doc: T): T => structuredClone(doc);

@@ -17,7 +17,6 @@ export function groupToDoc(g: GroupFields, members: readonly GroupMember[] | und
 export function groupFromDoc(doc: ScimObject): { fields: GroupFields; memberIds: string[] } {
   const displayName = doc.displayName;
   if (typeof displayName !== 'string' || displayName.trim() === '') throw invalidValue("'displayName' is required.");
-  if (displayName.length > 256) throw invalidValue("'displayName' is longer than 256 characters.");
   const members = Array.isArray(doc.members) ? doc.members : [];
   const memberIds = members.map((m, i) => {
     if (!isObject(m) || typeof m.value !== 'string' || m.value === '') throw invalidValue(`'members[${i}].value' is required.`);

@@ -2,10 +2,11 @@ import type { Storage } from '../../storage/storage.ts';
 import { etagOfVersion } from '../etag.ts';
 import type { GroupRecord } from '../group.ts';
 import type { GroupWrites } from '../group-writes.ts';
-import { isObject } from './doc.ts';
+import { isObject, type ScimObject } from './doc.ts';
 import { resourceNotFound } from './errors.ts';
 import { groupFromDoc, groupResource, groupToDoc } from './group-mapper.ts';
 import { normaliseResource } from './input.ts';
+import { checkLimits, checkMembersPerRequest } from './limit-check.ts';
 import { listResources, type RawListQuery } from './list-query.ts';
 import { applyPatch } from './patch/apply.ts';
 import { parsePatchRequest, type PatchOperation } from './patch/request.ts';
@@ -35,15 +36,15 @@ export class ScimGroups {
   }
 
   async create(req: ScimRequest, body: unknown, q: ProjectionQuery): Promise<ScimResult> {
-    const { fields, memberIds } = groupFromDoc(normaliseResource(body, GROUP_RESOURCE, req.normalisations));
+    const { fields, memberIds } = groupFromDoc(checkedGroup(normaliseResource(body, GROUP_RESOURCE, req.normalisations)));
     const staged = this.groups.create(req.ctx, fields, memberIds);
     await staged.flush();
     return this.#result(req, staged.staged, 201, parseProjection(GROUP_RESOURCE, q.attributes, q.excludedAttributes));
   }
 
   async replace(req: ScimRequest, id: string, body: unknown, ifMatch: string | undefined, q: ProjectionQuery): Promise<ScimResult> {
-    this.#find(req, id);
-    const { fields, memberIds } = groupFromDoc(normaliseResource(body, GROUP_RESOURCE, req.normalisations));
+    const current = this.#find(req, id);
+    const { fields, memberIds } = groupFromDoc(checkedGroup(normaliseResource(body, GROUP_RESOURCE, req.normalisations), groupToDoc(current, undefined)));
     const staged = this.groups.replace(req.ctx, id, fields, memberIds, ifMatch);
     await staged.flush();
     return this.#result(req, staged.staged, 200, parseProjection(GROUP_RESOURCE, q.attributes, q.excludedAttributes));
@@ -52,10 +53,13 @@ export class ScimGroups {
   /** 204 (what Entra expects) unless the request asks for attributes back. */
   async patch(req: ScimRequest, id: string, body: unknown, ifMatch: string | undefined, q: ProjectionQuery): Promise<ScimResult> {
     const ops = parsePatchRequest(body, GROUP_RESOURCE, req.normalisations);
+    checkMembersPerRequest(ops.reduce((n, o) => n + memberValuesIn(o), 0));
     const staged = this.storage.transaction(() => {
       const current = this.#find(req, id);
       const members = touchesMembers(ops) ? this.storage.forTenant(req.ctx.tenantId).directoryGroups.members(id) : undefined;
-      const doc = applyPatch(groupToDoc(current, members), ops, GROUP_RESOURCE, req.normalisations, id);
+      const before = groupToDoc(current, members);
+      const doc = applyPatch(before, ops, GROUP_RESOURCE, req.normalisations, id);
+      checkLimits(doc, GROUP_RESOURCE, before);
       const { fields, memberIds } = groupFromDoc(doc);
       return this.groups.replace(req.ctx, id, fields, members ? memberIds : undefined, ifMatch);
     });
@@ -93,4 +97,20 @@ function touchesMembers(ops: readonly PatchOperation[]): boolean {
       ? o.path.kind === 'attribute' && o.path.target.attr.name === 'members'
       : isObject(o.value) && Object.keys(o.value).some((k) => k.toLowerCase() === 'members'),
   );
+}
+
+/** A POST or PUT body within the limits: its member values counted, its other attributes checked. */
+function checkedGroup(doc: ScimObject, previous?: ScimObject): ScimObject {
+  checkMembersPerRequest(Array.isArray(doc.members) ? doc.members.length : 0);
+  checkLimits(doc, GROUP_RESOURCE, previous);
+  return doc;
+}
+
+/** How many member values one operation carries (added, replaced or listed for removal). */
+function memberValuesIn(o: PatchOperation): number {
+  const count = (v: unknown) => (Array.isArray(v) ? v.length : v === undefined || v === null ? 0 : 1);
+  if (o.path) return o.path.kind === 'attribute' && o.path.target.attr.name === 'members' && !o.path.target.sub ? count(o.value) : 0;
+  if (!isObject(o.value)) return 0;
+  const key = Object.keys(o.value).find((k) => k.toLowerCase() === 'members');
+  return key === undefined ? 0 : count(o.value[key]);
 }

@@ -1,4 +1,4 @@
-import { subAttribute, type AttributeDef } from './schema/attributes.ts';
+import { storedText, subAttribute, type AttributeDef } from './schema/attributes.ts';
 import { ALL_SCHEMAS, extensionSchema, resolveAttribute, type ResolvedAttribute, type ResourceSchema } from './schema/registry.ts';
 import { isObject, type ScimObject, type ScimValue } from './doc.ts';
 import type { Normalisations } from './dialects.ts';
@@ -48,7 +48,9 @@ export function normaliseResource(raw: unknown, resource: ResourceSchema, n: Nor
       throw invalidValue(`Attribute '${key}' is not supported by this service provider.`);
     }
     if (resolved.unqualified) {
-      if (isEmpty(value)) {
+      // null and [] for an unqualified extension attribute are Entra's unmapped attributes in a
+      // POST (ignored); "" clears it like any other empty string (a PATCH replace of manager).
+      if (isEmpty(value) && value !== '') {
         n.note('null_attribute_ignored', `'${key}' (${resolved.schema.id}) was null`);
         continue;
       }
@@ -65,7 +67,10 @@ export function normaliseValue(def: AttributeDef, raw: unknown, where: string, n
   if (raw === null || raw === undefined) return null;
   if (def.multiValued) {
     const list = Array.isArray(raw) ? raw : (n.note('multi_value_as_object', `'${where}' was not an array`), [raw]);
-    return list.filter((v) => v !== null).map((v, i) => normaliseSingle(def, v, `${where}[${i}]`, n));
+    return list
+      .filter((v) => v !== null)
+      .map((v, i) => normaliseSingle(def, v, `${where}[${i}]`, n))
+      .filter((v) => v !== null && !lostItsValue(def, v));
   }
   if (Array.isArray(raw)) {
     if (raw.length === 0) return null;
@@ -88,15 +93,18 @@ function normaliseSingle(def: AttributeDef, raw: unknown, where: string, n: Norm
     case 'complex':
       return normaliseComplex(def, raw, where, n);
     default:
-      if (typeof raw === 'string') return raw;
+      if (raw === '') return emptyString(where, n);
+      if (typeof raw === 'string') return storedText(def, raw);
       throw invalidValue(`'${where}' must be a string.`);
   }
 }
 
-function normaliseComplex(def: AttributeDef, raw: unknown, where: string, n: Normalisations): ScimObject {
-  if (typeof raw === 'string' && subAttribute(def, 'value')) {
+function normaliseComplex(def: AttributeDef, raw: unknown, where: string, n: Normalisations): ScimObject | null {
+  const valueDef = subAttribute(def, 'value');
+  if (raw === '' && valueDef) return emptyString(where, n);
+  if (typeof raw === 'string' && valueDef) {
     n.note('complex_as_string', `'${where}' was the string value ${JSON.stringify(raw).slice(0, 80)}`);
-    return { value: raw };
+    return { value: storedText(valueDef, raw) };
   }
   if (!isObject(raw)) throw invalidValue(`'${where}' must be an object.`);
   const out: ScimObject = {};
@@ -124,6 +132,18 @@ function assign(doc: ScimObject, r: ResolvedAttribute, raw: unknown, where: stri
   parent[r.sub.name] = normaliseValue(r.sub, raw, where, n);
   container[r.attr.name] = parent;
 }
+
+function emptyString(where: string, n: Normalisations): null {
+  n.note('empty_string_unassigned', `'${where}' was ""`);
+  return null;
+}
+
+/**
+ * An element of a multi-valued attribute whose `value` was sent empty (`{"value": "", "type":
+ * "work"}`): no email, no phone number, no member. Dropped, as the value it names is unassigned.
+ */
+export const lostItsValue = (def: AttributeDef, element: ScimValue): boolean =>
+  isObject(element) && subAttribute(def, 'value') !== undefined && 'value' in element && element.value === null;
 
 function checkSchemas(value: unknown, n: Normalisations): void {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw invalidValue("'schemas' must be an array of URIs.");

@@ -51,11 +51,12 @@ export function userToDoc(u: UserFields): ScimObject {
   for (const [attr, col] of SIMPLE) doc[attr] = u[col];
   doc.name = Object.fromEntries(NAME_PARTS.map(([attr, col]) => [attr, u[col]]));
   doc.active = u.active;
-  doc.emails = u.emails.map(contactToDoc);
-  doc.phoneNumbers = u.phone_numbers.map(contactToDoc);
+  // An empty value is unassigned: a contact stored with "" by an earlier version is no contact.
+  doc.emails = u.emails.filter((c) => c.value !== '').map(contactToDoc);
+  doc.phoneNumbers = u.phone_numbers.filter((c) => c.value !== '').map(contactToDoc);
   doc.addresses = u.addresses.map((a) => ({ ...Object.fromEntries(ADDRESS_PARTS.map(([attr, col]) => [attr, a[col]])), primary: a.primary }));
   const ext: ScimObject = Object.fromEntries(ENTERPRISE.map(([attr, col]) => [attr, u[col]]));
-  ext.manager = u.manager_id === null ? null : { value: u.manager_id, displayName: u.manager_display_name };
+  ext.manager = u.manager_id ? { value: u.manager_id, displayName: u.manager_display_name } : null;
   doc[ENTERPRISE_USER_SCHEMA] = ext;
   return compact(doc);
 }
@@ -67,15 +68,14 @@ export function userToDoc(u: UserFields): ScimObject {
 export function userFromDoc(doc: ScimObject, previous?: Pick<UserFields, 'active'>): UserFields {
   const userName = doc.userName;
   if (typeof userName !== 'string' || userName.trim() === '') throw invalidValue("'userName' is required.");
-  if (userName.length > 256) throw invalidValue("'userName' is longer than 256 characters.");
   const name = isObject(doc.name) ? doc.name : {};
   const ext = isObject(doc[ENTERPRISE_USER_SCHEMA]) ? (doc[ENTERPRISE_USER_SCHEMA] as ScimObject) : {};
   const manager = isObject(ext.manager) ? ext.manager : {};
   const fields = {
     active: typeof doc.active === 'boolean' ? doc.active : (previous?.active ?? true),
     manager_id: text(manager.value),
-    manager_display_name: text(manager.displayName),
-    emails: contacts(doc.emails, 'emails'),
+    manager_display_name: text(manager.value) === null ? null : text(manager.displayName),
+    emails: contacts(doc.emails, 'emails').map((e) => ({ ...e, value: e.value.normalize('NFC') })),
     phone_numbers: contacts(doc.phoneNumbers, 'phoneNumbers'),
     addresses: onePrimary(list(doc.addresses).map(address)),
   } as UserFields;
@@ -83,7 +83,7 @@ export function userFromDoc(doc: ScimObject, previous?: Pick<UserFields, 'active
   for (const [attr, col] of SIMPLE) columns[col] = text(doc[attr]);
   for (const [attr, col] of NAME_PARTS) columns[col] = text(name[attr]);
   for (const [attr, col] of ENTERPRISE) columns[col] = text(ext[attr]);
-  fields.user_name = userName;
+  fields.user_name = userName.normalize('NFC');
   return fields;
 }
 
@@ -129,4 +129,4 @@ function onePrimary<T extends { primary: boolean | null }>(values: T[]): T[] {
 }
 
 const list = (v: ScimValue | undefined): ScimValue[] => (Array.isArray(v) ? v : []);
-const text = (v: ScimValue | undefined): string | null => (typeof v === 'string' ? v : null);
+const text = (v: ScimValue | undefined): string | null => (typeof v === 'string' && v !== '' ? v : null);

@@ -5,6 +5,7 @@ import type { UserRecord } from '../user.ts';
 import { isObject, type ScimObject } from './doc.ts';
 import { resourceNotFound } from './errors.ts';
 import { normaliseResource } from './input.ts';
+import { checkLimits } from './limit-check.ts';
 import { listResources, type RawListQuery } from './list-query.ts';
 import { applyPatch } from './patch/apply.ts';
 import { parsePatchRequest } from './patch/request.ts';
@@ -39,16 +40,18 @@ export class ScimUsers {
   }
 
   async create(req: ScimRequest, body: unknown, q: ProjectionQuery): Promise<ScimResult> {
-    const fields = userFromDoc(normaliseResource(body, USER_RESOURCE, req.normalisations));
-    const staged = this.users.create(req.ctx, fields);
+    const doc = normaliseResource(body, USER_RESOURCE, req.normalisations);
+    checkLimits(doc, USER_RESOURCE);
+    const staged = this.users.create(req.ctx, userFromDoc(doc));
     await staged.flush();
     return this.#result(req, staged.staged, 201, parseProjection(USER_RESOURCE, q.attributes, q.excludedAttributes));
   }
 
   async replace(req: ScimRequest, id: string, body: unknown, ifMatch: string | undefined, q: ProjectionQuery): Promise<ScimResult> {
     const current = this.#find(req, id);
-    const fields = userFromDoc(normaliseResource(body, USER_RESOURCE, req.normalisations), current);
-    const staged = this.users.replace(req.ctx, id, fields, ifMatch);
+    const doc = normaliseResource(body, USER_RESOURCE, req.normalisations);
+    checkLimits(doc, USER_RESOURCE, userToDoc(current));
+    const staged = this.users.replace(req.ctx, id, userFromDoc(doc, current), ifMatch);
     await staged.flush();
     return this.#result(req, staged.staged, 200, parseProjection(USER_RESOURCE, q.attributes, q.excludedAttributes));
   }
@@ -57,7 +60,9 @@ export class ScimUsers {
     const ops = parsePatchRequest(body, USER_RESOURCE, req.normalisations);
     const staged = this.storage.transaction(() => {
       const current = this.#find(req, id);
-      const doc = applyPatch(userToDoc(current), ops, USER_RESOURCE, req.normalisations, id);
+      const before = userToDoc(current);
+      const doc = applyPatch(before, ops, USER_RESOURCE, req.normalisations, id);
+      checkLimits(doc, USER_RESOURCE, before);
       return this.users.replace(req.ctx, id, userFromDoc(doc, current), ifMatch);
     });
     await staged.flush();

@@ -1,4 +1,5 @@
 import { badRequest } from '../../http/errors.ts';
+import { resourceEtag } from '../../lib/etag.ts';
 import type { AppAuthzScope } from '../constants.ts';
 
 export const APP_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -50,7 +51,7 @@ export function appView(a: App) {
   };
 }
 
-export const appEtag = (a: App) => `"${a.version}"`;
+export const appEtag = (a: App) => resourceEtag(a.id, a.version);
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 

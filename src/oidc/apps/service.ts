@@ -10,6 +10,7 @@ import type { OidcModelStore } from '../adapter/model-store.ts';
 import type { AppAuthzScope } from '../constants.ts';
 import { appEtag, appView, assertAppUri, type App, type AppAuthMethod, type AppGrantType, type AppWithSecret } from './app.ts';
 import { SqliteTenantApps } from './sqlite-store.ts';
+import { ifMatchAccepts } from '../../lib/etag.ts';
 
 export interface AppInput {
   name: string;
@@ -92,7 +93,7 @@ export class AppService {
       const repo = this.#repo(tenantId);
       const before = repo.find(id);
       if (!before) throw notFound('app');
-      if (ifMatch !== undefined && ifMatch !== appEtag(before)) throw preconditionFailed();
+      if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, appEtag(before))) throw preconditionFailed();
       const next: AppWithSecret = { ...before, ...definedOnly(patch) } as AppWithSecret;
       assertConsistent(next);
       repo.update(next, this.clock.now().toISOString());

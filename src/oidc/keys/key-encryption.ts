@@ -1,9 +1,15 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** Name of the key-encryption-key file created in the data dir when no KEK is configured. */
 export const KEK_FILE = 'oidc-kek';
+
+/** Test seam for the creation race. */
+export interface KekFileHooks {
+  /** Runs after the new key is on disk under its temporary name, just before it is linked into place. */
+  beforeLink?(): void;
+}
 
 /**
  * The key-encryption key (KEK): 32 bytes that seal the OIDC signing keys, SAML SP private keys
@@ -11,23 +17,57 @@ export const KEK_FILE = 'oidc-kek';
  * from `{dataDir}/oidc-kek`, which is created (mode 0600, never overwritten) on first start.
  * Losing it makes the sealed keys unreadable: back it up with the database, store it apart.
  */
-export function loadKeyEncryptionKey(dataDir: string, configured: string | undefined): Buffer {
+export function loadKeyEncryptionKey(dataDir: string, configured: string | undefined, hooks: KekFileHooks = {}): Buffer {
   if (configured) return decodeKey(configured, 'PORTCULLIS_OIDC_KEK');
   const file = join(dataDir, KEK_FILE);
-  if (!existsSync(file)) {
-    try {
-      writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
+  if (!existsSync(file)) createKeyFile(file, hooks);
   if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-  return decodeKey(readFileSync(file, 'utf8').trim(), file);
+  const text = readFileSync(file, 'utf8').trim();
+  if (text === '') throw new Error(`The key-encryption key file ${file} is empty: restore it from a backup (or set PORTCULLIS_OIDC_KEK to the key it held).`);
+  return decodeKey(text, `The key-encryption key file ${file}`);
+}
+
+/**
+ * Creates the KEK file so that no process ever sees it half-written: the whole key goes to a
+ * temporary file first, which is then hard-linked to the final name. `link` fails when the name
+ * exists, so when several processes start together exactly one key wins and every loser reads it.
+ */
+function createKeyFile(file: string, hooks: KekFileHooks): void {
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    writeSync(fd, randomBytes(32).toString('base64') + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    hooks.beforeLink?.();
+    linkSync(temp, file);
+    syncDirectory(dirname(file));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/** Makes the new name durable before anything is sealed with the key (best effort where unsupported). */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some platforms cannot open or fsync a directory; the file's own data is synced already.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function decodeKey(text: string, source: string): Buffer {
   const key = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-  if (key.length !== 32) throw new Error(`${source} must hold 32 bytes (base64)`);
+  if (key.length !== 32) throw new Error(`${source} must hold 32 bytes (base64); it holds ${key.length} (truncated or not a key).`);
   return key;
 }
 

@@ -1,3 +1,4 @@
+import { resourceEtag } from '../../lib/etag.ts';
 import { describeCertificate } from '../saml/certificates.ts';
 
 /** How an IdP is connected to a tenant. */
@@ -147,4 +148,4 @@ function spCertificates(s: SamlSettings) {
   });
 }
 
-export const connectionEtag = (c: Connection) => `"${c.version}"`;
+export const connectionEtag = (c: Connection) => resourceEtag(c.id, c.version);

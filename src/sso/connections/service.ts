@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
+import { ifMatchAccepts } from '../../lib/etag.ts';
 import { badRequest, notFound, preconditionFailed } from '../../http/errors.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AuditService } from '../../audit/service.ts';
@@ -90,7 +91,7 @@ export class ConnectionService {
     const oidc = patch.oidc && current.oidc ? this.#oidc(patch.oidc, current.oidc) : current.oidc;
     return this.storage.transaction(() => {
       const before = this.get(tenantId, id);
-      if (before.version !== current.version || (ifMatch !== undefined && ifMatch !== connectionEtag(before))) throw preconditionFailed();
+      if (before.version !== current.version || (ifMatch !== undefined && !ifMatchAccepts(ifMatch, connectionEtag(before)))) throw preconditionFailed();
       const next: Connection = {
         ...before,
         name: patch.name ?? before.name,
@@ -125,15 +126,20 @@ export class ConnectionService {
     const current = this.get(tenantId, id);
     if (!current.saml?.metadata_url) throw badRequest('no_metadata_url', 'This connection was not imported from a metadata URL.');
     let error: string | null = null;
-    let saml = current.saml;
+    let idp: Awaited<ReturnType<typeof resolveSamlIdp>>;
     try {
-      saml = { ...saml, ...(await resolveSamlIdp({ metadata_url: current.saml.metadata_url }, this.fetchMetadata)) };
+      idp = await resolveSamlIdp({ metadata_url: current.saml.metadata_url }, this.fetchMetadata);
     } catch (err) {
       error = (err as Error).message.slice(0, 500);
     }
     return this.storage.transaction(() => {
+      // Re-read: an admin may have changed the connection while the metadata was being fetched;
+      // the refresh replaces only what the metadata says (nothing, if the URL itself changed).
+      const latest = this.get(tenantId, id);
+      if (!latest.saml || latest.saml.metadata_url !== current.saml?.metadata_url) return latest;
+      const saml = { ...latest.saml, ...idp };
       const now = this.clock.now().toISOString();
-      const next = { ...current, saml: { ...saml, metadata_refreshed_at: now, metadata_error: error } };
+      const next = { ...latest, saml: { ...saml, metadata_refreshed_at: now, metadata_error: error } };
       this.repo(tenantId).update(next, now);
       this.audit.record(
         tenantId,

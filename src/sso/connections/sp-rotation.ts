@@ -1,4 +1,5 @@
 import type { Clock } from '../../lib/clock.ts';
+import { ifMatchAccepts } from '../../lib/etag.ts';
 import { badRequest, conflict, notFound, preconditionFailed } from '../../http/errors.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AuditService } from '../../audit/service.ts';
@@ -71,7 +72,7 @@ export class SpCertificateRotation {
     return this.storage.transaction(() => {
       const before = this.connections.get(tenantId, id);
       if (!before.saml) throw badRequest('invalid_connection', 'Only SAML connections have SP certificates.');
-      if (ifMatch !== undefined && ifMatch !== connectionEtag(before)) throw preconditionFailed();
+      if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, connectionEtag(before))) throw preconditionFailed();
       const { keys, certificate, which } = step(before.saml);
       const repo = this.connections.repo(tenantId);
       repo.update(before, this.clock.now().toISOString());

@@ -235,6 +235,28 @@ export class SqliteConnectionLookup {
       .get(connectionId);
   }
 
+  /**
+   * Active SAML connections by the expiry of their newest IdP certificate: `expired` before
+   * `nowIso`, `expiring` before `soonIso`, otherwise `valid` (a certificate without a readable
+   * date counts as valid: nothing to warn about).
+   */
+  idpCertificateHealth(nowIso: string, soonIso: string): Record<'valid' | 'expiring' | 'expired', number> {
+    const rows = this.sql
+      .prepare<[{ now: string; soon: string }], { state: 'valid' | 'expiring' | 'expired'; n: number }>(
+        `SELECT CASE WHEN newest IS NOT NULL AND newest < @now THEN 'expired' WHEN newest IS NOT NULL AND newest < @soon THEN 'expiring' ELSE 'valid' END AS state,
+           count(*) AS n
+         FROM (SELECT c.id, max(k.not_after) AS newest FROM sso_connections c
+               JOIN sso_saml_settings s ON s.connection_id = c.id
+               LEFT JOIN sso_saml_idp_certs k ON k.connection_id = c.id
+               WHERE c.deleted_at IS NULL AND c.status = 'active' GROUP BY c.id)
+         GROUP BY state`,
+      )
+      .all({ now: nowIso, soon: soonIso });
+    const out = { valid: 0, expiring: 0, expired: 0 };
+    for (const r of rows) out[r.state] = r.n;
+    return out;
+  }
+
   /** SAML connections whose metadata URL is due for a refresh. */
   metadataDue(olderThanIso: string): { id: string; tenant_id: string }[] {
     return this.sql

@@ -11,8 +11,8 @@ import type { LoginState } from './state-store.ts';
 /**
  * The end of a successful IdP leg: link (or provision) the user, map groups, create the session
  * bound to this tenant and connection, audit, all in one transaction; authorization side
- * effects that live outside SQLite are flushed before returning (if that fails, the session is
- * revoked and the sign-in refused: `authz_unavailable`).
+ * effects that live outside SQLite are flushed before the session is handed to the login state
+ * (if that fails, the session is revoked and the sign-in refused: `authz_unavailable`).
  */
 export async function finishLogin(
   deps: LoginDeps,
@@ -24,6 +24,7 @@ export async function finishLogin(
   guard: () => void = () => {},
 ): Promise<Session> {
   let flush: () => Promise<unknown> = async () => 0;
+  let remote = false;
   const session = deps.storage.transaction(() => {
     guard();
     const tenant = deps.storage.unscoped.tenants.findById(state.tenant_id);
@@ -35,6 +36,7 @@ export async function finishLogin(
       deps.logger.warn({ connection_id: connection.id, user_id: user.id }, 'IdP sent a groups overage marker instead of groups; mapped relations left unchanged');
     }
     flush = groups.staged.flush;
+    remote = groups.staged.remote === true;
     const s = deps.sessions.create(
       {
         tenant_id: tenant.id,
@@ -46,7 +48,8 @@ export async function finishLogin(
         idp_session_index: identity.idp_session_index,
       },
     );
-    deps.states.setResult(state.id, s.id);
+    // With nothing left to write elsewhere, the session is finished here: hand it over in this transaction.
+    if (!remote) deps.states.setResult(state.id, s.id);
     if (linkedBy !== 'external_id') {
       deps.audit.record(tenant.id, { action: 'sso.user.linked', target: { type: 'user', id: user.id }, metadata: { linked_by: linkedBy, connection_id: connection.id, external_id: identity.external_id } }, userActor);
     }
@@ -80,5 +83,7 @@ export async function finishLogin(
     deps.storage.transaction(() => deps.sessions.revokeOne(session, 'authz_unavailable', actor));
     throw new LoginFailure('authz_unavailable', `mapped roles could not be written to the authorization backend: ${(err as Error)?.message ?? String(err)}`);
   }
+  // Only now may the browser take the session: before the roles were written it was not finished.
+  if (remote) deps.states.setResult(state.id, session.id);
   return session;
 }

@@ -105,7 +105,7 @@ describe('one audit event per admin change, and no secrets anywhere', () => {
     const csv = await (await h.request('GET', `/admin/v1/tenants/${t.id}/audit/export?format=csv`)).text();
     const header = csv.split('\r\n')[0]!.split(',');
     const uaColumn = header.indexOf('user_agent');
-    const rows = csv.trim().split('\r\n').slice(2);
+    const rows = csv.trim().split('\r\n').slice(3);
     expect(rows).toHaveLength(agents.length);
     for (const [i, ua] of agents.entries()) {
       const cell = parseCsvRow(rows[i]!)[uaColumn];

@@ -177,6 +177,49 @@ describe('ETags and If-Match', () => {
     expect((await h.json('PATCH', `/admin/v1/tenants/${t.id}`, { body: { name: 'B' }, headers: { 'If-Match': '*' } })).status).toBe(200);
   });
 
+  it('answers 412 to the ETag of a deleted tenant sent to the new tenant that took its slug, addressed by slug', async () => {
+    const old = await h.createTenant('Acme', 'acme');
+    const stale = (await h.json('GET', '/admin/v1/tenants/acme')).res.headers.get('etag')!;
+    expect((await h.request('DELETE', `/admin/v1/tenants/${old.id}`, { headers: { 'If-Match': stale } })).status).toBe(204);
+    const reborn = await h.createTenant('Acme Again', 'acme');
+    const current = (await h.json('GET', '/admin/v1/tenants/acme')).res.headers.get('etag')!;
+    expect(current).not.toBe(stale);
+    for (const ifMatch of [stale, `W/${stale}`]) {
+      const res = await h.json('PATCH', '/admin/v1/tenants/acme', { body: { name: 'Hijacked' }, headers: { 'If-Match': ifMatch } });
+      expect([res.status, res.body.code]).toEqual([412, 'precondition_failed']);
+      expect((await h.json('POST', '/admin/v1/tenants/acme/suspend', { headers: { 'If-Match': ifMatch } })).status).toBe(412);
+    }
+    expect((await h.json('GET', `/admin/v1/tenants/${reborn.id}`)).body).toMatchObject({ name: 'Acme Again', status: 'active' });
+    expect((await h.json('PATCH', '/admin/v1/tenants/acme', { body: { name: 'Acme 3' }, headers: { 'If-Match': current } })).status).toBe(200);
+  });
+
+  it('answers 412 to one app\'s ETag sent to another app at the same version', async () => {
+    const t = await h.createTenant('Acme');
+    const create = (name: string) => h.json('POST', `/admin/v1/tenants/${t.id}/apps`, { body: { name, grant_types: ['client_credentials'] } });
+    const [a, b] = [await create('a'), await create('b')];
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(a.res.headers.get('etag')).not.toBe(b.res.headers.get('etag'));
+    const wrong = await h.json('PATCH', `/admin/v1/tenants/${t.id}/apps/${b.body.id}`, { body: { name: 'b2' }, headers: { 'If-Match': a.res.headers.get('etag')! } });
+    expect(wrong.status).toBe(412);
+    const right = await h.json('PATCH', `/admin/v1/tenants/${t.id}/apps/${b.body.id}`, { body: { name: 'b2' }, headers: { 'If-Match': b.res.headers.get('etag')! } });
+    expect([right.status, right.body.name]).toEqual([200, 'b2']);
+  });
+
+  it('reads If-Match on an app as on tenants and connections: `*`, a list and the weak form of the current ETag pass; a stale one is 412', async () => {
+    const t = await h.createTenant('Acme');
+    const created = await h.json('POST', `/admin/v1/tenants/${t.id}/apps`, { body: { name: 'a', grant_types: ['client_credentials'] } });
+    const path = `/admin/v1/tenants/${t.id}/apps/${created.body.id}`;
+    let etag = created.res.headers.get('etag')!;
+    for (const [i, form] of [() => '*', () => `W/${etag}`, () => `"0000", ${etag}`].entries()) {
+      const res = await h.json('PATCH', path, { body: { name: `a${i}` }, headers: { 'If-Match': form() } });
+      expect([form(), res.status]).toEqual([form(), 200]);
+      etag = res.res.headers.get('etag')!;
+    }
+    const stale = await h.json('PATCH', path, { body: { name: 'stale' }, headers: { 'If-Match': created.res.headers.get('etag')! } });
+    expect([stale.status, stale.body.code]).toEqual([412, 'precondition_failed']);
+    expect((await h.json('GET', path)).body.name).toBe('a2');
+  });
+
   it('guards suspend and delete with If-Match too', async () => {
     const t = await h.createTenant('Acme');
     const res = await h.json('POST', `/admin/v1/tenants/${t.id}/suspend`, { headers: { 'If-Match': '"999"' } });

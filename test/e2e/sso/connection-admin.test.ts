@@ -9,7 +9,7 @@ describe('connection lifecycle', () => {
   let env: SsoEnv;
   let tenant: { id: string };
   const idp = new TestSamlIdp();
-  const metadata = { current: idp.metadataXml() };
+  const metadata: { current: string; during?: () => Promise<void> } = { current: idp.metadataXml() };
   const fetched: string[] = [];
 
   beforeAll(async () => {
@@ -17,6 +17,7 @@ describe('connection lifecycle', () => {
       sso: {
         metadataFetcher: async (url) => {
           fetched.push(url);
+          await metadata.during?.();
           return metadata.current;
         },
       },
@@ -79,6 +80,42 @@ describe('connection lifecycle', () => {
     metadata.current = '<html>maintenance</html>';
     const after = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}/refresh-metadata`);
     expect(after.saml.metadata_error).toMatch(/EntityDescriptor/);
+    expect(after.saml.idp_certificates).toHaveLength(2);
+  });
+
+  it("takes If-Match on a change: the current ETag (strong or weak) passes; a stale one, or another connection's at the same version, gets 412 and changes nothing", async () => {
+    const [a, b] = [await env.samlConnection(tenant.id, idp, { name: 'A' }), await env.samlConnection(tenant.id, idp, { name: 'B' })];
+    const etagOf = async (id: string) => (await fetch(`${env.base}/admin/v1/tenants/${tenant.id}/connections/${id}`, { headers: { authorization: `Bearer ${env.platformKey}` } })).headers.get('etag') as string;
+    const patch = (id: string, ifMatch: string, name: string) =>
+      fetch(`${env.base}/admin/v1/tenants/${tenant.id}/connections/${id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${env.platformKey}`, 'content-type': 'application/json', 'if-match': ifMatch },
+        body: JSON.stringify({ name }),
+      });
+    const [etagA, etagB] = [await etagOf(a.id), await etagOf(b.id)];
+    expect(etagA).not.toBe(etagB);
+    expect((await patch(b.id, etagA, 'B by A’s tag')).status).toBe(412);
+    const renamed = await patch(a.id, `W/${etagA}`, 'A renamed');
+    expect(renamed.status).toBe(200);
+    expect(renamed.headers.get('etag')).not.toBe(etagA);
+    expect((await patch(a.id, etagA, 'stale')).status).toBe(412);
+    expect((await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${a.id}`)).name).toBe('A renamed');
+    expect((await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${b.id}`)).name).toBe('B');
+  });
+
+  it('keeps a change an admin made while the metadata was being fetched (the refresh replaces only what the metadata says)', async () => {
+    metadata.current = idp.metadataXml();
+    const conn = await env.samlConnection(tenant.id, idp, { name: 'Okta', saml: { metadata_url: 'https://idp.example/app/metadata-2' } });
+    const path = `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`;
+    metadata.current = idp.metadataXml([testKey('idp').cert, testKey('idp-next').cert]);
+    metadata.during = async () => {
+      metadata.during = undefined;
+      await env.ok('PATCH', path, { name: 'Okta (prod)', group_mappings: [{ idp_group: 'Admins', relation: 'admin' }], saml: { clock_skew_seconds: 120 } });
+    };
+    await env.ok('POST', `${path}/refresh-metadata`);
+    const after = await env.ok('GET', path);
+    expect(after).toMatchObject({ name: 'Okta (prod)', group_mappings: [{ idp_group: 'Admins', relation: 'admin' }] });
+    expect(after.saml.clock_skew_seconds).toBe(120);
     expect(after.saml.idp_certificates).toHaveLength(2);
   });
 });

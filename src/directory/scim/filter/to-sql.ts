@@ -1,6 +1,6 @@
 import type { Compare, Filter } from 'scim2-parse-filter';
 import type { SqlFragment } from '../../sql-fragment.ts';
-import { subAttribute, type AttributeDef } from '../schema/attributes.ts';
+import { storedText, subAttribute, type AttributeDef } from '../schema/attributes.ts';
 import { resolveAttribute, type ResourceSchema } from '../schema/registry.ts';
 import { invalidFilter } from '../errors.ts';
 import { COLUMNS, type ChildTarget } from './columns.ts';
@@ -133,7 +133,7 @@ function compare(f: Compare, expr: string, def: AttributeDef): SqlFragment {
     throw invalidFilter(`'${f.op}' cannot compare with null.`);
   }
   if (typeof f.compValue === 'boolean') throw invalidFilter(`'${f.attrPath}' is not a boolean attribute.`);
-  const value = def.type === 'dateTime' ? isoInstant(f.compValue) : String(f.compValue);
+  const value = def.type === 'dateTime' ? isoInstant(f.compValue) : storedText(def, String(f.compValue));
   switch (f.op) {
     case 'eq':
       return { sql: `${expr} = ? ${collate}`, params: [value] };

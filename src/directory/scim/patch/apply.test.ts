@@ -98,6 +98,15 @@ describe('PATCH engine', () => {
     expect(user).toEqual(before);
   });
 
+  it('drops the values whose value sub-attribute a PATCH empties or removes, instead of keeping values without one', () => {
+    const two: ScimObject = { ...user, emails: [{ value: 'w@x', type: 'work' }, { value: 'h@x', type: 'home' }] };
+    expect(patch(two, [{ op: 'remove', path: 'emails[type eq "work"].value' }]).doc.emails).toEqual([{ value: 'h@x', type: 'home' }]);
+    const cleared = patch(two, [{ op: 'replace', path: 'emails.value', value: '' }]);
+    expect(cleared.doc.emails).toBeUndefined();
+    expect(cleared.rules).toContain('empty_string_unassigned');
+    expect(patch(two, [{ op: 'add', path: 'emails', value: [{ value: '', type: 'other' }] }]).doc.emails).toEqual(two.emails);
+  });
+
   it('appends to multi-valued attributes without duplicating an existing value', () => {
     const { doc } = patch(user, [{ op: 'add', path: 'emails', value: [{ value: 'ada@example.com', type: 'work', primary: true }, { value: 'b@x', type: 'home' }] }]);
     expect(doc.emails).toEqual([

@@ -4,7 +4,7 @@ import { resolveAttribute, type ResolvedAttribute, type ResourceSchema } from '.
 import { cloneDoc, compact, isObject, isUnassigned, type ScimObject, type ScimValue } from '../doc.ts';
 import type { Normalisations } from '../dialects.ts';
 import { invalidPath, invalidValue, mutability, noTarget } from '../errors.ts';
-import { normaliseResource, normaliseValue } from '../input.ts';
+import { lostItsValue, normaliseResource, normaliseValue } from '../input.ts';
 import type { PatchOperation } from './request.ts';
 import { equalitiesOf, matchesElement } from './value-filter.ts';
 
@@ -88,7 +88,7 @@ function applyAt(doc: ScimObject, op: PatchOperation, target: ResolvedAttribute,
   const value = op.op === 'remove' ? null : normaliseValue(sub, op.value, where, n);
   if (attr.multiValued) {
     const list = Array.isArray(container[attr.name]) ? (container[attr.name] as ScimValue[]) : [];
-    container[attr.name] = list.map((e) => (isObject(e) ? { ...e, [sub.name]: value } : e));
+    container[attr.name] = list.map((e) => (isObject(e) ? { ...e, [sub.name]: value } : e)).filter((e) => !lostItsValue(attr, e));
     return;
   }
   const parent = isObject(container[attr.name]) ? (container[attr.name] as ScimObject) : {};
@@ -121,11 +121,16 @@ function applyFiltered(
   const matched = list.map((e) => isObject(e) && matchesElement(filter, e, attr));
   if (op.op === 'remove') {
     container[attr.name] = sub
-      ? list.map((e, i) => (matched[i] && isObject(e) ? { ...e, [sub.name]: null } : e))
+      ? list.map((e, i) => (matched[i] && isObject(e) ? { ...e, [sub.name]: null } : e)).filter((e) => !lostItsValue(attr, e))
       : list.filter((_, i) => !matched[i]);
     return;
   }
   const value = sub ? normaliseValue(sub, op.value, where, n) : normaliseValue({ ...attr, multiValued: false }, op.value, where, n);
+  if (sub?.name === 'value' && value === null) {
+    // Entra clears emails[type eq "work"].value with "": the work email goes; none is created.
+    container[attr.name] = list.filter((_, i) => !matched[i]);
+    return;
+  }
   if (!matched.includes(true)) {
     const seed = equalitiesOf(filter, attr);
     if (!seed) throw noTarget(`No value of '${attr.name}' matches '${where}'.`);

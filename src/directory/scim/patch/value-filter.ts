@@ -1,5 +1,5 @@
 import type { Filter } from 'scim2-parse-filter';
-import { subAttribute, type AttributeDef } from '../schema/attributes.ts';
+import { storedText, subAttribute, type AttributeDef } from '../schema/attributes.ts';
 import { isUnassigned, type ScimObject } from '../doc.ts';
 import { invalidFilter } from '../errors.ts';
 
@@ -24,14 +24,17 @@ export function matchesElement(filter: Filter, element: ScimObject, attr: Attrib
     }
     default: {
       const sub = subOf(attr, filter.attrPath);
-      return compare(filter.op, element[sub.name], filter.compValue, sub.caseExact);
+      return compare(filter.op, element[sub.name], asStored(sub, filter.compValue), sub.caseExact);
     }
   }
 }
 
 /** The sub-attribute equalities of a filter made only of `eq` joined by `and` (what can be created). */
 export function equalitiesOf(filter: Filter, attr: AttributeDef): ScimObject | undefined {
-  if (filter.op === 'eq') return { [subOf(attr, filter.attrPath).name]: filter.compValue };
+  if (filter.op === 'eq') {
+    const sub = subOf(attr, filter.attrPath);
+    return { [sub.name]: asStored(sub, filter.compValue) };
+  }
   if (filter.op !== 'and') return undefined;
   const out: ScimObject = {};
   for (const f of filter.filters) {
@@ -41,6 +44,8 @@ export function equalitiesOf(filter: Filter, attr: AttributeDef): ScimObject | u
   }
   return out;
 }
+
+const asStored = <T>(def: AttributeDef, v: T): T | string => (typeof v === 'string' ? storedText(def, v) : v);
 
 function subOf(attr: AttributeDef, path: string): AttributeDef {
   const name = path.includes('.') && path.toLowerCase().startsWith(`${attr.name.toLowerCase()}.`) ? path.slice(attr.name.length + 1) : path;

@@ -20,6 +20,12 @@ export interface AttributeDef {
   canonicalValues?: string[];
   referenceTypes?: string[];
   subAttributes?: AttributeDef[];
+  /**
+   * Portcullis-internal (not part of RFC 7643's schema, not shown in /Schemas): values are stored
+   * in Unicode NFC and filter values compared with them are read in NFC, so a composed and a
+   * decomposed spelling of the same name or address are one value.
+   */
+  unicodeNfc?: boolean;
 }
 
 type Options = Partial<Omit<AttributeDef, 'name' | 'type' | 'description' | 'subAttributes'>>;
@@ -47,12 +53,12 @@ export const complex = (name: string, description: string, subAttributes: Attrib
 });
 
 /** value / display / type / primary: the shape of emails and phone numbers. */
-export function contactAttribute(name: string, description: string, types: string[]): AttributeDef {
+export function contactAttribute(name: string, description: string, types: string[], valueOptions: Options = {}): AttributeDef {
   return complex(
     name,
     description,
     [
-      str('value', `The ${name} value.`),
+      str('value', `The ${name} value.`, valueOptions),
       str('display', 'A human-readable name, primarily used for display purposes.'),
       str('type', `A label indicating the attribute's function, e.g. ${types.map((t) => `'${t}'`).join(', ')}.`, { canonicalValues: types }),
       bool('primary', "Whether this is the primary value. 'true' appears no more than once."),
@@ -60,6 +66,9 @@ export function contactAttribute(name: string, description: string, types: strin
     { multiValued: true },
   );
 }
+
+/** A string value as an attribute stores it (NFC where the attribute says so). */
+export const storedText = (def: AttributeDef, value: string): string => (def.unicodeNfc ? value.normalize('NFC') : value);
 
 export function subAttribute(attr: AttributeDef, name: string): AttributeDef | undefined {
   const lower = name.toLowerCase();

@@ -42,9 +42,10 @@ const groups = complex(
 
 /** The core User schema as stored: RFC 7643 §4.1 without password, ims, photos, entitlements, roles or certificates. */
 export const USER_ATTRIBUTES: AttributeDef[] = [
-  str('userName', 'Unique identifier for the user within the tenant, case-insensitively. REQUIRED.', {
+  str('userName', 'Unique identifier for the user within the tenant, case-insensitively and in Unicode NFC. REQUIRED.', {
     required: true,
     uniqueness: 'server',
+    unicodeNfc: true,
   }),
   name,
   str('displayName', 'The name of the user, suitable for display.'),
@@ -58,7 +59,7 @@ export const USER_ATTRIBUTES: AttributeDef[] = [
   bool('active', 'Whether the user may sign in. false revokes every session, token, grant and authorization tuple. Defaults to true when a new user is created without it; it cannot be removed.', {
     required: true,
   }),
-  contactAttribute('emails', 'Email addresses for the user.', ['work', 'home', 'other']),
+  contactAttribute('emails', 'Email addresses for the user (stored in Unicode NFC).', ['work', 'home', 'other'], { unicodeNfc: true }),
   contactAttribute('phoneNumbers', 'Phone numbers for the user.', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
   addresses,
   groups,
