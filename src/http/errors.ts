@@ -1,7 +1,8 @@
 /**
  * Typed errors, transport-free: services throw these and one onError renders them in the
  * shape of the surface the request came through (admin JSON, SCIM, OpenFGA).
- * `expose` is true for 4xx: their message is safe to show. 5xx show a generic message.
+ * `expose` is true for 4xx and 501 (a deliberate "not implemented"): their message is safe to
+ * show. Other 5xx show a generic message.
  */
 export interface ApiErrorOptions {
   cause?: unknown;
@@ -21,7 +22,7 @@ export class ApiError extends Error {
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
-    this.expose = status < 500;
+    this.expose = status < 500 || status === 501;
     this.details = options.details;
     this.headers = options.headers ?? {};
   }

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { actorFrom } from '../http/actor.ts';
 import { bodyLimit } from '../http/body-limit.ts';
+import { notFound } from '../http/errors.ts';
 import { errorPage, testResultPage } from '../oidc/pages.ts';
 import type { SecretBox } from '../oidc/keys/key-encryption.ts';
 import type { ConnectionService } from './connections/service.ts';
@@ -27,7 +28,7 @@ export function ssoRoutes(d: SsoRouteDeps) {
     const id = c.req.param('connection');
     const tenantId = d.connections.lookup.tenantOf(id);
     const connection = tenantId ? d.connections.get(tenantId, id) : undefined;
-    if (!connection?.saml) return c.text('Not found', 404);
+    if (!connection?.saml) throw notFound('connection');
     return c.body(spMetadataXml(samlContext(connection, d.baseUrl, d.box)), 200, { 'Content-Type': 'application/samlmetadata+xml' });
   });
 

@@ -15,6 +15,7 @@ import { queryRoutes } from './queries.ts';
 import { storeRoutes } from './stores.ts';
 import { tupleRoutes } from './tuples.ts';
 import { protoJsonNulls } from './proto-nulls.ts';
+import { jsonDepthLimit } from './json-depth.ts';
 
 /** Who may call `/stores`: API keys, then access tokens of client-credentials apps. */
 const authzAuthenticators = (s: Services): Authenticator[] => [(token) => s.apiKeys.authenticate(token), s.oidcTokenAuthenticator];
@@ -61,6 +62,7 @@ export function authzApi(s: Services): OpenAPIHono {
     }),
   );
   app.use('*', idempotency({ store: s.storage.unscoped.idempotency, clock: s.clock }));
+  app.use('*', jsonDepthLimit);
   app.use('*', protoJsonNulls);
   for (const routes of [storeRoutes, modelRoutes, tupleRoutes, queryRoutes, listRoutes, assertionRoutes]) app.route('/', routes(deps));
   return app;

@@ -3,7 +3,7 @@ import { actorFrom } from '../../http/actor.ts';
 import { requirePlatform } from '../../http/access.ts';
 import type { Tenant } from '../../tenants/tenant.ts';
 import { OpenFgaError } from '../errors.ts';
-import { forbiddenScope } from './access.ts';
+import { decideStoreAccess, forbiddenScope } from './access.ts';
 import { needs, type AuthzRouteDeps } from './deps.ts';
 import { createFgaRouter, fgaErrors } from './errors.ts';
 import { CreateStoreBody, ListStoresQuery, StoreSchema, dropNullFields } from './schemas.ts';
@@ -67,8 +67,10 @@ export function storeRoutes(deps: AuthzRouteDeps) {
     const principal = c.get('principal');
     const { page_size, continuation_token, name } = c.req.valid('query');
     if (principal?.kind === 'tenant') {
-      if (!principal.scopes.has('authz:read')) throw forbiddenScope('authz:read');
       const own = deps.owner(deps.tenants.get(principal.tenantId).authz_store_id);
+      // The checks of every store route: the scope, then a suspended tenant is refused.
+      if (own) decideStoreAccess(principal, own, 'authz:read');
+      else if (!principal.scopes.has('authz:read')) throw forbiddenScope('authz:read');
       const stores = own && (name === undefined || own.name === name) ? [storeView(own)] : [];
       return c.json({ stores, continuation_token: '' }, 200);
     }
