@@ -1,4 +1,3 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
@@ -6,49 +5,9 @@ import { SsoEnv, authorizationRequest } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
 import { TestSamlIdp, answerTo } from '../../helpers/saml-idp.ts';
 import { OPENFGA_MISSING_REASON, OpenFgaServer, requireOpenFgaBinary } from '../../helpers/openfga-server.ts';
+import { HoldingRelay } from '../../helpers/tcp-relay.ts';
 
 const bin = requireOpenFgaBinary();
-
-/**
- * A TCP relay in front of the OpenFGA server that can hold what clients send (a server that has
- * stopped answering) and then cut every connection (a server that went away).
- */
-class HoldingRelay {
-  #server?: Server;
-  #sockets = new Set<Socket>();
-  mode: 'pass' | 'hold' | 'cut' = 'pass';
-  held = 0;
-  url = '';
-
-  async start(target: URL): Promise<void> {
-    this.#server = createServer((downstream) => {
-      if (this.mode === 'cut') return void downstream.destroy();
-      const upstream = connect(Number(target.port), target.hostname);
-      for (const s of [downstream, upstream]) {
-        this.#sockets.add(s);
-        s.on('close', () => this.#sockets.delete(s));
-        s.on('error', () => {});
-      }
-      downstream.on('data', (chunk) => (this.mode === 'pass' ? upstream.write(chunk) : this.held++));
-      upstream.on('data', (chunk) => downstream.write(chunk));
-      downstream.on('close', () => upstream.destroy());
-      upstream.on('close', () => downstream.destroy());
-    });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    const address = this.#server.address();
-    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  }
-
-  cut(): void {
-    this.mode = 'cut';
-    for (const s of this.#sockets) s.destroy();
-  }
-
-  async close(): Promise<void> {
-    this.cut();
-    await new Promise((resolve) => this.#server?.close(resolve));
-  }
-}
 
 /**
  * The roles a sign-in maps are written to a remote OpenFGA after the login's transaction commits.
