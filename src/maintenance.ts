@@ -26,7 +26,7 @@ export function startMaintenance(s: Pick<Services, 'sso' | 'storage' | 'config' 
     running = true;
     runMaintenance(s, s.clock)
       .then((r) => {
-        if (r.sso.metadataRefreshed + r.sso.metadataFailed > 0 || r.idempotencyPurged > 0) s.logger.info(r, 'maintenance');
+        if (r.sso.metadataRefreshed + r.sso.metadataFailed + r.sso.unmapsFinished + r.sso.unmapsFailed > 0 || r.idempotencyPurged > 0) s.logger.info(r, 'maintenance');
       })
       .catch((err) => s.logger.error({ err }, 'maintenance failed'))
       .finally(() => (running = false));

@@ -6,12 +6,15 @@ export interface MaintenanceResult {
   metadataRefreshed: number;
   metadataFailed: number;
   purged: { oidc: number; loginStates: number; replay: number };
+  /** Connections whose pending group-mapping removals (remote OpenFGA) were finished, or failed again. */
+  unmapsFinished: number;
+  unmapsFailed: number;
 }
 
 /**
  * One pass of SSO housekeeping: re-fetch SAML metadata URLs that are due (so IdP certificate
- * rollovers are picked up), and purge expired provider records, login states and replay-cache
- * entries.
+ * rollovers are picked up), finish group-mapping removals a remote OpenFGA could not take, and
+ * purge expired provider records, login states and replay-cache entries.
  */
 export async function runSsoMaintenance(sso: Sso, clock: Clock, refreshMinutes: number): Promise<MaintenanceResult> {
   const now = clock.now();
@@ -25,10 +28,11 @@ export async function runSsoMaintenance(sso: Sso, clock: Clock, refreshMinutes: 
       else metadataRefreshed++;
     }
   }
+  const unmaps = await sso.connections.finishPendingUnmaps({ ...systemActor(), id: 'sso-maintenance' });
   const purged = {
     oidc: sso.models.purgeExpired(Date.now()),
     loginStates: sso.states.purgeExpired(now.toISOString()),
     replay: sso.replay.purgeExpired(now),
   };
-  return { metadataRefreshed, metadataFailed, purged };
+  return { metadataRefreshed, metadataFailed, purged, unmapsFinished: unmaps.finished, unmapsFailed: unmaps.failed };
 }

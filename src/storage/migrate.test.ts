@@ -189,6 +189,13 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       ]);
     },
   },
+  10: {
+    seed() {},
+    verify(db) {
+      // Connections start with nothing left to take away from a remote authorization server.
+      expect(db.prepare(`SELECT id, unmap_pending FROM sso_connections WHERE id = 'c1'`).get()).toEqual({ id: 'c1', unmap_pending: null });
+    },
+  },
 };
 
 describe('migrations', () => {

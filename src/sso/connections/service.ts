@@ -115,10 +115,9 @@ export class ConnectionService {
         { action: 'sso.connection.updated', target: { type: 'connection', id }, before: connectionView(before, this.baseUrl), after: connectionView(after, this.baseUrl) },
         actor,
       );
-      const kept = mappedRelations(after);
-      return { after, unmapped: this.unmapRelations(tenantId, id, mappedRelations(before).filter((r) => !kept.includes(r)), actor) };
+      return { after, unmapped: this.#stageUnmap(tenantId, id, mappedRelations(before), mappedRelations(after), actor) };
     });
-    await unmapped.flush();
+    await this.#finishUnmap(id, unmapped);
     return after;
   }
 
@@ -127,9 +126,48 @@ export class ConnectionService {
       const before = this.get(tenantId, id);
       this.repo(tenantId).markDeleted(id, this.clock.now().toISOString());
       this.audit.record(tenantId, { action: 'sso.connection.deleted', target: { type: 'connection', id }, before: connectionView(before, this.baseUrl) }, actor);
-      return this.unmapRelations(tenantId, id, mappedRelations(before), actor);
+      return this.#stageUnmap(tenantId, id, mappedRelations(before), [], actor);
     });
-    await unmapped.flush();
+    await this.#finishUnmap(id, unmapped);
+  }
+
+  /**
+   * Retries removals a remote authorization server could not take when the connection changed
+   * (the housekeeping calls this). Returns how many connections were finished and how many failed again.
+   */
+  async finishPendingUnmaps(actor: Actor): Promise<{ finished: number; failed: number }> {
+    const out = { finished: 0, failed: 0 };
+    for (const c of this.lookup.withUnmapPending()) {
+      const work = this.storage.transaction(() => {
+        const live = this.repo(c.tenant_id).find(c.id);
+        return this.#stageUnmap(c.tenant_id, c.id, [], live ? mappedRelations(live) : [], actor);
+      });
+      try {
+        await this.#finishUnmap(c.id, work);
+        out.finished++;
+      } catch {
+        out.failed++;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Inside a connection change's transaction: stages taking away the relations its mappings no
+   * longer name (`removed` minus `kept`, plus any a remote server could not take before). With a
+   * remote server they are remembered until `#finishUnmap` has seen them gone.
+   */
+  #stageUnmap(tenantId: string, id: string, removed: string[], kept: string[], actor: Actor): { staged: Staged<number>; relations: string[] } {
+    const relations = [...new Set([...this.lookup.unmapPending(id), ...removed])].filter((r) => !kept.includes(r));
+    const staged = this.unmapRelations(tenantId, id, relations, actor);
+    this.lookup.setUnmapPending(id, staged.remote ? relations : []);
+    return { staged, relations };
+  }
+
+  async #finishUnmap(id: string, work: { staged: Staged<number>; relations: string[] }): Promise<void> {
+    await work.staged.flush();
+    if (!work.staged.remote) return;
+    this.storage.transaction(() => this.lookup.setUnmapPending(id, this.lookup.unmapPending(id).filter((r) => !work.relations.includes(r))));
   }
 
   /** Re-reads the metadata URL of a SAML connection; keeps the old settings (and records the error) on failure. */

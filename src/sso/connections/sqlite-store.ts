@@ -257,6 +257,21 @@ export class SqliteConnectionLookup {
     return out;
   }
 
+  /** Relations whose removal from a remote authorization server is still to be done (see migration 0010). */
+  unmapPending(connectionId: string): string[] {
+    const row = this.sql.prepare<[string], { unmap_pending: string | null }>('SELECT unmap_pending FROM sso_connections WHERE id = ?').get(connectionId);
+    return (row?.unmap_pending ?? '').split(' ').filter(Boolean);
+  }
+
+  setUnmapPending(connectionId: string, relations: string[]): void {
+    this.sql.prepare('UPDATE sso_connections SET unmap_pending = ? WHERE id = ?').run(relations.length > 0 ? [...new Set(relations)].sort().join(' ') : null, connectionId);
+  }
+
+  /** Connections, deleted ones included, with a removal still to be done. */
+  withUnmapPending(): { id: string; tenant_id: string }[] {
+    return this.sql.prepare<[], { id: string; tenant_id: string }>('SELECT id, tenant_id FROM sso_connections WHERE unmap_pending IS NOT NULL').all();
+  }
+
   /** SAML connections whose metadata URL is due for a refresh. */
   metadataDue(olderThanIso: string): { id: string; tenant_id: string }[] {
     return this.sql

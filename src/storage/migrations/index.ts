@@ -7,6 +7,7 @@ import { perfIndexes } from './0006_perf_indexes.ts';
 import { authzConditionIndex } from './0007_authz_condition_index.ts';
 import { samlSpRotation } from './0008_saml_sp_rotation.ts';
 import { directoryUnicodeNfc } from './0009_directory_unicode_nfc.ts';
+import { ssoUnmapPending } from './0010_sso_unmap_pending.ts';
 
 /** A forward-only schema step. Never edit one that has shipped: add the next number. */
 export interface Migration {
@@ -15,4 +16,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc];
+export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc, ssoUnmapPending];
