@@ -79,7 +79,7 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
       clientCredentials: { enabled: true },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
-      resourceIndicators: resourceIndicators(authzResource(deps.baseUrl), deps.apps) as never,
+      resourceIndicators: resourceIndicators(authzResource(deps.baseUrl), deps.apps, deps.tenants) as never,
     },
     interactions: { url: (_ctx, interaction) => `/oidc/interaction/${interaction.uid}`, policy: interactionPolicyFor(deps) },
     loadExistingGrant: loadExistingGrant(deps),

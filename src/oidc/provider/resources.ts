@@ -1,13 +1,15 @@
 import { errors, type KoaContextWithOIDC, type Client, type ResourceServer } from 'oidc-provider';
 import { OIDC_TTL } from '../constants.ts';
 import type { SqliteAppLookup } from '../apps/sqlite-store.ts';
+import type { SqliteTenantRegistry } from '../../tenants/sqlite-store.ts';
 
 /**
  * Resource indicators, used for one resource: the authorization API. Client-credentials
  * requests default to it and get an ES256-signed JWT access token whose scopes are those the
- * app was registered with; interactive flows keep opaque tokens for userinfo.
+ * app was registered with; interactive flows keep opaque tokens for userinfo. An app whose
+ * tenant is not active (suspended) gets no token: `unauthorized_client`.
  */
-export function resourceIndicators(resource: string, apps: SqliteAppLookup) {
+export function resourceIndicators(resource: string, apps: SqliteAppLookup, tenants: Pick<SqliteTenantRegistry, 'findById'>) {
   return {
     enabled: true,
     defaultResource: async (ctx: KoaContextWithOIDC, _client: Client, oneOf?: string | string[]) => {
@@ -19,6 +21,7 @@ export function resourceIndicators(resource: string, apps: SqliteAppLookup) {
       if (indicator !== resource) throw new errors.InvalidTarget();
       const app = apps.findLive(client.clientId);
       if (!app || !app.grant_types.includes('client_credentials')) throw new errors.InvalidTarget();
+      if (tenants.findById(app.tenant_id)?.status !== 'active') throw new errors.UnauthorizedClient("the app's tenant is not active");
       return {
         scope: app.authz_scopes.join(' '),
         audience: resource,

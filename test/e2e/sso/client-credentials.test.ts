@@ -112,6 +112,17 @@ describe('client credentials for the authorization API, and signing-key rotation
     expect([...env.services.audit.export('platform', {})].map((e) => e.action)).toEqual(expect.arrayContaining(['oidc.keys.generated', 'oidc.keys.rotated']));
   });
 
+  it("issues no token to an app whose tenant is suspended (unauthorized_client), and issues again once it is resumed", async () => {
+    const tenant = await env.tenant('Initech', 'initech');
+    const body = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/apps`, { name: 'backend', grant_types: ['client_credentials'], authz_scopes: ['authz:read'] });
+    const initech = await env.rp({ client_id: body.client_id, client_secret: body.client_secret });
+    expect((await client.clientCredentialsGrant(initech, { scope: 'authz:read' })).access_token).toBeTruthy();
+    await env.ok('POST', `/admin/v1/tenants/${tenant.id}/suspend`);
+    await expect(client.clientCredentialsGrant(initech, { scope: 'authz:read' })).rejects.toMatchObject({ error: 'unauthorized_client' });
+    await env.ok('POST', `/admin/v1/tenants/${tenant.id}/resume`);
+    expect((await client.clientCredentialsGrant(initech, { scope: 'authz:read' })).access_token).toBeTruthy();
+  });
+
   it('stops accepting the tokens of a deleted app', async () => {
     const tokens = await client.clientCredentialsGrant(rp, { scope: 'authz:read' });
     await env.ok('DELETE', `/admin/v1/tenants/${acme.id}/apps/${machine.client_id}`);
