@@ -125,32 +125,29 @@ function checkEncryptionAlgorithms(encrypted: Element): void {
 
 /**
  * node-saml with the current SP key; when an encrypted assertion does not decrypt with it, with
- * the other keys of a certificate rotation in turn (the first reason is the one reported).
+ * the other keys of a certificate rotation in turn (the first reason is the one reported). The
+ * key that last decrypted is tried first: during a rotation the IdP keeps using one key, so each
+ * sign-in pays for one decryption attempt, not one per key before it.
  */
 async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string, encrypted: boolean): Promise<Profile> {
-  let result;
-  try {
-    result = await buildSaml(ctx).validatePostResponseAsync({ SAMLResponse: samlResponse });
-  } catch (err) {
-    const reason = classify(err);
-    if (!(encrypted && reason === 'saml_decryption_failed')) return fail(reason, (err as Error)?.message ?? String(err));
-    result = await withOtherKeys(ctx, samlResponse);
-    if (!result) return fail(reason, (err as Error)?.message ?? String(err));
-  }
-  if (!result.profile) return fail('saml_invalid_response', 'no assertion in the response');
-  return result.profile;
-}
-
-async function withOtherKeys(ctx: SamlContext, samlResponse: string) {
-  for (const validator of fallbackValidators(ctx)) {
+  const current = buildSaml(ctx);
+  const others = encrypted ? fallbackValidators(ctx) : [];
+  const preferred = encrypted ? ctx.lastDecryptedWith : undefined;
+  const order = preferred ? [preferred, ...[current, ...others].filter((v) => v !== preferred)] : [current, ...others];
+  let first: unknown;
+  for (const validator of order) {
     try {
-      return await validator.validatePostResponseAsync({ SAMLResponse: samlResponse });
+      const result = await validator.validatePostResponseAsync({ SAMLResponse: samlResponse });
+      if (encrypted) ctx.lastDecryptedWith = validator;
+      if (!result.profile) return fail('saml_invalid_response', 'no assertion in the response');
+      return result.profile;
     } catch (err) {
       const reason = classify(err);
       if (reason !== 'saml_decryption_failed') return fail(reason, (err as Error)?.message ?? String(err));
+      first ??= err;
     }
   }
-  return null;
+  return fail('saml_decryption_failed', (first as Error)?.message ?? String(first));
 }
 
 /**

@@ -18,6 +18,8 @@ export interface SamlContext {
   validator?: SAML;
   /** One validator per key of `otherDecryptionKeys`, built when first needed. */
   fallbackValidators?: SAML[];
+  /** The validator whose key last decrypted an assertion for this connection: tried first. */
+  lastDecryptedWith?: SAML;
 }
 
 export function samlContext(connection: Connection, baseUrl: string, box: SecretBox): SamlContext {
