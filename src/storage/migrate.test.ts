@@ -196,6 +196,13 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(db.prepare(`SELECT id, unmap_pending FROM sso_connections WHERE id = 'c1'`).get()).toEqual({ id: 'c1', unmap_pending: null });
     },
   },
+  11: {
+    seed() {},
+    verify(db) {
+      db.prepare(`INSERT INTO sso_sp_certificate_usage (connection_id, fingerprint, last_decrypted_at) VALUES ('c1', 'AA:BB', 'x')`).run();
+      expect(() => db.prepare(`INSERT INTO sso_sp_certificate_usage (connection_id, fingerprint, last_decrypted_at) VALUES ('c1', 'AA:BB', 'y')`).run()).toThrow(/UNIQUE|PRIMARY/);
+    },
+  },
 };
 
 describe('migrations', () => {

@@ -92,7 +92,7 @@ export const spUrls = (baseUrl: string, connectionId: string) => ({
 export const oidcRedirectUri = (baseUrl: string, connectionId: string) => `${baseUrl}/sso/oidc/${connectionId}/callback`;
 
 /** The public shape (secrets never leave; SP URLs and certificate are included for the IdP admin). */
-export function connectionView(c: Connection, baseUrl: string, lastTest?: unknown) {
+export function connectionView(c: Connection, baseUrl: string, lastTest?: unknown, decryptedAt: Record<string, string> = {}) {
   return {
     id: c.id,
     tenant_id: c.tenant_id,
@@ -115,7 +115,7 @@ export function connectionView(c: Connection, baseUrl: string, lastTest?: unknow
           allow_idp_initiated: c.saml.allow_idp_initiated,
           idp_initiated_app_id: c.saml.idp_initiated_app_id,
           clock_skew_seconds: c.saml.clock_skew_seconds,
-          sp: { ...spUrls(baseUrl, c.id), certificate: c.saml.sp_certificate, certificates: spCertificates(c.saml) },
+          sp: { ...spUrls(baseUrl, c.id), certificate: c.saml.sp_certificate, certificates: spCertificates(c.saml, decryptedAt) },
         }
       : null,
     oidc: c.oidc
@@ -135,8 +135,11 @@ export function connectionView(c: Connection, baseUrl: string, lastTest?: unknow
   };
 }
 
-/** The connection's SP certificates, current first, for the admin following a rotation. */
-function spCertificates(s: SamlSettings) {
+/**
+ * The connection's SP certificates, current first, for the admin following a rotation, with when
+ * each last decrypted an assertion (null: not since it was made, or not yet recorded).
+ */
+function spCertificates(s: SamlSettings, decryptedAt: Record<string, string>) {
   const pairs = [
     { status: 'active', certificate: s.sp_certificate, created_at: s.sp_certificate_created_at },
     ...(s.sp_pending ? [{ status: 'pending', certificate: s.sp_pending.certificate, created_at: s.sp_pending.created_at }] : []),
@@ -144,7 +147,7 @@ function spCertificates(s: SamlSettings) {
   ];
   return pairs.map((p) => {
     const { fingerprint, not_after } = describeCertificate(p.certificate);
-    return { status: p.status, fingerprint, not_after, created_at: p.created_at, certificate: p.certificate };
+    return { status: p.status, fingerprint, not_after, created_at: p.created_at, last_decrypted_at: decryptedAt[fingerprint] ?? null, certificate: p.certificate };
   });
 }
 

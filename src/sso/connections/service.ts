@@ -47,7 +47,7 @@ export class ConnectionService {
   }
 
   view(c: Connection) {
-    return connectionView(c, this.baseUrl, this.lookup.lastTest(c.id));
+    return connectionView(c, this.baseUrl, this.lookup.lastTest(c.id), c.saml ? this.lookup.decryptionUsage(c.id) : {});
   }
 
   async create(tenantId: string, input: ConnectionInput, actor: Actor): Promise<Connection> {

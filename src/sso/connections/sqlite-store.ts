@@ -257,6 +257,24 @@ export class SqliteConnectionLookup {
     return out;
   }
 
+  /** Records that the SP certificate with this fingerprint decrypted an assertion (see migration 0011). */
+  noteDecryption(connectionId: string, fingerprint: string, at: string): void {
+    this.sql
+      .prepare(
+        `INSERT INTO sso_sp_certificate_usage (connection_id, fingerprint, last_decrypted_at) VALUES (?, ?, ?)
+         ON CONFLICT (connection_id, fingerprint) DO UPDATE SET last_decrypted_at = excluded.last_decrypted_at`,
+      )
+      .run(connectionId, fingerprint, at);
+  }
+
+  /** When each SP certificate of the connection last decrypted an assertion, by fingerprint. */
+  decryptionUsage(connectionId: string): Record<string, string> {
+    const rows = this.sql
+      .prepare<[string], { fingerprint: string; last_decrypted_at: string }>('SELECT fingerprint, last_decrypted_at FROM sso_sp_certificate_usage WHERE connection_id = ?')
+      .all(connectionId);
+    return Object.fromEntries(rows.map((r) => [r.fingerprint, r.last_decrypted_at]));
+  }
+
   /** Relations whose removal from a remote authorization server is still to be done (see migration 0010). */
   unmapPending(connectionId: string): string[] {
     const row = this.sql.prepare<[string], { unmap_pending: string | null }>('SELECT unmap_pending FROM sso_connections WHERE id = ?').get(connectionId);

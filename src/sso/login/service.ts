@@ -13,6 +13,9 @@ import type { LoginState } from './state-store.ts';
 import { amrOfSaml, amrOfOidc, DEFAULT_ACR } from './amr.ts';
 import { randomToken } from '../../lib/crypto.ts';
 import { LOGIN_STATE_TTL_MS } from './deps.ts';
+import { certificateFingerprint } from '../saml/certificates.ts';
+
+const DECRYPTION_NOTE_INTERVAL_MS = 3_600_000;
 
 export type LoginOutcome =
   | { kind: 'login'; interactionUid: string; stateId: string }
@@ -24,6 +27,8 @@ export type LoginOutcome =
 export class LoginService {
   /** Connections parsed once per version, with their SAML settings (SP key opened, node-saml validator). */
   readonly #connections: LoginConnections;
+  /** When this process last recorded each SP certificate's decryption (connection id and fingerprint). */
+  readonly #decryptionNoted = new Map<string, number>();
 
   constructor(private readonly deps: LoginDeps) {
     this.#connections = new LoginConnections(deps.connections, deps.baseUrl, deps.box);
@@ -132,6 +137,17 @@ export class LoginService {
     const skewMs = (connection.saml?.clock_skew_seconds ?? 0) * 1000;
     const fresh = this.deps.replay.remember(connection.id, verified.assertionId, new Date(verified.notOnOrAfter.getTime() + skewMs), this.deps.clock.now());
     if (!fresh) throw new LoginFailure('saml_assertion_replayed', `assertion ${verified.assertionId} was already used`);
+    if (verified.decryptedWith) this.#noteDecryption(connection.id, verified.decryptedWith);
+  }
+
+  /** At most hourly per certificate and process: the admin needs the day, not the second. */
+  #noteDecryption(connectionId: string, certificate: string): void {
+    const fingerprint = certificateFingerprint(certificate);
+    const key = `${connectionId} ${fingerprint}`;
+    const now = this.deps.clock.now();
+    if (now.getTime() - (this.#decryptionNoted.get(key) ?? -Infinity) < DECRYPTION_NOTE_INTERVAL_MS) return;
+    this.deps.connections.lookup.noteDecryption(connectionId, fingerprint, now.toISOString());
+    this.#decryptionNoted.set(key, now.getTime());
   }
 
   #identity(connection: Connection, received: Record<string, unknown>, extra: Parameters<typeof mapIdentity>[4]): IdpIdentity {

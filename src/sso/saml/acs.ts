@@ -49,6 +49,8 @@ export interface VerifiedAssertion {
   sessionIndex: string | null;
   attributes: Record<string, unknown>;
   authnContext: string | null;
+  /** For an encrypted assertion, the SP certificate whose key decrypted it (null otherwise). */
+  decryptedWith: string | null;
 }
 
 /**
@@ -61,9 +63,9 @@ export interface VerifiedAssertion {
 export async function validateSamlResponse(ctx: SamlContext, samlResponse: unknown, expectedRequestId: string | null): Promise<VerifiedAssertion> {
   const xml = decodeResponse(samlResponse);
   const envelope = checkEnvelope(xml, ctx, expectedRequestId);
-  const profile = await verifyWithNodeSaml(ctx, samlResponse as string, envelope.encrypted);
+  const { profile, decryptedWith } = await verifyWithNodeSaml(ctx, samlResponse as string, envelope.encrypted);
   const assertion = verifiedAssertionElement(profile);
-  return checkAssertion(assertion, profile, ctx, expectedRequestId ?? envelope.inResponseTo);
+  return { ...checkAssertion(assertion, profile, ctx, expectedRequestId ?? envelope.inResponseTo), decryptedWith };
 }
 
 function decodeResponse(samlResponse: unknown): string {
@@ -129,7 +131,7 @@ function checkEncryptionAlgorithms(encrypted: Element): void {
  * key that last decrypted is tried first: during a rotation the IdP keeps using one key, so each
  * sign-in pays for one decryption attempt, not one per key before it.
  */
-async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string, encrypted: boolean): Promise<Profile> {
+async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string, encrypted: boolean): Promise<{ profile: Profile; decryptedWith: string | null }> {
   const current = buildSaml(ctx);
   const others = encrypted ? fallbackValidators(ctx) : [];
   const preferred = encrypted ? ctx.lastDecryptedWith : undefined;
@@ -140,7 +142,8 @@ async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string, encryp
       const result = await validator.validatePostResponseAsync({ SAMLResponse: samlResponse });
       if (encrypted) ctx.lastDecryptedWith = validator;
       if (!result.profile) return fail('saml_invalid_response', 'no assertion in the response');
-      return result.profile;
+      const other = others.indexOf(validator);
+      return { profile: result.profile, decryptedWith: !encrypted ? null : other < 0 ? ctx.connection.saml.sp_certificate : (ctx.otherDecryptionCertificates[other] ?? null) };
     } catch (err) {
       const reason = classify(err);
       if (reason !== 'saml_decryption_failed') return fail(reason, (err as Error)?.message ?? String(err));
@@ -186,7 +189,7 @@ function verifiedAssertionElement(profile: Profile): Record<string, any> {
   return assertion;
 }
 
-function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlContext, expectedInResponseTo: string | null): VerifiedAssertion {
+function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlContext, expectedInResponseTo: string | null): Omit<VerifiedAssertion, 'decryptedWith'> {
   const issuer = a.Issuer?.[0]?._ ?? a.Issuer?.[0];
   if (issuer !== ctx.connection.saml.idp_entity_id) fail('saml_issuer_mismatch', `Issuer ${issuer}`);
   const conditions = a.Conditions?.[0]?.$;

@@ -107,10 +107,14 @@ export const pemBody = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICAT
  */
 export function describeCertificate(pem: string): { fingerprint: string; not_after: string | null; readable: boolean } {
   const derBytes = Buffer.from(pemBody(pem), 'base64');
-  const fingerprint = createHash('sha256').update(derBytes).digest('hex').toUpperCase().match(/../g)!.join(':');
+  const fingerprint = fingerprintOf(derBytes);
   try {
     return { fingerprint, not_after: new Date(new X509Certificate(derBytes).validTo).toISOString(), readable: true };
   } catch {
     return { fingerprint, not_after: null, readable: false };
   }
 }
+
+/** The SHA-256 fingerprint of a PEM certificate's DER bytes, as OpenSSL writes it (AA:BB:…). */
+export const certificateFingerprint = (pem: string) => fingerprintOf(Buffer.from(pemBody(pem), 'base64'));
+const fingerprintOf = (der: Buffer) => createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)!.join(':');

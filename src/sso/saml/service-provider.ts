@@ -14,6 +14,8 @@ export interface SamlContext {
    * pending and the previous one), tried in that order when decryption with the current key fails.
    */
   otherDecryptionKeys: string[];
+  /** The certificates of `otherDecryptionKeys`, in the same order. */
+  otherDecryptionCertificates: string[];
   /** The validating node-saml instance (no request id), built once per context. */
   validator?: SAML;
   /** One validator per key of `otherDecryptionKeys`, built when first needed. */
@@ -29,6 +31,7 @@ export function samlContext(connection: Connection, baseUrl: string, box: Secret
     sp: spUrls(baseUrl, connection.id),
     spPrivateKey: box.open(connection.saml.sp_private_key_sealed, SP_KEY_CONTEXT),
     otherDecryptionKeys: [connection.saml.sp_pending, connection.saml.sp_previous].flatMap((p) => (p ? [box.open(p.private_key_sealed, SP_KEY_CONTEXT)] : [])),
+    otherDecryptionCertificates: [connection.saml.sp_pending, connection.saml.sp_previous].flatMap((p) => (p ? [p.certificate] : [])),
   };
 }
 

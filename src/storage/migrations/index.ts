@@ -8,6 +8,7 @@ import { authzConditionIndex } from './0007_authz_condition_index.ts';
 import { samlSpRotation } from './0008_saml_sp_rotation.ts';
 import { directoryUnicodeNfc } from './0009_directory_unicode_nfc.ts';
 import { ssoUnmapPending } from './0010_sso_unmap_pending.ts';
+import { spCertificateUsage } from './0011_sp_certificate_usage.ts';
 
 /** A forward-only schema step. Never edit one that has shipped: add the next number. */
 export interface Migration {
@@ -16,4 +17,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc, ssoUnmapPending];
+export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc, ssoUnmapPending, spCertificateUsage];

@@ -12,6 +12,7 @@ interface SpCertificate {
   fingerprint: string;
   not_after: string | null;
   created_at: string | null;
+  last_decrypted_at: string | null;
   certificate: string;
 }
 
@@ -91,7 +92,7 @@ describe('SAML SP certificate rotation', () => {
     const [only, ...rest] = await spCertificates();
     expect(rest).toEqual([]);
     const x509 = new X509Certificate(certs.first);
-    expect(only).toMatchObject({ status: 'active', certificate: certs.first, fingerprint: x509.fingerprint256, not_after: new Date(x509.validTo).toISOString() });
+    expect(only).toMatchObject({ status: 'active', certificate: certs.first, fingerprint: x509.fingerprint256, not_after: new Date(x509.validTo).toISOString(), last_decrypted_at: null });
     expect(Date.parse(only!.not_after!) - Date.now()).toBeGreaterThan(9 * 365 * 86_400_000);
     expect(await signingRequestsWith()).toBe('first');
   });
@@ -109,12 +110,17 @@ describe('SAML SP certificate rotation', () => {
 
     expect(await metadataCertificates()).toEqual({ signing: [certBody(certs.first), certBody(certs.second)], encryption: [certBody(certs.second)] });
     expect(await signingRequestsWith()).toBe('first');
+    const before = Date.now();
     expect(await signInEncryptedTo(certs.first)).toMatch(/\/callback\?code=/);
     expect(await signInEncryptedTo(certs.second)).toMatch(/\/callback\?code=/);
+    // Each certificate shows when it last decrypted: the admin can see the IdP use the new one.
+    const used = await spCertificates();
+    expect(used.map((c) => c.status)).toEqual(['active', 'pending']);
+    for (const c of used) expect(Date.parse(c.last_decrypted_at ?? '')).toBeGreaterThanOrEqual(before - 1000);
 
     const again = await env.api('POST', `${base()}/sp-certificates`);
     expect([again.status, again.body.code]).toEqual([409, 'sp_certificate_pending']);
-    expect(await spCertificates()).toEqual(list);
+    expect(await spCertificates()).toEqual(used);
   });
 
   it('activates the staged certificate: requests signed with it, the replaced one still decrypts', async () => {
