@@ -32,7 +32,7 @@ describe('scenario: Okta dashboard tile (IdP-initiated SAML) with just-in-time p
   afterAll(() => env?.close());
 
   /** A click on the tile: Okta POSTs its response to the ACS; the browser follows to the app. */
-  async function clickTile(browser: Browser, who: { nameId: string; attributes: Record<string, unknown>; id?: string }) {
+  async function clickTile(browser: Browser, who: { nameId: string; attributes: Record<string, string | string[]>; id?: string }) {
     const raw = okta.response({ recipient: sp.acs_url, audience: sp.entity_id, inResponseTo: null, ...who });
     return { raw, ...(await browser.follow(sp.acs_url, (l) => l.startsWith(APP), { form: { SAMLResponse: raw } })) };
   }
