@@ -16,6 +16,7 @@ import { connectionEtag, connectionView, type Connection, type OidcSettings, typ
 import { assertIssuer, resolveSamlIdp, type ConnectionInput, type ConnectionPatch, type OidcInput } from './inputs.ts';
 import { SqliteConnectionLookup, SqliteTenantConnections } from './sqlite-store.ts';
 import { SpCertificateRotation } from './sp-rotation.ts';
+import { SqliteAppLookup } from '../../oidc/apps/sqlite-store.ts';
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 
@@ -24,6 +25,7 @@ export class ConnectionService {
   readonly lookup: SqliteConnectionLookup;
   /** SP certificate rotation of SAML connections. */
   readonly spCertificates: SpCertificateRotation;
+  readonly #apps: SqliteAppLookup;
   /**
    * Takes away, from everyone who signed in through the connection, relations its group mappings
    * no longer name (set by the SSO composition; call inside the change's transaction).
@@ -40,6 +42,7 @@ export class ConnectionService {
   ) {
     this.lookup = new SqliteConnectionLookup(storage.sql);
     this.spCertificates = new SpCertificateRotation(this, storage, audit, clock, box, baseUrl);
+    this.#apps = new SqliteAppLookup(storage.sql);
   }
 
   repo(tenantId: string): SqliteTenantConnections {
@@ -62,7 +65,7 @@ export class ConnectionService {
       attribute_preset: input.attribute_preset ?? 'generic',
       attribute_mapping: input.attribute_mapping ?? {},
       group_mappings: input.group_mappings ?? [],
-      saml: input.protocol === 'saml' ? await this.#newSaml(id, input, now) : null,
+      saml: input.protocol === 'saml' ? await this.#newSaml(tenantId, id, input, now) : null,
       oidc: input.protocol === 'oidc' ? this.#oidc(input.oidc, undefined) : null,
       version: 1,
       created_at: now.toISOString(),
@@ -93,7 +96,7 @@ export class ConnectionService {
     const current = this.get(tenantId, id);
     if (patch.saml && current.protocol !== 'saml') throw badRequest('invalid_connection', 'This is not a SAML connection.');
     if (patch.oidc && current.protocol !== 'oidc') throw badRequest('invalid_connection', 'This is not an OIDC connection.');
-    const saml = patch.saml && current.saml ? await this.#patchSaml(current.saml, patch.saml) : current.saml;
+    const saml = patch.saml && current.saml ? await this.#patchSaml(tenantId, current.saml, patch.saml) : current.saml;
     const oidc = patch.oidc && current.oidc ? this.#oidc(patch.oidc, current.oidc) : current.oidc;
     const { after, unmapped } = this.storage.transaction(() => {
       const before = this.get(tenantId, id);
@@ -203,9 +206,10 @@ export class ConnectionService {
     });
   }
 
-  async #newSaml(id: string, input: ConnectionInput, now: Date): Promise<SamlSettings> {
+  async #newSaml(tenantId: string, id: string, input: ConnectionInput, now: Date): Promise<SamlSettings> {
     const s = input.saml;
     if (!s) throw badRequest('invalid_connection', 'A SAML connection needs a `saml` object.');
+    this.#assertLandingApp(tenantId, s.idp_initiated_app_id);
     const idp = await resolveSamlIdp(s, this.fetchMetadata);
     if (!idp) throw badRequest('invalid_connection', 'A SAML connection needs metadata_xml, metadata_url, or the IdP fields.');
     const sp = createSpKeyPair(`portcullis ${id}`, now);
@@ -226,7 +230,17 @@ export class ConnectionService {
     };
   }
 
-  async #patchSaml(current: SamlSettings, s: NonNullable<ConnectionPatch['saml']>): Promise<SamlSettings> {
+  /** The app IdP-initiated sign-ins land in: one of the tenant's apps, or a multi-tenant app (another tenant's reads as unknown). */
+  #assertLandingApp(tenantId: string, appId: string | null | undefined): void {
+    if (appId === undefined || appId === null) return;
+    const app = this.#apps.findLive(appId);
+    if (!app || (!app.multi_tenant && app.tenant_id !== tenantId)) {
+      throw badRequest('invalid_connection', 'saml.idp_initiated_app_id names no app of this tenant.');
+    }
+  }
+
+  async #patchSaml(tenantId: string, current: SamlSettings, s: NonNullable<ConnectionPatch['saml']>): Promise<SamlSettings> {
+    this.#assertLandingApp(tenantId, s.idp_initiated_app_id);
     const idp = await resolveSamlIdp(s, this.fetchMetadata, current);
     return {
       ...current,
