@@ -57,4 +57,18 @@ describe('IdP-initiated SAML sign-in', () => {
     expect(second.status).toBe(400);
     expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('saml_assertion_replayed');
   });
+
+  it("refuses a tile click while the tenant is suspended, and creates no session; works again once resumed", async () => {
+    const sessions = env.sessionCount();
+    await env.ok('POST', `/admin/v1/tenants/${tenant.id}/suspend`);
+    const raw = idp.response({ recipient: acs, audience, inResponseTo: null, nameId: 'ida@acme.test' });
+    const refused = await new Browser().request(acs, { form: { SAMLResponse: raw } });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).not.toMatch(/tenant_not_active|suspend/i);
+    expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('tenant_not_active');
+    expect(env.sessionCount()).toBe(sessions);
+    await env.ok('POST', `/admin/v1/tenants/${tenant.id}/resume`);
+    const again = idp.response({ recipient: acs, audience, inResponseTo: null, nameId: 'ida@acme.test' });
+    expect((await new Browser().request(acs, { form: { SAMLResponse: again } })).status).toBe(303);
+  });
 });
