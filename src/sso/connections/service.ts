@@ -161,9 +161,10 @@ export class ConnectionService {
    * remote server they are remembered until `#finishUnmap` has seen them gone.
    */
   #stageUnmap(tenantId: string, id: string, removed: string[], kept: string[], actor: Actor): { staged: Staged<number>; relations: string[] } {
-    const relations = [...new Set([...this.lookup.unmapPending(id), ...removed])].filter((r) => !kept.includes(r));
+    const pending = this.lookup.unmapPending(id);
+    const relations = [...new Set([...pending, ...removed])].filter((r) => !kept.includes(r));
     const staged = this.unmapRelations(tenantId, id, relations, actor);
-    this.lookup.setUnmapPending(id, staged.remote ? relations : []);
+    if (staged.remote || pending.length > 0) this.lookup.setUnmapPending(id, staged.remote ? relations : []);
     return { staged, relations };
   }
 

@@ -5,7 +5,7 @@ import type { Storage } from '../../storage/storage.ts';
 import type { AuditService } from '../../audit/service.ts';
 import type { Actor } from '../../audit/events.ts';
 import type { SecretBox } from '../../oidc/keys/key-encryption.ts';
-import { createSpKeyPair, describeCertificate } from '../saml/certificates.ts';
+import { certificateFingerprint, createSpKeyPair } from '../saml/certificates.ts';
 import { SP_KEY_CONTEXT } from '../saml/service-provider.ts';
 import { connectionEtag, connectionView, type Connection, type SamlSettings } from './connection.ts';
 import type { ConnectionService } from './service.ts';
@@ -32,9 +32,11 @@ export class SpCertificateRotation {
 
   stage(tenantId: string, id: string, ifMatch: string | undefined, actor: Actor): Connection {
     const now = this.clock.now();
-    const pair = createSpKeyPair(`portcullis ${id}`, now);
+    // The RSA key pair (50–200 ms) is made outside the write transaction, and only when staging can succeed.
+    const current = this.connections.get(tenantId, id).saml;
+    const pair = current && !current.sp_pending ? createSpKeyPair(`portcullis ${id}`, now) : undefined;
     return this.#change(tenantId, id, ifMatch, actor, 'sso.connection.sp_certificate_staged', (s) => {
-      if (s.sp_pending) throw conflict('sp_certificate_pending', 'A new SP certificate is already staged: activate or discard it first.');
+      if (s.sp_pending || !pair) throw conflict('sp_certificate_pending', 'A new SP certificate is already staged: activate or discard it first.');
       const pending = { certificate: pair.certificatePem, private_key_sealed: this.box.seal(pair.privateKeyPem, SP_KEY_CONTEXT), created_at: now.toISOString() };
       return { keys: { ...s, sp_pending: pending }, certificate: pair.certificatePem };
     });
@@ -78,7 +80,7 @@ export class SpCertificateRotation {
       repo.update(before, this.clock.now().toISOString());
       repo.writeSpKeys(id, keys);
       const after = this.connections.get(tenantId, id);
-      const metadata = { fingerprint: describeCertificate(certificate).fingerprint, ...(which ? { which } : {}) };
+      const metadata = { fingerprint: certificateFingerprint(certificate), ...(which ? { which } : {}) };
       this.audit.record(
         tenantId,
         { action, target: { type: 'connection', id }, before: connectionView(before, this.baseUrl), after: connectionView(after, this.baseUrl), metadata },
