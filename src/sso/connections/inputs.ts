@@ -82,3 +82,32 @@ export function assertIssuer(issuer: string): void {
   const loopback = url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !loopback) throw badRequest('invalid_connection', 'oidc.issuer must use https.');
 }
+
+/** Microsoft Entra ID sign-in hosts (public and national clouds). */
+const ENTRA_HOSTS = /^login\.(microsoftonline\.(com|us)|partner\.microsoftonline\.cn|chinacloudapi\.cn|windows\.net)$/i;
+/** Entra authorities that issue tokens for any directory (`{tenantid}` issuer template). */
+const ENTRA_SHARED_AUTHORITIES = new Set(['common', 'organizations', 'consumers']);
+
+/**
+ * An Entra ID issuer shared by every directory (`/organizations/v2.0`, `/common/v2.0`,
+ * `/consumers/v2.0`) admits the users of whichever directory signs the token, so such a
+ * connection must say which directories it accepts: `entra_multi_tenant` with a non-empty
+ * `allowed_entra_tenants`. An empty list would accept every Entra directory.
+ */
+export function assertEntraTenancy(o: { issuer: string; entra_multi_tenant: boolean; allowed_entra_tenants: string[] }): void {
+  const url = new URL(o.issuer);
+  const authority = url.pathname.split('/')[1]?.toLowerCase() ?? '';
+  const shared = ENTRA_HOSTS.test(url.hostname) && ENTRA_SHARED_AUTHORITIES.has(authority);
+  if (shared && !o.entra_multi_tenant) {
+    throw badRequest(
+      'invalid_connection',
+      `oidc.issuer '${o.issuer}' is Entra ID's multi-tenant endpoint, which signs in users of any Entra directory: set oidc.entra_multi_tenant to true and list the directory ids to accept in oidc.allowed_entra_tenants, or use https://${url.host}/{directory-id}/v2.0 for a single directory.`,
+    );
+  }
+  if (o.entra_multi_tenant && o.allowed_entra_tenants.length === 0) {
+    throw badRequest(
+      'invalid_connection',
+      'oidc.entra_multi_tenant needs oidc.allowed_entra_tenants: the directory (tenant) ids whose users may sign in. An empty list would accept every Entra directory.',
+    );
+  }
+}
