@@ -1,4 +1,4 @@
-import { badRequest } from '../../http/errors.ts';
+import { ApiError, badRequest } from '../../http/errors.ts';
 import type { AttributeMapping, AttributePreset, ConnectionStatus, GroupMapping, IdpCertificate, Protocol } from './connection.ts';
 import { parseIdpCertificate } from '../saml/certificates.ts';
 import { parseIdpMetadata } from '../saml/metadata.ts';
@@ -53,23 +53,36 @@ export async function resolveSamlIdp(input: SamlInput, fetcher: MetadataFetcher,
     throw badRequest('invalid_connection', 'Give either metadata_xml or metadata_url, not both.');
   }
   if (input.metadata_xml !== undefined) {
-    const m = parseIdpMetadata(input.metadata_xml);
+    const xml = input.metadata_xml;
+    const m = about('saml.metadata_xml', () => parseIdpMetadata(xml));
     return { idp_entity_id: m.entity_id, idp_sso_url: m.sso_url, idp_certificates: m.certificates, metadata_url: null };
   }
   if (input.metadata_url !== undefined) {
-    const m = parseIdpMetadata(await fetcher(input.metadata_url));
+    const xml = await fetcher(input.metadata_url);
+    const m = about(`saml.metadata_url (the document at ${input.metadata_url.slice(0, 200)})`, () => parseIdpMetadata(xml));
     return { idp_entity_id: m.entity_id, idp_sso_url: m.sso_url, idp_certificates: m.certificates, metadata_url: input.metadata_url };
   }
   const explicit = input.idp_entity_id !== undefined || input.idp_sso_url !== undefined || input.idp_certificates !== undefined;
   if (!explicit) return current;
   const entityId = input.idp_entity_id ?? current?.idp_entity_id;
   const ssoUrl = input.idp_sso_url ?? current?.idp_sso_url;
-  const certs = input.idp_certificates?.map(parseIdpCertificate) ?? current?.idp_certificates;
+  const certs = input.idp_certificates?.map((pem, i) => about(`saml.idp_certificates[${i}]`, () => parseIdpCertificate(pem))) ?? current?.idp_certificates;
   if (!entityId || !ssoUrl || !certs?.length) {
-    throw badRequest('invalid_connection', 'A SAML connection needs metadata_xml, metadata_url, or idp_entity_id, idp_sso_url and idp_certificates.');
+    const missing = [!entityId && 'idp_entity_id', !ssoUrl && 'idp_sso_url', !certs?.length && 'idp_certificates'].filter(Boolean).map((f) => `saml.${f}`);
+    throw badRequest('invalid_connection', `A SAML connection needs saml.metadata_xml, saml.metadata_url, or saml.idp_entity_id, saml.idp_sso_url and saml.idp_certificates (missing: ${missing.join(', ')}).`);
   }
-  if (!/^https:\/\//.test(ssoUrl)) throw badRequest('invalid_connection', 'idp_sso_url must use https.');
+  if (!/^https:\/\//.test(ssoUrl)) throw badRequest('invalid_connection', 'saml.idp_sso_url must use https.');
   return { idp_entity_id: entityId, idp_sso_url: ssoUrl, idp_certificates: certs, metadata_url: null };
+}
+
+/** Runs `parse`, naming `field` in the 400 it throws, so the admin knows which value was refused. */
+function about<T>(field: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 400) throw badRequest(err.code, `${field}: ${err.message}`);
+    throw err;
+  }
 }
 
 export function assertIssuer(issuer: string): void {
