@@ -14,7 +14,7 @@ import type { Domain, SqliteDomainStore } from './store.ts';
  */
 export type TxtResolver = (name: string) => Promise<string[][]>;
 
-/** The host's resolvers (`/etc/resolv.conf`), giving up after about 6 s instead of c-ares' 20 s and more. */
+/** The host's resolvers (`/etc/resolv.conf`), giving up after about 7 s instead of the 20 s and more of c-ares' defaults. */
 export const systemTxtResolver: TxtResolver = (name) => new Resolver({ timeout: 3000, tries: 2 }).resolveTxt(name);
 
 /** DNS answers meaning "no such record" rather than "the lookup did not work". */

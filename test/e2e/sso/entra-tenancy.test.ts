@@ -40,6 +40,12 @@ describe('Entra ID multi-tenant OIDC connections must name the directories they 
     expect((await env.ok('GET', `${path()}/${created.id}`)).oidc.allowed_entra_tenants).toEqual([TID]);
   });
 
+  it('says an allowed Entra tenant must be the directory id (a GUID), not its domain name', async () => {
+    const r = await env.api('POST', path(), entra({ issuer: 'https://login.microsoftonline.com/organizations/v2.0', entra_multi_tenant: true, allowed_entra_tenants: ['contoso.onmicrosoft.com'] }));
+    expect(r.status).toBe(400);
+    expect(r.body.details).toEqual([expect.objectContaining({ path: 'oidc.allowed_entra_tenants.0', message: expect.stringMatching(/directory \(tenant\) id.*Tenant ID.*not a domain name/) })]);
+  });
+
   it('accepts a single-directory Entra issuer and any other IdP as before', async () => {
     await env.ok('POST', path(), entra({ issuer: `https://login.microsoftonline.com/${TID}/v2.0` }));
     await env.ok('POST', path(), { name: 'Okta', protocol: 'oidc', oidc: { issuer: 'https://acme.okta.com/common', client_id: 'a' } });
