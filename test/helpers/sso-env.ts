@@ -51,11 +51,12 @@ export class SsoEnv {
   platformKey = '';
   dir = '';
 
-  static async start(options: { sso?: SsoOptions; config?: Record<string, unknown> } = {}): Promise<SsoEnv> {
+  /** `host`: the host name in BASE_URL (the server still binds to 127.0.0.1); `localhost` for browser tests. */
+  static async start(options: { sso?: SsoOptions; config?: Record<string, unknown>; host?: string } = {}): Promise<SsoEnv> {
     const env = new SsoEnv();
     env.dir = tempDir('portcullis-sso-');
     const port = await freePort();
-    env.base = `http://127.0.0.1:${port}`;
+    env.base = `http://${options.host ?? '127.0.0.1'}:${port}`;
     const config = loadConfig({}, { dataDir: env.dir, port, baseUrl: env.base, logLevel: 'info', ...options.config });
     env.services = buildServices(config, {
       logDestination: env.logs,
