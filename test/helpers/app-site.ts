@@ -1,41 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
-import { join } from 'node:path';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, esc, html, listen } from './web-site.ts';
+import { loopbackTlsFetch } from './tls-proxy.ts';
 import * as client from 'openid-client';
-
-/** A small page; values are escaped. */
-export function html(title: string, body: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title></head><body><h1>${esc(title)}</h1>${body}</body></html>`;
-}
-export const esc = (v: unknown) => String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-const TLS = join(import.meta.dirname, '../../fixtures/tls');
-
-/**
- * An HTTP server on 127.0.0.1 with a free port; `url` is its origin. With `tls`, HTTPS with the
- * self-signed loopback certificate in fixtures/tls (browsers accept it with `ignoreHTTPSErrors`).
- */
-export async function listen(handler: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void, options: { tls?: boolean } = {}): Promise<{ server: Server; url: string }> {
-  let origin = '';
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    Promise.resolve(handler(req, res, new URL(req.url ?? '/', origin))).catch((err: Error) => {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(err.stack ?? String(err));
-    });
-  };
-  const server = options.tls
-    ? createTlsServer({ key: readFileSync(join(TLS, 'loopback.key.pem')), cert: readFileSync(join(TLS, 'loopback.cert.pem')) }, listener)
-    : createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return { server, url: origin };
-}
-
-export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
 
 /**
  * The B2B app, as a browser meets it: a web server on its own site (127.0.0.1) that signs people
@@ -70,10 +36,12 @@ export class AppSite {
     return `${this.url}/initiate`;
   }
 
-  /** Discovery against Portcullis' issuer with the app's registered credentials. */
+  /** Discovery against Portcullis' issuer with the app's registered credentials (an https one through the test TLS proxy). */
   async connect(issuer: string, app: { client_id: string; client_secret: string }): Promise<void> {
     this.#issuer = issuer;
-    this.#config = await client.discovery(new URL(issuer), app.client_id, app.client_secret, undefined, { execute: [client.allowInsecureRequests] });
+    const tls = issuer.startsWith('https:') ? { [client.customFetch]: loopbackTlsFetch } : { execute: [client.allowInsecureRequests] };
+    this.#config = await client.discovery(new URL(issuer), app.client_id, app.client_secret, undefined, tls);
+    if (issuer.startsWith('https:')) this.#config[client.customFetch] = loopbackTlsFetch;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse, u: URL): Promise<void> {
@@ -125,12 +93,4 @@ export class AppSite {
   close(): Promise<void> {
     return closeServer(this.server);
   }
-}
-
-/** Closes a server and the keep-alive connections a browser holds open to it. */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { closeServer, esc, html, listen, readForm } from './app-site.ts';
+import { closeServer, esc, html, listen, readForm } from './web-site.ts';
 import { TestSamlIdp, type ResponseOptions } from './saml-idp.ts';
 
 /**
