@@ -14,7 +14,10 @@ const chromiumBin = requireChromium();
  * the ACS as a cross-site POST, and the cookies, redirects and pages of the flow work under the
  * browser's SameSite and navigation rules.
  */
-describe('SAML sign-in in a real browser', () => {
+describe.each([
+  { over: 'plain HTTP', tls: false },
+  { over: 'HTTPS through a TLS-terminating proxy, as in production', tls: true },
+])('SAML sign-in in a real browser (Portcullis over $over)', ({ tls }) => {
   if (!chromiumBin) return void it.skip(`needs Chromium: ${CHROMIUM_MISSING_REASON}`);
   let env: SsoEnv;
   let idp: SamlIdpSite;
@@ -27,7 +30,7 @@ describe('SAML sign-in in a real browser', () => {
   let shared: { context: BrowserContext; page: Page; visited: string[] };
 
   beforeAll(async () => {
-    env = await SsoEnv.start({ host: 'localhost' });
+    env = await SsoEnv.start({ host: 'localhost', tls });
     [idp, app, everyone, browser] = await Promise.all([SamlIdpSite.start(), AppSite.start(), AppSite.start(), launchChromium(chromiumBin)]);
     tenant = await env.tenant('Acme', 'acme');
     await env.verifiedDomain(tenant.id, 'acme.test');
@@ -80,10 +83,11 @@ describe('SAML sign-in in a real browser', () => {
     expect(visited).toContain(connection.saml.sp.acs_url);
     const login = env.audit(tenant.id, 'sso.login.succeeded').at(-1);
     expect(login?.metadata).toMatchObject({ connection_id: connection.id });
-    // Portcullis' cookies are out of scripts' reach and not sent on cross-site subrequests.
+    // Portcullis' cookies are out of scripts' reach, not sent on cross-site subrequests, and
+    // over HTTPS never sent in the clear.
     const cookies = await context.cookies(env.base);
     expect(cookies.length).toBeGreaterThan(0);
-    for (const c of cookies) expect([c.name, c.httpOnly, c.sameSite]).toEqual([c.name, true, 'Lax']);
+    for (const c of cookies) expect([c.name, c.httpOnly, c.sameSite, c.secure]).toEqual([c.name, true, 'Lax', tls]);
   });
 
   it('a second sign-in from the same browser rides the single sign-on session: the IdP is not asked again', async () => {
