@@ -101,6 +101,12 @@ const ENTRA_HOSTS = /^login\.(microsoftonline\.(com|us)|partner\.microsoftonline
 /** Entra authorities that issue tokens for any directory (`{tenantid}` issuer template). */
 const ENTRA_SHARED_AUTHORITIES = new Set(['common', 'organizations', 'consumers']);
 
+/** Whether `issuer` is one of Entra ID's authorities shared by every directory. */
+export function isEntraSharedIssuer(issuer: string): boolean {
+  const url = new URL(issuer);
+  return ENTRA_HOSTS.test(url.hostname) && ENTRA_SHARED_AUTHORITIES.has(url.pathname.split('/')[1]?.toLowerCase() ?? '');
+}
+
 /**
  * An Entra ID issuer shared by every directory (`/organizations/v2.0`, `/common/v2.0`,
  * `/consumers/v2.0`) admits the users of whichever directory signs the token, so such a
@@ -109,9 +115,7 @@ const ENTRA_SHARED_AUTHORITIES = new Set(['common', 'organizations', 'consumers'
  */
 export function assertEntraTenancy(o: { issuer: string; entra_multi_tenant: boolean; allowed_entra_tenants: string[] }): void {
   const url = new URL(o.issuer);
-  const authority = url.pathname.split('/')[1]?.toLowerCase() ?? '';
-  const shared = ENTRA_HOSTS.test(url.hostname) && ENTRA_SHARED_AUTHORITIES.has(authority);
-  if (shared && !o.entra_multi_tenant) {
+  if (isEntraSharedIssuer(o.issuer) && !o.entra_multi_tenant) {
     throw badRequest(
       'invalid_connection',
       `oidc.issuer '${o.issuer}' is Entra ID's multi-tenant endpoint, which signs in users of any Entra directory: set oidc.entra_multi_tenant to true and list the directory ids to accept in oidc.allowed_entra_tenants, or use https://${url.host}/{directory-id}/v2.0 for a single directory.`,

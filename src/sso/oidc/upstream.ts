@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import type { SecretBox } from '../../oidc/keys/key-encryption.ts';
 import { oidcRedirectUri, type Connection, type OidcSettings } from '../connections/connection.ts';
+import { isEntraSharedIssuer } from '../connections/inputs.ts';
 
 export const UPSTREAM_SECRET_CONTEXT = 'oidc-upstream-client-secret';
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
@@ -101,9 +102,15 @@ export class UpstreamOidc {
     return { ...userinfo, ...claims };
   }
 
+  /**
+   * A multi-tenant connection, or any on an Entra authority shared by every directory, admits
+   * only the directories it lists: none listed (a connection saved before that was required)
+   * admits none, rather than every Entra customer.
+   */
   #checkEntraTenant(c: OidcConnection, claims: Record<string, unknown>): void {
+    if (!c.oidc.entra_multi_tenant && !isEntraSharedIssuer(c.oidc.issuer)) return;
     const allowed = c.oidc.allowed_entra_tenants;
-    if (!c.oidc.entra_multi_tenant || allowed.length === 0) return;
+    if (allowed.length === 0) throw new UpstreamOidcError('oidc_tenant_not_allowed', 'the connection lists no allowed Entra directories (oidc.allowed_entra_tenants)');
     if (typeof claims.tid !== 'string' || !allowed.includes(claims.tid)) {
       throw new UpstreamOidcError('oidc_tenant_not_allowed', `Entra tenant ${String(claims.tid)} is not allowed`);
     }

@@ -95,4 +95,22 @@ describe('Entra ID multi-tenant OIDC connection', () => {
     expect(done.url).toMatch(/\/callback\?error=access_denied/);
     expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('oidc_tenant_not_allowed');
   });
+
+  it('a connection saved before allowed Entra directories were required admits no directory at sign-in, rather than every one', async () => {
+    tokenTid = TID;
+    const legacy = (multiTenant: number, allowed: string) =>
+      env.services.storage.sql.transaction(() => {
+        env.services.storage.sql.prepare('UPDATE sso_oidc_settings SET entra_multi_tenant = ?, allowed_entra_tenants = ? WHERE connection_id = ?').run(multiTenant, allowed, connectionId);
+        env.services.storage.sql.prepare('UPDATE sso_connections SET version = version + 1 WHERE id = ?').run(connectionId);
+      });
+    for (const [multiTenant, allowed] of [[1, ''], [0, '']] as const) {
+      legacy(multiTenant, allowed);
+      const { done } = await signIn();
+      expect(done.url).toMatch(/\/callback\?error=access_denied/);
+      expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata).toMatchObject({ reason: 'oidc_tenant_not_allowed', detail: expect.stringMatching(/lists no allowed Entra directories/) });
+    }
+    // Without the multi-tenant flag, the shared authority still admits exactly the listed directories.
+    legacy(0, TID);
+    expect((await signIn()).done.url).toMatch(/\/callback\?code=/);
+  });
 });
