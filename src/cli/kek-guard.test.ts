@@ -37,4 +37,16 @@ describe('the CLI without the key-encryption key the data directory was sealed w
     expect(existsSync(join(dir, 'oidc-kek'))).toBe(true);
     expect((await cli(['tenant', 'list', '--data-dir', dir], {})).code).toBe(0);
   });
+
+  it('refuses a key-encryption key that does not open the signing keys (another deployment\'s, a typo), before sealing anything with it', async () => {
+    const dir = tempDir();
+    const kek = randomBytes(32).toString('base64');
+    const first = await cli(['keys', 'rotate', '--data-dir', dir, '--json'], { PORTCULLIS_OIDC_KEK: kek });
+    expect(first.code).toBe(0);
+    const wrong = await cli(['keys', 'rotate', '--data-dir', dir, '--json'], { PORTCULLIS_OIDC_KEK: randomBytes(32).toString('base64') });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/PORTCULLIS_OIDC_KEK.*does not open the signing keys/);
+    const again = await cli(['keys', 'rotate', '--data-dir', dir, '--json'], { PORTCULLIS_OIDC_KEK: kek });
+    expect(again.json().retired).toEqual(first.json().created);
+  });
 });

@@ -17,7 +17,9 @@ export interface SigningKeyRow {
 
 export type PrivateJwk = JsonWebKey & { kid: string; alg: SigningAlg; use: 'sig' };
 
-const SEAL_CONTEXT = 'oidc-signing-key';
+/** The SecretBox context the private signing keys are sealed under. */
+export const SIGNING_KEY_SEAL_CONTEXT = 'oidc-signing-key';
+const SEAL_CONTEXT = SIGNING_KEY_SEAL_CONTEXT;
 
 /**
  * The OpenID Provider's signing keys, sealed under the KEK. One active key per algorithm signs;
