@@ -4,6 +4,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Services } from '../services.ts';
 import { ApiError } from '../http/errors.ts';
 import { interactionRoutes } from './interactions/routes.ts';
+import { pinProviderOrigin } from './provider/origin.ts';
 import { ssoRoutes } from '../sso/routes.ts';
 
 const PREFIX = '/oidc';
@@ -16,6 +17,7 @@ const PREFIX = '/oidc';
  */
 export function mountOidc(app: OpenAPIHono, s: Services): void {
   const sso = s.sso;
+  app.use(`${PREFIX}/*`, pinProviderOrigin(s.config.baseUrl));
   app.route('/', ssoRoutes({ login: sso.login, connections: sso.connections, box: sso.box, baseUrl: s.config.baseUrl, bodyLimitBytes: s.config.bodyLimitBytes }));
   app.route(
     '/',
