@@ -5,6 +5,7 @@ import type { Services } from '../services.ts';
 import { ApiError } from '../http/errors.ts';
 import { interactionRoutes } from './interactions/routes.ts';
 import { pinProviderOrigin } from './provider/origin.ts';
+import { pageSecurityHeaders } from './page-headers.ts';
 import { ssoRoutes } from '../sso/routes.ts';
 
 const PREFIX = '/oidc';
@@ -17,7 +18,8 @@ const PREFIX = '/oidc';
  */
 export function mountOidc(app: OpenAPIHono, s: Services): void {
   const sso = s.sso;
-  app.use(`${PREFIX}/*`, pinProviderOrigin(s.config.baseUrl));
+  app.use(`${PREFIX}/*`, pinProviderOrigin(s.config.baseUrl), pageSecurityHeaders());
+  app.use('/sso/*', pageSecurityHeaders());
   app.route('/', ssoRoutes({ login: sso.login, connections: sso.connections, box: sso.box, baseUrl: s.config.baseUrl, bodyLimitBytes: s.config.bodyLimitBytes }));
   app.route(
     '/',
