@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import { SsoEnv } from '../../helpers/sso-env.ts';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { connect } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as client from 'openid-client';
+import { SsoEnv, freePort } from '../../helpers/sso-env.ts';
+import { Browser } from '../../helpers/browser.ts';
+import { TestSamlIdp } from '../../helpers/saml-idp.ts';
 
 /** A raw GET, so the test (not fetch) decides the Host header. */
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
@@ -78,6 +85,60 @@ describe('the OpenID Provider takes its URLs and cookie security from PORTCULLIS
       const end = await get(`${env.base}/oidc/session/end`, { 'x-forwarded-proto': 'https' });
       expect(end.headers['set-cookie']?.length).toBeGreaterThan(0);
       for (const c of end.headers['set-cookie'] ?? []) expect(c.toLowerCase()).not.toMatch(/;\s*secure/);
+    });
+  });
+
+  describe('a whole sign-in through a TLS-terminating relay that adds no forwarding headers', () => {
+    let env: SsoEnv;
+    let relay: TlsServer;
+    let publicUrl = '';
+    const idp = new TestSamlIdp();
+    const keys = join(import.meta.dirname, '../../../fixtures/saml/keys');
+    const tlsCheck = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+
+    beforeAll(async () => {
+      const relayPort = await freePort();
+      publicUrl = `https://127.0.0.1:${relayPort}`;
+      env = await SsoEnv.start({ config: { baseUrl: publicUrl } });
+      const target = Number(new URL(env.base).port);
+      relay = createTlsServer({ key: readFileSync(join(keys, 'idp.key.pem')), cert: readFileSync(join(keys, 'idp.cert.pem')) }, (tls) => {
+        const plain = connect(target, '127.0.0.1');
+        tls.pipe(plain).pipe(tls);
+        for (const s of [tls, plain]) s.on('error', () => tls.destroy());
+      });
+      await new Promise<void>((listening) => relay.listen(relayPort, '127.0.0.1', listening));
+      // The relay's certificate is a test one (this worker process only).
+      process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    });
+    afterAll(async () => {
+      if (tlsCheck === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = tlsCheck;
+      relay?.close();
+      await env?.close();
+    });
+
+    it('signs in with Secure cookies all the way and answers the app under the https issuer', async () => {
+      const acme = await env.tenant('Acme', 'acme');
+      await env.samlConnection(acme.id, idp);
+      const app = await env.app(acme.id);
+      env.provisionUser(acme.id, { userName: 'alice@acme.test', email: 'alice@acme.test', externalId: 'alice@acme.test' });
+      const rp = await client.discovery(new URL(`${publicUrl}/oidc`), app.client_id, app.client_secret);
+      const cookies: string[] = [];
+      const browser = new Browser();
+      const request = browser.request.bind(browser);
+      browser.request = async (url, init) => {
+        const res = await request(url, init);
+        cookies.push(...res.headers.getSetCookie().map((c) => `${new URL(url).pathname} ${c}`));
+        return res;
+      };
+      const flow = await env.samlLogin(browser, rp, idp, { organization: 'acme' }, () => ({ nameId: 'alice@acme.test', attributes: { email: 'alice@acme.test' } }));
+      const landed = new URL(flow.landed);
+      expect([landed.origin + landed.pathname, landed.searchParams.get('iss')]).toEqual(['http://127.0.0.1:9/callback', `${publicUrl}/oidc`]);
+      const tokens = await client.authorizationCodeGrant(rp, landed, { pkceCodeVerifier: flow.verifier, expectedState: flow.state });
+      expect(tokens.claims()).toMatchObject({ iss: `${publicUrl}/oidc`, email: 'alice@acme.test', org_id: acme.id });
+      const providerCookies = cookies.filter((c) => / _(session|interaction)/.test(c) && !/expires=Thu, 01 Jan 1970/i.test(c));
+      expect(providerCookies.length).toBeGreaterThanOrEqual(4);
+      for (const c of providerCookies) expect(c.toLowerCase()).toMatch(/;\s*secure/);
     });
   });
 });
