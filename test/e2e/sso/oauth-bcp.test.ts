@@ -10,7 +10,8 @@ const basic = (c: { client_id: string; client_secret: string }) => `Basic ${Buff
 /**
  * The OAuth 2.0 Security BCP (RFC 9700) and OpenID Connect Core properties that hold because of
  * how the provider is configured (response types, redirect URI matching, code replay, keys,
- * discovery), pinned so that a configuration change cannot quietly drop one. PKCE, refresh-token
+ * discovery, which browser origins may call the token and userinfo endpoints), pinned so that a
+ * configuration change cannot quietly drop one. PKCE, refresh-token
  * reuse and the token endpoint's refusals are in saml-flow, session-lifecycle and
  * oidc-endpoints-bad-input.
  */
@@ -19,6 +20,7 @@ describe('the OpenID Provider holds to the OAuth 2.0 Security BCP where its conf
   const idp = new TestSamlIdp();
   let app: { client_id: string; client_secret: string };
   let rp: client.Configuration;
+  let spa: client.Configuration;
   let challenge: string;
 
   beforeAll(async () => {
@@ -27,6 +29,8 @@ describe('the OpenID Provider holds to the OAuth 2.0 Security BCP where its conf
     await env.samlConnection(acme.id, idp);
     app = await env.app(acme.id);
     rp = await env.rp(app);
+    const publicApp = await env.app(acme.id, { name: 'SPA', token_endpoint_auth_method: 'none' });
+    spa = await client.discovery(new URL(`${env.base}/oidc`), publicApp.client_id, undefined, client.None(), { execute: [client.allowInsecureRequests] });
     env.provisionUser(acme.id, { userName: 'alice@acme.test', email: 'alice@acme.test', externalId: 'alice@acme.test' });
     challenge = await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier());
   });
@@ -93,5 +97,24 @@ describe('the OpenID Provider holds to the OAuth 2.0 Security BCP where its conf
     for (const algs of ['id_token_signing_alg_values_supported', 'userinfo_signing_alg_values_supported', 'request_object_signing_alg_values_supported']) {
       expect([algs, ((d[algs] as string[] | undefined) ?? []).filter((a) => a === 'none' || a.startsWith('HS'))]).toEqual([algs, []]);
     }
+  });
+
+  it("answers a browser's token and userinfo calls only from the app's own origin (a public app's redirect URI), and a confidential app's from none", async () => {
+    const flow = await env.samlLogin(new Browser(), spa, idp, { organization: 'acme' }, () => ({ nameId: 'alice@acme.test', attributes: { email: 'alice@acme.test' } }));
+    const code = new URL(flow.landed).searchParams.get('code') as string;
+    const token = (origin: string, form: Record<string, string>, auth?: string) =>
+      fetch(`${env.base}/oidc/token`, { method: 'POST', headers: { origin, 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: auth } : {}) }, body: new URLSearchParams(form) });
+    const redeem = { grant_type: 'authorization_code', code, code_verifier: flow.verifier, redirect_uri: CALLBACK, client_id: spa.clientMetadata().client_id };
+    const foreign = await token('https://evil.test', redeem);
+    expect([foreign.status, await foreign.json(), foreign.headers.get('access-control-allow-origin')]).toEqual([400, { error: 'invalid_request', error_description: expect.stringMatching(/^origin https:\/\/evil\.test not allowed/) }, null]);
+    const own = await token('http://127.0.0.1:9', redeem);
+    expect([own.status, own.headers.get('access-control-allow-origin')]).toEqual([200, 'http://127.0.0.1:9']);
+    const { access_token } = (await own.json()) as { access_token: string };
+    for (const [origin, status] of [['https://evil.test', 400], ['http://127.0.0.1:9', 200]] as const) {
+      const me = await fetch(`${env.base}/oidc/me`, { headers: { origin, authorization: `Bearer ${access_token}` } });
+      expect([origin, me.status]).toEqual([origin, status]);
+    }
+    const confidential = await token('http://127.0.0.1:9', { grant_type: 'refresh_token', refresh_token: 'x'.repeat(43) }, basic(app));
+    expect([confidential.status, await confidential.json()]).toEqual([400, { error: 'invalid_request', error_description: expect.stringMatching(/^origin http:\/\/127\.0\.0\.1:9 not allowed/) }]);
   });
 });
