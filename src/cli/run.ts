@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config/load.ts';
 import { buildServices, type Services } from '../services.ts';
 import { commands } from './commands.ts';
 import { UsageError, type Command, type CommandContext } from './command.ts';
+import { assertKekAvailable } from './kek-guard.ts';
 
 const GLOBAL_OPTIONS = {
   'data-dir': { type: 'string' },
@@ -90,7 +91,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       config,
       json,
       env: io.env,
-      services: () => (services ??= buildServices(config, { migrate: true, defaultMetrics: command.path[0] === 'serve' })),
+      services: () => {
+        if (!services) assertKekAvailable(config);
+        return (services ??= buildServices(config, { migrate: true, defaultMetrics: command.path[0] === 'serve' }));
+      },
       print: (result, human) => io.stdout((json || !human ? JSON.stringify(result) : human(result)) + '\n'),
       write: io.stdout,
       warn: (line) => io.stderr(`${line}\n`),

@@ -25,7 +25,9 @@ const OidcFields = {
   client_secret: z.string().min(1).max(2000).nullable(),
   scopes: z.string().regex(/^openid( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'must start with openid'),
   entra_multi_tenant: z.boolean(),
-  allowed_entra_tenants: z.array(z.string().uuid()).max(100),
+  allowed_entra_tenants: z
+    .array(z.string().uuid('must be an Entra directory (tenant) id, a GUID such as 9b1c6f0e-2d3a-4c5b-8e7f-0a1b2c3d4e5f (Entra admin center: Overview, Tenant ID), not a domain name'))
+    .max(100),
 };
 
 export const CreateConnectionBody = z

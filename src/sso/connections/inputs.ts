@@ -1,4 +1,4 @@
-import { badRequest } from '../../http/errors.ts';
+import { ApiError, badRequest } from '../../http/errors.ts';
 import type { AttributeMapping, AttributePreset, ConnectionStatus, GroupMapping, IdpCertificate, Protocol } from './connection.ts';
 import { parseIdpCertificate } from '../saml/certificates.ts';
 import { parseIdpMetadata } from '../saml/metadata.ts';
@@ -53,23 +53,36 @@ export async function resolveSamlIdp(input: SamlInput, fetcher: MetadataFetcher,
     throw badRequest('invalid_connection', 'Give either metadata_xml or metadata_url, not both.');
   }
   if (input.metadata_xml !== undefined) {
-    const m = parseIdpMetadata(input.metadata_xml);
+    const xml = input.metadata_xml;
+    const m = about('saml.metadata_xml', () => parseIdpMetadata(xml));
     return { idp_entity_id: m.entity_id, idp_sso_url: m.sso_url, idp_certificates: m.certificates, metadata_url: null };
   }
   if (input.metadata_url !== undefined) {
-    const m = parseIdpMetadata(await fetcher(input.metadata_url));
+    const xml = await fetcher(input.metadata_url);
+    const m = about(`saml.metadata_url (the document at ${input.metadata_url.slice(0, 200)})`, () => parseIdpMetadata(xml));
     return { idp_entity_id: m.entity_id, idp_sso_url: m.sso_url, idp_certificates: m.certificates, metadata_url: input.metadata_url };
   }
   const explicit = input.idp_entity_id !== undefined || input.idp_sso_url !== undefined || input.idp_certificates !== undefined;
   if (!explicit) return current;
   const entityId = input.idp_entity_id ?? current?.idp_entity_id;
   const ssoUrl = input.idp_sso_url ?? current?.idp_sso_url;
-  const certs = input.idp_certificates?.map(parseIdpCertificate) ?? current?.idp_certificates;
+  const certs = input.idp_certificates?.map((pem, i) => about(`saml.idp_certificates[${i}]`, () => parseIdpCertificate(pem))) ?? current?.idp_certificates;
   if (!entityId || !ssoUrl || !certs?.length) {
-    throw badRequest('invalid_connection', 'A SAML connection needs metadata_xml, metadata_url, or idp_entity_id, idp_sso_url and idp_certificates.');
+    const missing = [!entityId && 'idp_entity_id', !ssoUrl && 'idp_sso_url', !certs?.length && 'idp_certificates'].filter(Boolean).map((f) => `saml.${f}`);
+    throw badRequest('invalid_connection', `A SAML connection needs saml.metadata_xml, saml.metadata_url, or saml.idp_entity_id, saml.idp_sso_url and saml.idp_certificates (missing: ${missing.join(', ')}).`);
   }
-  if (!/^https:\/\//.test(ssoUrl)) throw badRequest('invalid_connection', 'idp_sso_url must use https.');
+  if (!/^https:\/\//.test(ssoUrl)) throw badRequest('invalid_connection', 'saml.idp_sso_url must use https.');
   return { idp_entity_id: entityId, idp_sso_url: ssoUrl, idp_certificates: certs, metadata_url: null };
+}
+
+/** Runs `parse`, naming `field` in the 400 it throws, so the admin knows which value was refused. */
+function about<T>(field: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 400) throw badRequest(err.code, `${field}: ${err.message}`);
+    throw err;
+  }
 }
 
 export function assertIssuer(issuer: string): void {
@@ -81,4 +94,33 @@ export function assertIssuer(issuer: string): void {
   }
   const loopback = url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !loopback) throw badRequest('invalid_connection', 'oidc.issuer must use https.');
+}
+
+/** Microsoft Entra ID sign-in hosts (public and national clouds). */
+const ENTRA_HOSTS = /^login\.(microsoftonline\.(com|us)|partner\.microsoftonline\.cn|chinacloudapi\.cn|windows\.net)$/i;
+/** Entra authorities that issue tokens for any directory (`{tenantid}` issuer template). */
+const ENTRA_SHARED_AUTHORITIES = new Set(['common', 'organizations', 'consumers']);
+
+/**
+ * An Entra ID issuer shared by every directory (`/organizations/v2.0`, `/common/v2.0`,
+ * `/consumers/v2.0`) admits the users of whichever directory signs the token, so such a
+ * connection must say which directories it accepts: `entra_multi_tenant` with a non-empty
+ * `allowed_entra_tenants`. An empty list would accept every Entra directory.
+ */
+export function assertEntraTenancy(o: { issuer: string; entra_multi_tenant: boolean; allowed_entra_tenants: string[] }): void {
+  const url = new URL(o.issuer);
+  const authority = url.pathname.split('/')[1]?.toLowerCase() ?? '';
+  const shared = ENTRA_HOSTS.test(url.hostname) && ENTRA_SHARED_AUTHORITIES.has(authority);
+  if (shared && !o.entra_multi_tenant) {
+    throw badRequest(
+      'invalid_connection',
+      `oidc.issuer '${o.issuer}' is Entra ID's multi-tenant endpoint, which signs in users of any Entra directory: set oidc.entra_multi_tenant to true and list the directory ids to accept in oidc.allowed_entra_tenants, or use https://${url.host}/{directory-id}/v2.0 for a single directory.`,
+    );
+  }
+  if (o.entra_multi_tenant && o.allowed_entra_tenants.length === 0) {
+    throw badRequest(
+      'invalid_connection',
+      'oidc.entra_multi_tenant needs oidc.allowed_entra_tenants: the directory (tenant) ids whose users may sign in. An empty list would accept every Entra directory.',
+    );
+  }
 }

@@ -13,7 +13,7 @@ import { SP_KEY_CONTEXT } from '../saml/service-provider.ts';
 import type { MetadataFetcher } from '../saml/metadata-fetch.ts';
 import { UPSTREAM_SECRET_CONTEXT } from '../oidc/upstream.ts';
 import { connectionEtag, connectionView, type Connection, type OidcSettings, type SamlSettings } from './connection.ts';
-import { assertIssuer, resolveSamlIdp, type ConnectionInput, type ConnectionPatch, type OidcInput } from './inputs.ts';
+import { assertEntraTenancy, assertIssuer, resolveSamlIdp, type ConnectionInput, type ConnectionPatch, type OidcInput } from './inputs.ts';
 import { SqliteConnectionLookup, SqliteTenantConnections } from './sqlite-store.ts';
 import { SpCertificateRotation } from './sp-rotation.ts';
 import { SqliteAppLookup } from '../../oidc/apps/sqlite-store.ts';
@@ -98,6 +98,8 @@ export class ConnectionService {
     if (patch.oidc && current.protocol !== 'oidc') throw badRequest('invalid_connection', 'This is not an OIDC connection.');
     const saml = patch.saml && current.saml ? await this.#patchSaml(tenantId, current.saml, patch.saml) : current.saml;
     const oidc = patch.oidc && current.oidc ? this.#oidc(patch.oidc, current.oidc) : current.oidc;
+    // Connections saved before the Entra tenancy rule are held to it when they are switched on.
+    if (oidc && patch.status === 'active') assertEntraTenancy(oidc);
     const { after, unmapped } = this.storage.transaction(() => {
       const before = this.get(tenantId, id);
       if (before.version !== current.version || (ifMatch !== undefined && !ifMatchAccepts(ifMatch, connectionEtag(before)))) throw preconditionFailed();
@@ -260,7 +262,7 @@ export class ConnectionService {
     if (!issuer || !clientId) throw badRequest('invalid_connection', 'An OIDC connection needs oidc.issuer and oidc.client_id.');
     assertIssuer(issuer);
     const secret = input?.client_secret;
-    return {
+    const settings: OidcSettings = {
       issuer,
       client_id: clientId,
       client_secret_sealed:
@@ -269,6 +271,8 @@ export class ConnectionService {
       entra_multi_tenant: input?.entra_multi_tenant ?? current?.entra_multi_tenant ?? false,
       allowed_entra_tenants: input?.allowed_entra_tenants ?? current?.allowed_entra_tenants ?? [],
     };
+    assertEntraTenancy(settings);
+    return settings;
   }
 }
 

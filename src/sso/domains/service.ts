@@ -1,4 +1,4 @@
-import { resolveTxt } from 'node:dns/promises';
+import { Resolver } from 'node:dns/promises';
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { randomToken } from '../../lib/crypto.ts';
@@ -8,9 +8,17 @@ import type { AuditService } from '../../audit/service.ts';
 import type { Actor } from '../../audit/events.ts';
 import type { Domain, SqliteDomainStore } from './store.ts';
 
-/** Resolves TXT records (node:dns by default; tests inject their own). */
+/**
+ * Resolves TXT records (node:dns by default; tests inject their own). Rejects with the DNS error
+ * code (`ENOTFOUND`, `ENODATA`: no record; `ESERVFAIL`, `ETIMEOUT`, …: the lookup failed).
+ */
 export type TxtResolver = (name: string) => Promise<string[][]>;
-export const systemTxtResolver: TxtResolver = (name) => resolveTxt(name);
+
+/** The host's resolvers (`/etc/resolv.conf`), giving up after about 7 s instead of the 20 s and more of c-ares' defaults. */
+export const systemTxtResolver: TxtResolver = (name) => new Resolver({ timeout: 3000, tries: 2 }).resolveTxt(name);
+
+/** DNS answers meaning "no such record" rather than "the lookup did not work". */
+const NO_RECORD_CODES = new Set(['ENOTFOUND', 'ENODATA']);
 
 export const TXT_PREFIX = '_portcullis-verification';
 const TXT_VALUE = 'portcullis-domain-verification=';
@@ -71,13 +79,16 @@ export class DomainService {
     const d = this.get(tenantId, id);
     if (d.verified_at) return d;
     const name = `${TXT_PREFIX}.${d.domain}`;
-    const records = await this.resolver(name).catch(() => [] as string[][]);
-    const found = records.some((chunks) => chunks.join('') === `${TXT_VALUE}${d.verification_token}`);
-    if (!found) {
+    const failure = verificationFailure(name, `${TXT_VALUE}${d.verification_token}`, await lookUp(this.resolver, name));
+    if (failure) {
       this.storage.transaction(() =>
-        this.audit.record(tenantId, { action: 'sso.domain.verification_failed', target: { type: 'domain', id }, metadata: { domain: d.domain, record: name } }, actor),
+        this.audit.record(
+          tenantId,
+          { action: 'sso.domain.verification_failed', target: { type: 'domain', id }, metadata: { domain: d.domain, record: name, reason: failure.reason } },
+          actor,
+        ),
       );
-      throw unprocessable('domain_not_verified', `No TXT record '${name}' with the expected value was found.`);
+      throw unprocessable('domain_not_verified', failure.message);
     }
     return this.storage.transaction(() => {
       if (this.store.verifiedElsewhere(tenantId, d.domain)) throw conflict('domain_claimed', 'Another tenant has already verified this domain.');
@@ -94,4 +105,37 @@ export class DomainService {
       this.audit.record(tenantId, { action: 'sso.domain.removed', target: { type: 'domain', id }, before: { domain: d.domain } }, actor);
     });
   }
+}
+
+type Lookup = { records: string[] } | { error: string };
+
+async function lookUp(resolver: TxtResolver, name: string): Promise<Lookup> {
+  try {
+    return { records: (await resolver(name)).map((chunks) => chunks.join('')) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+    return NO_RECORD_CODES.has(code) ? { records: [] } : { error: code };
+  }
+}
+
+/** Why a lookup does not verify the domain, in words an admin can act on; undefined when it does. */
+function verificationFailure(name: string, expected: string, lookup: Lookup): { reason: string; message: string } | undefined {
+  if ('error' in lookup) {
+    return {
+      reason: 'lookup_failed',
+      message: `The DNS lookup of '${name}' failed (${lookup.error}), so nothing was checked: try again later. Portcullis asks the resolvers of the host it runs on.`,
+    };
+  }
+  if (lookup.records.includes(expected)) return undefined;
+  if (lookup.records.length === 0) {
+    return {
+      reason: 'no_record',
+      message: `DNS has no TXT record at '${name}' (yet): publish one with the value in verification.value, wait until your DNS provider serves it, then verify again.`,
+    };
+  }
+  const seen = lookup.records.slice(0, 3).map((r) => `'${r.slice(0, 100)}'`).join(', ');
+  return {
+    reason: 'value_mismatch',
+    message: `'${name}' has ${lookup.records.length} TXT record(s), none with this domain's value '${expected}' (found ${seen}${lookup.records.length > 3 ? ', …' : ''}): the value is per tenant and per claim, copy it from verification.value.`,
+  };
 }
