@@ -1,27 +1,21 @@
 import type { MiddlewareHandler } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 
-/** The client address requestContext resolved (trusted proxy hops applied), handed to the provider. */
-export const CLIENT_IP_HEADER = 'x-portcullis-client-ip';
-
 /**
- * oidc-provider (Koa) builds its absolute URLs (discovery, the logout form, the resume
- * redirect) from the request's origin, and marks cookies Secure only on an https request.
- * Both must come from BASE_URL, the public origin: Host and X-Forwarded-* are overwritten here
- * before the provider reads them, so a forged Host cannot move its endpoints, and TLS ending at
- * a proxy in front (Portcullis serves plain HTTP) still gives Secure cookies.
+ * oidc-provider (Koa) builds its absolute URLs (the discovery document's endpoints, the logout
+ * form's action, the resume redirect) from the request's host: `Host`, or `X-Forwarded-Host`
+ * once proxies are trusted, which a proxy passes through from the client unless told to
+ * overwrite it. The host is BASE_URL's, so both headers are set to it before the provider reads
+ * them: no request can point the provider's endpoints at another host. (The scheme still comes
+ * from the connection or the trusted proxy's `X-Forwarded-Proto`; see scheme-check.ts.)
  */
-export function pinProviderOrigin(baseUrl: string): MiddlewareHandler {
-  const { host, protocol } = new URL(baseUrl);
-  return async function pinProviderOriginMiddleware(c, next) {
+export function pinProviderHost(baseUrl: string): MiddlewareHandler {
+  const { host } = new URL(baseUrl);
+  return async function pinProviderHostMiddleware(c, next) {
     const incoming = (c.env as HttpBindings | undefined)?.incoming;
     if (incoming) {
       incoming.headers.host = host;
       incoming.headers['x-forwarded-host'] = host;
-      incoming.headers['x-forwarded-proto'] = protocol.slice(0, -1);
-      const ip = c.get('clientIp');
-      if (ip) incoming.headers[CLIENT_IP_HEADER] = ip;
-      else delete incoming.headers[CLIENT_IP_HEADER];
     }
     await next();
   };

@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
 import * as client from 'openid-client';
 import { SsoEnv, authorizationRequest } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
 import { TestSamlIdp } from '../../helpers/saml-idp.ts';
+import { CHROMIUM_MISSING_REASON, launchChromium, requireChromium } from '../../helpers/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+const chromiumBin = requireChromium();
 
 /** The CSP of a response as directive → sources. */
 function csp(res: Response): Map<string, string[]> {
@@ -89,14 +88,14 @@ describe('the sign-in pages refuse framing and scripts and are not cached', () =
     expect(csp(res).get('script-src')).toEqual(expect.arrayContaining(scripts));
   });
 
-  // Needs Debian's chromium (DESIGN.md, "Browser"); without it only this case is skipped.
-  it.skipIf(!existsSync(CHROMIUM))('in Chromium: another site cannot frame the logout page, which renders styled with no CSP violation, and form_post still submits itself', async () => {
+  const inChromium = chromiumBin ? it : it.skip;
+  inChromium(`in Chromium${chromiumBin ? '' : ` (skipped: ${CHROMIUM_MISSING_REASON})`}: another site cannot frame the logout page, which renders styled with no CSP violation, and form_post still submits itself`, async () => {
     const flow = await env.samlLogin(new Browser(), rp, idp, { organization: 'acme', response_mode: 'form_post' }, () => ({ nameId: 'alice@acme.test', attributes: { email: 'alice@acme.test' } }));
     const formPost = flow.res as Response;
     const formPostHtml = await formPost.text();
     const formPostHeaders: Record<string, string> = {};
     formPost.headers.forEach((value, name) => (formPostHeaders[name] = value));
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const browser = await launchChromium(chromiumBin as string);
     try {
       const page = await browser.newPage();
       const violations: string[] = [];
