@@ -4,6 +4,8 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Services } from '../services.ts';
 import { ApiError } from '../http/errors.ts';
 import { interactionRoutes } from './interactions/routes.ts';
+import { pinProviderHost } from './provider/origin.ts';
+import { pageSecurityHeaders } from './page-headers.ts';
 import { ssoRoutes } from '../sso/routes.ts';
 import { schemeMismatchWarner } from './scheme-check.ts';
 
@@ -17,6 +19,8 @@ const PREFIX = '/oidc';
  */
 export function mountOidc(app: OpenAPIHono, s: Services): void {
   const sso = s.sso;
+  app.use(`${PREFIX}/*`, pinProviderHost(s.config.baseUrl), pageSecurityHeaders());
+  app.use('/sso/*', pageSecurityHeaders());
   app.route('/', ssoRoutes({ login: sso.login, connections: sso.connections, box: sso.box, baseUrl: s.config.baseUrl, bodyLimitBytes: s.config.bodyLimitBytes }));
   app.route(
     '/',

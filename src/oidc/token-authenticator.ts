@@ -12,9 +12,10 @@ const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /**
  * Accepts a client-credentials access token (a JWT this provider signed) as a bearer credential
  * of the app's tenant. Checked synchronously: signature against the current JWKS (active and
- * still-published retired keys), `typ` at+jwt, issuer, audience (the authorization API), expiry;
- * then the app must still exist with client credentials and its tenant must be live. The
- * principal's scopes are the token's, narrowed to what the app holds now.
+ * still-published retired keys), `typ` at+jwt, issuer, audience (the authorization API), expiry,
+ * no `cnf` (a DPoP-bound token is valid only with a proof of its key, which this API does not
+ * take: RFC 9449 §7.1); then the app must still exist with client credentials and its tenant
+ * must be live. The principal's scopes are the token's, narrowed to what the app holds now.
  */
 export function oidcTokenAuthenticator(deps: {
   keys: OidcKeyService;
@@ -47,6 +48,7 @@ export function oidcTokenAuthenticator(deps: {
     const now = Math.floor(Date.now() / 1000);
     const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
     if (payload.iss !== deps.issuer || !aud.includes(deps.audience)) return undefined;
+    if (payload.cnf !== undefined) return undefined;
     if (typeof payload.exp !== 'number' || payload.exp + OIDC_CLOCK_TOLERANCE_SECONDS <= now) return undefined;
     const app = typeof payload.client_id === 'string' ? deps.apps.findLive(payload.client_id) : undefined;
     if (!app || !app.grant_types.includes('client_credentials')) return undefined;

@@ -55,6 +55,23 @@ describe('client credentials for the authorization API, and signing-key rotation
     await expect(client.clientCredentialsGrant(wrong, { scope: 'authz:read' })).rejects.toMatchObject({ error: 'invalid_client' });
   });
 
+  it('refuses at /stores a DPoP-bound token presented as a bearer token: it cannot check the proof (RFC 9449 §7.1)', async () => {
+    const dpop = client.getDPoPHandle(rp, await client.randomDPoPKeyPair('ES256'));
+    const bound = await client.clientCredentialsGrant(rp, { scope: 'authz:read' }, { DPoP: dpop });
+    expect(bound.token_type).toBe('dpop');
+    expect(JSON.parse(Buffer.from(bound.access_token.split('.')[1] as string, 'base64url').toString()).cnf.jkt).toBeTruthy();
+    expect(env.services.oidcTokenAuthenticator(bound.access_token)).toBeUndefined();
+    const store = env.services.tenants.get(acme.id).authz_store_id;
+    const check = await fetch(`${env.base}/stores/${store}/check`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bound.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tuple_key: { user: 'user:anne', relation: 'member', object: `organization:${acme.id}` } }),
+    });
+    expect([check.status, ((await check.json()) as { code: string }).code]).toEqual([401, 'unauthenticated']);
+    const { access_token } = await client.clientCredentialsGrant(rp, { scope: 'authz:read' });
+    expect(env.services.oidcTokenAuthenticator(access_token)).toBeTruthy();
+  });
+
   it('logs and counts the status the OpenID Provider actually sent, not the placeholder it hands back', async () => {
     const token = (secret: string, requestId: string) =>
       fetch(`${env.base}/oidc/token`, {
