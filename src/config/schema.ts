@@ -7,6 +7,20 @@ import { bareHostName } from '../lib/host-name.ts';
  * its schema (with the default) and a description; the README's configuration reference is
  * generated from this table and a test keeps the two in step.
  */
+/** A comma-separated list of bare host names or IP addresses (no ports), lower-cased. */
+function privateHostList() {
+  return z
+    .string()
+    .regex(/^\s*[A-Za-z0-9.:\-\[\]]+(\s*,\s*[A-Za-z0-9.:\-\[\]]+)*\s*$/, 'must be a comma-separated list of host names or IP addresses')
+    .transform((v, ctx) => {
+      const hosts = v.split(',').map(bareHostName);
+      if (hosts.every((h) => h !== undefined)) return hosts;
+      ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of host names or IP addresses, without ports' });
+      return z.NEVER;
+    })
+    .optional();
+}
+
 export const settings = {
   port: {
     env: 'PORTCULLIS_PORT',
@@ -60,18 +74,15 @@ export const settings = {
   },
   backchannelPrivateHosts: {
     env: 'PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS',
-    schema: z
-      .string()
-      .regex(/^\s*[A-Za-z0-9.:\-\[\]]+(\s*,\s*[A-Za-z0-9.:\-\[\]]+)*\s*$/, 'must be a comma-separated list of host names or IP addresses')
-      .transform((v, ctx) => {
-        const hosts = v.split(',').map(bareHostName);
-        if (hosts.every((h) => h !== undefined)) return hosts;
-        ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of host names or IP addresses, without ports' });
-        return z.NEVER;
-      })
-      .optional(),
+    schema: privateHostList(),
     description:
       "Comma-separated host names or IP addresses (exact, as written in apps' `backchannel_logout_uri`) that back-channel logout may reach on a private network, such as apps in the same VPC. Every other host must resolve to a public address (SSRF protection).",
+  },
+  idpPrivateHosts: {
+    env: 'PORTCULLIS_IDP_PRIVATE_HOSTS',
+    schema: privateHostList(),
+    description:
+      "Comma-separated host names or IP addresses (exact, as written in connections' `oidc.issuer` and `saml.metadata_url`, and in the issuer's discovery document) of identity providers on a private network, such as an on-premises AD FS or Keycloak. Every other IdP host must resolve to a public address (SSRF protection: tenant admins name these URLs).",
   },
   shutdownTimeoutMs: {
     env: 'PORTCULLIS_SHUTDOWN_TIMEOUT_MS',

@@ -26,6 +26,7 @@ import { DomainService, systemTxtResolver, type TxtResolver } from './domains/se
 import { SsoSettingsService } from './settings.ts';
 import { SamlReplayCache } from './saml/replay-cache.ts';
 import { httpsMetadataFetcher, type MetadataFetcher } from './saml/metadata-fetch.ts';
+import { guardedUpstreamFetch } from './oidc/guarded-fetch.ts';
 import { UpstreamOidc } from './oidc/upstream.ts';
 import { SqliteLoginStates } from './login/state-store.ts';
 import { LoginService } from './login/service.ts';
@@ -39,6 +40,8 @@ export interface SsoOptions {
   upstreamFetch?: CustomFetch;
   /** Let back-channel logout reach loopback apps (tests only; production keeps SSRF protection). */
   allowLoopbackBackchannel?: boolean;
+  /** Let upstream OIDC IdPs on loopback be reached (tests only; production keeps SSRF protection). */
+  allowLoopbackIdp?: boolean;
 }
 
 export interface SsoCore {
@@ -62,7 +65,7 @@ export function buildSso(core: SsoCore, options: SsoOptions = {}) {
   const appLookup = new SqliteAppLookup(storage.sql);
   const apps = new AppService(storage, models, audit, clock);
   const sessions = new SessionService(new SqliteSessionStore(storage.sql), models, audit, clock);
-  const connections = new ConnectionService(storage, audit, clock, box, options.metadataFetcher ?? httpsMetadataFetcher(), config.baseUrl);
+  const connections = new ConnectionService(storage, audit, clock, box, options.metadataFetcher ?? httpsMetadataFetcher({ privateHosts: config.idpPrivateHosts ?? [] }), config.baseUrl);
   const domainStore = new SqliteDomainStore(storage.sql);
   const domains = new DomainService(storage, domainStore, audit, clock, options.txtResolver ?? systemTxtResolver);
   const settings = new SsoSettingsService(storage, audit, clock);
@@ -74,7 +77,7 @@ export function buildSso(core: SsoCore, options: SsoOptions = {}) {
     apps: appLookup,
     baseUrl: config.baseUrl,
     replay,
-    upstream: new UpstreamOidc(config.baseUrl, box, options.upstreamFetch),
+    upstream: new UpstreamOidc(config.baseUrl, box, options.upstreamFetch ?? guardedUpstreamFetch({ privateHosts: config.idpPrivateHosts ?? [], allowLoopback: options.allowLoopbackIdp ?? false })),
     domains: domainStore,
     directory: core.directory,
     authzWriter: core.authzWriter,

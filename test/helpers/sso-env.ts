@@ -71,7 +71,7 @@ export class SsoEnv {
     const config = loadConfig({}, { dataDir: env.dir, port, baseUrl: env.base, logLevel: 'info', ...proxied, ...options.config });
     env.services = buildServices(config, {
       logDestination: env.logs,
-      sso: { txtResolver: async (name) => env.txt.get(name) ?? [], allowLoopbackBackchannel: true, ...options.sso },
+      sso: { txtResolver: async (name) => env.txt.get(name) ?? [], allowLoopbackBackchannel: true, allowLoopbackIdp: true, ...options.sso },
     });
     env.platformKey = (env.services.apiKeys.ensureFirstPlatformKey(systemActor()) as { key: string }).key;
     env.server = await startServer(env.services);

@@ -2,6 +2,7 @@ import * as client from 'openid-client';
 import type { SecretBox } from '../../oidc/keys/key-encryption.ts';
 import { oidcRedirectUri, type Connection, type OidcSettings } from '../connections/connection.ts';
 import { isEntraSharedIssuer } from '../connections/inputs.ts';
+import { UpstreamRefusedError } from './guarded-fetch.ts';
 
 export const UPSTREAM_SECRET_CONTEXT = 'oidc-upstream-client-secret';
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
@@ -54,7 +55,7 @@ export class UpstreamOidc {
         },
       );
     } catch (err) {
-      throw new UpstreamOidcError('oidc_discovery_failed', (err as Error).message);
+      throw new UpstreamOidcError('oidc_discovery_failed', networkCause(err)?.message ?? (err as Error).message);
     }
     if (this.customFetch) config[client.customFetch] = this.customFetch;
     this.#configs.set(key, { config, at: Date.now() });
@@ -94,8 +95,10 @@ export class UpstreamOidc {
     } catch (err) {
       const refused = idpError(err);
       if (refused) throw new UpstreamOidcError('oidc_idp_error', refused);
+      const network = networkCause(err);
+      if (network) throw new UpstreamOidcError('oidc_idp_unreachable', network.message);
       const claim = claimOf(err) ? ` (claim ${claimOf(err)})` : '';
-      throw new UpstreamOidcError(unreachable(err) ? 'oidc_idp_unreachable' : 'oidc_token_invalid', `${(err as Error).message}${claim}`);
+      throw new UpstreamOidcError('oidc_token_invalid', `${(err as Error).message}${claim}`);
     }
     this.#checkEntraTenant(c, claims);
     const userinfo = await client.fetchUserInfo(config, accessToken, claims.sub as string).catch(() => ({}));
@@ -149,10 +152,15 @@ function idpError(err: unknown): string | undefined {
   return undefined;
 }
 
-/** The token endpoint could not be reached or did not answer in time (fetch's own errors). */
-function unreachable(err: unknown): boolean {
-  const e = err as Error | undefined;
-  return (e instanceof TypeError && /fetch failed/i.test(e.message)) || e?.name === 'TimeoutError' || e?.name === 'AbortError';
+/**
+ * Why the IdP could not be reached, when that is what happened: fetch's own errors, a timeout,
+ * or a request the SSRF guard refused (openid-client wraps them in "something went wrong").
+ */
+function networkCause(err: unknown): Error | undefined {
+  for (let e = err as Error | undefined, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause as Error | undefined, i++) {
+    if (e instanceof UpstreamRefusedError || (e instanceof TypeError && /fetch failed/i.test(e.message)) || e.name === 'TimeoutError' || e.name === 'AbortError') return e;
+  }
+  return undefined;
 }
 
 /** The JWT claim an openid-client validation error is about (it nests the detail in `cause`). */

@@ -62,7 +62,14 @@ describe('IdP metadata URL fetching', () => {
 
     it('still refuses loopback unless told otherwise (the default fetcher)', async () => {
       const strict = httpsMetadataFetcher({ lookup: async () => [{ address: '127.0.0.1', family: 4 }] });
-      await expect(strict(`${base}/metadata`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/private/) });
+      await expect(strict(`${base}/metadata`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/private.*PORTCULLIS_IDP_PRIVATE_HOSTS/) });
+    });
+
+    it('fetches from a private address when the operator named the host (PORTCULLIS_IDP_PRIVATE_HOSTS: an on-premises AD FS)', async () => {
+      const named = httpsMetadataFetcher({ lookup: async () => [{ address: '127.0.0.1', family: 4 }], ca: tls.cert, privateHosts: [HOST] });
+      await expect(named(`${base}/metadata`)).resolves.toMatch(/entityID="https:\/\/idp.test"/);
+      const other = httpsMetadataFetcher({ lookup: async () => [{ address: '127.0.0.1', family: 4 }], ca: tls.cert, privateHosts: ['adfs.other.example'] });
+      await expect(other(`${base}/metadata`)).rejects.toMatchObject({ code: 'metadata_url_refused' });
     });
   });
 });

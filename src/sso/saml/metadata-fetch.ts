@@ -41,6 +41,8 @@ export function httpsMetadataFetcher(
     /** Tests only: a loopback address counts as public, and `ca` is trusted (a local HTTPS IdP). */
     allowLoopback?: boolean;
     ca?: string;
+    /** Host names (exact, lower case) that may resolve to private addresses: on-premises IdPs (`PORTCULLIS_IDP_PRIVATE_HOSTS`). */
+    privateHosts?: string[];
   } = {},
 ): MetadataFetcher {
   const lookupAll: HostLookup = options.lookup ?? ((host) => dnsLookup(host, { all: true, verbatim: true }));
@@ -56,9 +58,10 @@ export function httpsMetadataFetcher(
     if (url.protocol !== 'https:') throw refuse('The metadata URL must use https.');
     if (url.username || url.password) throw refuse('The metadata URL must not carry credentials.');
     const host = url.hostname.replace(/^\[|\]$/g, '');
+    const named = (options.privateHosts ?? []).includes(url.hostname.toLowerCase());
     const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookupAll(host).catch(() => []);
     if (addresses.length === 0) throw refuse(`The metadata host '${host}' does not resolve.`);
-    if (addresses.some((a) => refused(a.address))) throw refuse(`The metadata host '${host}' resolves to a private address.`);
+    if (!named && addresses.some((a) => refused(a.address))) throw refuse(`The metadata host '${host}' resolves to a private address (an on-premises IdP must be named in PORTCULLIS_IDP_PRIVATE_HOSTS).`);
     const pinned = addresses[0] as { address: string; family: number };
     return await new Promise<string>((resolve, reject) => {
       const req = request(
