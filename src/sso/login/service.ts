@@ -52,6 +52,7 @@ export class LoginService {
         amr: amrOfSaml(verified.authnContext),
         acr: verified.authnContext ?? DEFAULT_ACR,
         sessionIndex: verified.sessionIndex,
+        sessionNotOnOrAfter: verified.sessionNotOnOrAfter,
       });
       return await this.#finish(state, connection, identity, actor, () => this.#rememberAssertion(connection, verified));
     } catch (err) {
