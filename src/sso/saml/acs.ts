@@ -252,7 +252,10 @@ function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlConte
   checkBearerConfirmation(a, ctx, expectedInResponseTo, now, skewMs);
   const assertionId = a.$?.ID;
   if (!assertionId) fail('saml_invalid_response', 'assertion has no ID');
-  if (!profile.nameID) fail('saml_invalid_response', 'assertion has no NameID');
+  if (!profile.nameID) {
+    const encrypted = a.Subject?.[0]?.EncryptedID !== undefined;
+    fail('saml_invalid_response', encrypted ? 'the NameID is encrypted (EncryptedID), which is not supported: have the IdP encrypt the whole assertion instead' : 'assertion has no NameID');
+  }
   const statements: any[] = a.AuthnStatement ?? [];
   if (statements.length === 0) fail('saml_authn_statement_missing', 'the assertion states no authentication (no AuthnStatement)');
   const sessionNotOnOrAfter = earliestSessionEnd(statements, now, skewMs);

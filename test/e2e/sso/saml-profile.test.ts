@@ -98,6 +98,15 @@ describe('SAML responses checked against the Web Browser SSO Profile', () => {
     }, 'saml_issuer_mismatch');
   });
 
+  it('refuses an encrypted NameID (EncryptedID), telling the admin to encrypt the whole assertion instead', async () => {
+    await expectRefused((req) => {
+      const encryptedId = '<saml:EncryptedID><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"><xenc:CipherData><xenc:CipherValue>AAAA</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml:EncryptedID>';
+      const assertion = idp.assertionXml(legit(req)).replace(/<saml:NameID [^>]*>[^<]*<\/saml:NameID>/, encryptedId);
+      return legit(req, { assertionXml: signElement(assertion, 'Assertion', idp.signer, 'Issuer') });
+    }, 'saml_invalid_response');
+    expect(lastFailure()?.detail).toMatch(/EncryptedID/);
+  });
+
   it("ends the session when the IdP's session ends (SessionNotOnOrAfter), when that is sooner", async () => {
     const idpSessionEnd = minutes(30);
     const flow = await signIn((req) => legit(req, { sessionNotOnOrAfter: idpSessionEnd }));
