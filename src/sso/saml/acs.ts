@@ -275,8 +275,9 @@ function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlConte
 /**
  * Profile 4.1.4.2: a bearer SubjectConfirmation whose data names our ACS as Recipient and whose
  * NotOnOrAfter (the window for delivering the assertion, often shorter than the Conditions) has
- * not passed. node-saml checks that window only while validating InResponseTo itself, which it
- * does not do here (Portcullis does, against the login state).
+ * not passed; a NotBefore, which the profile forbids there, is honoured rather than refused.
+ * node-saml checks that window only while validating InResponseTo itself, which it does not do
+ * here (Portcullis does, against the login state; node-saml issue #436).
  */
 function checkBearerConfirmation(a: Record<string, any>, ctx: SamlContext, expectedInResponseTo: string | null, now: number, skewMs: number): void {
   const confirmations: any[] = a.Subject?.[0]?.SubjectConfirmation ?? [];
