@@ -56,7 +56,7 @@ export const settings = {
       .default('false')
       .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v))),
     description:
-      'How many proxies you control stand in front (`true` = 1, `false` = 0): the client IP is the `X-Forwarded-For` entry that many from the right, the address your outermost proxy saw. Entries further left are whatever the client sent.',
+      'How many proxies you control stand in front (`true` = 1, `false` = 0): the client IP is the `X-Forwarded-For` entry that many from the right, the address your outermost proxy saw. Entries further left are whatever the client sent. Behind a TLS-terminating proxy (an https `PORTCULLIS_BASE_URL`) it must be set: the OpenID Provider then takes the scheme from the proxy\'s `X-Forwarded-Proto` (without it, apps are handed http:// endpoints, and the log says so).',
   },
   backchannelPrivateHosts: {
     env: 'PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS',

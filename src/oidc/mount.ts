@@ -5,6 +5,7 @@ import type { Services } from '../services.ts';
 import { ApiError } from '../http/errors.ts';
 import { interactionRoutes } from './interactions/routes.ts';
 import { ssoRoutes } from '../sso/routes.ts';
+import { schemeMismatchWarner } from './scheme-check.ts';
 
 const PREFIX = '/oidc';
 
@@ -33,10 +34,12 @@ export function mountOidc(app: OpenAPIHono, s: Services): void {
       clock: s.clock,
     }),
   );
+  const checkScheme = schemeMismatchWarner(s.config.baseUrl, s.config.trustProxy, s.logger);
   app.all(`${PREFIX}/*`, async (c) => {
     const env = c.env as HttpBindings | undefined;
     if (!env?.incoming) throw new ApiError(501, 'node_server_required', 'The OpenID Provider is served by the Node.js server only.');
     const req = env.incoming as HttpBindings['incoming'] & { originalUrl?: string };
+    checkScheme(req);
     req.headers['x-request-id'] = c.get('requestId');
     req.originalUrl = req.url;
     req.url = (req.url ?? '/').slice(PREFIX.length) || '/';

@@ -10,6 +10,7 @@ import { emptyUserFields, type UserRecord } from '../../src/directory/user.ts';
 import { tempDir, LogCapture } from './harness.ts';
 import { Browser } from './browser.ts';
 import { TestSamlIdp, type ResponseOptions } from './saml-idp.ts';
+import { startTlsProxy } from './tls-proxy.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,15 +49,26 @@ export class SsoEnv {
   services!: Services;
   server!: RunningServer;
   base = '';
+  /** The server itself (not through the TLS proxy, when there is one). */
+  direct = '';
+  #proxy?: Awaited<ReturnType<typeof startTlsProxy>>;
   platformKey = '';
   dir = '';
 
-  static async start(options: { sso?: SsoOptions; config?: Record<string, unknown> } = {}): Promise<SsoEnv> {
+  /**
+   * `host`: the host name in BASE_URL (the server still binds to 127.0.0.1); `localhost` for
+   * browser tests. `tls`: behind a TLS-terminating proxy, as in production (BASE_URL https on
+   * the proxy's port, one trusted proxy); `api` calls then go to the server directly.
+   */
+  static async start(options: { sso?: SsoOptions; config?: Record<string, unknown>; host?: string; tls?: boolean } = {}): Promise<SsoEnv> {
     const env = new SsoEnv();
     env.dir = tempDir('portcullis-sso-');
     const port = await freePort();
-    env.base = `http://127.0.0.1:${port}`;
-    const config = loadConfig({}, { dataDir: env.dir, port, baseUrl: env.base, logLevel: 'info', ...options.config });
+    env.direct = `http://127.0.0.1:${port}`;
+    if (options.tls) env.#proxy = await startTlsProxy(port);
+    env.base = env.#proxy ? `https://${options.host ?? '127.0.0.1'}:${env.#proxy.port}` : `http://${options.host ?? '127.0.0.1'}:${port}`;
+    const proxied = env.#proxy ? { trustProxy: '1' } : {};
+    const config = loadConfig({}, { dataDir: env.dir, port, baseUrl: env.base, logLevel: 'info', ...proxied, ...options.config });
     env.services = buildServices(config, {
       logDestination: env.logs,
       sso: { txtResolver: async (name) => env.txt.get(name) ?? [], allowLoopbackBackchannel: true, ...options.sso },
@@ -67,7 +79,7 @@ export class SsoEnv {
   }
 
   async api<T = any>(method: string, path: string, body?: unknown, key: string | null = this.platformKey): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.base}${path}`, {
+    const res = await fetch(`${this.direct}${path}`, {
       method,
       headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -184,6 +196,7 @@ export class SsoEnv {
   }
 
   async close(): Promise<void> {
+    await this.#proxy?.close();
     await this.server.close();
     await this.services.close();
     rmSync(this.dir, { recursive: true, force: true });

@@ -45,7 +45,7 @@ export class UpstreamOidc {
         new URL(c.oidc.issuer),
         c.oidc.client_id,
         { redirect_uris: [oidcRedirectUri(this.baseUrl, c.id)] },
-        secret ? client.ClientSecretBasic(secret) : client.None(),
+        secret ? secretAuth(secret) : client.None(),
         {
           ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
           ...(this.customFetch ? { [client.customFetch]: this.customFetch } : {}),
@@ -91,10 +91,10 @@ export class UpstreamOidc {
       claims = { ...(tokens.claims() ?? {}) };
       accessToken = tokens.access_token;
     } catch (err) {
-      const e = err as Error & { error?: string };
+      const refused = idpError(err);
+      if (refused) throw new UpstreamOidcError('oidc_idp_error', refused);
       const claim = claimOf(err) ? ` (claim ${claimOf(err)})` : '';
-      const reason = e.error ? 'oidc_idp_error' : unreachable(err) ? 'oidc_idp_unreachable' : 'oidc_token_invalid';
-      throw new UpstreamOidcError(reason, `${e.error ?? e.message}${claim}`);
+      throw new UpstreamOidcError(unreachable(err) ? 'oidc_idp_unreachable' : 'oidc_token_invalid', `${(err as Error).message}${claim}`);
     }
     this.#checkEntraTenant(c, claims);
     const userinfo = await client.fetchUserInfo(config, accessToken, claims.sub as string).catch(() => ({}));
@@ -108,6 +108,38 @@ export class UpstreamOidc {
       throw new UpstreamOidcError('oidc_tenant_not_allowed', `Entra tenant ${String(claims.tid)} is not allowed`);
     }
   }
+}
+
+/**
+ * `client_secret_basic`, the default of OpenID Connect Discovery, unless the IdP advertises
+ * methods that leave it out and include `client_secret_post` (read when the token request is
+ * made, from the discovered metadata).
+ */
+function secretAuth(secret: string): client.ClientAuth {
+  const basic = client.ClientSecretBasic(secret);
+  const post = client.ClientSecretPost(secret);
+  return (as, c, body, headers) => {
+    const methods = as.token_endpoint_auth_methods_supported;
+    const postOnly = Array.isArray(methods) && !methods.includes('client_secret_basic') && methods.includes('client_secret_post');
+    return (postOnly ? post : basic)(as, c, body, headers);
+  };
+}
+
+/**
+ * The IdP's own OAuth error (`invalid_client: …`, `invalid_grant: …`), from a JSON error body or,
+ * for a 401 to Basic credentials, from its WWW-Authenticate challenge (RFC 6749 §5.2): what the
+ * admin needs to hear when the client secret has expired or been rotated at the IdP.
+ */
+function idpError(err: unknown): string | undefined {
+  const e = err as { error?: unknown; error_description?: unknown; cause?: unknown };
+  const said = (error: unknown, description: unknown) => (typeof error === 'string' ? `${error}${typeof description === 'string' && description ? `: ${description}` : ''}` : undefined);
+  if (typeof e.error === 'string') return said(e.error, e.error_description);
+  if (!Array.isArray(e.cause)) return undefined;
+  for (const challenge of e.cause as { parameters?: Record<string, unknown> }[]) {
+    const found = said(challenge?.parameters?.error, challenge?.parameters?.error_description);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The token endpoint could not be reached or did not answer in time (fetch's own errors). */
