@@ -126,7 +126,8 @@ function checkResponseIssuer(root: Element, ctx: SamlContext): void {
   if (!issuer) return;
   const format = issuer.getAttribute('Format');
   if (format && format !== ENTITY_FORMAT) fail('saml_issuer_mismatch', `Response Issuer Format ${format}`);
-  if (issuer.textContent !== ctx.connection.saml.idp_entity_id) fail('saml_issuer_mismatch', `Response Issuer ${issuer.textContent}`);
+  const value = issuer.textContent?.trim();
+  if (value !== ctx.connection.saml.idp_entity_id) fail('saml_issuer_mismatch', `Response Issuer ${value}`);
 }
 
 const STATUS = 'urn:oasis:names:tc:SAML:2.0:status:';
