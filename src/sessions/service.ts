@@ -15,6 +15,8 @@ export interface NewSession {
   acr: string;
   groups: string[];
   idp_session_index: string | null;
+  /** The IdP's bound on its session (SAML `SessionNotOnOrAfter`): the session expires then if that is sooner. */
+  not_after?: Date | null;
 }
 
 /** Sends OIDC back-channel logout tokens; provided by the OpenID Provider once it is built. */
@@ -34,14 +36,15 @@ export class SessionService {
   ) {}
 
   /** Call inside the login's transaction (its `sso.login.succeeded` event names the session). */
-  create(input: NewSession): Session {
+  create({ not_after, ...input }: NewSession): Session {
     const now = this.clock.now();
+    const lifetimeEnd = now.getTime() + OIDC_TTL.session * 1000;
     const session: Session = {
       ...input,
       id: newId('ses', now.getTime()),
       oidc_session_uid: null,
       authenticated_at: now.toISOString(),
-      expires_at: new Date(now.getTime() + OIDC_TTL.session * 1000).toISOString(),
+      expires_at: new Date(not_after ? Math.min(lifetimeEnd, not_after.getTime()) : lifetimeEnd).toISOString(),
       revoked_at: null,
       revoked_reason: null,
     };

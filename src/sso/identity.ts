@@ -18,6 +18,8 @@ export interface IdpIdentity {
   amr: string[];
   acr: string;
   idp_session_index: string | null;
+  /** When the IdP says its session ends (SAML `SessionNotOnOrAfter`): Portcullis' session ends then too. */
+  idp_session_not_on_or_after: Date | null;
   /** Everything received (attributes or claims), shown by the admin test login. */
   received: Record<string, unknown>;
 }
@@ -58,7 +60,7 @@ export function mapIdentity(
   preset: AttributePreset,
   overrides: AttributeMapping,
   received: Record<string, unknown>,
-  extra: { nameId?: string; nameIdFormat?: string | null; amr: string[]; acr: string; sessionIndex?: string | null },
+  extra: { nameId?: string; nameIdFormat?: string | null; amr: string[]; acr: string; sessionIndex?: string | null; sessionNotOnOrAfter?: Date | null },
 ): IdentityResult {
   const mapping = effectiveMapping(protocol, preset, overrides);
   const transient = extra.nameIdFormat === TRANSIENT_NAME_ID;
@@ -96,6 +98,7 @@ export function mapIdentity(
       amr: extra.amr,
       acr: extra.acr,
       idp_session_index: extra.sessionIndex ?? null,
+      idp_session_not_on_or_after: extra.sessionNotOnOrAfter ?? null,
       received: { ...(extra.nameId ? { [NAME_ID]: extra.nameId } : {}), ...received },
     },
   };

@@ -30,6 +30,13 @@ export interface AssertionOptions {
   attributes?: Record<string, string | string[]>;
   sessionIndex?: string;
   authnContext?: string;
+  /** SubjectConfirmationData NotOnOrAfter (default: the Conditions' NotOnOrAfter). */
+  subjectNotOnOrAfter?: Date;
+  /** SubjectConfirmationData NotBefore (the profile forbids it; default: none). */
+  subjectNotBefore?: Date;
+  /** false: no AuthnStatement (an assertion of attributes only). */
+  authnStatement?: boolean;
+  sessionNotOnOrAfter?: Date;
 }
 
 export interface ResponseOptions extends AssertionOptions {
@@ -40,8 +47,12 @@ export interface ResponseOptions extends AssertionOptions {
   signResponse?: boolean;
   signer?: { key: string; cert: string };
   encryptFor?: string;
-  /** Replace the assertion XML before signing the response (attack construction). */
+  /** Replace the assertion XML before signing the response (attack construction); '' for none. */
   assertionXml?: string;
+  /** The Response's Issuer (default: the assertion's issuer). */
+  responseIssuer?: string;
+  /** A status other than Success: top-level code, second-level code and message (local names, e.g. Responder, NoPassive). */
+  status?: { code: string; subCode?: string; message?: string };
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -84,8 +95,11 @@ export class TestSamlIdp {
       .map(([name, v]) => `<saml:Attribute Name="${esc(name)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified">${(Array.isArray(v) ? v : [v]).map((x) => `<saml:AttributeValue xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">${esc(x)}</saml:AttributeValue>`).join('')}</saml:Attribute>`)
       .join('');
     const audience = o.audience === null ? '' : `<saml:AudienceRestriction><saml:Audience>${esc(o.audience ?? '')}</saml:Audience></saml:AudienceRestriction>`;
+    const subject = `${o.subjectNotBefore ? ` NotBefore="${iso(o.subjectNotBefore)}"` : ''} NotOnOrAfter="${iso(o.subjectNotOnOrAfter ?? notOnOrAfter)}"`;
+    const session = o.sessionNotOnOrAfter ? ` SessionNotOnOrAfter="${iso(o.sessionNotOnOrAfter)}"` : '';
+    const authn = o.authnStatement === false ? '' : `<saml:AuthnStatement AuthnInstant="${iso(now)}" SessionIndex="${esc(o.sessionIndex ?? '_s1')}"${session}><saml:AuthnContext><saml:AuthnContextClassRef>${esc(o.authnContext ?? 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport')}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`;
     const conditions = o.conditions === false ? '' : `<saml:Conditions NotBefore="${iso(notBefore)}" NotOnOrAfter="${iso(notOnOrAfter)}">${audience}</saml:Conditions>`;
-    return `<saml:Assertion ${ns} ID="${esc(o.id ?? `_a${randomBytes(12).toString('hex')}`)}" IssueInstant="${iso(now)}" Version="2.0"><saml:Issuer>${esc(o.issuer ?? this.entityId)}</saml:Issuer><saml:Subject><saml:NameID Format="${esc(o.nameIdFormat ?? 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress')}">${esc(o.nameId)}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${iso(notOnOrAfter)}" Recipient="${esc(o.recipient ?? '')}"${irt}/></saml:SubjectConfirmation></saml:Subject>${conditions}<saml:AuthnStatement AuthnInstant="${iso(now)}" SessionIndex="${esc(o.sessionIndex ?? '_s1')}"><saml:AuthnContext><saml:AuthnContextClassRef>${esc(o.authnContext ?? 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport')}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>${attributes}</saml:AttributeStatement></saml:Assertion>`;
+    return `<saml:Assertion ${ns} ID="${esc(o.id ?? `_a${randomBytes(12).toString('hex')}`)}" IssueInstant="${iso(now)}" Version="2.0"><saml:Issuer>${esc(o.issuer ?? this.entityId)}</saml:Issuer><saml:Subject><saml:NameID Format="${esc(o.nameIdFormat ?? 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress')}">${esc(o.nameId)}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${subject} Recipient="${esc(o.recipient ?? '')}"${irt}/></saml:SubjectConfirmation></saml:Subject>${conditions}${authn}<saml:AttributeStatement>${attributes}</saml:AttributeStatement></saml:Assertion>`;
   }
 
   /** A complete samlp:Response, signed as asked. Returns the XML. */
@@ -96,7 +110,11 @@ export class TestSamlIdp {
     if (o.encryptFor) assertion = encryptAssertion(assertion, o.encryptFor);
     const irt = o.responseInResponseTo === undefined ? o.inResponseTo : o.responseInResponseTo;
     const destination = o.destination === null ? '' : ` Destination="${esc(o.destination ?? o.recipient ?? '')}"`;
-    const response = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ${ns} ID="${esc(o.responseId ?? `_r${randomBytes(12).toString('hex')}`)}" Version="2.0" IssueInstant="${iso(new Date())}"${destination}${irt ? ` InResponseTo="${esc(irt)}"` : ''}><saml:Issuer>${esc(o.issuer ?? this.entityId)}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>${assertion}</samlp:Response>`;
+    const st = o.status;
+    const status = st
+      ? `<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:${st.code}">${st.subCode ? `<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:${st.subCode}"/>` : ''}</samlp:StatusCode>${st.message ? `<samlp:StatusMessage>${esc(st.message)}</samlp:StatusMessage>` : ''}`
+      : '<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/>';
+    const response = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ${ns} ID="${esc(o.responseId ?? `_r${randomBytes(12).toString('hex')}`)}" Version="2.0" IssueInstant="${iso(new Date())}"${destination}${irt ? ` InResponseTo="${esc(irt)}"` : ''}><saml:Issuer>${esc(o.responseIssuer ?? o.issuer ?? this.entityId)}</saml:Issuer><samlp:Status>${status}</samlp:Status>${assertion}</samlp:Response>`;
     return o.signResponse ? signElement(response, 'Response', signer, 'Issuer') : response;
   }
 

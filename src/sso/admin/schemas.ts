@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { ATTRIBUTE_PRESETS, CONNECTION_STATUSES, MAPPED_ATTRIBUTES } from '../connections/connection.ts';
+import { ATTRIBUTE_PRESETS, CONNECTION_STATUSES, MAPPED_ATTRIBUTES, MAX_CLOCK_SKEW_SECONDS } from '../connections/connection.ts';
 
 const Url = z.string().min(1).max(2000);
 const AttributeMapping = z.partialRecord(z.enum(MAPPED_ATTRIBUTES), z.string().min(1).max(500));
@@ -17,7 +17,7 @@ const SamlFields = {
   want_response_signed: z.boolean(),
   allow_idp_initiated: z.boolean(),
   idp_initiated_app_id: z.string().max(64).nullable(),
-  clock_skew_seconds: z.number().int().min(0).max(600),
+  clock_skew_seconds: z.number().int().min(0).max(MAX_CLOCK_SKEW_SECONDS),
 };
 const OidcFields = {
   issuer: Url,

@@ -29,6 +29,9 @@ export interface SpKeyPair {
   created_at: string | null;
 }
 
+/** The most clock skew a SAML connection may allow (seconds). */
+export const MAX_CLOCK_SKEW_SECONDS = 600;
+
 export interface SamlSettings {
   idp_entity_id: string;
   idp_sso_url: string;

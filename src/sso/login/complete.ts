@@ -46,6 +46,7 @@ export async function finishLogin(
         acr: identity.acr,
         groups: identity.groups,
         idp_session_index: identity.idp_session_index,
+        not_after: identity.idp_session_not_on_or_after,
       },
     );
     // With nothing left to write elsewhere, the session is finished here: hand it over in this transaction.

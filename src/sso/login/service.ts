@@ -1,6 +1,6 @@
 import type { Actor } from '../../audit/events.ts';
 import { notFound } from '../../http/errors.ts';
-import type { Connection } from '../connections/connection.ts';
+import { MAX_CLOCK_SKEW_SECONDS, type Connection } from '../connections/connection.ts';
 import { mapIdentity, type IdpIdentity } from '../identity.ts';
 import { SamlValidationError, validateSamlResponse, type VerifiedAssertion } from '../saml/acs.ts';
 import { UpstreamOidcError } from '../oidc/upstream.ts';
@@ -52,6 +52,7 @@ export class LoginService {
         amr: amrOfSaml(verified.authnContext),
         acr: verified.authnContext ?? DEFAULT_ACR,
         sessionIndex: verified.sessionIndex,
+        sessionNotOnOrAfter: verified.sessionNotOnOrAfter,
       });
       return await this.#finish(state, connection, identity, actor, () => this.#rememberAssertion(connection, verified));
     } catch (err) {
@@ -133,9 +134,13 @@ export class LoginService {
     return url.toString();
   }
 
+  /**
+   * The id is kept until the assertion expires plus the largest skew a connection may allow, not
+   * its current one: an admin raising the skew later must not reopen a window for a replay.
+   */
   #rememberAssertion(connection: Connection, verified: VerifiedAssertion): void {
-    const skewMs = (connection.saml?.clock_skew_seconds ?? 0) * 1000;
-    const fresh = this.deps.replay.remember(connection.id, verified.assertionId, new Date(verified.notOnOrAfter.getTime() + skewMs), this.deps.clock.now());
+    const keepUntil = new Date(verified.notOnOrAfter.getTime() + MAX_CLOCK_SKEW_SECONDS * 1000);
+    const fresh = this.deps.replay.remember(connection.id, verified.assertionId, keepUntil, this.deps.clock.now());
     if (!fresh) throw new LoginFailure('saml_assertion_replayed', `assertion ${verified.assertionId} was already used`);
     if (verified.decryptedWith) this.#noteDecryption(connection.id, verified.decryptedWith);
   }

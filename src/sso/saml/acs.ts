@@ -25,6 +25,9 @@ export type SamlFailure =
   | 'saml_assertion_expired'
   | 'saml_assertion_not_yet_valid'
   | 'saml_subject_confirmation_invalid'
+  | 'saml_subject_confirmation_expired'
+  | 'saml_authn_statement_missing'
+  | 'saml_idp_session_expired'
   | 'saml_in_response_to_mismatch'
   | 'saml_unsolicited_response'
   | 'saml_invalid_response';
@@ -49,6 +52,8 @@ export interface VerifiedAssertion {
   sessionIndex: string | null;
   attributes: Record<string, unknown>;
   authnContext: string | null;
+  /** The IdP's `SessionNotOnOrAfter`: the sign-in's session must end by then (null: the IdP set no bound). */
+  sessionNotOnOrAfter: Date | null;
   /** For an encrypted assertion, the SP certificate whose key decrypted it (null otherwise). */
   decryptedWith: string | null;
 }
@@ -56,9 +61,10 @@ export interface VerifiedAssertion {
 /**
  * Validates a posted SAMLResponse for one connection. `expectedRequestId` is the id of the
  * AuthnRequest this browser's login sent, or null for IdP-initiated login. Steps, in order:
- * decode and screen the XML, check the envelope, verify signatures and time with node-saml,
- * then check what node-saml leaves to the SP (conditions present, issuer, destination,
- * recipient, InResponseTo) on the verified assertion only.
+ * decode and screen the XML, check the envelope (destination, Response issuer, InResponseTo,
+ * status), verify signatures and time with node-saml, then check what node-saml leaves to the
+ * SP (conditions present, issuer, the bearer confirmation's recipient, InResponseTo and
+ * window, an AuthnStatement, the IdP's session bound) on the verified assertion only.
  */
 export async function validateSamlResponse(ctx: SamlContext, samlResponse: unknown, expectedRequestId: string | null): Promise<VerifiedAssertion> {
   const xml = decodeResponse(samlResponse);
@@ -95,12 +101,53 @@ function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string 
   if (encrypted) checkEncryptionAlgorithms(encrypted);
   const assertion = doc.getElementsByTagNameNS('*', 'Assertion')[0];
   if (assertion && assertion.getElementsByTagNameNS(SAML, 'Conditions').length === 0) fail('saml_conditions_missing', 'assertion has no Conditions');
+  checkResponseIssuer(root, ctx);
   const destination = root.getAttribute('Destination');
   if (destination && destination !== ctx.sp.acs_url) fail('saml_destination_mismatch', `Destination ${destination}`);
   const inResponseTo = root.getAttribute('InResponseTo') || null;
   if (expectedRequestId === null && inResponseTo !== null) fail('saml_unsolicited_response', 'unsolicited response answers a request we did not send');
   if (expectedRequestId !== null && inResponseTo !== expectedRequestId) fail('saml_in_response_to_mismatch', `InResponseTo ${inResponseTo}`);
+  checkStatus(root);
   return { inResponseTo, encrypted: encrypted !== undefined };
+}
+
+const childOf = (parent: Element, ns: string, name: string): Element | undefined => {
+  for (let n = parent.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name) return n as Element;
+  }
+  return undefined;
+};
+
+const ENTITY_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';
+
+/** The Response's own Issuer, when present, is the IdP's entity id (profile 4.1.4.2), as the assertion's must be. */
+function checkResponseIssuer(root: Element, ctx: SamlContext): void {
+  const issuer = childOf(root, SAML, 'Issuer');
+  if (!issuer) return;
+  const format = issuer.getAttribute('Format');
+  if (format && format !== ENTITY_FORMAT) fail('saml_issuer_mismatch', `Response Issuer Format ${format}`);
+  const value = issuer.textContent?.trim();
+  if (value !== ctx.connection.saml.idp_entity_id) fail('saml_issuer_mismatch', `Response Issuer ${value}`);
+}
+
+const STATUS = 'urn:oasis:names:tc:SAML:2.0:status:';
+const statusName = (value: string | null | undefined) => (value?.startsWith(STATUS) ? value.slice(STATUS.length) : (value ?? ''));
+
+/**
+ * Anything but Success is the IdP refusing, even with an assertion attached (an IdP returning an
+ * error must not include one, profile 4.1.4.2; node-saml would read the assertion and ignore the
+ * status). `detail` names the top and second-level codes first (`Responder/NoPassive`,
+ * `Responder/AuthnFailed`, `Requester/RequestDenied`), then the IdP's message.
+ */
+function checkStatus(root: Element): void {
+  const status = childOf(root, SAMLP, 'Status');
+  const code = status && childOf(status, SAMLP, 'StatusCode');
+  if (!status || !code) return fail('saml_malformed', 'the response has no StatusCode');
+  const value = code.getAttribute('Value');
+  if (value === `${STATUS}Success`) return;
+  const second = childOf(code, SAMLP, 'StatusCode')?.getAttribute('Value');
+  const message = childOf(status, SAMLP, 'StatusMessage')?.textContent?.trim();
+  fail('saml_idp_status_error', `${statusName(value)}${second ? `/${statusName(second)}` : ''}${message ? `: ${message}` : ''}`);
 }
 
 const XMLENC = 'http://www.w3.org/2001/04/xmlenc#';
@@ -189,24 +236,31 @@ function verifiedAssertionElement(profile: Profile): Record<string, any> {
   return assertion;
 }
 
+/**
+ * node-saml judges Conditions by the system clock (it takes no Clock); the rest of the assertion
+ * is judged at the same instant, against the same clock.
+ */
 function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlContext, expectedInResponseTo: string | null): Omit<VerifiedAssertion, 'decryptedWith'> {
+  const now = Date.now();
+  const skewMs = ctx.connection.saml.clock_skew_seconds * 1000;
   const issuer = a.Issuer?.[0]?._ ?? a.Issuer?.[0];
   if (issuer !== ctx.connection.saml.idp_entity_id) fail('saml_issuer_mismatch', `Issuer ${issuer}`);
+  const issuerFormat = a.Issuer?.[0]?.$?.Format;
+  if (issuerFormat && issuerFormat !== ENTITY_FORMAT) fail('saml_issuer_mismatch', `Issuer Format ${issuerFormat}`);
   const conditions = a.Conditions?.[0]?.$;
   if (!conditions?.NotOnOrAfter) fail('saml_conditions_missing', 'assertion has no Conditions with NotOnOrAfter');
   if (!a.Conditions?.[0]?.AudienceRestriction) fail('saml_conditions_missing', 'assertion has no AudienceRestriction');
-  const confirmations: any[] = a.Subject?.[0]?.SubjectConfirmation ?? [];
-  const bearer = confirmations.filter((s) => s?.$?.Method === 'urn:oasis:names:tc:SAML:2.0:cm:bearer');
-  if (bearer.length === 0) fail('saml_subject_confirmation_invalid', 'no bearer SubjectConfirmation');
-  const data = bearer.map((b) => b.SubjectConfirmationData?.[0]?.$ ?? {});
-  if (!data.some((d) => d.Recipient === ctx.sp.acs_url)) fail('saml_recipient_mismatch', `Recipient ${data.map((d) => d.Recipient).join(',')}`);
-  if (!data.every((d) => (d.InResponseTo ?? null) === expectedInResponseTo)) {
-    fail('saml_in_response_to_mismatch', 'SubjectConfirmationData InResponseTo differs');
-  }
+  checkBearerConfirmation(a, ctx, expectedInResponseTo, now, skewMs);
   const assertionId = a.$?.ID;
   if (!assertionId) fail('saml_invalid_response', 'assertion has no ID');
-  if (!profile.nameID) fail('saml_invalid_response', 'assertion has no NameID');
-  const authn = a.AuthnStatement?.[0]?.AuthnContext?.[0]?.AuthnContextClassRef?.[0];
+  if (!profile.nameID) {
+    const encrypted = a.Subject?.[0]?.EncryptedID !== undefined;
+    fail('saml_invalid_response', encrypted ? 'the NameID is encrypted (EncryptedID), which is not supported: have the IdP encrypt the whole assertion instead' : 'assertion has no NameID');
+  }
+  const statements: any[] = a.AuthnStatement ?? [];
+  if (statements.length === 0) fail('saml_authn_statement_missing', 'the assertion states no authentication (no AuthnStatement)');
+  const sessionNotOnOrAfter = earliestSessionEnd(statements, now, skewMs);
+  const authn = statements[0]?.AuthnContext?.[0]?.AuthnContextClassRef?.[0];
   return {
     assertionId,
     notOnOrAfter: new Date(conditions.NotOnOrAfter),
@@ -215,5 +269,44 @@ function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlConte
     sessionIndex: profile.sessionIndex ?? null,
     attributes: (profile.attributes as Record<string, unknown> | undefined) ?? {},
     authnContext: typeof authn === 'string' ? authn : (authn?._ ?? null),
+    sessionNotOnOrAfter,
   };
+}
+
+/**
+ * Profile 4.1.4.2: a bearer SubjectConfirmation whose data names our ACS as Recipient and whose
+ * NotOnOrAfter (the window for delivering the assertion, often shorter than the Conditions) has
+ * not passed; a NotBefore, which the profile forbids there, is honoured rather than refused.
+ * node-saml checks that window only while validating InResponseTo itself, which it does not do
+ * here (Portcullis does, against the login state; node-saml issue #436).
+ */
+function checkBearerConfirmation(a: Record<string, any>, ctx: SamlContext, expectedInResponseTo: string | null, now: number, skewMs: number): void {
+  const confirmations: any[] = a.Subject?.[0]?.SubjectConfirmation ?? [];
+  const bearer = confirmations.filter((s) => s?.$?.Method === 'urn:oasis:names:tc:SAML:2.0:cm:bearer');
+  if (bearer.length === 0) fail('saml_subject_confirmation_invalid', 'no bearer SubjectConfirmation');
+  const data = bearer.map((b) => b.SubjectConfirmationData?.[0]?.$ ?? {});
+  const forUs = data.filter((d) => d.Recipient === ctx.sp.acs_url);
+  if (forUs.length === 0) fail('saml_recipient_mismatch', `Recipient ${data.map((d) => d.Recipient).join(',')}`);
+  if (!data.every((d) => (d.InResponseTo ?? null) === expectedInResponseTo)) {
+    fail('saml_in_response_to_mismatch', 'SubjectConfirmationData InResponseTo differs');
+  }
+  const inWindow = (d: Record<string, string>) => {
+    const notOnOrAfter = Date.parse(d.NotOnOrAfter ?? '');
+    const notBefore = d.NotBefore === undefined ? -Infinity : Date.parse(d.NotBefore);
+    return now - skewMs < notOnOrAfter && now + skewMs >= notBefore;
+  };
+  if (!forUs.some(inWindow)) {
+    const windows = forUs.map((d) => `${d.NotBefore ? `NotBefore ${d.NotBefore} ` : ''}NotOnOrAfter ${d.NotOnOrAfter ?? '(none)'}`);
+    fail('saml_subject_confirmation_expired', `SubjectConfirmationData ${windows.join(', ')}`);
+  }
+}
+
+/** The earliest SessionNotOnOrAfter of the AuthnStatements; refused when already past (after the skew). */
+function earliestSessionEnd(statements: any[], now: number, skewMs: number): Date | null {
+  const ends = statements.flatMap((s) => (s?.$?.SessionNotOnOrAfter ? [s.$.SessionNotOnOrAfter as string] : []));
+  if (ends.length === 0) return null;
+  const earliest = Math.min(...ends.map((e) => Date.parse(e)));
+  if (Number.isNaN(earliest)) return fail('saml_invalid_response', `SessionNotOnOrAfter ${ends.join(',')} is not a date`);
+  if (now - skewMs >= earliest) fail('saml_idp_session_expired', `SessionNotOnOrAfter ${new Date(earliest).toISOString()}`);
+  return new Date(earliest);
 }

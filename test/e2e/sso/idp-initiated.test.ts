@@ -49,6 +49,13 @@ describe('IdP-initiated SAML sign-in', () => {
     expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('saml_unsolicited_response');
   });
 
+  it("refuses an unsolicited response whose bearer confirmation window has passed, though its Conditions have not", async () => {
+    const raw = idp.response({ recipient: acs, audience, inResponseTo: null, nameId: 'ida@acme.test', subjectNotOnOrAfter: new Date(Date.now() - 5 * 60_000), notOnOrAfter: new Date(Date.now() + 55 * 60_000) });
+    const res = await new Browser().request(acs, { form: { SAMLResponse: raw } });
+    expect(res.status).toBe(400);
+    expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('saml_subject_confirmation_expired');
+  });
+
   it('cannot replay an IdP-initiated assertion', async () => {
     const raw = idp.response({ id: '_idp_init_once', recipient: acs, audience, inResponseTo: null, nameId: 'ida@acme.test' });
     const first = await new Browser().request(acs, { form: { SAMLResponse: raw } });
