@@ -17,6 +17,8 @@ export interface NewSession {
   idp_session_index: string | null;
   /** The IdP's bound on its session (SAML `SessionNotOnOrAfter`): the session expires then if that is sooner. */
   not_after?: Date | null;
+  /** When the person authenticated at the IdP, if it said (kept no later than now). */
+  idp_authenticated_at?: Date | null;
 }
 
 /** Sends OIDC back-channel logout tokens; provided by the OpenID Provider once it is built. */
@@ -36,7 +38,7 @@ export class SessionService {
   ) {}
 
   /** Call inside the login's transaction (its `sso.login.succeeded` event names the session). */
-  create({ not_after, ...input }: NewSession): Session {
+  create({ not_after, idp_authenticated_at, ...input }: NewSession): Session {
     const now = this.clock.now();
     const lifetimeEnd = now.getTime() + OIDC_TTL.session * 1000;
     const session: Session = {
@@ -44,6 +46,7 @@ export class SessionService {
       id: newId('ses', now.getTime()),
       oidc_session_uid: null,
       authenticated_at: now.toISOString(),
+      idp_authenticated_at: idp_authenticated_at ? new Date(Math.min(idp_authenticated_at.getTime(), now.getTime())).toISOString() : null,
       expires_at: new Date(not_after ? Math.min(lifetimeEnd, not_after.getTime()) : lifetimeEnd).toISOString(),
       revoked_at: null,
       revoked_reason: null,

@@ -14,7 +14,13 @@ export interface Session {
   /** IdP group names received at login (mapped claims use these). */
   groups: string[];
   idp_session_index: string | null;
+  /** When Portcullis created this session (the sign-in it finished). */
   authenticated_at: string;
+  /**
+   * When the person authenticated at the IdP, when the IdP said (SAML `AuthnInstant`, OIDC
+   * `auth_time`; never later than `authenticated_at`): the ID token's `auth_time`. Null: unknown.
+   */
+  idp_authenticated_at: string | null;
   expires_at: string;
   revoked_at: string | null;
   revoked_reason: string | null;
@@ -29,10 +35,16 @@ export function sessionView(s: Session) {
     amr: s.amr,
     acr: s.acr,
     authenticated_at: s.authenticated_at,
+    idp_authenticated_at: s.idp_authenticated_at,
     expires_at: s.expires_at,
     revoked_at: s.revoked_at,
     revoked_reason: s.revoked_reason,
   };
+}
+
+/** The time the ID token's `auth_time` reports: the IdP's authentication when known, else this sign-in's. */
+export function authTimeOf(s: Session): number {
+  return Math.floor(Date.parse(s.idp_authenticated_at ?? s.authenticated_at) / 1000);
 }
 
 export function isLive(s: Session, now: Date): boolean {

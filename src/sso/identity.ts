@@ -1,5 +1,6 @@
 import type { AttributeMapping, AttributePreset, Protocol } from './connections/connection.ts';
 import { NAME_ID, effectiveMapping, fallbacksFor } from './connections/presets.ts';
+import { samlAuthnInstantOf } from './saml/service-provider.ts';
 
 /** A person as an IdP asserted them, after attribute mapping. */
 export interface IdpIdentity {
@@ -20,6 +21,11 @@ export interface IdpIdentity {
   idp_session_index: string | null;
   /** When the IdP says its session ends (SAML `SessionNotOnOrAfter`): Portcullis' session ends then too. */
   idp_session_not_on_or_after: Date | null;
+  /**
+   * When the person authenticated at the IdP, if it said: SAML `AuthnStatement/@AuthnInstant`,
+   * OIDC `auth_time`. Null when it did not (Portcullis' own sign-in time stands in).
+   */
+  idp_authenticated_at: Date | null;
   /** Everything received (attributes or claims), shown by the admin test login. */
   received: Record<string, unknown>;
 }
@@ -60,7 +66,7 @@ export function mapIdentity(
   preset: AttributePreset,
   overrides: AttributeMapping,
   received: Record<string, unknown>,
-  extra: { nameId?: string; nameIdFormat?: string | null; amr: string[]; acr: string; sessionIndex?: string | null; sessionNotOnOrAfter?: Date | null },
+  extra: { nameId?: string; nameIdFormat?: string | null; amr: string[]; acr: string; sessionIndex?: string | null; sessionNotOnOrAfter?: Date | null; authnInstant?: Date | null },
 ): IdentityResult {
   const mapping = effectiveMapping(protocol, preset, overrides);
   const transient = extra.nameIdFormat === TRANSIENT_NAME_ID;
@@ -99,7 +105,15 @@ export function mapIdentity(
       acr: extra.acr,
       idp_session_index: extra.sessionIndex ?? null,
       idp_session_not_on_or_after: extra.sessionNotOnOrAfter ?? null,
+      idp_authenticated_at: extra.authnInstant ?? idpAuthenticatedAt(protocol, received),
       received: { ...(extra.nameId ? { [NAME_ID]: extra.nameId } : {}), ...received },
     },
   };
+}
+
+/** OIDC: the ID token's `auth_time` (seconds); SAML: the verified assertion's `AuthnInstant`. */
+function idpAuthenticatedAt(protocol: Protocol, received: Record<string, unknown>): Date | null {
+  if (protocol === 'saml') return samlAuthnInstantOf(received);
+  const at = received.auth_time;
+  return typeof at === 'number' && Number.isFinite(at) && at > 0 ? new Date(at * 1000) : null;
 }

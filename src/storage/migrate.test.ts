@@ -203,6 +203,20 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(() => db.prepare(`INSERT INTO sso_sp_certificate_usage (connection_id, fingerprint, last_decrypted_at) VALUES ('c1', 'AA:BB', 'y')`).run()).toThrow(/UNIQUE|PRIMARY/);
     },
   },
+  12: {
+    seed(db) {
+      db.prepare(
+        `INSERT INTO sso_login_states (id, tenant_id, connection_id, purpose, interaction_uid, request_id, created_at, expires_at)
+         VALUES ('ls1', 't1', 'c1', 'login', 'i1', '_r1', 'x', 'y')`,
+      ).run();
+    },
+    verify(db) {
+      // A login in flight from before is an ordinary one, and no session knows its IdP's time.
+      expect(db.prepare(`SELECT forced_reauthentication FROM sso_login_states WHERE id = 'ls1'`).get()).toEqual({ forced_reauthentication: 0 });
+      expect(db.prepare(`SELECT idp_authenticated_at FROM sessions WHERE id = 's1'`).get()).toEqual({ idp_authenticated_at: null });
+      expect(() => db.prepare(`UPDATE sso_login_states SET forced_reauthentication = 2 WHERE id = 'ls1'`).run()).toThrow(/CHECK/);
+    },
+  },
 };
 
 describe('migrations', () => {

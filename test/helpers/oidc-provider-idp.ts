@@ -15,6 +15,8 @@ export class ProviderIdp {
   nextUser: { sub: string; claims: Record<string, unknown> } = { sub: 'nobody', claims: {} };
   /** How each token request that reached the provider authenticated. */
   readonly tokenAuthMethods: string[] = [];
+  /** Each sign-in interaction: the authorization request's parameters and why the provider asked for it (`login_prompt`, `max_age`, …). */
+  readonly interactions: { params: Record<string, unknown>; reasons: string[] }[] = [];
   #provider?: Provider;
   #methods: string[] = [];
   private constructor(
@@ -38,6 +40,7 @@ export class ProviderIdp {
       }
       if (u.pathname.startsWith('/interaction/')) {
         const details = await p.interactionDetails(req, res);
+        self.interactions.push({ params: { ...details.params }, reasons: [...details.prompt.reasons] });
         const accountId = (idp as ProviderIdp).nextUser.sub;
         const grant = new p.Grant({ accountId, clientId: String(details.params.client_id) });
         grant.addOIDCScope(String(details.params.scope));

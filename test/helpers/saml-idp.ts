@@ -37,6 +37,8 @@ export interface AssertionOptions {
   /** false: no AuthnStatement (an assertion of attributes only). */
   authnStatement?: boolean;
   sessionNotOnOrAfter?: Date;
+  /** The AuthnStatement's AuthnInstant: when the person authenticated (default: now). */
+  authnInstant?: Date;
 }
 
 export interface ResponseOptions extends AssertionOptions {
@@ -78,12 +80,14 @@ export class TestSamlIdp {
   }
 
   /** Reads the AuthnRequest our SP sent (HTTP-Redirect binding): its ID, ACS URL and issuer. */
-  static readAuthnRequest(url: string): { id: string; acs: string; issuer: string; relayState: string } {
+  static readAuthnRequest(url: string): { id: string; acs: string; issuer: string; relayState: string; forceAuthn: boolean } {
     const u = new URL(url);
     const xml = inflateRawSync(Buffer.from(u.searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
     const attr = (name: string) => new RegExp(`${name}="([^"]+)"`).exec(xml)?.[1] ?? '';
     const issuer = /<saml:Issuer[^>]*>([^<]+)<\/saml:Issuer>/.exec(xml)?.[1] ?? '';
-    return { id: attr('ID'), acs: attr('AssertionConsumerServiceURL'), issuer, relayState: u.searchParams.get('RelayState') ?? '' };
+    // ForceAuthn is an xs:boolean: "true" or "1" ask the IdP to authenticate the person again.
+    const forceAuthn = ['true', '1'].includes(/\sForceAuthn="([^"]+)"/.exec(xml)?.[1] ?? '');
+    return { id: attr('ID'), acs: attr('AssertionConsumerServiceURL'), issuer, relayState: u.searchParams.get('RelayState') ?? '', forceAuthn };
   }
 
   assertionXml(o: AssertionOptions): string {
@@ -97,7 +101,7 @@ export class TestSamlIdp {
     const audience = o.audience === null ? '' : `<saml:AudienceRestriction><saml:Audience>${esc(o.audience ?? '')}</saml:Audience></saml:AudienceRestriction>`;
     const subject = `${o.subjectNotBefore ? ` NotBefore="${iso(o.subjectNotBefore)}"` : ''} NotOnOrAfter="${iso(o.subjectNotOnOrAfter ?? notOnOrAfter)}"`;
     const session = o.sessionNotOnOrAfter ? ` SessionNotOnOrAfter="${iso(o.sessionNotOnOrAfter)}"` : '';
-    const authn = o.authnStatement === false ? '' : `<saml:AuthnStatement AuthnInstant="${iso(now)}" SessionIndex="${esc(o.sessionIndex ?? '_s1')}"${session}><saml:AuthnContext><saml:AuthnContextClassRef>${esc(o.authnContext ?? 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport')}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`;
+    const authn = o.authnStatement === false ? '' : `<saml:AuthnStatement AuthnInstant="${iso(o.authnInstant ?? now)}" SessionIndex="${esc(o.sessionIndex ?? '_s1')}"${session}><saml:AuthnContext><saml:AuthnContextClassRef>${esc(o.authnContext ?? 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport')}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`;
     const conditions = o.conditions === false ? '' : `<saml:Conditions NotBefore="${iso(notBefore)}" NotOnOrAfter="${iso(notOnOrAfter)}">${audience}</saml:Conditions>`;
     return `<saml:Assertion ${ns} ID="${esc(o.id ?? `_a${randomBytes(12).toString('hex')}`)}" IssueInstant="${iso(now)}" Version="2.0"><saml:Issuer>${esc(o.issuer ?? this.entityId)}</saml:Issuer><saml:Subject><saml:NameID Format="${esc(o.nameIdFormat ?? 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress')}">${esc(o.nameId)}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${subject} Recipient="${esc(o.recipient ?? '')}"${irt}/></saml:SubjectConfirmation></saml:Subject>${conditions}${authn}<saml:AttributeStatement>${attributes}</saml:AttributeStatement></saml:Assertion>`;
   }

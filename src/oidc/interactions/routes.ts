@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import { IDP_LOGIN_COOKIE } from '../../sso/routes.ts';
-import type { Session } from '../../sessions/session.ts';
+import { authTimeOf, type Session } from '../../sessions/session.ts';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type Provider from 'oidc-provider';
@@ -23,6 +23,7 @@ import { actorFrom } from '../../http/actor.ts';
 import { bodyLimit } from '../../http/body-limit.ts';
 import { grantForSession } from './grants.ts';
 import { routeLogin } from './routing.ts';
+import { reauthenticationOf } from './reauthentication.ts';
 
 export interface InteractionDeps {
   holder: ProviderHolder;
@@ -88,7 +89,7 @@ export function interactionRoutes(d: InteractionDeps) {
     }
     let url: string;
     try {
-      url = await d.login.begin({ connection: route.go, purpose: 'login', interactionUid: i.uid, ...(hints.email ? { loginHint: hints.email } : {}) });
+      url = await d.login.begin({ connection: route.go, purpose: 'login', interactionUid: i.uid, ...(hints.email ? { loginHint: hints.email } : {}), ...reauthenticationOf(i) });
     } catch (err) {
       // The upstream IdP is unreachable or its discovery document unusable: the person sees the
       // generic failure at the app, the audit log says which connection and why.
@@ -139,7 +140,7 @@ export function interactionRoutes(d: InteractionDeps) {
   const finishWithSession = async (c: Context, i: Details, session: Session) => {
     await forgetOtherAccount(c, i, session.user_id);
     const grantId = await grantForSession(d.holder.get(), d.sessions, i, session);
-    const login = { accountId: session.user_id, amr: session.amr, acr: session.acr, ts: Math.floor(Date.parse(session.authenticated_at) / 1000) };
+    const login = { accountId: session.user_id, amr: session.amr, acr: session.acr, ts: authTimeOf(session) };
     await d.holder.get().interactionFinished(node(c).incoming, node(c).outgoing, { login, consent: { grantId } }, { mergeWithLastSubmission: false });
     return RESPONSE_ALREADY_SENT;
   };

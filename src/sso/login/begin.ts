@@ -11,6 +11,14 @@ export interface BeginLogin {
   purpose: LoginState['purpose'];
   interactionUid: string | null;
   loginHint?: string;
+  /**
+   * The app asked for a fresh authentication (`prompt=login`, or a `max_age` the session
+   * exceeded): the IdP is told to re-authenticate (SAML `ForceAuthn`, OIDC `prompt=login`) and
+   * its answer is held to it.
+   */
+  reauthenticate?: boolean;
+  /** The app's `max_age` (seconds), passed on to an OIDC IdP. */
+  maxAge?: number;
 }
 
 /** Records the login state and returns the IdP URL to send the browser to. */
@@ -37,15 +45,18 @@ export async function beginLogin(
     expires_at: new Date(now.getTime() + LOGIN_STATE_TTL_MS).toISOString(),
     consumed_at: null,
     completed_at: null,
+    forced_reauthentication: args.reauthenticate ? 1 : 0,
   };
   deps.states.insert(state);
   if (connection.protocol === 'saml') {
-    return authnRequestUrl(saml(connection), state.request_id as string, state.id);
+    return authnRequestUrl(saml(connection), state.request_id as string, state.id, args.reauthenticate === true);
   }
   return deps.upstream.authorizationUrl(connection as Connection & { oidc: NonNullable<Connection['oidc']> }, {
     state: state.id,
     nonce: state.nonce as string,
     codeVerifier: state.code_verifier as string,
     ...(args.loginHint ? { loginHint: args.loginHint } : {}),
+    ...(args.reauthenticate ? { reauthenticate: true } : {}),
+    ...(args.maxAge !== undefined ? { maxAge: args.maxAge } : {}),
   });
 }

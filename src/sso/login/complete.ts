@@ -7,6 +7,7 @@ import { LoginFailure } from './failures.ts';
 import { linkIdentity } from './linking.ts';
 import { asMappingFailure, stageGroupRelations } from './group-sync.ts';
 import type { LoginState } from './state-store.ts';
+import { DEFAULT_CLOCK_SKEW_SECONDS } from '../connections/service.ts';
 
 /**
  * The end of a successful IdP leg: link (or provision) the user, map groups, create the session
@@ -23,6 +24,8 @@ export async function finishLogin(
   /** Runs first inside the transaction (the SAML replay cache), so a refused login leaves nothing behind. */
   guard: () => void = () => {},
 ): Promise<Session> {
+  const forced = state.forced_reauthentication === 1;
+  if (forced) checkReauthenticated(state, connection, identity);
   let flush: () => Promise<unknown> = async () => 0;
   let remote = false;
   const session = deps.storage.transaction(() => {
@@ -47,6 +50,7 @@ export async function finishLogin(
         groups: identity.groups,
         idp_session_index: identity.idp_session_index,
         not_after: identity.idp_session_not_on_or_after,
+        idp_authenticated_at: identity.idp_authenticated_at,
       },
     );
     // With nothing left to write elsewhere, the session is finished here: hand it over in this transaction.
@@ -70,6 +74,7 @@ export async function finishLogin(
           amr: identity.amr,
           acr: identity.acr,
           ...(identity.groups_overage ? { groups_overage: true, groups_unchanged: groups.unchanged } : {}),
+          ...(forced ? { forced_reauthentication: true, idp_authenticated_at: identity.idp_authenticated_at?.toISOString() ?? null } : {}),
         },
       },
       userActor,
@@ -89,4 +94,24 @@ export async function finishLogin(
   // Only now may the browser take the session: before the roles were written it was not finished.
   if (remote) deps.states.setResult(state.id, session.id);
   return session;
+}
+
+/**
+ * Step-up: the IdP was told to authenticate the person again (ForceAuthn, `prompt=login`). An
+ * answer that says the authentication happened before that request (beyond the connection's
+ * clock skew; OIDC connections have none of their own: the default) is an IdP that answered
+ * from its session anyway: refused, rather than passed on as a fresh authentication or sent
+ * round again. An answer that does not say when is taken as today (auth_time: this sign-in).
+ */
+function checkReauthenticated(state: LoginState, connection: Connection, identity: IdpIdentity): void {
+  const at = identity.idp_authenticated_at;
+  if (!at) return;
+  const skew = connection.saml?.clock_skew_seconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+  // In whole seconds: IdPs state the instant to the second (OIDC auth_time is in seconds).
+  if (Math.floor(at.getTime() / 1000) >= Math.floor(Date.parse(state.created_at) / 1000) - skew) return;
+  const asked = connection.protocol === 'saml' ? 'ForceAuthn' : 'prompt=login';
+  throw new LoginFailure(
+    'idp_reauthentication_not_performed',
+    `the IdP was asked to re-authenticate (${asked}) at ${state.created_at} but reports an authentication at ${at.toISOString()}`,
+  );
 }

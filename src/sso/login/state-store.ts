@@ -18,6 +18,12 @@ export interface LoginState {
   expires_at: string;
   consumed_at: string | null;
   completed_at: string | null;
+  /**
+   * 1 when the app asked for a fresh authentication (`prompt=login`, or a `max_age` its session
+   * exceeded) and the IdP was told to re-authenticate: its answer must then show an
+   * authentication at or after `created_at` (within the connection's clock skew). Absent: 0.
+   */
+  forced_reauthentication?: 0 | 1;
 }
 
 export class SqliteLoginStates {
@@ -27,11 +33,11 @@ export class SqliteLoginStates {
     this.sql
       .prepare(
         `INSERT INTO sso_login_states (id, tenant_id, connection_id, purpose, interaction_uid, request_id, nonce, code_verifier,
-           result_session_id, created_at, expires_at, consumed_at)
+           result_session_id, created_at, expires_at, consumed_at, forced_reauthentication)
          VALUES (@id, @tenant_id, @connection_id, @purpose, @interaction_uid, @request_id, @nonce, @code_verifier,
-           @result_session_id, @created_at, @expires_at, @consumed_at)`,
+           @result_session_id, @created_at, @expires_at, @consumed_at, @forced_reauthentication)`,
       )
-      .run(s);
+      .run({ forced_reauthentication: 0, ...s });
   }
 
   /** A live (unexpired, unconsumed) state. */

@@ -62,7 +62,15 @@ export class UpstreamOidc {
     return config;
   }
 
-  async authorizationUrl(c: OidcConnection, p: { state: string; nonce: string; codeVerifier: string; loginHint?: string }): Promise<string> {
+  /**
+   * The IdP's authorization URL for one login. Step-up (`reauthenticate`): `prompt=login`, so
+   * the IdP authenticates the person again instead of answering from its session, and the
+   * app's `max_age` when it gave one (OIDC Core 3.1.2.1).
+   */
+  async authorizationUrl(
+    c: OidcConnection,
+    p: { state: string; nonce: string; codeVerifier: string; loginHint?: string; reauthenticate?: boolean; maxAge?: number },
+  ): Promise<string> {
     const config = await this.#configuration(c);
     return client
       .buildAuthorizationUrl(config, {
@@ -74,6 +82,8 @@ export class UpstreamOidc {
         code_challenge: await client.calculatePKCECodeChallenge(p.codeVerifier),
         code_challenge_method: 'S256',
         ...(p.loginHint ? { login_hint: p.loginHint } : {}),
+        ...(p.reauthenticate ? { prompt: 'login' } : {}),
+        ...(p.maxAge !== undefined ? { max_age: String(p.maxAge) } : {}),
       })
       .toString();
   }

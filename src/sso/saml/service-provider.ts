@@ -1,4 +1,4 @@
-import { SAML, ValidateInResponseTo, generateServiceProviderMetadata } from '@node-saml/node-saml';
+import { SAML, ValidateInResponseTo, generateServiceProviderMetadata, type Profile } from '@node-saml/node-saml';
 import type { SecretBox } from '../../oidc/keys/key-encryption.ts';
 import { spUrls, type Connection, type SamlSettings } from '../connections/connection.ts';
 
@@ -40,9 +40,9 @@ export function samlContext(connection: Connection, baseUrl: string, box: Secret
  * is checked by Portcullis against the login state (bound to the browser's interaction), so
  * node-saml's own request cache is off.
  */
-export function buildSaml(ctx: SamlContext, requestId?: string): SAML {
+export function buildSaml(ctx: SamlContext, requestId?: string, forceAuthn = false): SAML {
   if (!requestId && ctx.validator) return ctx.validator;
-  const saml = newSaml(ctx, requestId);
+  const saml = newSaml(ctx, requestId, undefined, forceAuthn);
   if (!requestId) ctx.validator = saml;
   return saml;
 }
@@ -53,9 +53,9 @@ export function fallbackValidators(ctx: SamlContext): SAML[] {
   return ctx.fallbackValidators;
 }
 
-function newSaml(ctx: SamlContext, requestId?: string, decryptionKey = ctx.spPrivateKey): SAML {
+function newSaml(ctx: SamlContext, requestId?: string, decryptionKey = ctx.spPrivateKey, forceAuthn = false): SAML {
   const s = ctx.connection.saml;
-  return new SAML({
+  const saml = new SAML({
     idpCert: s.idp_certificates.map((c) => c.pem),
     issuer: ctx.sp.entity_id,
     callbackUrl: ctx.sp.acs_url,
@@ -71,8 +71,40 @@ function newSaml(ctx: SamlContext, requestId?: string, decryptionKey = ctx.spPri
     decryptionPvk: decryptionKey,
     signatureAlgorithm: 'sha256',
     digestAlgorithm: 'sha256',
+    forceAuthn,
     ...(requestId ? { generateUniqueId: () => requestId } : {}),
   });
+  if (!requestId) noteAuthnInstants(saml);
+  return saml;
+}
+
+/**
+ * The verified assertion's `AuthnStatement/@AuthnInstant`, by the attributes object of the
+ * profile it came with (the object the ACS hands on as the received attributes).
+ * Interim: until `validateSamlResponse` returns the instant itself, it is read here, from the
+ * tree node-saml already parsed from the verified bytes (`profile.getAssertion()`), at no parse.
+ */
+const authnInstants = new WeakMap<object, Date>();
+
+export function samlAuthnInstantOf(attributes: object): Date | null {
+  return authnInstants.get(attributes) ?? null;
+}
+
+function noteAuthnInstants(saml: SAML): void {
+  const validate = saml.validatePostResponseAsync.bind(saml);
+  saml.validatePostResponseAsync = async (container) => {
+    const result = await validate(container);
+    if (result.profile) rememberAuthnInstant(result.profile);
+    return result;
+  };
+}
+
+function rememberAuthnInstant(profile: Profile): void {
+  const assertion = profile.getAssertion?.()?.Assertion as { AuthnStatement?: { $?: { AuthnInstant?: unknown } }[] } | undefined;
+  const instant = Date.parse(String(assertion?.AuthnStatement?.[0]?.$?.AuthnInstant ?? ''));
+  if (Number.isNaN(instant)) return;
+  profile.attributes ??= {};
+  authnInstants.set(profile.attributes as object, new Date(instant));
 }
 
 /**
@@ -95,7 +127,11 @@ export function spMetadataXml(ctx: SamlContext): string {
   });
 }
 
-/** The IdP redirect URL carrying a (signed) AuthnRequest with our request id. */
-export async function authnRequestUrl(ctx: SamlContext, requestId: string, relayState: string): Promise<string> {
-  return buildSaml(ctx, requestId).getAuthorizeUrlAsync(relayState, undefined, {});
+/**
+ * The IdP redirect URL carrying a (signed) AuthnRequest with our request id. `forceAuthn`
+ * (step-up) sets `ForceAuthn="true"`: the IdP must authenticate the person again rather than
+ * answer from its own session.
+ */
+export async function authnRequestUrl(ctx: SamlContext, requestId: string, relayState: string, forceAuthn = false): Promise<string> {
+  return buildSaml(ctx, requestId, forceAuthn).getAuthorizeUrlAsync(relayState, undefined, {});
 }

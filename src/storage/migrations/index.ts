@@ -9,6 +9,7 @@ import { samlSpRotation } from './0008_saml_sp_rotation.ts';
 import { directoryUnicodeNfc } from './0009_directory_unicode_nfc.ts';
 import { ssoUnmapPending } from './0010_sso_unmap_pending.ts';
 import { spCertificateUsage } from './0011_sp_certificate_usage.ts';
+import { ssoReauthentication } from './0012_sso_reauthentication.ts';
 
 /** A forward-only schema step. Never edit one that has shipped: add the next number. */
 export interface Migration {
@@ -17,4 +18,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc, ssoUnmapPending, spCertificateUsage];
+export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc, ssoUnmapPending, spCertificateUsage, ssoReauthentication];

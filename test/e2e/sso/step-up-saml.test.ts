@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as client from 'openid-client';
+import { SsoEnv } from '../../helpers/sso-env.ts';
+import { Browser } from '../../helpers/browser.ts';
+import { TestSamlIdp } from '../../helpers/saml-idp.ts';
+
+/**
+ * Step-up through a SAML IdP: an app asking for a fresh authentication (`prompt=login`, or a
+ * `max_age` its session exceeds) gets one from the IdP (`ForceAuthn="true"`), and the ID
+ * token's `auth_time` is when the person authenticated there (`AuthnInstant`).
+ */
+describe('step-up (re-authentication) through a SAML IdP', () => {
+  let env: SsoEnv;
+  let idp: TestSamlIdp;
+  let tenant: { id: string };
+  let rp: client.Configuration;
+
+  beforeAll(async () => {
+    env = await SsoEnv.start();
+    tenant = await env.tenant('Acme Bank', 'acmebank');
+    idp = new TestSamlIdp();
+    await env.samlConnection(tenant.id, idp);
+    rp = await env.rp(await env.app(tenant.id));
+    env.provisionUser(tenant.id, { userName: 'payer@acmebank.test', email: 'payer@acmebank.test', externalId: 'payer@acmebank.test' });
+  });
+  afterAll(() => env?.close());
+
+  const secondsAgo = (s: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - s * 1000);
+  const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
+
+  /** One authorization request in `browser`; the IdP answers for the payer, authenticated at `authnInstant`. */
+  async function signIn(browser: Browser, params: Record<string, string>, authnInstant: Date) {
+    let request: ReturnType<typeof TestSamlIdp.readAuthnRequest> | undefined;
+    const flow = await env.samlLogin(browser, rp, idp, { organization: 'acmebank', ...params }, (req) => {
+      request = req;
+      return { nameId: 'payer@acmebank.test', attributes: { email: 'payer@acmebank.test' }, authnInstant };
+    });
+    const landed = new URL(flow.landed);
+    const tokens = landed.searchParams.has('code')
+      ? await client.authorizationCodeGrant(rp, landed, { pkceCodeVerifier: flow.verifier, expectedState: flow.state })
+      : undefined;
+    return { request, landed, claims: tokens?.claims() };
+  }
+
+  const lastSuccess = () => env.audit(tenant.id, 'sso.login.succeeded').at(-1)?.metadata as Record<string, unknown>;
+
+  it("does not ask the IdP to re-authenticate at an ordinary sign-in, and auth_time is the IdP's AuthnInstant", async () => {
+    const authenticated = secondsAgo(20 * 60);
+    const first = await signIn(new Browser(), {}, authenticated);
+    expect(first.request?.forceAuthn).toBe(false);
+    expect(first.claims?.auth_time).toBe(epoch(authenticated));
+    expect(lastSuccess()).not.toHaveProperty('forced_reauthentication');
+  });
+
+  it('sends ForceAuthn="true" for prompt=login, and the ID token reports the new authentication (audited as forced)', async () => {
+    const browser = new Browser();
+    await signIn(browser, {}, secondsAgo(20 * 60));
+    const fresh = secondsAgo(0);
+    const stepUp = await signIn(browser, { prompt: 'login' }, fresh);
+    expect(stepUp.request?.forceAuthn).toBe(true);
+    expect(stepUp.claims?.auth_time).toBe(epoch(fresh));
+    expect(lastSuccess()).toMatchObject({ forced_reauthentication: true, idp_authenticated_at: fresh.toISOString() });
+  });
+
+  it('sends ForceAuthn="true" when the session is older than the max_age the app asks for, but not at a first sign-in with max_age', async () => {
+    const browser = new Browser();
+    const first = await signIn(browser, { max_age: '300' }, secondsAgo(20 * 60));
+    expect(first.request?.forceAuthn).toBe(false);
+    const fresh = secondsAgo(0);
+    const stepUp = await signIn(browser, { max_age: '300' }, fresh);
+    expect(stepUp.request?.forceAuthn).toBe(true);
+    expect(stepUp.claims?.auth_time).toBe(epoch(fresh));
+    // Now within max_age: the session serves the app without the IdP.
+    const again = await signIn(browser, { max_age: '300' }, fresh);
+    expect(again.request).toBeUndefined();
+    expect(again.claims?.auth_time).toBe(epoch(fresh));
+  });
+
+  it('refuses, without looping, an IdP that ignores ForceAuthn and answers from its earlier session (generic to the app, precise in the audit log)', async () => {
+    const browser = new Browser();
+    const old = secondsAgo(20 * 60);
+    await signIn(browser, {}, old);
+    const sessions = env.sessionCount();
+    const refused = await signIn(browser, { prompt: 'login' }, old);
+    expect(refused.request?.forceAuthn).toBe(true);
+    expect(refused.landed.origin + refused.landed.pathname).toBe('http://127.0.0.1:9/callback');
+    expect(refused.landed.searchParams.get('error')).toBe('access_denied');
+    expect(refused.landed.searchParams.get('error_description')).toBe('Sign-in failed.');
+    expect(env.sessionCount()).toBe(sessions);
+    expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata).toMatchObject({
+      reason: 'idp_reauthentication_not_performed',
+      detail: expect.stringContaining(`ForceAuthn`),
+    });
+  });
+
+  it("accepts an AuthnInstant just before the request, within the connection's clock skew", async () => {
+    const browser = new Browser();
+    await signIn(browser, {}, secondsAgo(20 * 60));
+    const justBefore = secondsAgo(30);
+    const stepUp = await signIn(browser, { prompt: 'login' }, justBefore);
+    expect(stepUp.claims?.auth_time).toBe(epoch(justBefore));
+    expect(lastSuccess()).toMatchObject({ forced_reauthentication: true });
+  });
+});
