@@ -54,6 +54,8 @@ export interface VerifiedAssertion {
   authnContext: string | null;
   /** The IdP's `SessionNotOnOrAfter`: the sign-in's session must end by then (null: the IdP set no bound). */
   sessionNotOnOrAfter: Date | null;
+  /** When the IdP says the person authenticated (the first AuthnStatement's `AuthnInstant`; null when absent or not a date). */
+  authnInstant: Date | null;
   /** For an encrypted assertion, the SP certificate whose key decrypted it (null otherwise). */
   decryptedWith: string | null;
 }
@@ -270,6 +272,7 @@ function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlConte
     attributes: (profile.attributes as Record<string, unknown> | undefined) ?? {},
     authnContext: typeof authn === 'string' ? authn : (authn?._ ?? null),
     sessionNotOnOrAfter,
+    authnInstant: instant(statements[0]?.$?.AuthnInstant),
   };
 }
 
@@ -300,6 +303,11 @@ function checkBearerConfirmation(a: Record<string, any>, ctx: SamlContext, expec
     fail('saml_subject_confirmation_expired', `SubjectConfirmationData ${windows.join(', ')}`);
   }
 }
+
+const instant = (value: unknown): Date | null => {
+  const t = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isNaN(t) ? null : new Date(t);
+};
 
 /** The earliest SessionNotOnOrAfter of the AuthnStatements; refused when already past (after the skew). */
 function earliestSessionEnd(statements: any[], now: number, skewMs: number): Date | null {
