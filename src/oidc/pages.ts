@@ -40,11 +40,14 @@ export function connectionPickerPage(links: { name: string; href: string }[]): s
   return page('Choose how to sign in', `<ul>${links.map((l) => `<li><a href="${escapeHtml(l.href)}">${escapeHtml(l.name)}</a></li>`).join('')}</ul>`);
 }
 
-/** What an admin's test login received from the IdP. */
-export function testResultPage(r: { outcome: string; reason: string | null; received: Record<string, unknown> }): string {
-  const rows = Object.entries(r.received)
-    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : v)}</td></tr>`)
-    .join('');
+/** What an admin's test login received from the IdP, how the connection mapped it, and what to fix. */
+export function testResultPage(r: { outcome: string; reason: string | null; received: Record<string, unknown>; mapped?: Record<string, unknown>; warnings?: string[] }): string {
+  const table = (o: Record<string, unknown>, id: string) =>
+    `<table id="${id}">${Object.entries(o)
+      .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v !== null ? JSON.stringify(v) : v)}</td></tr>`)
+      .join('')}</table>`;
   const status = r.outcome === 'succeeded' ? '<p>The identity provider answered correctly. Received attributes:</p>' : `<p class="error">The test failed: ${escapeHtml(r.reason)}</p>`;
-  return page('Connection test', `${status}<table>${rows}</table>`);
+  const warnings = r.warnings?.length ? `<h2>Check the mapping</h2><ul id="warnings">${r.warnings.map((w) => `<li class="error">${escapeHtml(w)}</li>`).join('')}</ul>` : '';
+  const mapped = r.mapped ? `<h2>Mapped profile</h2>${table(r.mapped, 'mapped')}` : '';
+  return page('Connection test', `${status}${table(r.received, 'received')}${mapped}${warnings}`);
 }

@@ -59,6 +59,9 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * Redirect and logout URIs: absolute, no fragment, HTTPS (plain HTTP only to a loopback host,
  * for development), or a private-use scheme for native apps.
  */
+/** A private-use URI scheme in reverse-domain form (`com.example.app:`), as native apps register (RFC 8252 §7.1). */
+const PRIVATE_USE_SCHEME = /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/;
+
 export function assertAppUri(uri: string, field: string): void {
   let url: URL;
   try {
@@ -69,16 +72,22 @@ export function assertAppUri(uri: string, field: string): void {
   if (url.hash) throw badRequest('invalid_uri', `${field}: '${uri}' must not have a fragment.`);
   if (url.protocol === 'https:') return;
   if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return;
-  if (field.startsWith('redirect') && /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) return;
+  if (field.startsWith('redirect') && PRIVATE_USE_SCHEME.test(url.protocol)) return;
   throw badRequest('invalid_uri', `${field}: '${uri}' must use https (http only for a loopback host).`);
 }
 
-/** The app's metadata as oidc-provider expects it; `client_secret` holds the SHA-256 of the secret. */
+/**
+ * The app's metadata as oidc-provider expects it; `client_secret` holds the SHA-256 of the secret.
+ * An app with a private-use-scheme redirect URI is a native app (RFC 8252): the provider accepts
+ * that scheme only then, and matches its loopback redirect URIs on any port (§7.3).
+ */
 export function clientMetadata(a: AppWithSecret): Record<string, unknown> {
   const interactive = a.grant_types.includes('authorization_code');
+  const native = a.redirect_uris.some((u) => PRIVATE_USE_SCHEME.test(u.slice(0, u.indexOf(':') + 1)));
   return {
     client_id: a.id,
     client_name: a.name,
+    application_type: native ? 'native' : 'web',
     ...(a.secret_hash ? { client_secret: a.secret_hash } : {}),
     token_endpoint_auth_method: a.token_endpoint_auth_method,
     grant_types: a.grant_types,

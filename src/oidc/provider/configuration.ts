@@ -54,6 +54,8 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
     extraParams: ['organization', 'connection'],
     responseTypes: ['code'],
     pkce: { required: () => true },
+    // OIDC Core §3.1.2.1: redirect_uri is required, even for an app with a single one.
+    allowOmittingSingleRegisteredRedirectUri: false,
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     enabledJWA: {
       idTokenSigningAlgValues: ['ES256', 'RS256'],

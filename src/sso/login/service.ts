@@ -14,12 +14,26 @@ import { amrOfSaml, amrOfOidc, DEFAULT_ACR } from './amr.ts';
 import { randomToken } from '../../lib/crypto.ts';
 import { LOGIN_STATE_TTL_MS } from './deps.ts';
 import { certificateFingerprint } from '../saml/certificates.ts';
+import { mappingWarnings } from './test-warnings.ts';
 
 const DECRYPTION_NOTE_INTERVAL_MS = 3_600_000;
 
+/** A succeeded test login's mapped profile, as shown to the admin and kept in `last_test`. */
+export type TestMapped = Pick<IdpIdentity, 'external_id' | 'email' | 'given_name' | 'family_name' | 'name' | 'groups' | 'groups_overage'>;
+
 export type LoginOutcome =
   | { kind: 'login'; interactionUid: string; stateId: string }
-  | { kind: 'test'; connectionId: string; outcome: 'succeeded' | 'failed'; reason: string | null; received: Record<string, unknown> }
+  | {
+      kind: 'test';
+      connectionId: string;
+      outcome: 'succeeded' | 'failed';
+      reason: string | null;
+      received: Record<string, unknown>;
+      /** How the connection's mapping read what was received (succeeded tests only). */
+      mapped?: TestMapped;
+      /** What the admin should fix although the test succeeded (see `mappingWarnings`). */
+      warnings?: string[];
+    }
   | { kind: 'idp_initiated'; stateId: string; landing: string }
   | { kind: 'failed'; interactionUid: string | null };
 
@@ -164,8 +178,8 @@ export class LoginService {
   async #finish(state: LoginState, connection: Connection, identity: IdpIdentity, actor: Actor, guard: () => void = () => {}): Promise<LoginOutcome> {
     if (state.purpose === 'test') {
       this.deps.storage.transaction(guard);
-      this.#recordTest(connection, 'succeeded', null, identity.received, identity, actor);
-      return { kind: 'test', connectionId: connection.id, outcome: 'succeeded', reason: null, received: identity.received };
+      const { mapped, warnings } = this.#recordTest(connection, 'succeeded', null, identity.received, identity, actor);
+      return { kind: 'test', connectionId: connection.id, outcome: 'succeeded', reason: null, received: identity.received, mapped: mapped ?? undefined, warnings };
     }
     if (connection.status !== 'active') throw new LoginFailure('connection_not_active', `connection is ${connection.status}`);
     const landing = state.purpose === 'idp_initiated' ? this.#landing(connection, identity) : undefined;
@@ -195,21 +209,23 @@ export class LoginService {
     return { kind: 'failed', interactionUid: state?.interaction_uid ?? null };
   }
 
-  #recordTest(connection: Connection, outcome: 'succeeded' | 'failed', reason: string | null, received: Record<string, unknown>, identity: IdpIdentity | undefined, actor: Actor): void {
+  #recordTest(connection: Connection, outcome: 'succeeded' | 'failed', reason: string | null, received: Record<string, unknown>, identity: IdpIdentity | undefined, actor: Actor): { mapped: TestMapped | null; warnings: string[] } {
     const now = this.deps.clock.now().toISOString();
-    const mapped = identity ? { external_id: identity.external_id, email: identity.email, given_name: identity.given_name, family_name: identity.family_name, name: identity.name, groups: identity.groups, groups_overage: identity.groups_overage } : null;
+    const mapped: TestMapped | null = identity ? { external_id: identity.external_id, email: identity.email, given_name: identity.given_name, family_name: identity.family_name, name: identity.name, groups: identity.groups, groups_overage: identity.groups_overage } : null;
+    const warnings = identity ? mappingWarnings(connection, identity) : [];
     this.deps.storage.transaction(() => {
-      this.deps.connections.lookup.saveTestResult(connection.id, { tested_at: now, outcome, reason, received: { attributes: received, mapped } });
+      this.deps.connections.lookup.saveTestResult(connection.id, { tested_at: now, outcome, reason, received: { attributes: received, mapped, warnings } });
       this.deps.audit.record(
         connection.tenant_id,
         {
           action: outcome === 'succeeded' ? 'sso.connection.test_succeeded' : 'sso.connection.test_failed',
           target: { type: 'connection', id: connection.id },
-          metadata: { reason, mapped, ...(outcome === 'failed' ? { detail: String(received.detail ?? '').slice(0, 500) } : {}) },
+          metadata: { reason, mapped, ...(warnings.length ? { warnings } : {}), ...(outcome === 'failed' ? { detail: String(received.detail ?? '').slice(0, 500) } : {}) },
         },
         actor,
       );
     });
+    return { mapped, warnings };
   }
 }
 

@@ -54,6 +54,8 @@ export interface VerifiedAssertion {
   authnContext: string | null;
   /** The IdP's `SessionNotOnOrAfter`: the sign-in's session must end by then (null: the IdP set no bound). */
   sessionNotOnOrAfter: Date | null;
+  /** When the IdP says the person authenticated (the first AuthnStatement's `AuthnInstant`; null when absent or not a date). */
+  authnInstant: Date | null;
   /** For an encrypted assertion, the SP certificate whose key decrypted it (null otherwise). */
   decryptedWith: string | null;
 }
@@ -69,7 +71,9 @@ export interface VerifiedAssertion {
 export async function validateSamlResponse(ctx: SamlContext, samlResponse: unknown, expectedRequestId: string | null): Promise<VerifiedAssertion> {
   const xml = decodeResponse(samlResponse);
   const envelope = checkEnvelope(xml, ctx, expectedRequestId);
-  const { profile, decryptedWith } = await verifyWithNodeSaml(ctx, samlResponse as string, envelope.encrypted);
+  const { profile, decryptedWith } = await verifyWithNodeSaml(ctx, samlResponse as string, envelope.encrypted).catch((err: unknown) => {
+    throw signatureHint(err, ctx, envelope);
+  });
   const assertion = verifiedAssertionElement(profile);
   return { ...checkAssertion(assertion, profile, ctx, expectedRequestId ?? envelope.inResponseTo), decryptedWith };
 }
@@ -81,7 +85,15 @@ function decodeResponse(samlResponse: unknown): string {
   return Buffer.from(samlResponse, 'base64').toString('utf8');
 }
 
-function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string | null): { inResponseTo: string | null; encrypted: boolean } {
+interface Envelope {
+  inResponseTo: string | null;
+  encrypted: boolean;
+  /** Where the IdP put signatures (unverified: only to explain a refusal). */
+  responseSigned: boolean;
+  assertionSigned: boolean;
+}
+
+function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string | null): Envelope {
   let doc;
   try {
     doc = parseSafeXml(xml, { allowComments: false });
@@ -108,7 +120,12 @@ function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string 
   if (expectedRequestId === null && inResponseTo !== null) fail('saml_unsolicited_response', 'unsolicited response answers a request we did not send');
   if (expectedRequestId !== null && inResponseTo !== expectedRequestId) fail('saml_in_response_to_mismatch', `InResponseTo ${inResponseTo}`);
   checkStatus(root);
-  return { inResponseTo, encrypted: encrypted !== undefined };
+  return {
+    inResponseTo,
+    encrypted: encrypted !== undefined,
+    responseSigned: childOf(root, DSIG, 'Signature') !== undefined,
+    assertionSigned: assertion !== undefined && childOf(assertion as unknown as Element, DSIG, 'Signature') !== undefined,
+  };
 }
 
 const childOf = (parent: Element, ns: string, name: string): Element | undefined => {
@@ -119,6 +136,24 @@ const childOf = (parent: Element, ns: string, name: string): Element | undefined
 };
 
 const ENTITY_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';
+const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
+
+/**
+ * node-saml says only "Invalid signature" when the IdP signed another element than the
+ * connection requires (Okta apps can sign only the Response; some IdPs only the assertion):
+ * the refusal stands, and its detail says which setting would accept that signature.
+ */
+function signatureHint(err: unknown, ctx: SamlContext, e: Envelope): unknown {
+  if (!(err instanceof SamlValidationError) || err.reason !== 'saml_signature_invalid' || e.encrypted) return err;
+  const s = ctx.connection.saml;
+  if (s.want_assertions_signed && e.responseSigned && !e.assertionSigned) {
+    return new SamlValidationError(err.reason, `${err.message}: the assertion is not signed (the IdP signs only the Response); have the IdP sign the assertion, or set saml.want_assertions_signed to false`);
+  }
+  if (s.want_response_signed && !e.responseSigned && e.assertionSigned) {
+    return new SamlValidationError(err.reason, `${err.message}: the Response is not signed (the IdP signs only the assertion); have the IdP sign the Response, or set saml.want_response_signed to false`);
+  }
+  return err;
+}
 
 /** The Response's own Issuer, when present, is the IdP's entity id (profile 4.1.4.2), as the assertion's must be. */
 function checkResponseIssuer(root: Element, ctx: SamlContext): void {
@@ -270,6 +305,7 @@ function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlConte
     attributes: (profile.attributes as Record<string, unknown> | undefined) ?? {},
     authnContext: typeof authn === 'string' ? authn : (authn?._ ?? null),
     sessionNotOnOrAfter,
+    authnInstant: instant(statements[0]?.$?.AuthnInstant),
   };
 }
 
@@ -300,6 +336,11 @@ function checkBearerConfirmation(a: Record<string, any>, ctx: SamlContext, expec
     fail('saml_subject_confirmation_expired', `SubjectConfirmationData ${windows.join(', ')}`);
   }
 }
+
+const instant = (value: unknown): Date | null => {
+  const t = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isNaN(t) ? null : new Date(t);
+};
 
 /** The earliest SessionNotOnOrAfter of the AuthnStatements; refused when already past (after the skew). */
 function earliestSessionEnd(statements: any[], now: number, skewMs: number): Date | null {

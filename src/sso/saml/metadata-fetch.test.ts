@@ -54,7 +54,8 @@ describe('IdP metadata URL fetching', () => {
     });
 
     it('does not follow redirects, caps the size, times out, and verifies the certificate', async () => {
-      await expect(fetcher()(`${base}/moved`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/302/) });
+      await expect(fetcher()(`${base}/moved`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/302 \(a redirect, to https:\/\/169\.254\.169\.254\/: redirects are not followed/) });
+      await expect(fetcher()(`${base}/nothing-here`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: 'The metadata URL answered 404.' });
       await expect(fetcher()(`${base}/huge`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/too large/) });
       await expect(fetcher({ ca: tls.cert, timeoutMs: 200 })(`${base}/slow`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/timeout/) });
       await expect(fetcher({})(`${base}/metadata`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/certificate/i) });

@@ -77,7 +77,8 @@ export function httpsMetadataFetcher(
         (res) => {
           if (res.statusCode !== 200) {
             res.resume();
-            reject(refuse(`The metadata URL answered ${res.statusCode} (redirects are not followed).`));
+            const status = res.statusCode ?? 0;
+            reject(refuse(`The metadata URL answered ${status}${status >= 300 && status < 400 ? ' (a redirect, to ' + String(res.headers.location ?? '?').slice(0, 200) + ': redirects are not followed; give the final URL)' : ''}.`));
             return;
           }
           const chunks: Buffer[] = [];

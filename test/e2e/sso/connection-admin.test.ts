@@ -49,6 +49,31 @@ describe('connection lifecycle', () => {
     expect(env.audit(tenant.id, 'sso.connection.updated').at(-1)?.after).toMatchObject({ status: 'active' });
   });
 
+  it("a test login that succeeds with a misnamed attribute shows the mapped profile and says what to fix (names are case-sensitive)", async () => {
+    const conn = await env.samlConnection(tenant.id, idp, { status: 'testing', group_mappings: [{ idp_group: 'IT', relation: 'member' }] });
+    const { url } = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}/test-login`);
+    const req = TestSamlIdp.readAuthnRequest(url);
+    // Okta attribute statements typed as "Email" and "FirstName", and no group statement.
+    const attributes = { Email: 'it.admin@acme.test', FirstName: 'Ivy', lastName: 'Ives', displayName: 'Ivy Ives' };
+    const res = await new Browser().request(req.acs, { form: { RelayState: req.relayState, SAMLResponse: idp.response({ recipient: req.acs, audience: req.issuer, inResponseTo: req.id, nameId: '00u1ivy', nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', attributes }) } });
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain('Mapped profile');
+    expect(page).toMatch(/email: the IdP sent no &#39;email&#39; attribute\. The IdP sent &#39;Email&#39;: names are case-sensitive/);
+    expect(page).toMatch(/given_name: the IdP sent no &#39;firstName&#39; attribute\. The IdP sent &#39;FirstName&#39;/);
+    expect(page).toMatch(/groups: the IdP sent no &#39;groups&#39; attribute.*take the mapped relations away/);
+    const after = await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`);
+    expect(after.last_test.received.mapped).toMatchObject({ external_id: '00u1ivy', email: null, given_name: null, family_name: 'Ives' });
+    expect(after.last_test.received.warnings).toHaveLength(3);
+    expect(env.audit(tenant.id, 'sso.connection.test_succeeded').at(-1)?.metadata?.warnings).toEqual(after.last_test.received.warnings);
+    // With the mapping fixed, the same answer gives a clean result.
+    await env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`, { attribute_mapping: { email: 'Email', given_name: 'FirstName' }, group_mappings: [] });
+    const again = TestSamlIdp.readAuthnRequest((await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}/test-login`)).url);
+    const clean = await (await new Browser().request(again.acs, { form: { RelayState: again.relayState, SAMLResponse: idp.response({ recipient: again.acs, audience: again.issuer, inResponseTo: again.id, nameId: '00u1ivy', attributes }) } })).text();
+    expect(clean).not.toContain('Check the mapping');
+    expect((await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`)).last_test.received).toMatchObject({ mapped: { email: 'it.admin@acme.test', given_name: 'Ivy' }, warnings: [] });
+  });
+
   it('records a failed test with its reason', async () => {
     const conn = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections`)).data[0];
     const { url } = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}/test-login`);

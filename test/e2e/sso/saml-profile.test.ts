@@ -118,4 +118,18 @@ describe('SAML responses checked against the Web Browser SSO Profile', () => {
   it('refuses an assertion about an IdP session that has already ended', async () => {
     await expectRefused((req) => legit(req, { sessionNotOnOrAfter: minutes(-5) }), 'saml_idp_session_expired');
   });
+
+  it('a response signed on another element than the connection requires is refused, and the audit detail names the setting that would accept it', async () => {
+    const connection = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections`)).data[0];
+    await expectRefused((req) => legit(req, { signAssertion: false, signResponse: true }), 'saml_signature_invalid');
+    expect(lastFailure()?.detail).toMatch(/the assertion is not signed \(the IdP signs only the Response\).*saml\.want_assertions_signed to false/);
+    await env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${connection.id}`, { saml: { want_assertions_signed: false, want_response_signed: true } });
+    try {
+      expect((await signIn((req) => legit(req, { signAssertion: false, signResponse: true }))).landed).toMatch(/\/callback\?code=/);
+      await expectRefused((req) => legit(req), 'saml_signature_invalid');
+      expect(lastFailure()?.detail).toMatch(/the Response is not signed.*saml\.want_response_signed to false/);
+    } finally {
+      await env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${connection.id}`, { saml: { want_assertions_signed: true, want_response_signed: false } });
+    }
+  });
 });
