@@ -80,9 +80,10 @@ function newSaml(ctx: SamlContext, requestId?: string, decryptionKey = ctx.spPri
 
 /**
  * The verified assertion's `AuthnStatement/@AuthnInstant`, by the attributes object of the
- * profile it came with (the object the ACS hands on as the received attributes).
- * Interim: until `validateSamlResponse` returns the instant itself, it is read here, from the
- * tree node-saml already parsed from the verified bytes (`profile.getAssertion()`), at no parse.
+ * profile it came with (the object the ACS hands on as the received attributes), read from the
+ * tree node-saml already parsed from the verified bytes (`profile.getAssertion()`): no parse.
+ * Interim: `VerifiedAssertion.authnInstant` has the same value; once the SAML ACS passes it to
+ * `mapIdentity` (`extra.authnInstant`), this side channel and `samlAuthnInstantOf` go.
  */
 const authnInstants = new WeakMap<object, Date>();
 
