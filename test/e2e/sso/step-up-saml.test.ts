@@ -101,4 +101,16 @@ describe('step-up (re-authentication) through a SAML IdP', () => {
     expect(stepUp.claims?.auth_time).toBe(epoch(justBefore));
     expect(lastSuccess()).toMatchObject({ forced_reauthentication: true });
   });
+
+  it('compares in whole seconds, as IdPs state AuthnInstant: with no clock skew allowed, the same second is fresh and earlier ones are not', async () => {
+    const [connection] = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections`)).data as { id: string }[];
+    await env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${connection?.id}`, { saml: { clock_skew_seconds: 0 } });
+    const browser = new Browser();
+    await signIn(browser, {}, secondsAgo(20 * 60));
+    const sameSecond = await signIn(browser, { prompt: 'login' }, secondsAgo(0));
+    expect(sameSecond.claims?.auth_time).toBeTypeOf('number');
+    const refused = await signIn(browser, { prompt: 'login' }, secondsAgo(5));
+    expect(refused.landed.searchParams.get('error')).toBe('access_denied');
+    expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('idp_reauthentication_not_performed');
+  });
 });
