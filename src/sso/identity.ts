@@ -1,6 +1,5 @@
 import type { AttributeMapping, AttributePreset, Protocol } from './connections/connection.ts';
 import { NAME_ID, effectiveMapping, fallbacksFor } from './connections/presets.ts';
-import { samlAuthnInstantOf } from './saml/service-provider.ts';
 
 /** A person as an IdP asserted them, after attribute mapping. */
 export interface IdpIdentity {
@@ -111,9 +110,9 @@ export function mapIdentity(
   };
 }
 
-/** OIDC: the ID token's `auth_time` (seconds); SAML: the verified assertion's `AuthnInstant`. */
+/** OIDC: the ID token's `auth_time` (seconds). SAML's `AuthnInstant` comes from the verified assertion (`extra.authnInstant`). */
 function idpAuthenticatedAt(protocol: Protocol, received: Record<string, unknown>): Date | null {
-  if (protocol === 'saml') return samlAuthnInstantOf(received);
+  if (protocol === 'saml') return null;
   const at = received.auth_time;
   return typeof at === 'number' && Number.isFinite(at) && at > 0 ? new Date(at * 1000) : null;
 }

@@ -67,6 +67,7 @@ export class LoginService {
         acr: verified.authnContext ?? DEFAULT_ACR,
         sessionIndex: verified.sessionIndex,
         sessionNotOnOrAfter: verified.sessionNotOnOrAfter,
+        authnInstant: verified.authnInstant,
       });
       return await this.#finish(state, connection, identity, actor, () => this.#rememberAssertion(connection, verified));
     } catch (err) {

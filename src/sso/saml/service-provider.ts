@@ -1,4 +1,4 @@
-import { SAML, ValidateInResponseTo, generateServiceProviderMetadata, type Profile } from '@node-saml/node-saml';
+import { SAML, ValidateInResponseTo, generateServiceProviderMetadata } from '@node-saml/node-saml';
 import type { SecretBox } from '../../oidc/keys/key-encryption.ts';
 import { spUrls, type Connection, type SamlSettings } from '../connections/connection.ts';
 
@@ -55,7 +55,7 @@ export function fallbackValidators(ctx: SamlContext): SAML[] {
 
 function newSaml(ctx: SamlContext, requestId?: string, decryptionKey = ctx.spPrivateKey, forceAuthn = false): SAML {
   const s = ctx.connection.saml;
-  const saml = new SAML({
+  return new SAML({
     idpCert: s.idp_certificates.map((c) => c.pem),
     issuer: ctx.sp.entity_id,
     callbackUrl: ctx.sp.acs_url,
@@ -74,38 +74,6 @@ function newSaml(ctx: SamlContext, requestId?: string, decryptionKey = ctx.spPri
     forceAuthn,
     ...(requestId ? { generateUniqueId: () => requestId } : {}),
   });
-  if (!requestId) noteAuthnInstants(saml);
-  return saml;
-}
-
-/**
- * The verified assertion's `AuthnStatement/@AuthnInstant`, by the attributes object of the
- * profile it came with (the object the ACS hands on as the received attributes), read from the
- * tree node-saml already parsed from the verified bytes (`profile.getAssertion()`): no parse.
- * Interim: `VerifiedAssertion.authnInstant` has the same value; once the SAML ACS passes it to
- * `mapIdentity` (`extra.authnInstant`), this side channel and `samlAuthnInstantOf` go.
- */
-const authnInstants = new WeakMap<object, Date>();
-
-export function samlAuthnInstantOf(attributes: object): Date | null {
-  return authnInstants.get(attributes) ?? null;
-}
-
-function noteAuthnInstants(saml: SAML): void {
-  const validate = saml.validatePostResponseAsync.bind(saml);
-  saml.validatePostResponseAsync = async (container) => {
-    const result = await validate(container);
-    if (result.profile) rememberAuthnInstant(result.profile);
-    return result;
-  };
-}
-
-function rememberAuthnInstant(profile: Profile): void {
-  const assertion = profile.getAssertion?.()?.Assertion as { AuthnStatement?: { $?: { AuthnInstant?: unknown } }[] } | undefined;
-  const instant = Date.parse(String(assertion?.AuthnStatement?.[0]?.$?.AuthnInstant ?? ''));
-  if (Number.isNaN(instant)) return;
-  profile.attributes ??= {};
-  authnInstants.set(profile.attributes as object, new Date(instant));
 }
 
 /**
