@@ -124,7 +124,9 @@ export class UpstreamOidc {
     if (!c.oidc.entra_multi_tenant && !isEntraSharedIssuer(c.oidc.issuer)) return;
     const allowed = c.oidc.allowed_entra_tenants;
     if (allowed.length === 0) throw new UpstreamOidcError('oidc_tenant_not_allowed', 'the connection lists no allowed Entra directories (oidc.allowed_entra_tenants)');
-    if (typeof claims.tid !== 'string' || !allowed.includes(claims.tid)) {
+    // GUIDs compare without regard to case: tokens carry `tid` in lower case, some tools print it in upper case.
+    const tid = typeof claims.tid === 'string' ? claims.tid.toLowerCase() : undefined;
+    if (!tid || !allowed.some((t) => t.toLowerCase() === tid)) {
       throw new UpstreamOidcError('oidc_tenant_not_allowed', `Entra tenant ${String(claims.tid)} is not allowed`);
     }
   }

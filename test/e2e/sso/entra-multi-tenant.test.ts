@@ -96,6 +96,13 @@ describe('Entra ID multi-tenant OIDC connection', () => {
     expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('oidc_tenant_not_allowed');
   });
 
+  it('admits an allowed directory whatever the case of its id (tokens carry tid in lower case; some tools print GUIDs in upper case)', async () => {
+    tokenTid = TID;
+    await env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${connectionId}`, { oidc: { allowed_entra_tenants: [TID.toUpperCase()] } });
+    const { done } = await signIn();
+    expect(done.url).toMatch(/\/callback\?code=/);
+  });
+
   it('a connection saved before allowed Entra directories were required admits no directory at sign-in, rather than every one', async () => {
     tokenTid = TID;
     const legacy = (multiTenant: number, allowed: string) =>
