@@ -76,6 +76,22 @@ export function assertAppUri(uri: string, field: string): void {
   throw badRequest('invalid_uri', `${field}: '${uri}' must use https (http only for a loopback host).`);
 }
 
+/** Whether an app with these redirect URIs is a native app (RFC 8252): one of them has a private-use scheme. */
+export function isNativeApp(redirectUris: string[]): boolean {
+  return redirectUris.some((u) => PRIVATE_USE_SCHEME.test(u.slice(0, u.indexOf(':') + 1)));
+}
+
+/**
+ * A native app's redirect and logout URIs on a loopback host use http (RFC 8252 §7.3, §8.3):
+ * the provider refuses a native app with an https one, and so could never sign anyone in to it.
+ */
+export function assertNativeAppUri(uri: string, field: string): void {
+  const url = new URL(uri);
+  if (url.protocol === 'https:' && LOOPBACK.has(url.hostname)) {
+    throw badRequest('invalid_uri', `${field}: '${uri}' is https on a loopback host, which a native app (one with a private-use-scheme redirect URI) may not use: use http://127.0.0.1/… (any port).`);
+  }
+}
+
 /**
  * The app's metadata as oidc-provider expects it; `client_secret` holds the SHA-256 of the secret.
  * An app with a private-use-scheme redirect URI is a native app (RFC 8252): the provider accepts
@@ -83,7 +99,7 @@ export function assertAppUri(uri: string, field: string): void {
  */
 export function clientMetadata(a: AppWithSecret): Record<string, unknown> {
   const interactive = a.grant_types.includes('authorization_code');
-  const native = a.redirect_uris.some((u) => PRIVATE_USE_SCHEME.test(u.slice(0, u.indexOf(':') + 1)));
+  const native = isNativeApp(a.redirect_uris);
   return {
     client_id: a.id,
     client_name: a.name,

@@ -8,7 +8,7 @@ import type { AuditService } from '../../audit/service.ts';
 import type { Actor } from '../../audit/events.ts';
 import type { OidcModelStore } from '../adapter/model-store.ts';
 import type { AppAuthzScope } from '../constants.ts';
-import { appEtag, appView, assertAppUri, type App, type AppAuthMethod, type AppGrantType, type AppWithSecret } from './app.ts';
+import { appEtag, appView, assertAppUri, assertNativeAppUri, isNativeApp, type App, type AppAuthMethod, type AppGrantType, type AppWithSecret } from './app.ts';
 import { SqliteTenantApps } from './sqlite-store.ts';
 import { ifMatchAccepts } from '../../lib/etag.ts';
 
@@ -165,4 +165,8 @@ function assertConsistent(a: AppWithSecret): void {
   a.post_logout_redirect_uris.forEach((u) => assertAppUri(u, 'post_logout_redirect_uris'));
   if (a.backchannel_logout_uri) assertAppUri(a.backchannel_logout_uri, 'backchannel_logout_uri');
   if (a.initiate_login_uri) assertAppUri(a.initiate_login_uri, 'initiate_login_uri');
+  if (isNativeApp(a.redirect_uris)) {
+    a.redirect_uris.forEach((u) => assertNativeAppUri(u, 'redirect_uris'));
+    a.post_logout_redirect_uris.forEach((u) => assertNativeAppUri(u, 'post_logout_redirect_uris'));
+  }
 }

@@ -60,6 +60,19 @@ describe('native apps and redirect URIs', () => {
     expect((await signIn('com.acme.desktop:/other')).landed).toMatch(/^400 /);
   });
 
+  it('refuses to register a native app with an https redirect URI on a loopback host, which the provider would never accept for it', async () => {
+    const before = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}/apps`)).data.length;
+    for (const uris of [
+      { redirect_uris: ['com.acme.desktop:/oauth/callback', 'https://localhost:8443/oauth/callback'], post_logout_redirect_uris: [] },
+      { redirect_uris: ['com.acme.desktop:/oauth/callback'], post_logout_redirect_uris: ['https://127.0.0.1/signed-out'] },
+    ]) {
+      const r = await env.api('POST', `/admin/v1/tenants/${tenant.id}/apps`, { name: 'Acme desktop', grant_types: ['authorization_code'], token_endpoint_auth_method: 'none', ...uris });
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ code: 'invalid_uri', message: expect.stringMatching(/native app.*http:\/\/127\.0\.0\.1/) });
+    }
+    expect((await env.ok('GET', `/admin/v1/tenants/${tenant.id}/apps`)).data.length).toBe(before);
+  });
+
   it('refuses an authorization request without redirect_uri, even from an app with a single registered one', async () => {
     const single = await env.app(tenant.id);
     const res = await fetch(`${env.base}/oidc/auth?${new URLSearchParams({ client_id: single.client_id, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', state: 's' })}`, { redirect: 'manual' });
