@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -48,5 +48,15 @@ describe('the CLI without the key-encryption key the data directory was sealed w
     expect(wrong.stderr).toMatch(/PORTCULLIS_OIDC_KEK.*does not open the signing keys/);
     const again = await cli(['keys', 'rotate', '--data-dir', dir, '--json'], { PORTCULLIS_OIDC_KEK: kek });
     expect(again.json().retired).toEqual(first.json().created);
+  });
+
+  it('reports an unreadable key file (truncated, empty) as such, not as a key from another deployment', async () => {
+    const dir = tempDir();
+    expect((await cli(['keys', 'rotate', '--data-dir', dir], {})).code).toBe(0);
+    writeFileSync(join(dir, 'oidc-kek'), 'dHJ1bmNhdGVk\n');
+    const truncated = await cli(['keys', 'rotate', '--data-dir', dir, '--json'], {});
+    expect(truncated.code).not.toBe(0);
+    expect(truncated.stderr).toMatch(/oidc-kek must hold 32 bytes/);
+    expect(truncated.stderr).not.toMatch(/sealed with another one/);
   });
 });

@@ -36,8 +36,10 @@ function assertKekOpensKeys(config: Config, dbFile: string): void {
   const sealed = newestSealedSigningKey(dbFile);
   if (sealed === undefined) return;
   const source = config.oidcKeyEncryptionKey ? 'PORTCULLIS_OIDC_KEK' : join(config.dataDir, KEK_FILE);
+  // Outside the try: a key file that cannot be read (empty, truncated) says so itself.
+  const box = new SecretBox(loadKeyEncryptionKey(config.dataDir, config.oidcKeyEncryptionKey));
   try {
-    new SecretBox(loadKeyEncryptionKey(config.dataDir, config.oidcKeyEncryptionKey)).open(sealed, SIGNING_KEY_SEAL_CONTEXT);
+    box.open(sealed, SIGNING_KEY_SEAL_CONTEXT);
   } catch {
     throw new ConfigError(
       'PORTCULLIS_OIDC_KEK',
