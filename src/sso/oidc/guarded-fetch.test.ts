@@ -32,6 +32,25 @@ describe('guardedUpstreamFetch', () => {
     expect(hits.length).toBe(before);
   });
 
+  it('refuses a host whose DNS answer mixes public and private addresses, or names a private one in IPv6 form, before connecting', async () => {
+    const before = hits.length;
+    const answers = [
+      [{ address: '93.184.215.14', family: 4 }, { address: '127.0.0.1', family: 4 }],
+      [{ address: '2606:4700::6810:84e5', family: 6 }, { address: 'fd00::1', family: 6 }],
+      [{ address: '::ffff:169.254.169.254', family: 6 }],
+      [{ address: '::ffff:a00:1', family: 6 }],
+    ];
+    for (const answer of answers) {
+      await expect(get(guardedUpstreamFetch({ privateHosts: [], lookup: async () => answer }), `https://idp.example.com:${port}/x`)).rejects.toThrow(/resolves to a private address/);
+    }
+    for (const url of [`https://[::ffff:127.0.0.1]:${port}/x`, `https://[::ffff:a9fe:a9fe]/x`, `https://[::]:${port}/x`, `https://0x7f.1:${port}/x`]) {
+      await expect(get(guardedUpstreamFetch({ privateHosts: [] }), url)).rejects.toThrow(UpstreamRefusedError);
+    }
+    // A private-host entry names a host, not every spelling that reaches it: another name for the same place is still refused.
+    await expect(get(guardedUpstreamFetch({ privateHosts: ['idp.corp.example'], lookup: resolvesHere }), `https://idp.corp.example.:${port}/x`)).rejects.toThrow(/private address/);
+    expect(hits.length).toBe(before);
+  });
+
   it('reaches a host named in the private-host list, pinned to the address it checked, and returns status, headers and body', async () => {
     const fetch = guardedUpstreamFetch({ privateHosts: ['idp.corp.example'], lookup: resolvesHere });
     // http is allowed only because the checked address is loopback (development); the name is kept in the Host header.
