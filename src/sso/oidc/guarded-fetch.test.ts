@@ -12,6 +12,7 @@ describe('guardedUpstreamFetch', () => {
     const s = await listen((req, res) => {
       hits.push(`${req.method} ${req.url} ${req.headers.host}`);
       if (req.url === '/big') return void res.end(Buffer.alloc(1024 * 1024 + 10, 'x'));
+      if (req.url === '/status-600') return void res.writeHead(600, { 'content-type': 'application/json' }).end('{}');
       res.writeHead(200, { 'content-type': 'application/json', 'x-seen': 'yes' }).end(JSON.stringify({ ok: true }));
     });
     server = s.server;
@@ -70,6 +71,11 @@ describe('guardedUpstreamFetch', () => {
     expect(res.status).toBe(200);
     expect(hits.at(-1)).toMatch(/^POST \/token /);
     await expect(get(fetch, `http://127.0.0.1:${port}/big`)).rejects.toThrow(/more than/);
+  });
+
+  it('refuses an answer fetch could not represent (a status outside 200-599) as a failed request, without bringing the process down', async () => {
+    const fetch = guardedUpstreamFetch({ privateHosts: [], allowLoopback: true });
+    await expect(get(fetch, `http://127.0.0.1:${port}/status-600`)).rejects.toThrow(/fetch failed.*600/);
   });
 
   it('reports an unreachable IdP as fetch itself does (a TypeError), so sign-ins file it as unreachable', async () => {

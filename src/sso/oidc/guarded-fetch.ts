@@ -86,10 +86,16 @@ function collect(res: IncomingMessage, abort: (err: Error) => void): Promise<Res
     });
     res.on('error', reject);
     res.on('end', () => {
-      const headers = new Headers();
-      for (let i = 0; i < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
       const status = res.statusCode ?? 502;
-      resolve(new Response([101, 204, 205, 304].includes(status) || chunks.length === 0 ? null : Buffer.concat(chunks), { status, headers }));
+      // Thrown here, in an event handler, Response's own refusals (a status outside 200-599, a
+      // header value it does not take) would bring the process down rather than fail the request.
+      try {
+        const headers = new Headers();
+        for (let i = 0; i < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
+        resolve(new Response([101, 204, 205, 304].includes(status) || chunks.length === 0 ? null : Buffer.concat(chunks), { status, headers }));
+      } catch (err) {
+        reject(fetchFailed(new Error(`the IdP's answer (status ${status}) is not a usable HTTP response: ${(err as Error).message}`)));
+      }
     });
   });
 }
