@@ -98,6 +98,27 @@ describe('SAML responses checked against the Web Browser SSO Profile', () => {
     }, 'saml_issuer_mismatch');
   });
 
+  it('refuses a Response Issuer in another format than an entity id', async () => {
+    await expectRefused((req) => ({ raw: Buffer.from(idp.responseXml(legit(req)).replace('<saml:Issuer>', '<saml:Issuer Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient">')).toString('base64') }), 'saml_issuer_mismatch');
+    expect(lastFailure()?.detail).toMatch(/^Response Issuer Format/);
+  });
+
+  it('refuses a bearer confirmation without the NotOnOrAfter the profile requires of it', async () => {
+    await expectRefused((req) => {
+      const assertion = idp.assertionXml(legit(req)).replace(/(<saml:SubjectConfirmationData[^>]*?) NotOnOrAfter="[^"]*"/, '$1');
+      return legit(req, { assertionXml: signElement(assertion, 'Assertion', idp.signer, 'Issuer') });
+    }, 'saml_invalid_response');
+    expect(lastFailure()?.detail).toMatch(/NotOnOrAfter/);
+  });
+
+  it('refuses a SessionNotOnOrAfter that is not a date, rather than ignoring the bound', async () => {
+    await expectRefused((req) => {
+      const assertion = idp.assertionXml(legit(req, { sessionNotOnOrAfter: minutes(60) })).replace(/SessionNotOnOrAfter="[^"]*"/, 'SessionNotOnOrAfter="tomorrow"');
+      return legit(req, { assertionXml: signElement(assertion, 'Assertion', idp.signer, 'Issuer') });
+    }, 'saml_invalid_response');
+    expect(lastFailure()?.detail).toMatch(/SessionNotOnOrAfter tomorrow is not a date/);
+  });
+
   it('refuses an encrypted NameID (EncryptedID), telling the admin to encrypt the whole assertion instead', async () => {
     await expectRefused((req) => {
       const encryptedId = '<saml:EncryptedID><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"><xenc:CipherData><xenc:CipherValue>AAAA</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml:EncryptedID>';
