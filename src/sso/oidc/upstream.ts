@@ -110,7 +110,7 @@ export class UpstreamOidc {
       const claim = claimOf(err) ? ` (claim ${claimOf(err)})` : '';
       throw new UpstreamOidcError('oidc_token_invalid', `${(err as Error).message}${claim}`);
     }
-    this.#checkEntraTenant(c, claims);
+    this.#checkEntraTenant(c, claims, config);
     const userinfo = await client.fetchUserInfo(config, accessToken, claims.sub as string).catch(() => ({}));
     return { ...userinfo, ...claims };
   }
@@ -118,10 +118,13 @@ export class UpstreamOidc {
   /**
    * A multi-tenant connection, or any on an Entra authority shared by every directory, admits
    * only the directories it lists: none listed (a connection saved before that was required)
-   * admits none, rather than every Entra customer.
+   * admits none, rather than every Entra customer. Shared is also whatever issuer's discovery
+   * document names the `{tenantid}` template, however the issuer was spelled: openid-client then
+   * accepts the tokens of any directory.
    */
-  #checkEntraTenant(c: OidcConnection, claims: Record<string, unknown>): void {
-    if (!c.oidc.entra_multi_tenant && !isEntraSharedIssuer(c.oidc.issuer)) return;
+  #checkEntraTenant(c: OidcConnection, claims: Record<string, unknown>, config: client.Configuration): void {
+    const template = config.serverMetadata().issuer.includes('{tenantid}');
+    if (!c.oidc.entra_multi_tenant && !template && !isEntraSharedIssuer(c.oidc.issuer)) return;
     const allowed = c.oidc.allowed_entra_tenants;
     if (allowed.length === 0) throw new UpstreamOidcError('oidc_tenant_not_allowed', 'the connection lists no allowed Entra directories (oidc.allowed_entra_tenants)');
     // GUIDs compare without regard to case: tokens carry `tid` in lower case, some tools print it in upper case.

@@ -103,6 +103,30 @@ describe('Entra ID multi-tenant OIDC connection', () => {
     expect(done.url).toMatch(/\/callback\?code=/);
   });
 
+  it('treats any Entra issuer whose discovery names the {tenantid} template as shared, however its path is spelled', async () => {
+    tokenTid = TID;
+    // Not recognised as organizations/common/consumers when saved, so saved without a directory list.
+    const sneaky = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections`, {
+      name: 'Entra ID (encoded path)',
+      protocol: 'oidc',
+      status: 'active',
+      attribute_preset: 'entra',
+      oidc: { issuer: `${ENTRA}/%6Frganizations/v2.0`, client_id: 'entraapp', client_secret: 's' },
+    });
+    try {
+      const browser = new Browser();
+      const verifier = client.randomPKCECodeVerifier();
+      const url = client.buildAuthorizationUrl(rp, { redirect_uri: 'http://127.0.0.1:9/callback', scope: 'openid email', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: 'st', organization: 'hopper', connection: sneaky.id });
+      const atEntra = await browser.follow(url.toString(), (l) => l.startsWith(ENTRA) || l.startsWith('http://127.0.0.1:9/'));
+      expect(atEntra.url.startsWith(ENTRA)).toBe(true);
+      const done = await browser.follow(toMock(atEntra.url), (l) => l.startsWith('http://127.0.0.1:9/'));
+      expect(done.url).toMatch(/\/callback\?error=access_denied/);
+      expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata).toMatchObject({ reason: 'oidc_tenant_not_allowed', detail: expect.stringMatching(/lists no allowed Entra directories/) });
+    } finally {
+      await env.ok('DELETE', `/admin/v1/tenants/${tenant.id}/connections/${sneaky.id}`);
+    }
+  });
+
   it('a connection saved before allowed Entra directories were required admits no directory at sign-in, rather than every one', async () => {
     tokenTid = TID;
     const legacy = (multiTenant: number, allowed: string) =>
