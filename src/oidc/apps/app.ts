@@ -78,7 +78,8 @@ export function assertAppUri(uri: string, field: string): void {
 
 /** Whether an app with these redirect URIs is a native app (RFC 8252): one of them has a private-use scheme. */
 export function isNativeApp(redirectUris: string[]): boolean {
-  return redirectUris.some((u) => PRIVATE_USE_SCHEME.test(u.slice(0, u.indexOf(':') + 1)));
+  // The scheme as URL reads it (lower case), as assertAppUri checked it: `com.Example.App:` too.
+  return redirectUris.some((u) => PRIVATE_USE_SCHEME.test(URL.parse(u)?.protocol ?? ''));
 }
 
 /**

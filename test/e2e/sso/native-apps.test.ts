@@ -60,6 +60,23 @@ describe('native apps and redirect URIs', () => {
     expect((await signIn('com.acme.desktop:/other')).landed).toMatch(/^400 /);
   });
 
+  it('is a native app also when its scheme is written in mixed case (an iOS bundle id), and gets its code there (schemes are case-insensitive)', async () => {
+    const mobile = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/apps`, {
+      name: 'Acme mobile',
+      grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'none',
+      redirect_uris: ['com.Acme.Mobile:/oauth/callback'],
+      post_logout_redirect_uris: [],
+    });
+    const saved = rp;
+    rp = await client.discovery(new URL(`${env.base}/oidc`), mobile.client_id, undefined, client.None(), { execute: [client.allowInsecureRequests] });
+    try {
+      expect((await signIn('com.Acme.Mobile:/oauth/callback')).landed).toMatch(/^com\.acme\.mobile:\/oauth\/callback\?code=/i);
+    } finally {
+      rp = saved;
+    }
+  });
+
   it('refuses to register a native app with an https redirect URI on a loopback host, which the provider would never accept for it', async () => {
     const before = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}/apps`)).data.length;
     for (const uris of [
