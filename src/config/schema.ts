@@ -40,7 +40,8 @@ export const settings = {
   baseUrl: {
     env: 'PORTCULLIS_BASE_URL',
     schema: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8080').transform((u) => u.replace(/\/+$/, '')),
-    description: 'Public origin of the service; the OIDC issuer is `{BASE_URL}/oidc`.',
+    description:
+      'Public origin of the service; the OIDC issuer is `{BASE_URL}/oidc`. The OpenID Provider\'s endpoint URLs and cookies follow it whatever a request says: behind a TLS-terminating proxy, an https BASE_URL gives https endpoints and Secure cookies.',
   },
   logLevel: {
     env: 'PORTCULLIS_LOG_LEVEL',
@@ -70,7 +71,7 @@ export const settings = {
       .default('false')
       .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v))),
     description:
-      'How many proxies you control stand in front (`true` = 1, `false` = 0): the client IP is the `X-Forwarded-For` entry that many from the right, the address your outermost proxy saw. Entries further left are whatever the client sent. Behind a TLS-terminating proxy (an https `PORTCULLIS_BASE_URL`) it must be set: the OpenID Provider then takes the scheme from the proxy\'s `X-Forwarded-Proto` (without it, apps are handed http:// endpoints, and the log says so).',
+      'How many proxies you control stand in front (`true` = 1, `false` = 0): the client IP is the `X-Forwarded-For` entry that many from the right, the address your outermost proxy saw. Entries further left are whatever the client sent.',
   },
   backchannelPrivateHosts: {
     env: 'PORTCULLIS_BACKCHANNEL_PRIVATE_HOSTS',

@@ -4,10 +4,9 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Services } from '../services.ts';
 import { ApiError } from '../http/errors.ts';
 import { interactionRoutes } from './interactions/routes.ts';
-import { pinProviderHost } from './provider/origin.ts';
+import { pinProviderOrigin } from './provider/origin.ts';
 import { pageSecurityHeaders } from './page-headers.ts';
 import { ssoRoutes } from '../sso/routes.ts';
-import { schemeMismatchWarner } from './scheme-check.ts';
 
 const PREFIX = '/oidc';
 
@@ -19,7 +18,7 @@ const PREFIX = '/oidc';
  */
 export function mountOidc(app: OpenAPIHono, s: Services): void {
   const sso = s.sso;
-  app.use(`${PREFIX}/*`, pinProviderHost(s.config.baseUrl), pageSecurityHeaders());
+  app.use(`${PREFIX}/*`, pinProviderOrigin(s.config.baseUrl), pageSecurityHeaders());
   app.use('/sso/*', pageSecurityHeaders());
   app.route('/', ssoRoutes({ login: sso.login, connections: sso.connections, box: sso.box, baseUrl: s.config.baseUrl, bodyLimitBytes: s.config.bodyLimitBytes }));
   app.route(
@@ -38,12 +37,10 @@ export function mountOidc(app: OpenAPIHono, s: Services): void {
       clock: s.clock,
     }),
   );
-  const checkScheme = schemeMismatchWarner(s.config.baseUrl, s.config.trustProxy, s.logger);
   app.all(`${PREFIX}/*`, async (c) => {
     const env = c.env as HttpBindings | undefined;
     if (!env?.incoming) throw new ApiError(501, 'node_server_required', 'The OpenID Provider is served by the Node.js server only.');
     const req = env.incoming as HttpBindings['incoming'] & { originalUrl?: string };
-    checkScheme(req);
     req.headers['x-request-id'] = c.get('requestId');
     req.originalUrl = req.url;
     req.url = (req.url ?? '/').slice(PREFIX.length) || '/';

@@ -26,9 +26,9 @@ export class Browser {
     }
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
     const u = new URL(url);
-    const headers: Record<string, string> = { cookie: this.#cookieHeader(u) };
+    const headers: Record<string, string> = { ...init.headers, cookie: this.#cookieHeader(u) };
     let body: string | undefined;
     if (init.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -43,7 +43,7 @@ export class Browser {
    * Follows redirects from `url` until a response is not a redirect, or the next location
    * satisfies `stop` (returned without being fetched).
    */
-  async follow(url: string, stop: (location: string) => boolean, init: { method?: string; form?: Record<string, string> } = {}): Promise<{ url: string; res?: Response }> {
+  async follow(url: string, stop: (location: string) => boolean, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<{ url: string; res?: Response }> {
     let current = url;
     let res = await this.request(current, init);
     for (let i = 0; i < 20; i++) {

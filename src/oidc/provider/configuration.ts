@@ -8,12 +8,11 @@ import { errorPage, page, escapeHtml } from '../pages.ts';
 import { findAccount, type AccountDeps } from './accounts.ts';
 import { interactionPolicyFor, loadExistingGrant, type PolicyDeps } from './policy.ts';
 import { resourceIndicators } from './resources.ts';
+import { CLIENT_IP_HEADER } from './origin.ts';
 
 export interface ProviderDeps extends AccountDeps, PolicyDeps, AdapterDeps {
   baseUrl: string;
   box: SecretBox;
-  /** Trusted proxy hops in front (0: none). */
-  trustProxy: number;
   /**
    * Test seam: let back-channel logout reach apps on loopback addresses. oidc-provider refuses
    * special-use addresses (SSRF protection) and production keeps that.
@@ -108,9 +107,11 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
     },
   };
   const provider = new Provider(oidcIssuer(deps.baseUrl), configuration);
-  provider.proxy = deps.trustProxy > 0;
-  // Koa then reads only the entries our proxies added (the client is the leftmost of those).
-  provider.maxIpsCount = deps.trustProxy;
+  // Origin and client address come from the headers pinProviderOrigin sets (BASE_URL, and the
+  // address the request context resolved through the trusted proxy hops), never from the client.
+  provider.proxy = true;
+  provider.proxyIpHeader = CLIENT_IP_HEADER;
+  provider.maxIpsCount = 1;
   // Client secrets are stored as SHA-256 (high-entropy, shown once); compare hashes in constant time.
   provider.Client.prototype.compareClientSecret = async function compareHashedSecret(this: { clientSecret?: string }, actual: string) {
     return typeof this.clientSecret === 'string' && constantTimeEqual(sha256Hex(actual), this.clientSecret);

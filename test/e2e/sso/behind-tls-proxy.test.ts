@@ -3,9 +3,10 @@ import { SsoEnv } from '../../helpers/sso-env.ts';
 import { loopbackTlsFetch } from '../../helpers/tls-proxy.ts';
 
 /**
- * Portcullis behind a TLS-terminating proxy, as deployed: BASE_URL https, the proxy in front
- * trusted (`PORTCULLIS_TRUST_PROXY`) and sending `X-Forwarded-Proto`. When either is missing the
- * OpenID Provider advertises http:// endpoints, which apps refuse; the log says which setting.
+ * Portcullis behind a TLS-terminating proxy, as deployed: BASE_URL https, Portcullis itself
+ * serving plain HTTP. The OpenID Provider's endpoints and cookies follow BASE_URL (as Keycloak's
+ * `hostname` does), not the scheme a request arrived with nor a header a client wrote: no
+ * `PORTCULLIS_TRUST_PROXY` or `X-Forwarded-Proto` is needed for https endpoints and Secure cookies.
  */
 describe('the OpenID Provider behind a TLS-terminating proxy', () => {
   let env: SsoEnv | undefined;
@@ -13,40 +14,33 @@ describe('the OpenID Provider behind a TLS-terminating proxy', () => {
     await env?.close();
     env = undefined;
   });
-  const discovery = async (url: string, viaTls: boolean) => {
-    const res = viaTls ? await loopbackTlsFetch(url, { method: 'GET', headers: {}, body: undefined, redirect: 'manual', signal: undefined }) : await fetch(url);
-    return (await res.json()) as Record<string, unknown>;
-  };
-  const warnings = (e: SsoEnv) => e.logs.lines.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.level === 'error' && /BASE_URL is https/.test(l.msg));
+  const viaProxy = (url: string, headers: Record<string, string> = {}) => loopbackTlsFetch(url, { method: 'GET', headers, body: undefined, redirect: 'manual', signal: undefined });
+  const endpoints = (doc: Record<string, unknown>) => ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'end_session_endpoint'].map((k) => String(doc[k]));
 
-  it('advertises https endpoints on the public address when the proxy is trusted, and logs no warning', async () => {
-    env = await SsoEnv.start({ host: 'localhost', tls: true });
-    const doc = await discovery(`${env.base}/oidc/.well-known/openid-configuration`, true);
-    expect(doc.issuer).toBe(`${env.base}/oidc`);
-    for (const k of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'end_session_endpoint']) expect(String(doc[k])).toMatch(new RegExp(`^${env.base}/oidc/`));
-    expect(warnings(env)).toEqual([]);
-  });
+  for (const trustProxy of ['1', '0']) {
+    it(`advertises https endpoints and sets Secure cookies (PORTCULLIS_TRUST_PROXY=${trustProxy})`, async () => {
+      env = await SsoEnv.start({ host: 'localhost', tls: true, config: { trustProxy } });
+      const doc = (await (await viaProxy(`${env.base}/oidc/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+      expect(doc.issuer).toBe(`${env.base}/oidc`);
+      for (const url of endpoints(doc)) expect(url).toMatch(new RegExp(`^${env.base}/oidc/`));
+      const app = await env.app((await env.tenant('Acme', 'acme')).id);
+      const auth = await viaProxy(`${env.base}/oidc/auth?${new URLSearchParams({ client_id: app.client_id, response_type: 'code', scope: 'openid', redirect_uri: app.redirect, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', state: 's' })}`);
+      expect(auth.status).toBe(303);
+      const cookies = auth.headers.getSetCookie();
+      expect(cookies.length).toBeGreaterThan(0);
+      for (const c of cookies) expect(c).toMatch(/; secure/i);
+    });
+  }
 
-  it('with the proxy not trusted (PORTCULLIS_TRUST_PROXY=0), the log names the setting to fix, once for many requests', async () => {
-    env = await SsoEnv.start({ host: 'localhost', tls: true, config: { trustProxy: '0' } });
-    const doc = await discovery(`${env.base}/oidc/.well-known/openid-configuration`, true);
-    // The symptom apps meet: http:// endpoints under an https issuer.
-    expect(String(doc.token_endpoint)).toMatch(/^http:\/\//);
-    await discovery(`${env.base}/oidc/.well-known/openid-configuration`, true);
-    const logged = warnings(env);
-    expect(logged).toHaveLength(1);
-    expect(logged[0]?.msg).toMatch(/set PORTCULLIS_TRUST_PROXY/);
-  });
-
-  it('with a trusted proxy that does not send X-Forwarded-Proto, the log says so', async () => {
+  it('takes no scheme or host from a client: forged X-Forwarded-Proto / X-Forwarded-Host change nothing', async () => {
     env = await SsoEnv.start({ config: { baseUrl: 'https://portcullis.example', trustProxy: '1' } });
-    await discovery(`${env.direct}/oidc/.well-known/openid-configuration`, false);
-    expect(warnings(env).map((l) => l.msg)).toEqual([expect.stringMatching(/did not send X-Forwarded-Proto/)]);
+    const res = await fetch(`${env.direct}/oidc/.well-known/openid-configuration`, { headers: { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'evil.example' } });
+    for (const url of endpoints((await res.json()) as Record<string, unknown>)) expect(url).toMatch(/^https:\/\/portcullis\.example\/oidc\//);
   });
 
-  it('with a plain-HTTP BASE_URL, plain-HTTP requests are expected and nothing is logged', async () => {
+  it('with a plain-HTTP BASE_URL (development), endpoints are http and cookies are not Secure', async () => {
     env = await SsoEnv.start();
-    await discovery(`${env.base}/oidc/.well-known/openid-configuration`, false);
-    expect(warnings(env)).toEqual([]);
+    const doc = (await (await fetch(`${env.base}/oidc/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    for (const url of endpoints(doc)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oidc\//);
   });
 });
