@@ -31,6 +31,9 @@ export async function beginLogin(
   if (args.purpose === 'login' && connection.status !== 'active') throw badRequest('connection_not_active', 'The connection is not active.');
   if (connection.status === 'inactive') throw badRequest('connection_inactive', 'The connection is inactive.');
   const now = deps.clock.now();
+  // SAML has no max_age: the only way to honour one at an IdP visit is a fresh authentication
+  // (OIDC Core 3.1.2.1: the OP must re-authenticate rather than report an older auth_time).
+  const forced = args.reauthenticate === true || (connection.protocol === 'saml' && args.maxAge !== undefined);
   const state: LoginState = {
     id: randomToken(32),
     tenant_id: connection.tenant_id,
@@ -45,11 +48,11 @@ export async function beginLogin(
     expires_at: new Date(now.getTime() + LOGIN_STATE_TTL_MS).toISOString(),
     consumed_at: null,
     completed_at: null,
-    forced_reauthentication: args.reauthenticate ? 1 : 0,
+    forced_reauthentication: forced ? 1 : 0,
   };
   deps.states.insert(state);
   if (connection.protocol === 'saml') {
-    return authnRequestUrl(saml(connection), state.request_id as string, state.id, args.reauthenticate === true);
+    return authnRequestUrl(saml(connection), state.request_id as string, state.id, forced);
   }
   return deps.upstream.authorizationUrl(connection as Connection & { oidc: NonNullable<Connection['oidc']> }, {
     state: state.id,

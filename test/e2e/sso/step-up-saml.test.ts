@@ -62,16 +62,25 @@ describe('step-up (re-authentication) through a SAML IdP', () => {
     expect(lastSuccess()).toMatchObject({ forced_reauthentication: true, idp_authenticated_at: fresh.toISOString() });
   });
 
-  it('sends ForceAuthn="true" when the session is older than the max_age the app asks for, but not at a first sign-in with max_age', async () => {
+  it('sends ForceAuthn="true" whenever a max_age request reaches the IdP (a first sign-in too: SAML has no max_age, and an older AuthnInstant would break it), and not while the session is within max_age', async () => {
     const browser = new Browser();
-    const first = await signIn(browser, { max_age: '300' }, secondsAgo(20 * 60));
-    expect(first.request?.forceAuthn).toBe(false);
+    // An IdP answering a first max_age sign-in from its 20-minute-old session is refused, not passed on as auth_time 20 minutes ago.
+    const stale = await signIn(browser, { max_age: '300' }, secondsAgo(20 * 60));
+    expect(stale.request?.forceAuthn).toBe(true);
+    expect(stale.claims).toBeUndefined();
+    expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.reason).toBe('idp_reauthentication_not_performed');
+    const first = await signIn(browser, { max_age: '300' }, secondsAgo(0));
+    expect(first.request?.forceAuthn).toBe(true);
+    expect(first.claims?.auth_time).toBeGreaterThan(Date.now() / 1000 - 60);
+    // Another browser, signed in without max_age from an IdP session 20 minutes old.
+    const other = new Browser();
+    expect((await signIn(other, {}, secondsAgo(20 * 60))).request?.forceAuthn).toBe(false);
     const fresh = secondsAgo(0);
-    const stepUp = await signIn(browser, { max_age: '300' }, fresh);
+    const stepUp = await signIn(other, { max_age: '300' }, fresh);
     expect(stepUp.request?.forceAuthn).toBe(true);
     expect(stepUp.claims?.auth_time).toBe(epoch(fresh));
     // Now within max_age: the session serves the app without the IdP.
-    const again = await signIn(browser, { max_age: '300' }, fresh);
+    const again = await signIn(other, { max_age: '300' }, fresh);
     expect(again.request).toBeUndefined();
     expect(again.claims?.auth_time).toBe(epoch(fresh));
   });
