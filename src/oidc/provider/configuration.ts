@@ -86,10 +86,16 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
     loadExistingGrant: loadExistingGrant(deps),
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
+    // The tenant a token acts in, for resource servers that introspect it: the app's for client
+    // credentials, the signed-in session's for a person's access token (multi-tenant apps too).
     extraTokenClaims: async (_ctx, token) => {
-      if (token.kind !== 'ClientCredentials') return undefined;
-      const app = deps.apps.findLive(token.clientId as string);
-      return app ? { org_id: app.tenant_id } : undefined;
+      if (token.kind === 'ClientCredentials') {
+        const app = deps.apps.findLive(token.clientId as string);
+        return app ? { org_id: app.tenant_id } : undefined;
+      }
+      const grantId = (token as { grantId?: string }).grantId;
+      const session = token.kind === 'AccessToken' && grantId ? deps.sessions.forGrant(grantId) : undefined;
+      return session ? { org_id: session.tenant_id } : undefined;
     },
     ttl: {
       AccessToken: OIDC_TTL.accessToken,

@@ -55,7 +55,8 @@ describe('sessions, refresh tokens, logout and deprovisioning', () => {
     env.provisionUser(tenant.id, { userName: 'intro@acme.test', email: 'intro@acme.test' });
     const { tokens } = await signIn('intro@acme.test');
     const live = await client.tokenIntrospection(rp, tokens.access_token);
-    expect(live).toMatchObject({ active: true, client_id: app.client_id });
+    // org_id: the tenant the person signed in to, for resource servers that introspect.
+    expect(live).toMatchObject({ active: true, client_id: app.client_id, org_id: tenant.id });
     await client.tokenRevocation(rp, tokens.access_token);
     expect((await client.tokenIntrospection(rp, tokens.access_token)).active).toBe(false);
   });
