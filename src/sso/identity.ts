@@ -25,6 +25,8 @@ export interface IdpIdentity {
    * OIDC `auth_time`. Null when it did not (Portcullis' own sign-in time stands in).
    */
   idp_authenticated_at: Date | null;
+  /** The IdP signed with SHA-1 (SAML): accepted, flagged to the admin (test login, audit). */
+  sha1_signature?: boolean;
   /** Everything received (attributes or claims), shown by the admin test login. */
   received: Record<string, unknown>;
 }
@@ -65,7 +67,7 @@ export function mapIdentity(
   preset: AttributePreset,
   overrides: AttributeMapping,
   received: Record<string, unknown>,
-  extra: { nameId?: string; nameIdFormat?: string | null; amr: string[]; acr: string; sessionIndex?: string | null; sessionNotOnOrAfter?: Date | null; authnInstant?: Date | null },
+  extra: { nameId?: string; nameIdFormat?: string | null; amr: string[]; acr: string; sessionIndex?: string | null; sessionNotOnOrAfter?: Date | null; authnInstant?: Date | null; sha1Signature?: boolean },
 ): IdentityResult {
   const mapping = effectiveMapping(protocol, preset, overrides);
   const transient = extra.nameIdFormat === TRANSIENT_NAME_ID;
@@ -105,6 +107,7 @@ export function mapIdentity(
       idp_session_index: extra.sessionIndex ?? null,
       idp_session_not_on_or_after: extra.sessionNotOnOrAfter ?? null,
       idp_authenticated_at: extra.authnInstant ?? idpAuthenticatedAt(protocol, received),
+      ...(extra.sha1Signature ? { sha1_signature: true } : {}),
       received: { ...(extra.nameId ? { [NAME_ID]: extra.nameId } : {}), ...received },
     },
   };

@@ -47,6 +47,8 @@ export interface ResponseOptions extends AssertionOptions {
   responseInResponseTo?: string | null;
   signAssertion?: boolean;
   signResponse?: boolean;
+  /** Sign with RSA-SHA1 and SHA-1 digests (old IdP configurations) instead of SHA-256. */
+  sha1?: boolean;
   signer?: { key: string; cert: string };
   encryptFor?: string;
   /** Replace the assertion XML before signing the response (attack construction); '' for none. */
@@ -110,7 +112,7 @@ export class TestSamlIdp {
   responseXml(o: ResponseOptions): string {
     const signer = o.signer ?? this.signer;
     let assertion = o.assertionXml ?? this.assertionXml(o);
-    if (o.signAssertion !== false && o.assertionXml === undefined) assertion = signElement(assertion, 'Assertion', signer, 'Issuer');
+    if (o.signAssertion !== false && o.assertionXml === undefined) assertion = signElement(assertion, 'Assertion', signer, 'Issuer', o.sha1);
     if (o.encryptFor) assertion = encryptAssertion(assertion, o.encryptFor);
     const irt = o.responseInResponseTo === undefined ? o.inResponseTo : o.responseInResponseTo;
     const destination = o.destination === null ? '' : ` Destination="${esc(o.destination ?? o.recipient ?? '')}"`;
@@ -119,7 +121,7 @@ export class TestSamlIdp {
       ? `<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:${st.code}">${st.subCode ? `<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:${st.subCode}"/>` : ''}</samlp:StatusCode>${st.message ? `<samlp:StatusMessage>${esc(st.message)}</samlp:StatusMessage>` : ''}`
       : '<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/>';
     const response = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ${ns} ID="${esc(o.responseId ?? `_r${randomBytes(12).toString('hex')}`)}" Version="2.0" IssueInstant="${iso(new Date())}"${destination}${irt ? ` InResponseTo="${esc(irt)}"` : ''}><saml:Issuer>${esc(o.responseIssuer ?? o.issuer ?? this.entityId)}</saml:Issuer><samlp:Status>${status}</samlp:Status>${assertion}</samlp:Response>`;
-    return o.signResponse ? signElement(response, 'Response', signer, 'Issuer') : response;
+    return o.signResponse ? signElement(response, 'Response', signer, 'Issuer', o.sha1) : response;
   }
 
   response(o: ResponseOptions): string {
@@ -136,17 +138,17 @@ export function answerTo(req: { acs: string; issuer: string; id: string }, nameI
 }
 
 /** Signs the first element named `localName` (enveloped, placed after its `afterChild`). */
-export function signElement(xml: string, localName: string, signer: { key: string; cert: string }, afterChild: string): string {
+export function signElement(xml: string, localName: string, signer: { key: string; cert: string }, afterChild: string, sha1 = false): string {
   const sig = new SignedXml({
     privateKey: signer.key,
     publicCert: signer.cert,
-    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    signatureAlgorithm: sha1 ? 'http://www.w3.org/2000/09/xmldsig#rsa-sha1' : 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
     canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
   });
   const target = `/*[local-name(.)='${localName}'] | /*/*[local-name(.)='${localName}']`;
   sig.addReference({
     xpath: `(${target})[1]`,
-    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+    digestAlgorithm: sha1 ? 'http://www.w3.org/2000/09/xmldsig#sha1' : 'http://www.w3.org/2001/04/xmlenc#sha256',
     transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
   });
   sig.computeSignature(xml, {

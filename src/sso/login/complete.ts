@@ -74,6 +74,7 @@ export async function finishLogin(
           amr: identity.amr,
           acr: identity.acr,
           ...(identity.groups_overage ? { groups_overage: true, groups_unchanged: groups.unchanged } : {}),
+          ...(identity.sha1_signature ? { sha1_signature: true } : {}),
           ...(forced ? { forced_reauthentication: true, idp_authenticated_at: identity.idp_authenticated_at?.toISOString() ?? null } : {}),
         },
       },

@@ -68,6 +68,7 @@ export class LoginService {
         sessionIndex: verified.sessionIndex,
         sessionNotOnOrAfter: verified.sessionNotOnOrAfter,
         authnInstant: verified.authnInstant,
+        sha1Signature: verified.sha1Signature,
       });
       return await this.#finish(state, connection, identity, actor, () => this.#rememberAssertion(connection, verified));
     } catch (err) {

@@ -36,6 +36,9 @@ export function mappingWarnings(connection: Connection, identity: IdpIdentity): 
     const fallbacks = fallbacksFor(attribute).filter((f) => f !== source);
     warnings.push(explain(attribute, source) + (fallbacks.length ? ` (Also tried: ${fallbacks.join(', ')}.)` : ''));
   }
+  if (identity.sha1_signature) {
+    warnings.push('signature: the IdP signs with SHA-1 (RSA-SHA1 or a SHA-1 digest), which is accepted but weak: set the IdP to sign with SHA-256.');
+  }
   if (connection.group_mappings.length > 0 && !identity.groups_overage && identity.received[mapping.groups] === undefined) {
     warnings.push(`${explain('groups', mapping.groups)} With group mappings on this connection, each sign-in would take the mapped relations away.`);
   }

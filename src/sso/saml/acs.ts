@@ -56,6 +56,8 @@ export interface VerifiedAssertion {
   sessionNotOnOrAfter: Date | null;
   /** When the IdP says the person authenticated (the first AuthnStatement's `AuthnInstant`; null when absent or not a date). */
   authnInstant: Date | null;
+  /** The IdP signed with SHA-1 (RSA-SHA1 or a SHA-1 digest): accepted, but the admin is told to move it to SHA-256. */
+  sha1Signature: boolean;
   /** For an encrypted assertion, the SP certificate whose key decrypted it (null otherwise). */
   decryptedWith: string | null;
 }
@@ -75,7 +77,7 @@ export async function validateSamlResponse(ctx: SamlContext, samlResponse: unkno
     throw signatureHint(err, ctx, envelope);
   });
   const assertion = verifiedAssertionElement(profile);
-  return { ...checkAssertion(assertion, profile, ctx, expectedRequestId ?? envelope.inResponseTo), decryptedWith };
+  return { ...checkAssertion(assertion, profile, ctx, expectedRequestId ?? envelope.inResponseTo), decryptedWith, sha1Signature: envelope.sha1Signature };
 }
 
 function decodeResponse(samlResponse: unknown): string {
@@ -91,6 +93,8 @@ interface Envelope {
   /** Where the IdP put signatures (unverified: only to explain a refusal). */
   responseSigned: boolean;
   assertionSigned: boolean;
+  /** A signature in view uses SHA-1 for its signature or digest (xml-crypto accepts both). */
+  sha1Signature: boolean;
 }
 
 function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string | null): Envelope {
@@ -120,12 +124,28 @@ function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string 
   if (expectedRequestId === null && inResponseTo !== null) fail('saml_unsolicited_response', 'unsolicited response answers a request we did not send');
   if (expectedRequestId !== null && inResponseTo !== expectedRequestId) fail('saml_in_response_to_mismatch', `InResponseTo ${inResponseTo}`);
   checkStatus(root);
+  const responseSignature = childOf(root, DSIG, 'Signature');
+  const assertionSignature = assertion === undefined ? undefined : childOf(assertion as unknown as Element, DSIG, 'Signature');
   return {
     inResponseTo,
     encrypted: encrypted !== undefined,
-    responseSigned: childOf(root, DSIG, 'Signature') !== undefined,
-    assertionSigned: assertion !== undefined && childOf(assertion as unknown as Element, DSIG, 'Signature') !== undefined,
+    responseSigned: responseSignature !== undefined,
+    assertionSigned: assertionSignature !== undefined,
+    sha1Signature: usesSha1(responseSignature) || usesSha1(assertionSignature),
   };
+}
+
+const SHA1_ALGORITHMS = new Set(['http://www.w3.org/2000/09/xmldsig#rsa-sha1', 'http://www.w3.org/2000/09/xmldsig#sha1']);
+
+/** Whether a ds:Signature's SignatureMethod or a Reference's DigestMethod is SHA-1. */
+function usesSha1(signature: Element | undefined): boolean {
+  const signedInfo = signature && childOf(signature, DSIG, 'SignedInfo');
+  if (!signedInfo) return false;
+  if (SHA1_ALGORITHMS.has(childOf(signedInfo, DSIG, 'SignatureMethod')?.getAttribute('Algorithm') ?? '')) return true;
+  for (let n = signedInfo.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 1 && (n as Element).localName === 'Reference' && SHA1_ALGORITHMS.has(childOf(n as Element, DSIG, 'DigestMethod')?.getAttribute('Algorithm') ?? '')) return true;
+  }
+  return false;
 }
 
 const childOf = (parent: Element, ns: string, name: string): Element | undefined => {
@@ -275,7 +295,7 @@ function verifiedAssertionElement(profile: Profile): Record<string, any> {
  * node-saml judges Conditions by the system clock (it takes no Clock); the rest of the assertion
  * is judged at the same instant, against the same clock.
  */
-function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlContext, expectedInResponseTo: string | null): Omit<VerifiedAssertion, 'decryptedWith'> {
+function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlContext, expectedInResponseTo: string | null): Omit<VerifiedAssertion, 'decryptedWith' | 'sha1Signature'> {
   const now = Date.now();
   const skewMs = ctx.connection.saml.clock_skew_seconds * 1000;
   const issuer = a.Issuer?.[0]?._ ?? a.Issuer?.[0];

@@ -153,4 +153,11 @@ describe('SAML responses checked against the Web Browser SSO Profile', () => {
       await env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${connection.id}`, { saml: { want_assertions_signed: true, want_response_signed: false } });
     }
   });
+
+  it('signs in through an IdP signing with SHA-1 (RSA-SHA1, SHA-1 digests), flagging sso.login.succeeded', async () => {
+    expect((await signIn((req) => legit(req, { sha1: true }))).landed).toMatch(/\/callback\?code=/);
+    expect(env.audit(tenant.id, 'sso.login.succeeded').at(-1)?.metadata).toMatchObject({ sha1_signature: true });
+    expect((await signIn((req) => legit(req))).landed).toMatch(/\/callback\?code=/);
+    expect(env.audit(tenant.id, 'sso.login.succeeded').at(-1)?.metadata?.sha1_signature).toBeUndefined();
+  });
 });
