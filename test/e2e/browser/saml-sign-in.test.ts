@@ -99,14 +99,32 @@ describe.each([
   });
 
   it('signs out from the app: Portcullis asks for confirmation, ends the session, and returns to the app; the next sign-in goes to the IdP again', async () => {
-    const { page } = shared;
+    const { page, visited } = shared;
     await page.goto(`${app.url}/logout`);
     await page.waitForURL(`${env.base}/oidc/**`);
     await page.click('button[value="yes"]');
     await page.waitForURL(`${app.url}/logged-out`);
     expect(await page.textContent('h1')).toBe('Signed out of the app');
+    visited.length = 0;
     await page.goto(`${app.url}/login?login_hint=alice@acme.test`);
-    await page.waitForURL(`${idp.url}/sso?**`);
+    // The IdP still has its own session (no single logout here), so it answers without its form.
+    expect((await claimsShown(page)).email).toBe('alice@acme.test');
+    expect(visited.filter((u) => u.startsWith(`${idp.url}/sso?`))).toHaveLength(1);
+    expect(idp.forceAuthnSeen.at(-1)).toBe(false);
+  });
+
+  it('step-up: prompt=login makes Portcullis send ForceAuthn, so the IdP asks for the password although its own session is live, and auth_time is the new authentication', async () => {
+    const { page } = shared;
+    await page.goto(`${app.url}/login?login_hint=alice@acme.test`);
+    const before = (await claimsShown(page)).auth_time as number;
+    const asked = Math.floor(Date.now() / 1000);
+    await page.goto(`${app.url}/login?login_hint=alice@acme.test&prompt=login`);
+    await signInAtIdp(page, 'alice@acme.test');
+    const after = await claimsShown(page);
+    expect(idp.forceAuthnSeen.at(-1)).toBe(true);
+    expect(after.auth_time).toBeGreaterThanOrEqual(asked);
+    expect(after.auth_time).toBeGreaterThanOrEqual(before);
+    expect(env.audit(tenant.id, 'sso.login.succeeded').at(-1)?.metadata).toMatchObject({ forced_reauthentication: true });
   });
 
   it("without a hint, a multi-tenant app's sign-in asks for a work email, and the person continues to their organization's IdP", async () => {
