@@ -213,6 +213,7 @@ export class ConnectionService {
     const s = input.saml;
     if (!s) throw badRequest('invalid_connection', 'A SAML connection needs a `saml` object.');
     this.#assertLandingApp(tenantId, s.idp_initiated_app_id);
+    this.#assertIdpInitiatedLands(s.allow_idp_initiated ?? false, s.idp_initiated_app_id ?? null);
     const idp = await resolveSamlIdp(s, this.fetchMetadata);
     if (!idp) throw badRequest('invalid_connection', 'A SAML connection needs metadata_xml, metadata_url, or the IdP fields.');
     const sp = createSpKeyPair(`portcullis ${id}`, now);
@@ -242,8 +243,23 @@ export class ConnectionService {
     }
   }
 
+  /**
+   * IdP-initiated sign-ins land in an app's `initiate_login_uri` (OIDC third-party-initiated
+   * login): switching them on names such an app, or every tile click would fail. (The app can
+   * still change later; a sign-in then refuses as `saml_idp_initiated_no_app`.)
+   */
+  #assertIdpInitiatedLands(allow: boolean, appId: string | null): void {
+    if (!allow) return;
+    if (!appId || !this.#apps.findLive(appId)?.initiate_login_uri) {
+      throw badRequest('invalid_connection', 'saml.allow_idp_initiated needs saml.idp_initiated_app_id: an app with an initiate_login_uri, where IdP-initiated sign-ins land.');
+    }
+  }
+
   async #patchSaml(tenantId: string, current: SamlSettings, s: NonNullable<ConnectionPatch['saml']>): Promise<SamlSettings> {
     this.#assertLandingApp(tenantId, s.idp_initiated_app_id);
+    if (s.allow_idp_initiated !== undefined || s.idp_initiated_app_id !== undefined) {
+      this.#assertIdpInitiatedLands(s.allow_idp_initiated ?? current.allow_idp_initiated, s.idp_initiated_app_id === undefined ? current.idp_initiated_app_id : s.idp_initiated_app_id);
+    }
     const idp = await resolveSamlIdp(s, this.fetchMetadata, current);
     return {
       ...current,

@@ -251,9 +251,10 @@ describe('SAML ACS refuses bad input and answers from the wrong place', () => {
       await refusedAfter(status('inactive'), status('active'), 'connection_not_active');
     });
 
-    it('refuses an IdP-initiated response when the named app has no login URL to land in', async () => {
-      const app = await env.app(beta.id);
+    it('refuses an IdP-initiated response when the named app has no login URL to land in (any more)', async () => {
+      const app = await env.app(beta.id, { initiate_login_uri: 'http://127.0.0.1:9/login' });
       await env.ok('PATCH', `/admin/v1/tenants/${beta.id}/connections/${betaConnection.id}`, { saml: { allow_idp_initiated: true, idp_initiated_app_id: app.client_id } });
+      await env.ok('PATCH', `/admin/v1/tenants/${beta.id}/apps/${app.client_id}`, { initiate_login_uri: null });
       const acs = betaConnection.saml.sp.acs_url;
       const before = sessions();
       const res = await new Browser().request(acs, { form: { SAMLResponse: betaIdp.response({ recipient: acs, audience: acs.replace('/acs', '/metadata'), inResponseTo: null, nameId: 'victim@acme.test', attributes: { email: 'victim@acme.test' } }) } });

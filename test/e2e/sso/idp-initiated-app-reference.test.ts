@@ -40,11 +40,25 @@ describe('a SAML connection naming the app for IdP-initiated sign-in', () => {
     expect((await env.ok('GET', `/admin/v1/tenants/${acme.id}/connections/${conn.body.id}`)).saml.idp_initiated_app_id).toBe(own.client_id);
   });
 
-  it("accepts a multi-tenant app registered on another tenant, and clearing the app with null", async () => {
+  it("accepts a multi-tenant app registered on another tenant, and clearing the app with null once IdP-initiated sign-in is off", async () => {
     const shared = await env.app(globex.id, { multi_tenant: true, initiate_login_uri: 'http://127.0.0.1:9/login' });
     const conn = await create(shared.client_id);
     expect(conn.status).toBe(201);
-    const cleared = await env.ok('PATCH', `/admin/v1/tenants/${acme.id}/connections/${conn.body.id}`, { saml: { idp_initiated_app_id: null } });
-    expect(cleared.saml.idp_initiated_app_id).toBeNull();
+    const stillOn = await env.api('PATCH', `/admin/v1/tenants/${acme.id}/connections/${conn.body.id}`, { saml: { idp_initiated_app_id: null } });
+    expect([stillOn.status, stillOn.body.code]).toEqual([400, 'invalid_connection']);
+    const cleared = await env.ok('PATCH', `/admin/v1/tenants/${acme.id}/connections/${conn.body.id}`, { saml: { allow_idp_initiated: false, idp_initiated_app_id: null } });
+    expect(cleared.saml).toMatchObject({ allow_idp_initiated: false, idp_initiated_app_id: null });
+  });
+
+  it('refuses IdP-initiated sign-in without an app to land in, or with an app that has no initiate_login_uri, saying what is needed', async () => {
+    const noLanding = await env.app(acme.id);
+    const none = await env.api('POST', `/admin/v1/tenants/${acme.id}/connections`, { name: 'Okta', protocol: 'saml', saml: { metadata_xml: idp.metadataXml(), allow_idp_initiated: true } });
+    expect([none.status, none.body.code, none.body.message]).toEqual([400, 'invalid_connection', expect.stringMatching(/idp_initiated_app_id: an app with an initiate_login_uri/)]);
+    const r = await create(noLanding.client_id);
+    expect([r.status, r.body.code]).toEqual([400, 'invalid_connection']);
+    const off = await env.ok('POST', `/admin/v1/tenants/${acme.id}/connections`, { name: 'Okta 2', protocol: 'saml', saml: { metadata_xml: idp.metadataXml() } });
+    const on = await env.api('PATCH', `/admin/v1/tenants/${acme.id}/connections/${off.id}`, { saml: { allow_idp_initiated: true } });
+    expect([on.status, on.body.code]).toEqual([400, 'invalid_connection']);
+    expect((await env.ok('GET', `/admin/v1/tenants/${acme.id}/connections/${off.id}`)).saml.allow_idp_initiated).toBe(false);
   });
 });
