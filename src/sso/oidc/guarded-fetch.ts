@@ -1,9 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import type * as client from 'openid-client';
-import { isPrivateAddress, type HostLookup } from '../saml/metadata-fetch.ts';
+import { checkedAddresses, isLoopback, pinnedLookup, type Address, type AddressPolicy } from '../../lib/public-address.ts';
 
 /** Largest answer read from an upstream IdP (discovery, JWKS, token, userinfo are a few KiB). */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -16,14 +14,6 @@ export class UpstreamRefusedError extends Error {
   }
 }
 
-export interface UpstreamFetchOptions {
-  /** Host names (exact, lower case) that may resolve to private addresses: on-premises IdPs (`PORTCULLIS_IDP_PRIVATE_HOSTS`). */
-  privateHosts: string[];
-  /** Tests only: loopback addresses count as public. */
-  allowLoopback?: boolean;
-  lookup?: HostLookup;
-}
-
 /**
  * The fetch openid-client uses for a tenant's upstream OIDC IdP (discovery, JWKS, token and
  * userinfo requests). A tenant admin names the issuer, and the discovery document names the
@@ -33,26 +23,22 @@ export interface UpstreamFetchOptions {
  * in between); plain http only to loopback (development); answers capped in size. Redirects are
  * returned, not followed (openid-client asks for `redirect: 'manual'`).
  */
-export function guardedUpstreamFetch(o: UpstreamFetchOptions): client.CustomFetch {
-  const lookupAll: HostLookup = o.lookup ?? ((host) => dnsLookup(host, { all: true, verbatim: true }));
-  const loopback = (ip: string) => ip === '127.0.0.1' || ip === '::1';
+export function guardedUpstreamFetch(o: AddressPolicy): client.CustomFetch {
   return async (raw, options) => {
     const url = new URL(raw);
-    const named = o.privateHosts.includes(url.hostname.toLowerCase());
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookupAll(host).catch(() => []);
-    if (addresses.length === 0) throw fetchFailed(new Error(`the IdP host '${host}' does not resolve`));
-    if (!named && addresses.some((a) => isPrivateAddress(a.address) && !(o.allowLoopback && loopback(a.address)))) {
-      throw new UpstreamRefusedError(`the IdP host '${host}' resolves to a private address (an on-premises IdP must be named in PORTCULLIS_IDP_PRIVATE_HOSTS)`);
+    const checked = await checkedAddresses(url, o);
+    if ('refused' in checked) {
+      if (checked.refused === 'unresolved') throw fetchFailed(new Error(`the IdP host '${checked.host}' does not resolve`));
+      throw new UpstreamRefusedError(`the IdP host '${checked.host}' resolves to a private address (an on-premises IdP must be named in PORTCULLIS_IDP_PRIVATE_HOSTS)`);
     }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && addresses.every((a) => loopback(a.address)))) {
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && checked.addresses.every((a) => isLoopback(a.address)))) {
       throw new UpstreamRefusedError(`the IdP URL ${url.origin} must use https`);
     }
-    return send(url, options, addresses[0] as { address: string; family: number });
+    return send(url, options, checked.addresses[0] as Address);
   };
 }
 
-function send(url: URL, options: Parameters<client.CustomFetch>[1], pinned: { address: string; family: number }): Promise<Response> {
+function send(url: URL, options: Parameters<client.CustomFetch>[1], pinned: Address): Promise<Response> {
   const headers: Record<string, string> = {};
   new Headers(options.headers as HeadersInit).forEach((value, name) => (headers[name] = value));
   return new Promise<Response>((resolve, reject) => {
@@ -63,8 +49,7 @@ function send(url: URL, options: Parameters<client.CustomFetch>[1], pinned: { ad
         method: options.method,
         headers,
         signal: options.signal ?? undefined,
-        // Node asks for every address (`all: true`) when it may race address families.
-        lookup: (_h, o, cb) => ((o as { all?: boolean }).all ? (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [pinned]) : cb(null, pinned.address, pinned.family)),
+        lookup: pinnedLookup(pinned),
       },
       (res) => collect(res, req.destroy.bind(req)).then(resolve, reject),
     );
