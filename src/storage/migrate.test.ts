@@ -217,6 +217,22 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(() => db.prepare(`UPDATE sso_login_states SET forced_reauthentication = 2 WHERE id = 'ls1'`).run()).toThrow(/CHECK/);
     },
   },
+  13: {
+    seed(db) {
+      expect(db.prepare(`SELECT connection_id FROM sso_saml_settings`).all()).toEqual([{ connection_id: 'c1' }]);
+    },
+    verify(db) {
+      // A connection stored before keeps accepting SHA-1 signatures, as it did; a new one refuses them.
+      expect(db.prepare(`SELECT allow_sha1_signatures FROM sso_saml_settings WHERE connection_id = 'c1'`).get()).toEqual({ allow_sha1_signatures: 1 });
+      db.prepare(`INSERT INTO sso_connections (id, tenant_id, name, protocol, status, attribute_preset, created_at, updated_at) VALUES ('c13', 't1', 'New', 'saml', 'testing', 'okta', 'x', 'x')`).run();
+      db.prepare(
+        `INSERT INTO sso_saml_settings (connection_id, idp_entity_id, idp_sso_url, want_assertions_signed, want_response_signed, clock_skew_seconds, sp_private_key_sealed, sp_certificate)
+         VALUES ('c13', 'https://idp', 'https://idp/sso', 1, 0, 60, 'sealed', 'CERT')`,
+      ).run();
+      expect(db.prepare(`SELECT allow_sha1_signatures FROM sso_saml_settings WHERE connection_id = 'c13'`).get()).toEqual({ allow_sha1_signatures: 0 });
+      expect(() => db.prepare(`UPDATE sso_saml_settings SET allow_sha1_signatures = 2 WHERE connection_id = 'c13'`).run()).toThrow(/CHECK/);
+    },
+  },
 };
 
 describe('migrations', () => {

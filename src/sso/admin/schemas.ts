@@ -18,6 +18,7 @@ const SamlFields = {
   allow_idp_initiated: z.boolean(),
   idp_initiated_app_id: z.string().max(64).nullable(),
   clock_skew_seconds: z.number().int().min(0).max(MAX_CLOCK_SKEW_SECONDS),
+  allow_sha1_signatures: z.boolean(),
 };
 const OidcFields = {
   issuer: Url,

@@ -44,6 +44,12 @@ export interface SamlSettings {
   allow_idp_initiated: boolean;
   idp_initiated_app_id: string | null;
   clock_skew_seconds: number;
+  /**
+   * Accept signatures made with SHA-1 (RSA-SHA1, SHA-1 digests). False for new connections: such
+   * a response is refused (`saml_sha1_signature_refused`); true for connections stored before
+   * the setting existed, so an upgrade breaks no working sign-in (accepted, flagged to the admin).
+   */
+  allow_sha1_signatures: boolean;
   sp_certificate: string;
   sp_private_key_sealed: string;
   sp_certificate_created_at: string | null;
@@ -118,6 +124,7 @@ export function connectionView(c: Connection, baseUrl: string, lastTest?: unknow
           allow_idp_initiated: c.saml.allow_idp_initiated,
           idp_initiated_app_id: c.saml.idp_initiated_app_id,
           clock_skew_seconds: c.saml.clock_skew_seconds,
+          allow_sha1_signatures: c.saml.allow_sha1_signatures,
           sp: { ...spUrls(baseUrl, c.id), certificate: c.saml.sp_certificate, certificates: spCertificates(c.saml, decryptedAt) },
         }
       : null,

@@ -16,6 +16,8 @@ export interface SamlInput {
   allow_idp_initiated?: boolean;
   idp_initiated_app_id?: string | null;
   clock_skew_seconds?: number;
+  /** Accept SHA-1 signatures from the IdP (default false). */
+  allow_sha1_signatures?: boolean;
 }
 
 export interface OidcInput {

@@ -226,6 +226,7 @@ export class ConnectionService {
       allow_idp_initiated: s.allow_idp_initiated ?? false,
       idp_initiated_app_id: s.idp_initiated_app_id ?? null,
       clock_skew_seconds: s.clock_skew_seconds ?? DEFAULT_CLOCK_SKEW_SECONDS,
+      allow_sha1_signatures: s.allow_sha1_signatures ?? false,
       sp_certificate: sp.certificatePem,
       sp_private_key_sealed: this.box.seal(sp.privateKeyPem, SP_KEY_CONTEXT),
       sp_certificate_created_at: now.toISOString(),
@@ -269,6 +270,7 @@ export class ConnectionService {
       allow_idp_initiated: s.allow_idp_initiated ?? current.allow_idp_initiated,
       idp_initiated_app_id: s.idp_initiated_app_id === undefined ? current.idp_initiated_app_id : s.idp_initiated_app_id,
       clock_skew_seconds: s.clock_skew_seconds ?? current.clock_skew_seconds,
+      allow_sha1_signatures: s.allow_sha1_signatures ?? current.allow_sha1_signatures,
     };
   }
 

@@ -13,10 +13,11 @@ interface ConnectionRow {
   updated_at: string;
 }
 
-type SamlRow = Omit<SamlSettings, 'idp_certificates' | 'want_assertions_signed' | 'want_response_signed' | 'allow_idp_initiated' | 'sp_pending' | 'sp_previous'> & {
+type SamlRow = Omit<SamlSettings, 'idp_certificates' | 'want_assertions_signed' | 'want_response_signed' | 'allow_idp_initiated' | 'allow_sha1_signatures' | 'sp_pending' | 'sp_previous'> & {
   want_assertions_signed: number;
   want_response_signed: number;
   allow_idp_initiated: number;
+  allow_sha1_signatures: number;
 } & SpPairColumns<'pending'> &
   SpPairColumns<'previous'>;
 type SpPairColumns<K extends string> = Record<`sp_${K}_certificate` | `sp_${K}_private_key_sealed` | `sp_${K}_created_at`, string | null>;
@@ -126,6 +127,7 @@ export class SqliteTenantConnections {
       want_assertions_signed: r.want_assertions_signed === 1,
       want_response_signed: r.want_response_signed === 1,
       allow_idp_initiated: r.allow_idp_initiated === 1,
+      allow_sha1_signatures: r.allow_sha1_signatures === 1,
     };
   }
 
@@ -157,15 +159,16 @@ export class SqliteTenantConnections {
       .prepare(
         `INSERT INTO sso_saml_settings (connection_id, idp_entity_id, idp_sso_url, metadata_url, metadata_refreshed_at, metadata_error,
            want_assertions_signed, want_response_signed, allow_idp_initiated, idp_initiated_app_id, clock_skew_seconds,
-           sp_private_key_sealed, sp_certificate, sp_certificate_created_at)
+           allow_sha1_signatures, sp_private_key_sealed, sp_certificate, sp_certificate_created_at)
          VALUES (@id, @idp_entity_id, @idp_sso_url, @metadata_url, @metadata_refreshed_at, @metadata_error,
            @want_assertions_signed, @want_response_signed, @allow_idp_initiated, @idp_initiated_app_id, @clock_skew_seconds,
-           @sp_private_key_sealed, @sp_certificate, @sp_certificate_created_at)
+           @allow_sha1_signatures, @sp_private_key_sealed, @sp_certificate, @sp_certificate_created_at)
          ON CONFLICT (connection_id) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, idp_sso_url = excluded.idp_sso_url,
            metadata_url = excluded.metadata_url, metadata_refreshed_at = excluded.metadata_refreshed_at,
            metadata_error = excluded.metadata_error, want_assertions_signed = excluded.want_assertions_signed,
            want_response_signed = excluded.want_response_signed, allow_idp_initiated = excluded.allow_idp_initiated,
-           idp_initiated_app_id = excluded.idp_initiated_app_id, clock_skew_seconds = excluded.clock_skew_seconds`,
+           idp_initiated_app_id = excluded.idp_initiated_app_id, clock_skew_seconds = excluded.clock_skew_seconds,
+           allow_sha1_signatures = excluded.allow_sha1_signatures`,
       )
       .run({
         ...withoutPairs(s),
@@ -173,6 +176,7 @@ export class SqliteTenantConnections {
         want_assertions_signed: s.want_assertions_signed ? 1 : 0,
         want_response_signed: s.want_response_signed ? 1 : 0,
         allow_idp_initiated: s.allow_idp_initiated ? 1 : 0,
+        allow_sha1_signatures: s.allow_sha1_signatures ? 1 : 0,
       });
     this.sql.prepare('DELETE FROM sso_saml_idp_certs WHERE connection_id = ?').run(id);
     const cert = this.sql.prepare('INSERT OR IGNORE INTO sso_saml_idp_certs (connection_id, fingerprint, pem, not_after) VALUES (?, ?, ?, ?)');
