@@ -25,8 +25,10 @@ export interface IdpIdentity {
    * OIDC `auth_time`. Null when it did not (Portcullis' own sign-in time stands in).
    */
   idp_authenticated_at: Date | null;
-  /** The IdP signed with SHA-1 (SAML): accepted, flagged to the admin (test login, audit). */
+  /** The IdP signed with SHA-1 (SAML) and the connection allows it: accepted, flagged to the admin (test login, audit). */
   sha1_signature?: boolean;
+  /** How many SAML `EncryptedAttribute`s the assertion held: not read (only plain attributes are), so the test login warns. */
+  encrypted_attributes?: number;
   /** Everything received (attributes or claims), shown by the admin test login. */
   received: Record<string, unknown>;
 }
@@ -67,7 +69,7 @@ export function mapIdentity(
   preset: AttributePreset,
   overrides: AttributeMapping,
   received: Record<string, unknown>,
-  extra: { nameId?: string; nameIdFormat?: string | null; amr: string[]; acr: string; sessionIndex?: string | null; sessionNotOnOrAfter?: Date | null; authnInstant?: Date | null; sha1Signature?: boolean },
+  extra: { nameId?: string; nameIdFormat?: string | null; amr: string[]; acr: string; sessionIndex?: string | null; sessionNotOnOrAfter?: Date | null; authnInstant?: Date | null; sha1Signature?: boolean; encryptedAttributes?: number },
 ): IdentityResult {
   const mapping = effectiveMapping(protocol, preset, overrides);
   const transient = extra.nameIdFormat === TRANSIENT_NAME_ID;
@@ -108,6 +110,7 @@ export function mapIdentity(
       idp_session_not_on_or_after: extra.sessionNotOnOrAfter ?? null,
       idp_authenticated_at: extra.authnInstant ?? idpAuthenticatedAt(protocol, received),
       ...(extra.sha1Signature ? { sha1_signature: true } : {}),
+      ...(extra.encryptedAttributes ? { encrypted_attributes: extra.encryptedAttributes } : {}),
       received: { ...(extra.nameId ? { [NAME_ID]: extra.nameId } : {}), ...received },
     },
   };

@@ -10,7 +10,8 @@ const PROFILE = ['email', 'given_name', 'family_name', 'name'] as const;
  * email linking and just-in-time users lose it), and, on a connection with group mappings, a
  * missing groups attribute (every sign-in would then take the mapped relations away). Where the
  * IdP sent the expected name in another case (`Email` for `email`), the warning says so: names
- * are case-sensitive.
+ * are case-sensitive. For SAML also: a SHA-1 signature the connection still allows, and
+ * `EncryptedAttribute`s, which are dropped (node-saml reads only plain attributes).
  */
 export function mappingWarnings(connection: Connection, identity: IdpIdentity): string[] {
   const mapping = effectiveMapping(connection.protocol, connection.attribute_preset, connection.attribute_mapping);
@@ -37,7 +38,11 @@ export function mappingWarnings(connection: Connection, identity: IdpIdentity): 
     warnings.push(explain(attribute, source) + (fallbacks.length ? ` (Also tried: ${fallbacks.join(', ')}.)` : ''));
   }
   if (identity.sha1_signature) {
-    warnings.push('signature: the IdP signs with SHA-1 (RSA-SHA1 or a SHA-1 digest), which is accepted but weak: set the IdP to sign with SHA-256.');
+    warnings.push('signature: the IdP signs with SHA-1 (RSA-SHA1 or a SHA-1 digest), which is weak and accepted only because saml.allow_sha1_signatures is true: set the IdP to sign with SHA-256, then set saml.allow_sha1_signatures to false.');
+  }
+  if (identity.encrypted_attributes) {
+    const n = identity.encrypted_attributes;
+    warnings.push(`attributes: the assertion holds ${n} EncryptedAttribute${n === 1 ? '' : 's'}, which Portcullis cannot read (only plain Attributes are), so ${n === 1 ? 'it is' : 'they are'} ignored: have the IdP send plain attributes and encrypt the whole assertion instead.`);
   }
   if (connection.group_mappings.length > 0 && !identity.groups_overage && identity.received[mapping.groups] === undefined) {
     warnings.push(`${explain('groups', mapping.groups)} With group mappings on this connection, each sign-in would take the mapped relations away.`);

@@ -46,6 +46,11 @@ describe('SAML decryption keys during a certificate rotation', () => {
     seen.restore();
   });
 
+  it('reads the own signature of an assertion encrypted to the staged key with that key, to refuse its SHA-1', async () => {
+    const sha1 = idp.response({ recipient: ctx.sp.acs_url, audience: ctx.sp.entity_id, nameId: 'ada@acme.test', encryptFor: certs.pending, sha1: true });
+    await expect(validateSamlResponse(ctx, sha1, null)).rejects.toMatchObject({ reason: 'saml_sha1_signature_refused' });
+  });
+
   it('still refuses an assertion encrypted to no key of the connection, having tried each once', async () => {
     const seen = attempts();
     const stranger = new TestSamlIdp().signer.cert;

@@ -1,47 +1,12 @@
-import { SamlStatusError, type Profile } from '@node-saml/node-saml';
+import type { Profile } from '@node-saml/node-saml';
 import { UnsafeXmlError, SAML_LIMITS, parseSafeXml } from './xml-safety.ts';
 import { buildSaml, fallbackValidators, type SamlContext } from './service-provider.ts';
+import { BEARER, DSIG, SAML, SAMLP, childOf, fail } from './failures.ts';
+import { classify, explainRefusal } from './refusals.ts';
+import { sha1Signatures, type Sha1Signature, type SignaturesInView } from './signature-algorithms.ts';
+import { decryptAssertion } from './decrypted-assertion.ts';
 
-const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
-const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
-
-/** Why a SAML response was refused: precise, for the audit log (users see a generic message). */
-export type SamlFailure =
-  | 'saml_response_missing'
-  | 'saml_response_too_large'
-  | 'saml_dtd_forbidden'
-  | 'saml_comment_forbidden'
-  | 'saml_malformed'
-  | 'saml_multiple_assertions'
-  | 'saml_signature_invalid'
-  | 'saml_decryption_failed'
-  | 'saml_encryption_algorithm_refused'
-  | 'saml_idp_status_error'
-  | 'saml_issuer_mismatch'
-  | 'saml_destination_mismatch'
-  | 'saml_recipient_mismatch'
-  | 'saml_audience_mismatch'
-  | 'saml_conditions_missing'
-  | 'saml_assertion_expired'
-  | 'saml_assertion_not_yet_valid'
-  | 'saml_subject_confirmation_invalid'
-  | 'saml_subject_confirmation_expired'
-  | 'saml_authn_statement_missing'
-  | 'saml_idp_session_expired'
-  | 'saml_in_response_to_mismatch'
-  | 'saml_unsolicited_response'
-  | 'saml_invalid_response';
-
-export class SamlValidationError extends Error {
-  constructor(readonly reason: SamlFailure, detail: string) {
-    super(detail);
-    this.name = 'SamlValidationError';
-  }
-}
-
-const fail = (reason: SamlFailure, detail: string): never => {
-  throw new SamlValidationError(reason, detail);
-};
+export { SamlValidationError, type SamlFailure } from './failures.ts';
 
 /** A verified assertion: only data read from the signed (and, if so, decrypted) XML. */
 export interface VerifiedAssertion {
@@ -56,29 +21,49 @@ export interface VerifiedAssertion {
   sessionNotOnOrAfter: Date | null;
   /** When the IdP says the person authenticated (the first AuthnStatement's `AuthnInstant`; null when absent or not a date). */
   authnInstant: Date | null;
-  /** The IdP signed with SHA-1 (RSA-SHA1 or a SHA-1 digest): accepted, but the admin is told to move it to SHA-256. */
+  /**
+   * A signature node-saml relied on uses SHA-1 (RSA-SHA1 or a SHA-1 digest), which the connection
+   * allows (`allow_sha1_signatures`; otherwise the response is refused): the admin is told to
+   * move the IdP to SHA-256.
+   */
   sha1Signature: boolean;
+  /** `EncryptedAttribute`s in the verified assertion: node-saml reads only plain attributes, so these are not in `attributes`. */
+  encryptedAttributes: number;
   /** For an encrypted assertion, the SP certificate whose key decrypted it (null otherwise). */
   decryptedWith: string | null;
+}
+
+export interface ValidateOptions {
+  /**
+   * An admin's test login: worth a second decryption, where it takes one, to tell whether an
+   * encrypted assertion's own signature uses SHA-1 on a connection that allows SHA-1 (a
+   * connection that refuses it always looks).
+   */
+  testLogin?: boolean;
 }
 
 /**
  * Validates a posted SAMLResponse for one connection. `expectedRequestId` is the id of the
  * AuthnRequest this browser's login sent, or null for IdP-initiated login. Steps, in order:
  * decode and screen the XML, check the envelope (destination, Response issuer, InResponseTo,
- * status), verify signatures and time with node-saml, then check what node-saml leaves to the
- * SP (conditions present, issuer, the bearer confirmation's recipient, InResponseTo and
- * window, an AuthnStatement, the IdP's session bound) on the verified assertion only.
+ * status), verify signatures and time with node-saml, refuse SHA-1 in the signatures it relied
+ * on (unless the connection allows it), then check what node-saml leaves to the SP (conditions
+ * present, issuer, the bearer confirmation's recipient, InResponseTo and window, an
+ * AuthnStatement, the IdP's session bound) on the verified assertion only.
  */
-export async function validateSamlResponse(ctx: SamlContext, samlResponse: unknown, expectedRequestId: string | null): Promise<VerifiedAssertion> {
+export async function validateSamlResponse(ctx: SamlContext, samlResponse: unknown, expectedRequestId: string | null, options: ValidateOptions = {}): Promise<VerifiedAssertion> {
   const xml = decodeResponse(samlResponse);
   const envelope = checkEnvelope(xml, ctx, expectedRequestId);
-  const { profile, decryptedWith } = await verifyWithNodeSaml(ctx, samlResponse as string, envelope.encrypted).catch((err: unknown) => {
-    throw signatureHint(err, ctx, envelope);
-  });
+  const { profile, decryptedWith, plaintext } = await verifyWithNodeSaml(ctx, samlResponse as string, envelope);
   const assertion = verifiedAssertionElement(profile);
-  return { ...checkAssertion(assertion, profile, ctx, expectedRequestId ?? envelope.inResponseTo), decryptedWith, sha1Signature: envelope.sha1Signature };
+  const allowSha1 = ctx.connection.saml.allow_sha1_signatures;
+  const sha1 = await sha1Signatures(ctx, envelope.signatures, assertion, plaintext, !allowSha1 || options.testLogin === true);
+  if (sha1.length > 0 && !allowSha1) fail('saml_sha1_signature_refused', sha1Refusal(sha1));
+  return { ...checkAssertion(assertion, profile, ctx, expectedRequestId ?? envelope.inResponseTo), decryptedWith, sha1Signature: sha1.length > 0 };
 }
+
+const sha1Refusal = (sha1: Sha1Signature[]) =>
+  `${sha1.map((s) => `the ${s.signature} signature uses SHA-1 (${s.algorithms.join(', ')})`).join('; ')}: switch the IdP app to sign with SHA-256, or set saml.allow_sha1_signatures: true on this connection to accept it`;
 
 function decodeResponse(samlResponse: unknown): string {
   if (typeof samlResponse !== 'string' || samlResponse.length === 0) return fail('saml_response_missing', 'no SAMLResponse field');
@@ -87,14 +72,17 @@ function decodeResponse(samlResponse: unknown): string {
   return Buffer.from(samlResponse, 'base64').toString('utf8');
 }
 
+/** The envelope as parsed once (unverified): its elements only explain or look up what node-saml verified. */
 interface Envelope {
   inResponseTo: string | null;
   encrypted: boolean;
-  /** Where the IdP put signatures (unverified: only to explain a refusal). */
   responseSigned: boolean;
   assertionSigned: boolean;
-  /** A signature in view uses SHA-1 for its signature or digest (xml-crypto accepts both). */
-  sha1Signature: boolean;
+  /** The plain assertion (undefined when it is encrypted). */
+  assertion: Element | undefined;
+  /** The EncryptedAssertion, decrypted again only where a check needs what node-saml's result leaves out. */
+  encryptedAssertion: Element | undefined;
+  signatures: SignaturesInView;
 }
 
 function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string | null): Envelope {
@@ -113,67 +101,44 @@ function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string 
   const count = (name: string) => doc.getElementsByTagNameNS('*', name).length;
   if (count('Response') !== 1) return fail('saml_multiple_assertions', 'more than one Response element');
   if (count('Assertion') + count('EncryptedAssertion') > 1) return fail('saml_multiple_assertions', 'more than one assertion');
-  const encrypted = doc.getElementsByTagNameNS('*', 'EncryptedAssertion')[0];
+  const encrypted = doc.getElementsByTagNameNS('*', 'EncryptedAssertion')[0] as unknown as Element | undefined;
   if (encrypted) checkEncryptionAlgorithms(encrypted);
-  const assertion = doc.getElementsByTagNameNS('*', 'Assertion')[0];
+  const assertion = doc.getElementsByTagNameNS('*', 'Assertion')[0] as unknown as Element | undefined;
   if (assertion && assertion.getElementsByTagNameNS(SAML, 'Conditions').length === 0) fail('saml_conditions_missing', 'assertion has no Conditions');
   checkResponseIssuer(root, ctx);
-  const destination = root.getAttribute('Destination');
-  if (destination && destination !== ctx.sp.acs_url) fail('saml_destination_mismatch', `Destination ${destination}`);
+  const responseSignature = childOf(root, DSIG, 'Signature');
+  checkDestination(root, responseSignature !== undefined, ctx);
   const inResponseTo = root.getAttribute('InResponseTo') || null;
   if (expectedRequestId === null && inResponseTo !== null) fail('saml_unsolicited_response', 'unsolicited response answers a request we did not send');
   if (expectedRequestId !== null && inResponseTo !== expectedRequestId) fail('saml_in_response_to_mismatch', `InResponseTo ${inResponseTo}`);
   checkStatus(root);
-  const responseSignature = childOf(root, DSIG, 'Signature');
-  const assertionSignature = assertion === undefined ? undefined : childOf(assertion as unknown as Element, DSIG, 'Signature');
+  const assertionSignature = assertion && childOf(assertion, DSIG, 'Signature');
   return {
     inResponseTo,
     encrypted: encrypted !== undefined,
     responseSigned: responseSignature !== undefined,
     assertionSigned: assertionSignature !== undefined,
-    sha1Signature: usesSha1(responseSignature) || usesSha1(assertionSignature),
+    assertion,
+    encryptedAssertion: encrypted,
+    signatures: { response: responseSignature, assertion: assertionSignature, encrypted: encrypted !== undefined },
   };
 }
 
-const SHA1_ALGORITHMS = new Set(['http://www.w3.org/2000/09/xmldsig#rsa-sha1', 'http://www.w3.org/2000/09/xmldsig#sha1']);
-
-/** Whether a ds:Signature's SignatureMethod or a Reference's DigestMethod is SHA-1. */
-function usesSha1(signature: Element | undefined): boolean {
-  const signedInfo = signature && childOf(signature, DSIG, 'SignedInfo');
-  if (!signedInfo) return false;
-  if (SHA1_ALGORITHMS.has(childOf(signedInfo, DSIG, 'SignatureMethod')?.getAttribute('Algorithm') ?? '')) return true;
-  for (let n = signedInfo.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === 1 && (n as Element).localName === 'Reference' && SHA1_ALGORITHMS.has(childOf(n as Element, DSIG, 'DigestMethod')?.getAttribute('Algorithm') ?? '')) return true;
+/**
+ * The Destination, when present, is our ACS; a signed Response must carry one (bindings
+ * 3.5.5.2: a signed message sent over HTTP POST names where it is sent). A Response whose only
+ * signature is on the assertion may leave it out.
+ */
+function checkDestination(root: Element, responseSigned: boolean, ctx: SamlContext): void {
+  const destination = root.getAttribute('Destination');
+  if (!destination) {
+    if (responseSigned) fail('saml_destination_mismatch', 'signed Response without Destination');
+    return;
   }
-  return false;
+  if (destination !== ctx.sp.acs_url) fail('saml_destination_mismatch', `Destination ${destination}`);
 }
-
-const childOf = (parent: Element, ns: string, name: string): Element | undefined => {
-  for (let n = parent.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name) return n as Element;
-  }
-  return undefined;
-};
 
 const ENTITY_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';
-const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
-
-/**
- * node-saml says only "Invalid signature" when the IdP signed another element than the
- * connection requires (Okta apps can sign only the Response; some IdPs only the assertion):
- * the refusal stands, and its detail says which setting would accept that signature.
- */
-function signatureHint(err: unknown, ctx: SamlContext, e: Envelope): unknown {
-  if (!(err instanceof SamlValidationError) || err.reason !== 'saml_signature_invalid' || e.encrypted) return err;
-  const s = ctx.connection.saml;
-  if (s.want_assertions_signed && e.responseSigned && !e.assertionSigned) {
-    return new SamlValidationError(err.reason, `${err.message}: the assertion is not signed (the IdP signs only the Response); have the IdP sign the assertion, or set saml.want_assertions_signed to false`);
-  }
-  if (s.want_response_signed && !e.responseSigned && e.assertionSigned) {
-    return new SamlValidationError(err.reason, `${err.message}: the Response is not signed (the IdP signs only the assertion); have the IdP sign the Response, or set saml.want_response_signed to false`);
-  }
-  return err;
-}
 
 /** The Response's own Issuer, when present, is the IdP's entity id (profile 4.1.4.2), as the assertion's must be. */
 function checkResponseIssuer(root: Element, ctx: SamlContext): void {
@@ -233,54 +198,34 @@ function checkEncryptionAlgorithms(encrypted: Element): void {
  * key that last decrypted is tried first: during a rotation the IdP keeps using one key, so each
  * sign-in pays for one decryption attempt, not one per key before it.
  */
-async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string, encrypted: boolean): Promise<{ profile: Profile; decryptedWith: string | null }> {
+async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string, e: Envelope): Promise<{ profile: Profile; decryptedWith: string | null; plaintext: () => Promise<Element> }> {
   const current = buildSaml(ctx);
-  const others = encrypted ? fallbackValidators(ctx) : [];
-  const preferred = encrypted ? ctx.lastDecryptedWith : undefined;
+  const others = e.encrypted ? fallbackValidators(ctx) : [];
+  const preferred = e.encrypted ? ctx.lastDecryptedWith : undefined;
   const order = preferred ? [preferred, ...[current, ...others].filter((v) => v !== preferred)] : [current, ...others];
+  // The assertion as sent, for what node-saml's result leaves out: the envelope's, or the
+  // encrypted one decrypted again with the key that got node-saml past decryption.
+  const plaintextWith = (other: number) => async (): Promise<Element> => {
+    if (e.assertion) return e.assertion;
+    const key = other < 0 ? ctx.spPrivateKey : ctx.otherDecryptionKeys[other];
+    return e.encryptedAssertion && key ? decryptAssertion(e.encryptedAssertion, key) : fail('saml_invalid_response', 'no assertion in the response');
+  };
   let first: unknown;
   for (const validator of order) {
+    const other = others.indexOf(validator);
     try {
       const result = await validator.validatePostResponseAsync({ SAMLResponse: samlResponse });
-      if (encrypted) ctx.lastDecryptedWith = validator;
+      if (e.encrypted) ctx.lastDecryptedWith = validator;
       if (!result.profile) return fail('saml_invalid_response', 'no assertion in the response');
-      const other = others.indexOf(validator);
-      return { profile: result.profile, decryptedWith: !encrypted ? null : other < 0 ? ctx.connection.saml.sp_certificate : (ctx.otherDecryptionCertificates[other] ?? null) };
+      const decryptedWith = !e.encrypted ? null : other < 0 ? ctx.connection.saml.sp_certificate : (ctx.otherDecryptionCertificates[other] ?? null);
+      return { profile: result.profile, decryptedWith, plaintext: plaintextWith(other) };
     } catch (err) {
       const reason = classify(err);
-      if (reason !== 'saml_decryption_failed') return fail(reason, (err as Error)?.message ?? String(err));
+      if (reason !== 'saml_decryption_failed') throw await explainRefusal(err, reason, ctx, e, plaintextWith(other));
       first ??= err;
     }
   }
   return fail('saml_decryption_failed', (first as Error)?.message ?? String(first));
-}
-
-/**
- * node-saml reports failures as messages; the reason is read from them, after what can be told
- * by type: an IdP's error status (its message is the IdP's free text, "User is not assigned…")
- * and OpenSSL's errors, which only decryption lets out (signature checks catch their own).
- */
-function classify(err: unknown): SamlFailure {
-  if (err instanceof SamlStatusError) return 'saml_idp_status_error';
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code.startsWith('ERR_OSSL_')) return 'saml_decryption_failed';
-  const message = (err as Error | null)?.message ?? String(err);
-  // node-saml's words for a signature whose reference finds no element (or several): not an extra assertion.
-  if (/ID cannot refer/.test(message)) return 'saml_signature_invalid';
-  if (/multiple assertions|more than one/i.test(message)) return 'saml_multiple_assertions';
-  if (/decrypt|EncryptedAssertion|No decryption key|unable to authenticate data|padding length invalid/i.test(message)) return 'saml_decryption_failed';
-  // The envelope already parsed cleanly with the same parser, so an XML error here is in the
-  // decrypted plaintext; "callback is not defined" is how xml-encryption 3.1 reports bad CBC padding.
-  if (/^\[xmldom |callback is not defined/.test(message)) return 'saml_decryption_failed';
-  if (/signature|\bsigned|digest|Referenced node|ID cannot refer/i.test(message)) return 'saml_signature_invalid';
-  if (/expired/i.test(message)) return 'saml_assertion_expired';
-  if (/not yet valid/i.test(message)) return 'saml_assertion_not_yet_valid';
-  if (/reading 'AudienceRestriction'/.test(message)) return 'saml_conditions_missing';
-  if (/audience|AudienceRestriction/i.test(message)) return 'saml_audience_mismatch';
-  if (/SAML provider returned/i.test(message)) return 'saml_idp_status_error';
-  if (/subject confirmation/i.test(message)) return 'saml_subject_confirmation_invalid';
-  if (/conditions/i.test(message)) return 'saml_conditions_missing';
-  return 'saml_invalid_response';
 }
 
 /** The assertion as node-saml parsed it from the verified bytes (xml2js shape). */
@@ -304,6 +249,7 @@ function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlConte
   if (issuerFormat && issuerFormat !== ENTITY_FORMAT) fail('saml_issuer_mismatch', `Issuer Format ${issuerFormat}`);
   const conditions = a.Conditions?.[0]?.$;
   if (!conditions?.NotOnOrAfter) fail('saml_conditions_missing', 'assertion has no Conditions with NotOnOrAfter');
+  if (a.Conditions.length > 1) fail('saml_invalid_response', 'more than one Conditions element (an assertion has at most one, SAML core 2.3.3)');
   if (!a.Conditions?.[0]?.AudienceRestriction) fail('saml_conditions_missing', 'assertion has no AudienceRestriction');
   checkBearerConfirmation(a, ctx, expectedInResponseTo, now, skewMs);
   const assertionId = a.$?.ID;
@@ -326,6 +272,7 @@ function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlConte
     authnContext: typeof authn === 'string' ? authn : (authn?._ ?? null),
     sessionNotOnOrAfter,
     authnInstant: instant(statements[0]?.$?.AuthnInstant),
+    encryptedAttributes: (a.AttributeStatement ?? []).reduce((n: number, st: any) => n + (Array.isArray(st?.EncryptedAttribute) ? st.EncryptedAttribute.length : 0), 0),
   };
 }
 
@@ -338,7 +285,7 @@ function checkAssertion(a: Record<string, any>, profile: Profile, ctx: SamlConte
  */
 function checkBearerConfirmation(a: Record<string, any>, ctx: SamlContext, expectedInResponseTo: string | null, now: number, skewMs: number): void {
   const confirmations: any[] = a.Subject?.[0]?.SubjectConfirmation ?? [];
-  const bearer = confirmations.filter((s) => s?.$?.Method === 'urn:oasis:names:tc:SAML:2.0:cm:bearer');
+  const bearer = confirmations.filter((s) => s?.$?.Method === BEARER);
   if (bearer.length === 0) fail('saml_subject_confirmation_invalid', 'no bearer SubjectConfirmation');
   const data = bearer.map((b) => b.SubjectConfirmationData?.[0]?.$ ?? {});
   const forUs = data.filter((d) => d.Recipient === ctx.sp.acs_url);
@@ -346,13 +293,18 @@ function checkBearerConfirmation(a: Record<string, any>, ctx: SamlContext, expec
   if (!data.every((d) => (d.InResponseTo ?? null) === expectedInResponseTo)) {
     fail('saml_in_response_to_mismatch', 'SubjectConfirmationData InResponseTo differs');
   }
+  // The profile requires a NotOnOrAfter of the bearer confirmation: one without is not "expired".
+  const timed = forUs.filter((d) => !Number.isNaN(Date.parse(d.NotOnOrAfter ?? '')));
+  if (timed.length === 0) {
+    const given = forUs.find((d) => d.NotOnOrAfter !== undefined)?.NotOnOrAfter;
+    fail('saml_subject_confirmation_invalid', given === undefined ? 'bearer SubjectConfirmationData has no NotOnOrAfter' : `bearer SubjectConfirmationData NotOnOrAfter ${given} is not a date`);
+  }
   const inWindow = (d: Record<string, string>) => {
-    const notOnOrAfter = Date.parse(d.NotOnOrAfter ?? '');
     const notBefore = d.NotBefore === undefined ? -Infinity : Date.parse(d.NotBefore);
-    return now - skewMs < notOnOrAfter && now + skewMs >= notBefore;
+    return now - skewMs < Date.parse(d.NotOnOrAfter ?? '') && now + skewMs >= notBefore;
   };
-  if (!forUs.some(inWindow)) {
-    const windows = forUs.map((d) => `${d.NotBefore ? `NotBefore ${d.NotBefore} ` : ''}NotOnOrAfter ${d.NotOnOrAfter ?? '(none)'}`);
+  if (!timed.some(inWindow)) {
+    const windows = timed.map((d) => `${d.NotBefore ? `NotBefore ${d.NotBefore} ` : ''}NotOnOrAfter ${d.NotOnOrAfter}`);
     fail('saml_subject_confirmation_expired', `SubjectConfirmationData ${windows.join(', ')}`);
   }
 }

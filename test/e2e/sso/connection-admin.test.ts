@@ -74,14 +74,14 @@ describe('connection lifecycle', () => {
     expect((await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`)).last_test.received).toMatchObject({ mapped: { email: 'it.admin@acme.test', given_name: 'Ivy' }, warnings: [] });
   });
 
-  it('accepts an IdP signing with SHA-1, and says so: a test-login warning and a flag on each sign-in', async () => {
-    const conn = await env.samlConnection(tenant.id, idp, { status: 'testing' });
+  it('on a connection that allows SHA-1, accepts an IdP signing with it, and says so: a test-login warning and a flag on each sign-in', async () => {
+    const conn = await env.samlConnection(tenant.id, idp, { status: 'testing', saml: { allow_sha1_signatures: true } });
     const { url } = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}/test-login`);
     const req = TestSamlIdp.readAuthnRequest(url);
     const attributes = { email: 'old@acme.test', firstName: 'Olive', lastName: 'Old', displayName: 'Olive Old' };
     const res = await new Browser().request(req.acs, { form: { RelayState: req.relayState, SAMLResponse: idp.response({ recipient: req.acs, audience: req.issuer, inResponseTo: req.id, nameId: 'old@acme.test', attributes, sha1: true }) } });
     expect(res.status).toBe(200);
-    expect(await res.text()).toMatch(/signature: the IdP signs with SHA-1.*set the IdP to sign with SHA-256/);
+    expect(await res.text()).toMatch(/signature: the IdP signs with SHA-1.*accepted only because saml\.allow_sha1_signatures is true: set the IdP to sign with SHA-256/);
     expect((await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`)).last_test.received.warnings).toEqual([expect.stringMatching(/^signature: the IdP signs with SHA-1/)]);
     // The same IdP signing with SHA-256: nothing to say.
     const again = TestSamlIdp.readAuthnRequest((await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}/test-login`)).url);

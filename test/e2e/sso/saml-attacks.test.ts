@@ -91,6 +91,16 @@ describe('SAML responses that must be refused (each audited with its precise rea
     await expectRefused((req) => legit(req, { destination: 'https://other-sp.example/acs' }), 'saml_destination_mismatch');
   });
 
+  it('refuses a signed Response without Destination (SAML bindings 3.5.5.2), even beside a signed assertion', async () => {
+    await expectRefused((req) => legit(req, { destination: null, signResponse: true }), 'saml_destination_mismatch');
+    expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.detail).toBe('signed Response without Destination');
+  });
+
+  it('accepts a response without Destination whose only signature is on the assertion', async () => {
+    const flow = await env.samlLogin(new Browser(), rp, idp, { organization: 'acme' }, (req) => legit(req, { destination: null }));
+    expect(flow.landed).toMatch(/\/callback\?code=/);
+  });
+
   it('refuses an expired assertion (beyond the clock skew)', async () => {
     const past = new Date(Date.now() - 10 * 60_000);
     await expectRefused((req) => legit(req, { notBefore: new Date(past.getTime() - 60_000), notOnOrAfter: past }), 'saml_assertion_expired');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
 import { SsoEnv } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
-import { TestSamlIdp, answerTo, signElement, type ResponseOptions } from '../../helpers/saml-idp.ts';
+import { TestSamlIdp, answerTo, encryptAssertion, signElement, type ResponseOptions } from '../../helpers/saml-idp.ts';
 
 type AuthnRequest = ReturnType<typeof TestSamlIdp.readAuthnRequest>;
 const minutes = (n: number) => new Date(Date.now() + n * 60_000);
@@ -103,12 +103,44 @@ describe('SAML responses checked against the Web Browser SSO Profile', () => {
     expect(lastFailure()?.detail).toMatch(/^Response Issuer Format/);
   });
 
-  it('refuses a bearer confirmation without the NotOnOrAfter the profile requires of it', async () => {
+  const withoutSubjectNotOnOrAfter = (req: AuthnRequest) => idp.assertionXml(legit(req)).replace(/(<saml:SubjectConfirmationData[^>]*?) NotOnOrAfter="[^"]*"/, '$1');
+  const signed = (assertion: string) => signElement(assertion, 'Assertion', idp.signer, 'Issuer');
+
+  it('refuses a bearer confirmation without the NotOnOrAfter the profile requires of it, saying so', async () => {
+    await expectRefused((req) => legit(req, { assertionXml: signed(withoutSubjectNotOnOrAfter(req)) }), 'saml_subject_confirmation_invalid');
+    expect(lastFailure()?.detail).toBe('bearer SubjectConfirmationData has no NotOnOrAfter');
+  });
+
+  it('says the same of one inside an encrypted assertion', async () => {
+    const spCert = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections`)).data[0].saml.sp.certificate;
+    await expectRefused((req) => legit(req, { assertionXml: encryptAssertion(signed(withoutSubjectNotOnOrAfter(req)), spCert) }), 'saml_subject_confirmation_invalid');
+    expect(lastFailure()?.detail).toBe('bearer SubjectConfirmationData has no NotOnOrAfter');
+  });
+
+  it('refuses a bearer confirmation for our ACS without NotOnOrAfter, though another for someone else has one', async () => {
     await expectRefused((req) => {
-      const assertion = idp.assertionXml(legit(req)).replace(/(<saml:SubjectConfirmationData[^>]*?) NotOnOrAfter="[^"]*"/, '$1');
-      return legit(req, { assertionXml: signElement(assertion, 'Assertion', idp.signer, 'Issuer') });
-    }, 'saml_invalid_response');
-    expect(lastFailure()?.detail).toMatch(/NotOnOrAfter/);
+      const ours = /<saml:SubjectConfirmation [\s\S]*?<\/saml:SubjectConfirmation>/.exec(withoutSubjectNotOnOrAfter(req))![0];
+      const theirs = ours.replace(`Recipient="${req.acs}"`, `NotOnOrAfter="${minutes(5).toISOString()}" Recipient="https://other-sp.example/acs"`);
+      return legit(req, { assertionXml: signed(idp.assertionXml(legit(req)).replace(/<saml:SubjectConfirmation [\s\S]*?<\/saml:SubjectConfirmation>/, theirs + ours)) });
+    }, 'saml_subject_confirmation_invalid');
+    expect(lastFailure()?.detail).toBe('bearer SubjectConfirmationData has no NotOnOrAfter');
+  });
+
+  it('refuses Conditions without NotOnOrAfter as missing conditions', async () => {
+    await expectRefused((req) => legit(req, { assertionXml: signed(idp.assertionXml(legit(req)).replace(/(<saml:Conditions[^>]*?) NotOnOrAfter="[^"]*"/, '$1')) }), 'saml_conditions_missing');
+    expect(lastFailure()?.detail).toBe('assertion has no Conditions with NotOnOrAfter');
+  });
+
+  it('refuses an assertion with two Conditions elements (at most one is allowed), plain or encrypted', async () => {
+    const twice = (req: AuthnRequest) => {
+      const xml = idp.assertionXml(legit(req));
+      return signed(xml.replace(/<saml:Conditions[\s\S]*?<\/saml:Conditions>/, (c) => c + c));
+    };
+    await expectRefused((req) => legit(req, { assertionXml: twice(req) }), 'saml_invalid_response');
+    expect(lastFailure()?.detail).toBe('more than one Conditions element (an assertion has at most one, SAML core 2.3.3)');
+    const spCert = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections`)).data[0].saml.sp.certificate;
+    await expectRefused((req) => legit(req, { assertionXml: encryptAssertion(twice(req), spCert) }), 'saml_invalid_response');
+    expect(lastFailure()?.detail).toMatch(/^more than one Conditions element/);
   });
 
   it('refuses a SessionNotOnOrAfter that is not a date, rather than ignoring the bound', async () => {
@@ -152,12 +184,5 @@ describe('SAML responses checked against the Web Browser SSO Profile', () => {
     } finally {
       await env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${connection.id}`, { saml: { want_assertions_signed: true, want_response_signed: false } });
     }
-  });
-
-  it('signs in through an IdP signing with SHA-1 (RSA-SHA1, SHA-1 digests), flagging sso.login.succeeded', async () => {
-    expect((await signIn((req) => legit(req, { sha1: true }))).landed).toMatch(/\/callback\?code=/);
-    expect(env.audit(tenant.id, 'sso.login.succeeded').at(-1)?.metadata).toMatchObject({ sha1_signature: true });
-    expect((await signIn((req) => legit(req))).landed).toMatch(/\/callback\?code=/);
-    expect(env.audit(tenant.id, 'sso.login.succeeded').at(-1)?.metadata?.sha1_signature).toBeUndefined();
   });
 });
