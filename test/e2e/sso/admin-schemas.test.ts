@@ -133,7 +133,7 @@ describe('admin API answers fit their declared response schemas exactly', () => 
     await call('GET', `${t()}/scim/directories/${directory.id}`, 200);
     const token = await call('POST', `${t()}/scim/directories/${directory.id}/tokens`, 201, { name: 'Okta' });
     const scim = (method: string, p: string, body?: unknown) =>
-      fetch(`${env.direct}/scim/v2/${directory.id}${p}`, { method, headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/scim+json' }, body: body && JSON.stringify(body) });
+      fetch(`${env.direct}/scim/v2/${directory.id}${p}`, { method, headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     expect((await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Finance' })).status).toBe(201);
     expect((await scim('GET', '/Users?filter=externalId%20eq%20jyoung')).status).toBe(200);
     const normalisations = await call('GET', `${t()}/scim/directories/${directory.id}/normalisations`, 200);
