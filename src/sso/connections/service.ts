@@ -274,9 +274,13 @@ export class ConnectionService {
       this.#assertIdpInitiatedLands(s.allow_idp_initiated ?? current.allow_idp_initiated, s.idp_initiated_app_id === undefined ? current.idp_initiated_app_id : s.idp_initiated_app_id);
     }
     const idp = await resolveSamlIdp(s, this.fetchMetadata, current);
+    // New IdP settings were just read: a metadata URL counts as refreshed now (an earlier
+    // refresh's error no longer holds); metadata XML or explicit fields have no URL to refresh.
+    const imported = s.metadata_url !== undefined || s.metadata_xml !== undefined || idp !== current;
     return {
       ...current,
       ...idp,
+      ...(imported && { metadata_refreshed_at: idp?.metadata_url ? this.clock.now().toISOString() : null, metadata_error: null }),
       want_assertions_signed: s.want_assertions_signed ?? current.want_assertions_signed,
       want_response_signed: s.want_response_signed ?? current.want_response_signed,
       allow_idp_initiated: s.allow_idp_initiated ?? current.allow_idp_initiated,

@@ -82,6 +82,26 @@ describe('a manual metadata refresh that fails', () => {
     expect(ok.headers.get('etag')).toBeTruthy();
   });
 
+  it('counts a PATCH that re-imports metadata as a refresh: metadata_error cleared, metadata_refreshed_at now; pasted XML leaves no URL to refresh', async () => {
+    serve = (_req, res) => res.end(idp.metadataXml());
+    const conn = await env.samlConnection(tenant.id, idp, { saml: { metadata_url: url } });
+    const path = `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`;
+    serve = (_req, res) => res.writeHead(500).end();
+    expect((await env.api('POST', `${path}/refresh-metadata`)).status).toBe(502);
+    const failed = await env.ok('GET', path);
+    expect(failed.saml.metadata_error).toBeTruthy();
+
+    serve = (_req, res) => res.end(idp.metadataXml());
+    const repatched = await env.ok('PATCH', path, { saml: { metadata_url: url } });
+    expect(repatched.saml.metadata_error).toBeNull();
+    expect(repatched.saml.metadata_refreshed_at > failed.saml.metadata_refreshed_at).toBe(true);
+
+    serve = (_req, res) => res.writeHead(500).end();
+    expect((await env.api('POST', `${path}/refresh-metadata`)).status).toBe(502);
+    const pasted = await env.ok('PATCH', path, { saml: { metadata_xml: idp.metadataXml() } });
+    expect(pasted.saml).toMatchObject({ metadata_url: null, metadata_refreshed_at: null, metadata_error: null });
+  });
+
   it('lets the scheduled refresh count a failure and go on (the same attempt recorded, nothing thrown)', async () => {
     serve = (_req, res) => res.end(idp.metadataXml());
     const conn = await env.samlConnection(tenant.id, idp, { saml: { metadata_url: url } });
