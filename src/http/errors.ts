@@ -2,12 +2,15 @@
  * Typed errors, transport-free: services throw these and one onError renders them in the
  * shape of the surface the request came through (admin JSON, SCIM, OpenFGA).
  * `expose` is true for 4xx and 501 (a deliberate "not implemented"): their message is safe to
- * show. Other 5xx show a generic message.
+ * show. Other 5xx show a generic message, unless the error is made with `expose: true`: a 502/503
+ * about a peer the caller configured (their IdP, their DNS), whose reason is theirs to act on.
  */
 export interface ApiErrorOptions {
   cause?: unknown;
   details?: unknown;
   headers?: Record<string, string>;
+  /** Show the message (and details) of a 5xx: only for reasons about the caller's own peers, never internals. */
+  expose?: boolean;
 }
 
 export class ApiError extends Error {
@@ -22,7 +25,7 @@ export class ApiError extends Error {
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
-    this.expose = status < 500 || status === 501;
+    this.expose = options.expose ?? (status < 500 || status === 501);
     this.details = options.details;
     this.headers = options.headers ?? {};
   }
@@ -46,5 +49,11 @@ export const rateLimited = (retryAfterSeconds: number) =>
   new ApiError(429, 'rate_limited', 'Too many requests for this credential.', {
     headers: { 'Retry-After': String(retryAfterSeconds) },
   });
+/** A peer the caller configured (their IdP) failed or answered nonsense: 502, the reason shown. */
+export const badGateway = (code: string, message: string, details?: unknown) =>
+  new ApiError(502, code, message, { details, expose: true });
+/** A service the request depends on is down for now (DNS): 503 with Retry-After, the reason shown. */
+export const serviceUnavailable = (code: string, message: string, retryAfterSeconds: number) =>
+  new ApiError(503, code, message, { expose: true, headers: { 'Retry-After': String(retryAfterSeconds) } });
 export const internalError = (cause: unknown) =>
   new ApiError(500, 'internal_error', 'An internal error occurred.', { cause });

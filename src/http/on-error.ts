@@ -38,12 +38,16 @@ export function respondWithError(c: Context, err: ApiError): Response {
   return res;
 }
 
-/** The one place errors become responses. Unexpected 5xx are logged with their cause and shown generically. */
+/**
+ * The one place errors become responses. Unexpected 5xx are logged with their cause and shown
+ * generically; an exposed 5xx (an IdP or DNS the request needed failed) is logged as a warning.
+ */
 export const onError: ErrorHandler = (err, c) => {
   const apiError = toApiError(err);
   const log = c.get('log');
   const request_id = c.get('requestId');
   if (!apiError.expose) log?.error({ request_id, err: apiError.cause ?? err }, 'unhandled error');
+  else if (apiError.status >= 500) log?.warn({ request_id, code: apiError.code, status: apiError.status, reason: apiError.message }, 'dependency unavailable');
   else log?.debug({ request_id, code: apiError.code, status: apiError.status }, 'request rejected');
   return respondWithError(c, apiError);
 };

@@ -23,8 +23,8 @@ export async function runSsoMaintenance(sso: Sso, clock: Clock, refreshMinutes: 
   if (refreshMinutes > 0) {
     const due = sso.connections.lookup.metadataDue(new Date(now.getTime() - refreshMinutes * 60_000).toISOString());
     for (const c of due) {
-      const after = await sso.connections.refreshMetadata(c.tenant_id, c.id, { ...systemActor(), id: 'metadata-refresh' });
-      if (after.saml?.metadata_error) metadataFailed++;
+      const { error } = await sso.connections.refreshMetadata(c.tenant_id, c.id, { ...systemActor(), id: 'metadata-refresh' });
+      if (error !== null) metadataFailed++;
       else metadataRefreshed++;
     }
   }

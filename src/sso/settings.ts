@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '../lib/clock.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AuditService } from '../audit/service.ts';
@@ -29,6 +30,8 @@ export class SsoSettingsService {
     return this.storage.transaction(() => {
       const before = this.get(tenantId);
       const after = { ...before, ...patch };
+      // Settings as they already are: no write, no event.
+      if (isDeepStrictEqual(before, after)) return before;
       this.storage.sql
         .prepare(
           `INSERT INTO sso_tenant_settings (tenant_id, jit_provisioning, updated_at) VALUES (?, ?, ?)

@@ -105,7 +105,9 @@ export class TenantService {
       if (patch.slug !== undefined && patch.slug !== current.slug && this.registry.slugTaken(patch.slug)) {
         throw conflict('slug_taken', `The slug '${patch.slug}' is already in use.`);
       }
-      return { fields: patch };
+      // Only what differs: values equal to the current ones change nothing (no new version, no event).
+      const fields = Object.fromEntries(Object.entries(patch).filter(([k, v]) => v !== undefined && v !== current[k as keyof TenantUpdate]));
+      return { fields };
     });
   }
 
@@ -143,6 +145,7 @@ export class TenantService {
       const current = this.get(ref);
       if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, etagOf(current))) throw preconditionFailed();
       const { fields, metadata } = decide(current);
+      if (Object.keys(fields).length === 0) return current;
       const updated = this.registry.update(current.id, current.version, fields, this.clock.now().toISOString());
       if (!updated) throw preconditionFailed();
       this.audit.record(

@@ -78,14 +78,14 @@ export class SsoEnv {
     return env;
   }
 
-  async api<T = any>(method: string, path: string, body?: unknown, key: string | null = this.platformKey): Promise<{ status: number; body: T }> {
+  async api<T = any>(method: string, path: string, body?: unknown, key: string | null = this.platformKey): Promise<{ status: number; body: T; headers: Headers }> {
     const res = await fetch(`${this.direct}${path}`, {
       method,
       headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: (text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text) as T };
+    return { status: res.status, body: (text && /json/.test(res.headers.get('content-type') ?? '') ? JSON.parse(text) : text) as T, headers: res.headers };
   }
 
   async ok<T = any>(method: string, path: string, body?: unknown): Promise<T> {

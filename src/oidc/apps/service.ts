@@ -11,6 +11,7 @@ import type { AppAuthzScope } from '../constants.ts';
 import { appEtag, appView, assertAppUri, assertNativeAppUri, isNativeApp, type App, type AppAuthMethod, type AppGrantType, type AppWithSecret } from './app.ts';
 import { SqliteTenantApps } from './sqlite-store.ts';
 import { ifMatchAccepts } from '../../lib/etag.ts';
+import { isDeepStrictEqual } from 'node:util';
 
 export interface AppInput {
   name: string;
@@ -95,7 +96,11 @@ export class AppService {
       if (!before) throw notFound('app');
       if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, appEtag(before))) throw preconditionFailed();
       const next: AppWithSecret = { ...before, ...definedOnly(patch) } as AppWithSecret;
+      next.grant_types = [...new Set(next.grant_types)];
+      next.authz_scopes = [...new Set(next.authz_scopes)];
       assertConsistent(next);
+      // Settings as they already are (an empty PATCH, a client re-sending what it read): no write, no event, same ETag.
+      if (sameAppSettings(before, next)) return withoutSecret(before);
       repo.update(next, this.clock.now().toISOString());
       const after = this.get(tenantId, id);
       this.audit.record(
@@ -140,6 +145,12 @@ export class AppService {
 function withoutSecret(a: AppWithSecret): App {
   const { secret_hash: _ignored, ...rest } = a;
   return rest;
+}
+
+/** Equal settings as the store keeps them: every list compared as a set (URIs are read back sorted; grant types and scopes mean the same in any order). */
+function sameAppSettings(a: AppWithSecret, b: AppWithSecret): boolean {
+  const comparable = (x: AppWithSecret) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, Array.isArray(v) ? [...new Set(v)].sort() : v]));
+  return isDeepStrictEqual(comparable(a), comparable(b));
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -1,10 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { ATTRIBUTE_PRESETS, CONNECTION_STATUSES, MAPPED_ATTRIBUTES, MAX_CLOCK_SKEW_SECONDS } from '../connections/connection.ts';
+import { GROUP_MAPPING_RELATIONS } from './connection-schema.ts';
+
+export { ConnectionSchema } from './connection-schema.ts';
 
 const Url = z.string().min(1).max(2000);
 const AttributeMapping = z.partialRecord(z.enum(MAPPED_ATTRIBUTES), z.string().min(1).max(500));
 const GroupMappings = z
-  .array(z.strictObject({ idp_group: z.string().min(1).max(500), relation: z.enum(['owner', 'admin', 'member', 'viewer']) }))
+  .array(z.strictObject({ idp_group: z.string().min(1).max(500), relation: z.enum(GROUP_MAPPING_RELATIONS) }))
   .max(200);
 
 const SamlFields = {
@@ -57,7 +60,6 @@ export const UpdateConnectionBody = z
   .partial()
   .openapi('UpdateConnection');
 
-export const ConnectionSchema = z.record(z.string(), z.unknown()).openapi('Connection');
 export const TestLoginSchema = z.object({ url: z.string(), expires_at: z.string() }).openapi('ConnectionTestLogin');
 export const DomainSchema = z
   .object({

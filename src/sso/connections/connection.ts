@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { resourceEtag } from '../../lib/etag.ts';
 import { describeCertificate } from '../saml/certificates.ts';
 
@@ -162,3 +163,23 @@ function spCertificates(s: SamlSettings, decryptedAt: Record<string, string>) {
 }
 
 export const connectionEtag = (c: Connection) => resourceEtag(c.id, c.version);
+
+/**
+ * Whether two versions of a connection hold the same settings, as the store keeps them (mappings
+ * without empty sources, group mappings and IdP certificates as sets), ignoring version and
+ * times: a change that leaves them equal is no change.
+ */
+export function sameConnectionSettings(a: Connection, b: Connection): boolean {
+  return isDeepStrictEqual(comparable(a), comparable(b));
+}
+
+function comparable(c: Connection) {
+  const { version: _v, updated_at: _u, ...rest } = c;
+  const byKey = <T>(items: T[], key: (x: T) => string) => [...new Map(items.map((x) => [key(x), x])).entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, x]) => x);
+  return {
+    ...rest,
+    attribute_mapping: Object.fromEntries(Object.entries(c.attribute_mapping).filter(([, source]) => source)),
+    group_mappings: byKey(c.group_mappings, (g) => `${g.idp_group}\n${g.relation}`),
+    saml: c.saml && { ...c.saml, idp_certificates: byKey(c.saml.idp_certificates, (x) => x.fingerprint) },
+  };
+}

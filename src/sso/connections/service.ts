@@ -1,5 +1,6 @@
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
+import { constantTimeEqual } from '../../lib/crypto.ts';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
 import { ifMatchAccepts } from '../../lib/etag.ts';
 import { badRequest, notFound, preconditionFailed } from '../../http/errors.ts';
@@ -12,13 +13,19 @@ import { createSpKeyPair } from '../saml/certificates.ts';
 import { SP_KEY_CONTEXT } from '../saml/service-provider.ts';
 import type { MetadataFetcher } from '../saml/metadata-fetch.ts';
 import { UPSTREAM_SECRET_CONTEXT } from '../oidc/upstream.ts';
-import { connectionEtag, connectionView, type Connection, type OidcSettings, type SamlSettings } from './connection.ts';
+import { connectionEtag, connectionView, sameConnectionSettings, type Connection, type OidcSettings, type SamlSettings } from './connection.ts';
 import { assertEntraTenancy, assertIssuer, resolveSamlIdp, type ConnectionInput, type ConnectionPatch, type OidcInput } from './inputs.ts';
 import { SqliteConnectionLookup, SqliteTenantConnections } from './sqlite-store.ts';
 import { SpCertificateRotation } from './sp-rotation.ts';
 import { SqliteAppLookup } from '../../oidc/apps/sqlite-store.ts';
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
+
+/** The outcome of one metadata refresh: the connection as it now is, and why the fetch failed (null: it did not). */
+export interface MetadataRefresh {
+  connection: Connection;
+  error: string | null;
+}
 
 /** A tenant's IdP connections: created, changed, tested and removed by admins, every change audited. */
 export class ConnectionService {
@@ -113,6 +120,8 @@ export class ConnectionService {
         saml,
         oidc,
       };
+      // Settings as they already are (an empty PATCH, a client re-sending what it read): no write, no event, same ETag.
+      if (sameConnectionSettings(before, next)) return { after: before, unmapped: undefined };
       this.repo(tenantId).update(next, this.clock.now().toISOString());
       const after = this.get(tenantId, id);
       this.audit.record(
@@ -122,7 +131,7 @@ export class ConnectionService {
       );
       return { after, unmapped: this.#stageUnmap(tenantId, id, mappedRelations(before), mappedRelations(after), actor) };
     });
-    await this.#finishUnmap(id, unmapped);
+    if (unmapped) await this.#finishUnmap(id, unmapped);
     return after;
   }
 
@@ -176,8 +185,12 @@ export class ConnectionService {
     this.storage.transaction(() => this.lookup.setUnmapPending(id, this.lookup.unmapPending(id).filter((r) => !work.relations.includes(r))));
   }
 
-  /** Re-reads the metadata URL of a SAML connection; keeps the old settings (and records the error) on failure. */
-  async refreshMetadata(tenantId: string, id: string, actor: Actor): Promise<Connection> {
+  /**
+   * Re-reads the metadata URL of a SAML connection. On failure the IdP settings stay as they were
+   * and the attempt is still recorded (`metadata_error`, `metadata_refreshed_at`, audited);
+   * `error` then says why, for the caller to report.
+   */
+  async refreshMetadata(tenantId: string, id: string, actor: Actor): Promise<MetadataRefresh> {
     const current = this.get(tenantId, id);
     if (!current.saml?.metadata_url) throw badRequest('no_metadata_url', 'This connection was not imported from a metadata URL.');
     let error: string | null = null;
@@ -191,7 +204,7 @@ export class ConnectionService {
       // Re-read: an admin may have changed the connection while the metadata was being fetched;
       // the refresh replaces only what the metadata says (nothing, if the URL itself changed).
       const latest = this.get(tenantId, id);
-      if (!latest.saml || latest.saml.metadata_url !== current.saml?.metadata_url) return latest;
+      if (!latest.saml || latest.saml.metadata_url !== current.saml?.metadata_url) return { connection: latest, error };
       const saml = { ...latest.saml, ...idp };
       const now = this.clock.now().toISOString();
       const next = { ...latest, saml: { ...saml, metadata_refreshed_at: now, metadata_error: error } };
@@ -205,7 +218,7 @@ export class ConnectionService {
         },
         actor,
       );
-      return this.get(tenantId, id);
+      return { connection: this.get(tenantId, id), error };
     });
   }
 
@@ -262,9 +275,13 @@ export class ConnectionService {
       this.#assertIdpInitiatedLands(s.allow_idp_initiated ?? current.allow_idp_initiated, s.idp_initiated_app_id === undefined ? current.idp_initiated_app_id : s.idp_initiated_app_id);
     }
     const idp = await resolveSamlIdp(s, this.fetchMetadata, current);
+    // New IdP settings were just read: a metadata URL counts as refreshed now (an earlier
+    // refresh's error no longer holds); metadata XML or explicit fields have no URL to refresh.
+    const imported = s.metadata_url !== undefined || s.metadata_xml !== undefined || idp !== current;
     return {
       ...current,
       ...idp,
+      ...(imported && { metadata_refreshed_at: idp?.metadata_url ? this.clock.now().toISOString() : null, metadata_error: null }),
       want_assertions_signed: s.want_assertions_signed ?? current.want_assertions_signed,
       want_response_signed: s.want_response_signed ?? current.want_response_signed,
       allow_idp_initiated: s.allow_idp_initiated ?? current.allow_idp_initiated,
@@ -284,13 +301,27 @@ export class ConnectionService {
       issuer,
       client_id: clientId,
       client_secret_sealed:
-        secret === undefined ? (current?.client_secret_sealed ?? null) : secret === null ? null : this.box.seal(secret, UPSTREAM_SECRET_CONTEXT),
+        secret === undefined || (secret !== null && this.#isCurrentSecret(secret, current))
+          ? (current?.client_secret_sealed ?? null)
+          : secret === null
+            ? null
+            : this.box.seal(secret, UPSTREAM_SECRET_CONTEXT),
       scopes: input?.scopes ?? current?.scopes ?? 'openid email profile',
       entra_multi_tenant: input?.entra_multi_tenant ?? current?.entra_multi_tenant ?? false,
       allowed_entra_tenants: input?.allowed_entra_tenants ?? current?.allowed_entra_tenants ?? [],
     };
     assertEntraTenancy(settings);
     return settings;
+  }
+
+  /** Whether `secret` is the one already sealed on the connection (a client re-sending it is no change). */
+  #isCurrentSecret(secret: string, current: OidcSettings | undefined): boolean {
+    if (!current?.client_secret_sealed) return false;
+    try {
+      return constantTimeEqual(this.box.open(current.client_secret_sealed, UPSTREAM_SECRET_CONTEXT), secret);
+    } catch {
+      return false;
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { Resolver } from 'node:dns/promises';
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { randomToken } from '../../lib/crypto.ts';
-import { badRequest, conflict, notFound, unprocessable } from '../../http/errors.ts';
+import { badRequest, conflict, notFound, serviceUnavailable, unprocessable } from '../../http/errors.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AuditService } from '../../audit/service.ts';
 import type { Actor } from '../../audit/events.ts';
@@ -17,8 +17,11 @@ export type TxtResolver = (name: string) => Promise<string[][]>;
 /** The host's resolvers (`/etc/resolv.conf`), giving up after about 7 s instead of the 20 s and more of c-ares' defaults. */
 export const systemTxtResolver: TxtResolver = (name) => new Resolver({ timeout: 3000, tries: 2 }).resolveTxt(name);
 
-/** DNS answers meaning "no such record" rather than "the lookup did not work". */
+/** DNS answers meaning "no such record" (NXDOMAIN, or the name without TXT data) rather than "the lookup did not work". */
 const NO_RECORD_CODES = new Set(['ENOTFOUND', 'ENODATA']);
+
+/** What a 503 `dns_unavailable` asks the admin to wait before verifying again (seconds). */
+export const DNS_RETRY_AFTER_SECONDS = 30;
 
 export const TXT_PREFIX = '_portcullis-verification';
 const TXT_VALUE = 'portcullis-domain-verification=';
@@ -74,7 +77,11 @@ export class DomainService {
     return d;
   }
 
-  /** Looks the TXT record up now; verified on a match, 422 `domain_not_verified` otherwise (audited either way). */
+  /**
+   * Looks the TXT record up now; verified on a match, 422 `domain_not_verified` when DNS answers
+   * without it, 503 `dns_unavailable` (Retry-After) when DNS could not be asked. Failures are
+   * audited (`sso.domain.verification_failed` with the reason) and change nothing else.
+   */
   async verify(tenantId: string, id: string, actor: Actor): Promise<Domain> {
     const d = this.get(tenantId, id);
     if (d.verified_at) return d;
@@ -88,6 +95,7 @@ export class DomainService {
           actor,
         ),
       );
+      if (failure.reason === 'lookup_failed') throw serviceUnavailable('dns_unavailable', failure.message, DNS_RETRY_AFTER_SECONDS);
       throw unprocessable('domain_not_verified', failure.message);
     }
     return this.storage.transaction(() => {
@@ -123,7 +131,7 @@ function verificationFailure(name: string, expected: string, lookup: Lookup): { 
   if ('error' in lookup) {
     return {
       reason: 'lookup_failed',
-      message: `The DNS lookup of '${name}' failed (${lookup.error}), so nothing was checked: try again later. Portcullis asks the resolvers of the host it runs on.`,
+      message: `The DNS lookup of '${name}' failed (${lookup.error}), so nothing was checked: try again in a moment. Portcullis asks the resolvers of the host it runs on.`,
     };
   }
   if (lookup.records.includes(expected)) return undefined;

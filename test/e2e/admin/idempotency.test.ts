@@ -220,6 +220,51 @@ describe('ETags and If-Match', () => {
     expect((await h.json('GET', path)).body.name).toBe('a2');
   });
 
+  it('answers a tenant PATCH with the current name and slug with the unchanged tenant: same ETag and updated_at, no audit event; If-Match still checked', async () => {
+    const t = await h.createTenant('Acme', 'acme');
+    const read = await h.json('GET', `/admin/v1/tenants/${t.id}`);
+    const etag = read.res.headers.get('etag')!;
+    const events = (await h.json('GET', `/admin/v1/tenants/${t.id}/audit`)).body.data.length;
+    h.clock.advance(60_000);
+    for (const body of [{ name: 'Acme' }, { slug: 'acme' }, { name: 'Acme', slug: 'acme' }, { name: '  Acme ' }]) {
+      const r = await h.json('PATCH', `/admin/v1/tenants/${t.id}`, { body, headers: { 'If-Match': etag } });
+      expect([body, r.status, r.res.headers.get('etag')]).toEqual([body, 200, etag]);
+      expect(r.body).toEqual(read.body);
+    }
+    expect((await h.json('GET', `/admin/v1/tenants/${t.id}/audit`)).body.data).toHaveLength(events);
+    const stale = await h.json('PATCH', `/admin/v1/tenants/${t.id}`, { body: { name: 'Acme' }, headers: { 'If-Match': '"0000"' } });
+    expect([stale.status, stale.body.code]).toEqual([412, 'precondition_failed']);
+    // Only what differs is a change: the same slug beside a new name is one event, with the new name.
+    const renamed = await h.json('PATCH', `/admin/v1/tenants/${t.id}`, { body: { name: 'Acme Corp', slug: 'acme' }, headers: { 'If-Match': etag } });
+    expect([renamed.status, renamed.body.slug, renamed.body.updated_at]).toEqual([200, 'acme', h.clock.now().toISOString()]);
+    expect(renamed.res.headers.get('etag')).not.toBe(etag);
+    const audit = (await h.json('GET', `/admin/v1/tenants/${t.id}/audit?action=tenant.updated`)).body.data;
+    expect(audit).toHaveLength(1);
+  });
+
+  it('answers an app PATCH that changes nothing (empty, the current values, lists in another order) with the same ETag and no audit event', async () => {
+    const t = await h.createTenant('Acme');
+    const created = await h.json('POST', `/admin/v1/tenants/${t.id}/apps`, {
+      body: { name: 'web', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['https://app.example/b', 'https://app.example/a'], initiate_login_uri: 'https://app.example/login' },
+    });
+    const path = `/admin/v1/tenants/${t.id}/apps/${created.body.id}`;
+    const read = await h.json('GET', path);
+    const etag = read.res.headers.get('etag')!;
+    h.clock.advance(60_000);
+    const same = { name: 'web', grant_types: ['refresh_token', 'authorization_code'], redirect_uris: ['https://app.example/a', 'https://app.example/b'], post_logout_redirect_uris: [], backchannel_logout_uri: null, initiate_login_uri: 'https://app.example/login', authz_scopes: [] };
+    for (const [body, ifMatch] of [[{}, undefined], [same, etag], [{ name: 'web' }, `W/${etag}`]] as const) {
+      const r = await h.json('PATCH', path, { body, headers: ifMatch ? { 'If-Match': ifMatch } : {} });
+      expect([r.status, r.res.headers.get('etag')]).toEqual([200, etag]);
+      expect(r.body).toEqual(read.body);
+    }
+    expect((await h.json('GET', `/admin/v1/tenants/${t.id}/audit?action=oidc.app.updated`)).body.data).toHaveLength(0);
+    expect((await h.json('PATCH', path, { body: {}, headers: { 'If-Match': '"0000"' } })).status).toBe(412);
+    const changed = await h.json('PATCH', path, { body: { redirect_uris: ['https://app.example/a'] }, headers: { 'If-Match': etag } });
+    expect([changed.status, changed.body.redirect_uris]).toEqual([200, ['https://app.example/a']]);
+    expect(changed.res.headers.get('etag')).not.toBe(etag);
+    expect((await h.json('GET', `/admin/v1/tenants/${t.id}/audit?action=oidc.app.updated`)).body.data).toHaveLength(1);
+  });
+
   it('guards suspend and delete with If-Match too', async () => {
     const t = await h.createTenant('Acme');
     const res = await h.json('POST', `/admin/v1/tenants/${t.id}/suspend`, { headers: { 'If-Match': '"999"' } });

@@ -150,7 +150,7 @@ describe('SSO admin API security', () => {
     await as('DELETE', `/apps/${app.id}`);
     const dom = (await as('POST', '/domains', { domain: 'audited.test' })).body;
     await as('DELETE', `/domains/${dom.id}`);
-    await as('PUT', '/sso-settings', { jit_provisioning: false });
+    await as('PUT', '/sso-settings', { jit_provisioning: !(await as('GET', '/sso-settings')).body.jit_provisioning });
     const events = [...h.services.audit.export(acme.id, {})].slice(from);
     expect(events.map((e) => [e.action, e.target?.id])).toEqual([
       ['sso.connection.created', conn.id],
@@ -170,6 +170,19 @@ describe('SSO admin API security', () => {
     const written = JSON.stringify(events);
     for (const secret of ['upstream-secret-do-not-log', app.client_secret, rotated.client_secret]) expect(written).not.toContain(secret);
     expect(h.logs.text).not.toContain('upstream-secret-do-not-log');
+  });
+
+  it('answers a PUT of the current SSO settings with them, recording no event; a change is one event', async () => {
+    const current = (await h.json('GET', `${t()}/sso-settings`)).body;
+    const events = [...h.services.audit.export(acme.id, {})].length;
+    const same = await h.json('PUT', `${t()}/sso-settings`, { body: current });
+    expect([same.status, same.body]).toEqual([200, current]);
+    expect([...h.services.audit.export(acme.id, {})]).toHaveLength(events);
+    const flipped = await h.json('PUT', `${t()}/sso-settings`, { body: { jit_provisioning: !current.jit_provisioning } });
+    expect(flipped.body).toEqual({ jit_provisioning: !current.jit_provisioning });
+    expect([...h.services.audit.export(acme.id, {})].slice(events).map((e) => [e.action, e.before, e.after])).toEqual([
+      ['sso.settings.updated', current, { jit_provisioning: !current.jit_provisioning }],
+    ]);
   });
 
   it('verifies a domain only when the DNS TXT record carries the token (both outcomes audited)', async () => {

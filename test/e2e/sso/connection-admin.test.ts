@@ -129,11 +129,14 @@ describe('connection lifecycle', () => {
     expect(env.audit(tenant.id, 'sso.connection.metadata_refreshed').at(-1)?.metadata).toMatchObject({ ok: true });
   });
 
-  it('keeps the last good metadata when a refresh fails, and says why', async () => {
+  it('keeps the last good metadata when a refresh fails, and says why (502 idp_metadata_unavailable)', async () => {
     const conn = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections`)).data.find((c: any) => c.saml.metadata_url);
     metadata.current = '<html>maintenance</html>';
-    const after = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}/refresh-metadata`);
-    expect(after.saml.metadata_error).toMatch(/EntityDescriptor/);
+    const refresh = await env.api('POST', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}/refresh-metadata`);
+    expect([refresh.status, refresh.body.code]).toEqual([502, 'idp_metadata_unavailable']);
+    expect(refresh.body.details.reason).toMatch(/EntityDescriptor/);
+    const after = await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`);
+    expect(after.saml.metadata_error).toBe(refresh.body.details.reason);
     expect(after.saml.idp_certificates).toHaveLength(2);
   });
 
@@ -155,6 +158,67 @@ describe('connection lifecycle', () => {
     expect((await patch(a.id, etagA, 'stale')).status).toBe(412);
     expect((await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${a.id}`)).name).toBe('A renamed');
     expect((await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${b.id}`)).name).toBe('B');
+  });
+
+  it('answers a PATCH that changes nothing (empty, or the current values) with the unchanged connection, the same ETag and no audit event', async () => {
+    const conn = await env.samlConnection(tenant.id, idp, {
+      name: 'Okta (no-op)',
+      status: 'testing',
+      attribute_mapping: { email: 'Email' },
+      group_mappings: [{ idp_group: 'Admins', relation: 'admin' }, { idp_group: 'Everyone', relation: 'member' }],
+    });
+    const path = `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`;
+    const read = async () => {
+      const res = await fetch(`${env.base}${path}`, { headers: { authorization: `Bearer ${env.platformKey}` } });
+      return { etag: res.headers.get('etag') as string, body: await res.json() };
+    };
+    const patch = async (body: unknown, ifMatch?: string) => {
+      const res = await fetch(`${env.base}${path}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${env.platformKey}`, 'content-type': 'application/json', ...(ifMatch ? { 'if-match': ifMatch } : {}) },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, etag: res.headers.get('etag'), body: await res.json() };
+    };
+    const before = await read();
+    const events = env.audit(tenant.id).length;
+    const sameValues = {
+      name: 'Okta (no-op)',
+      status: 'testing',
+      attribute_preset: 'okta',
+      attribute_mapping: { email: 'Email' },
+      group_mappings: [{ idp_group: 'Everyone', relation: 'member' }, { idp_group: 'Admins', relation: 'admin' }],
+      saml: { metadata_xml: idp.metadataXml(), want_assertions_signed: true, clock_skew_seconds: before.body.saml.clock_skew_seconds, idp_initiated_app_id: null },
+    };
+    for (const [body, ifMatch] of [[{}, undefined], [{}, before.etag], [sameValues, undefined], [{ saml: {} }, `W/${before.etag}`]] as const) {
+      const r = await patch(body, ifMatch);
+      expect([JSON.stringify(body).slice(0, 40), r.status, r.etag]).toEqual([JSON.stringify(body).slice(0, 40), 200, before.etag]);
+      expect(r.body).toEqual(before.body);
+    }
+    expect(env.audit(tenant.id)).toHaveLength(events);
+    expect(await read()).toEqual(before);
+    // If-Match is still honoured on a PATCH that would change nothing.
+    expect((await patch({}, '"0000"')).status).toBe(412);
+    // A real change still is one.
+    const renamed = await patch({ name: 'Okta (changed)' }, before.etag);
+    expect(renamed.status).toBe(200);
+    expect(renamed.etag).not.toBe(before.etag);
+    expect(env.audit(tenant.id)).toHaveLength(events + 1);
+  });
+
+  it('takes an OIDC client secret equal to the stored one as no change, and a new one as a change', async () => {
+    const oidc = { issuer: 'https://idp.example', client_id: 'portcullis', client_secret: 'first-secret', scopes: 'openid email' };
+    const conn = await env.ok('POST', `/admin/v1/tenants/${tenant.id}/connections`, { name: 'OIDC', protocol: 'oidc', oidc });
+    const path = `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`;
+    const etag = async () => (await fetch(`${env.base}${path}`, { headers: { authorization: `Bearer ${env.platformKey}` } })).headers.get('etag');
+    const first = await etag();
+    const events = env.audit(tenant.id, 'sso.connection.updated').length;
+    await env.ok('PATCH', path, { name: 'OIDC', oidc });
+    expect(await etag()).toBe(first);
+    expect(env.audit(tenant.id, 'sso.connection.updated')).toHaveLength(events);
+    await env.ok('PATCH', path, { oidc: { client_secret: 'second-secret' } });
+    expect(await etag()).not.toBe(first);
+    expect(env.audit(tenant.id, 'sso.connection.updated')).toHaveLength(events + 1);
   });
 
   it('keeps a change an admin made while the metadata was being fetched (the refresh replaces only what the metadata says)', async () => {

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import dns from 'node:dns';
 import { SsoEnv } from '../../helpers/sso-env.ts';
+import { TestDnsServer } from '../../helpers/dns-server.ts';
+import { DNS_RETRY_AFTER_SECONDS } from '../../../src/sso/domains/service.ts';
 
 /** A resolver that fails the way node:dns does (an error with a DNS code). */
 const failing = (code: string) => async () => {
@@ -48,16 +51,35 @@ describe('domain verification tells the admin why it failed', () => {
     expect(lastFailure()).toMatchObject({ reason: 'value_mismatch' });
   });
 
-  it('says the lookup failed, naming the DNS error, instead of claiming the record is missing', async () => {
-    const d = await claim('servfail.test');
-    for (const code of ['ESERVFAIL', 'ETIMEOUT', 'ECONNREFUSED']) {
+  it('answers 422 domain_not_verified to each "no such record" answer of node:dns (ENOTFOUND, ENODATA)', async () => {
+    const d = await claim('no-data.test');
+    for (const code of [dns.NOTFOUND, dns.NODATA]) {
       resolve = failing(code);
       const r = await verify(d.id);
-      expect(r.status).toBe(422);
-      expect(r.body).toMatchObject({ code: 'domain_not_verified', message: expect.stringContaining(`failed (${code}), so nothing was checked`) });
-      expect(lastFailure()).toMatchObject({ reason: 'lookup_failed' });
+      expect([code, r.status, r.body.code]).toEqual([code, 422, 'domain_not_verified']);
+      expect(r.headers.get('retry-after')).toBeNull();
+      expect(lastFailure()).toMatchObject({ reason: 'no_record' });
     }
-    expect((await env.ok('GET', `/admin/v1/tenants/${tenant.id}/domains`)).data.find((x: { id: string }) => x.id === d.id).verified).toBe(false);
+  });
+
+  it('answers 503 dns_unavailable with Retry-After when the lookup itself fails, naming the DNS error, and changes nothing', async () => {
+    const d = await claim('servfail.test');
+    const domains = () => env.ok('GET', `/admin/v1/tenants/${tenant.id}/domains`);
+    const before = await domains();
+    const codes = [dns.SERVFAIL, dns.TIMEOUT, dns.CONNREFUSED, dns.REFUSED, dns.BADRESP, dns.EOF, dns.CANCELLED, dns.FORMERR];
+    for (const code of codes) {
+      resolve = failing(code);
+      const r = await verify(d.id);
+      expect([code, r.status, r.body.code]).toEqual([code, 503, 'dns_unavailable']);
+      expect(r.body.message).toContain(`failed (${code}), so nothing was checked`);
+      expect(r.headers.get('retry-after')).toBe(String(DNS_RETRY_AFTER_SECONDS));
+      expect(lastFailure()).toMatchObject({ domain: 'servfail.test', reason: 'lookup_failed' });
+    }
+    expect(await domains()).toEqual(before);
+    expect(env.audit(tenant.id, 'sso.domain.verified')).toHaveLength(0);
+    // Once DNS answers again, the same claim verifies.
+    resolve = async (name) => (name === d.verification.name ? [[d.verification.value]] : []);
+    expect((await verify(d.id)).body).toMatchObject({ id: d.id, verified: true });
   });
 
   it('verifies a record split into several strings, as long TXT values are published', async () => {
@@ -67,5 +89,59 @@ describe('domain verification tells the admin why it failed', () => {
     const r = await verify(d.id);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ domain: 'split.test', verified: true });
+  });
+});
+
+/**
+ * The same distinction against node:dns itself, asking a DNS server on a loopback port: the
+ * error codes are the ones c-ares gives for NXDOMAIN, an empty answer, SERVFAIL, REFUSED, no
+ * answer at all, and nothing listening.
+ */
+describe('domain verification against a real DNS server', () => {
+  let env: SsoEnv;
+  let dnsServer: TestDnsServer;
+  let resolver: { resolveTxt(name: string): Promise<string[][]> };
+  let tenant: { id: string };
+
+  beforeAll(async () => {
+    dnsServer = await TestDnsServer.start();
+    resolver = dnsServer.resolver();
+    env = await SsoEnv.start({ sso: { txtResolver: (name) => resolver.resolveTxt(name) } });
+    tenant = await env.tenant('Second Bank', 'second-bank');
+  });
+  afterAll(async () => {
+    await env?.close();
+    await dnsServer?.close();
+  });
+
+  const claim = (domain: string) => env.ok('POST', `/admin/v1/tenants/${tenant.id}/domains`, { domain });
+  const verify = (id: string) => env.api('POST', `/admin/v1/tenants/${tenant.id}/domains/${id}/verify`);
+
+  it('tells "no record" (422) from "DNS did not answer" (503), then verifies once the record is served', async () => {
+    const d = await claim('real-dns.test');
+    const name = d.verification.name as string;
+    const outcomes: [string, number, string, string | null][] = [];
+    for (const answer of ['nxdomain', 'nodata', 'servfail', 'refused', 'silent'] as const) {
+      dnsServer.answers.set(name, answer);
+      const r = await verify(d.id);
+      outcomes.push([answer, r.status, r.body.code, r.headers.get('retry-after')]);
+    }
+    resolver = await TestDnsServer.unreachableResolver();
+    const refused = await verify(d.id);
+    outcomes.push(['nothing listening', refused.status, refused.body.code, refused.headers.get('retry-after')]);
+    const retry = String(DNS_RETRY_AFTER_SECONDS);
+    expect(outcomes).toEqual([
+      ['nxdomain', 422, 'domain_not_verified', null],
+      ['nodata', 422, 'domain_not_verified', null],
+      ['servfail', 503, 'dns_unavailable', retry],
+      ['refused', 503, 'dns_unavailable', retry],
+      ['silent', 503, 'dns_unavailable', retry],
+      ['nothing listening', 503, 'dns_unavailable', retry],
+    ]);
+    expect(env.audit(tenant.id, 'sso.domain.verification_failed').map((e) => e.metadata?.reason)).toEqual(['no_record', 'no_record', 'lookup_failed', 'lookup_failed', 'lookup_failed', 'lookup_failed']);
+    expect(refused.body.message).toContain('(ECONNREFUSED)');
+    resolver = dnsServer.resolver();
+    dnsServer.answers.set(name, { txt: [['v=spf1 -all'], [d.verification.value]] });
+    expect((await verify(d.id)).body).toMatchObject({ verified: true });
   });
 });
