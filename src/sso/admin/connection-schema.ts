@@ -41,9 +41,7 @@ const SamlViewSchema = z
     allow_idp_initiated: z.boolean(),
     idp_initiated_app_id: z.string().nullable(),
     clock_skew_seconds: z.number().int(),
-    // MERGE (lead): the SHA-1 helper's branch adds `allow_sha1_signatures` (boolean) to the SAML
-    // view; declare it here as `allow_sha1_signatures: z.boolean(),` when merging (the strict
-    // schema test fails until then, by design).
+    allow_sha1_signatures: z.boolean().openapi({ description: 'Accept IdP signatures made with SHA-1; false refuses them (`saml_sha1_signature_refused`).' }),
     sp: z
       .object({
         entity_id: z.string(),
