@@ -39,8 +39,8 @@ export interface AddressPolicy {
 
 /**
  * Resolves `url`'s host and holds every address to the policy (SSRF protection): the addresses,
- * or why the request must not be sent. Connect to `addresses[0]` through `pinnedLookup`, so DNS
- * cannot answer differently between the check and the connection.
+ * or why the request must not be sent. Connect through `pinnedLookup(addresses)`, so DNS cannot
+ * answer differently between the check and the connection.
  */
 export async function checkedAddresses(url: URL, policy: AddressPolicy): Promise<{ host: string; addresses: Address[] } | { host: string; refused: 'unresolved' | 'private' }> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -52,8 +52,14 @@ export async function checkedAddresses(url: URL, policy: AddressPolicy): Promise
   return { host, addresses };
 }
 
-/** A `lookup` for node:http(s) that answers with the address already checked. */
-export function pinnedLookup(pinned: Address): LookupFunction {
-  // Node asks for every address (`all: true`) when it may race address families.
-  return (_h, o, cb) => ((o as { all?: boolean }).all ? (cb as (e: null, a: Address[]) => void)(null, [pinned]) : cb(null, pinned.address, pinned.family));
+/**
+ * A `lookup` for node:http(s) that answers with the addresses already checked, and only those.
+ * Node asks for every address (`all: true`) when it races address families (happy eyeballs):
+ * it then gets all of them, so an IdP whose first address is unreachable from here (an IPv6
+ * address on a host without IPv6 routes) is still reached on the next.
+ */
+export function pinnedLookup(pinned: Address[]): LookupFunction {
+  const first = pinned[0];
+  if (!first) throw new Error('pinnedLookup needs at least one checked address');
+  return (_h, o, cb) => ((o as { all?: boolean }).all ? (cb as (e: null, a: Address[]) => void)(null, pinned) : cb(null, first.address, first.family));
 }

@@ -60,6 +60,16 @@ describe('guardedUpstreamFetch', () => {
     expect(hits.at(-1)).toBe(`GET /.well-known/openid-configuration idp.corp.example:${port}`);
   });
 
+  it('tries every checked address in turn: an IdP whose first address is unreachable from here is reached on the next', async () => {
+    // ::1 first (nothing listens there: the server is bound to 127.0.0.1 only), then 127.0.0.1.
+    const fetch = guardedUpstreamFetch({ privateHosts: ['idp.corp.example'], lookup: async () => [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }] });
+    const res = await get(fetch, `http://idp.corp.example:${port}/.well-known/openid-configuration`);
+    expect(res.status).toBe(200);
+    // Still only the checked addresses: a private one the policy refuses is never among them.
+    const mixed = guardedUpstreamFetch({ privateHosts: [], allowLoopback: true, lookup: async () => [{ address: '::1', family: 6 }, { address: '10.0.0.7', family: 4 }] });
+    await expect(get(mixed, `http://idp.example.com:${port}/x`)).rejects.toThrow(/private address/);
+  });
+
   it('refuses plain http to anything but loopback, even for a named private host', async () => {
     const fetch = guardedUpstreamFetch({ privateHosts: ['adfs.corp.example'], lookup: async () => [{ address: '10.0.0.7', family: 4 }] });
     await expect(get(fetch, 'http://adfs.corp.example/adfs/.well-known/openid-configuration')).rejects.toThrow(/must use https/);

@@ -34,11 +34,11 @@ export function guardedUpstreamFetch(o: AddressPolicy): client.CustomFetch {
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && checked.addresses.every((a) => isLoopback(a.address)))) {
       throw new UpstreamRefusedError(`the IdP URL ${url.origin} must use https`);
     }
-    return send(url, options, checked.addresses[0] as Address);
+    return send(url, options, checked.addresses);
   };
 }
 
-function send(url: URL, options: Parameters<client.CustomFetch>[1], pinned: Address): Promise<Response> {
+function send(url: URL, options: Parameters<client.CustomFetch>[1], pinned: Address[]): Promise<Response> {
   const headers: Record<string, string> = {};
   new Headers(options.headers as HeadersInit).forEach((value, name) => (headers[name] = value));
   return new Promise<Response>((resolve, reject) => {

@@ -53,6 +53,11 @@ describe('IdP metadata URL fetching', () => {
       await expect(fetcher()(`${base}/metadata`)).resolves.toMatch(/entityID="https:\/\/idp.test"/);
     });
 
+    it('tries every checked address in turn (an unreachable first address, such as IPv6 without a route, is not the end)', async () => {
+      const both = httpsMetadataFetcher({ lookup: async () => [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }], allowLoopback: true, ca: tls.cert });
+      await expect(both(`${base}/metadata`)).resolves.toMatch(/entityID="https:\/\/idp.test"/);
+    });
+
     it('does not follow redirects, caps the size, times out, and verifies the certificate', async () => {
       await expect(fetcher()(`${base}/moved`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: expect.stringMatching(/302 \(a redirect, to https:\/\/169\.254\.169\.254\/: redirects are not followed/) });
       await expect(fetcher()(`${base}/nothing-here`)).rejects.toMatchObject({ code: 'metadata_url_refused', message: 'The metadata URL answered 404.' });

@@ -47,7 +47,7 @@ export function httpsMetadataFetcher(
           method: 'GET',
           timeout: timeoutMs,
           headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' },
-          lookup: pinnedLookup(checked.addresses[0] as { address: string; family: number }),
+          lookup: pinnedLookup(checked.addresses),
           ...(options.ca ? { ca: options.ca } : {}),
         },
         (res) => {
