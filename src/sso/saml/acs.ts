@@ -107,11 +107,16 @@ function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string 
   if (assertion && assertion.getElementsByTagNameNS(SAML, 'Conditions').length === 0) fail('saml_conditions_missing', 'assertion has no Conditions');
   checkResponseIssuer(root, ctx);
   const responseSignature = childOf(root, DSIG, 'Signature');
-  checkDestination(root, responseSignature !== undefined, ctx);
+  // Destination, when present, is our ACS; a Response carrying its own signature must have one
+  // (bindings 3.5.5.2: a signed message sent over HTTP POST names where it is sent).
+  const destination = root.getAttribute('Destination');
+  if (destination && destination !== ctx.sp.acs_url) fail('saml_destination_mismatch', `Destination ${destination}`);
   const inResponseTo = root.getAttribute('InResponseTo') || null;
   if (expectedRequestId === null && inResponseTo !== null) fail('saml_unsolicited_response', 'unsolicited response answers a request we did not send');
   if (expectedRequestId !== null && inResponseTo !== expectedRequestId) fail('saml_in_response_to_mismatch', `InResponseTo ${inResponseTo}`);
   checkStatus(root);
+  // Checked after the status: an IdP's signed error answer without one is refused for its status, which says more.
+  if (!destination && responseSignature) fail('saml_destination_mismatch', 'signed Response without Destination');
   const assertionSignature = assertion && childOf(assertion, DSIG, 'Signature');
   return {
     inResponseTo,
@@ -122,20 +127,6 @@ function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string 
     encryptedAssertion: encrypted,
     signatures: { response: responseSignature, assertion: assertionSignature, encrypted: encrypted !== undefined },
   };
-}
-
-/**
- * The Destination, when present, is our ACS; a signed Response must carry one (bindings
- * 3.5.5.2: a signed message sent over HTTP POST names where it is sent). A Response whose only
- * signature is on the assertion may leave it out.
- */
-function checkDestination(root: Element, responseSigned: boolean, ctx: SamlContext): void {
-  const destination = root.getAttribute('Destination');
-  if (!destination) {
-    if (responseSigned) fail('saml_destination_mismatch', 'signed Response without Destination');
-    return;
-  }
-  if (destination !== ctx.sp.acs_url) fail('saml_destination_mismatch', `Destination ${destination}`);
 }
 
 const ENTITY_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';
