@@ -33,15 +33,6 @@ export interface VerifiedAssertion {
   decryptedWith: string | null;
 }
 
-export interface ValidateOptions {
-  /**
-   * An admin's test login: worth a second decryption, where it takes one, to tell whether an
-   * encrypted assertion's own signature uses SHA-1 on a connection that allows SHA-1 (a
-   * connection that refuses it always looks).
-   */
-  testLogin?: boolean;
-}
-
 /**
  * Validates a posted SAMLResponse for one connection. `expectedRequestId` is the id of the
  * AuthnRequest this browser's login sent, or null for IdP-initiated login. Steps, in order:
@@ -51,13 +42,13 @@ export interface ValidateOptions {
  * present, issuer, the bearer confirmation's recipient, InResponseTo and window, an
  * AuthnStatement, the IdP's session bound) on the verified assertion only.
  */
-export async function validateSamlResponse(ctx: SamlContext, samlResponse: unknown, expectedRequestId: string | null, options: ValidateOptions = {}): Promise<VerifiedAssertion> {
+export async function validateSamlResponse(ctx: SamlContext, samlResponse: unknown, expectedRequestId: string | null): Promise<VerifiedAssertion> {
   const xml = decodeResponse(samlResponse);
   const envelope = checkEnvelope(xml, ctx, expectedRequestId);
   const { profile, decryptedWith, plaintext } = await verifyWithNodeSaml(ctx, samlResponse as string, envelope);
   const assertion = verifiedAssertionElement(profile);
   const allowSha1 = ctx.connection.saml.allow_sha1_signatures;
-  const sha1 = await sha1Signatures(ctx, envelope.signatures, assertion, plaintext, !allowSha1 || options.testLogin === true);
+  const sha1 = await sha1Signatures(ctx, envelope.signatures, assertion, plaintext);
   if (sha1.length > 0 && !allowSha1) fail('saml_sha1_signature_refused', sha1Refusal(sha1));
   return { ...checkAssertion(assertion, profile, ctx, expectedRequestId ?? envelope.inResponseTo), decryptedWith, sha1Signature: sha1.length > 0 };
 }
