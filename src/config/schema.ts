@@ -106,6 +106,12 @@ export const settings = {
       'Key-encryption key (32 bytes, base64) sealing the OIDC signing keys and SSO secrets at rest, and (derived) the authorization API continuation tokens. ' +
       'When unset, `{DATA_DIR}/oidc-kek` is created on first start with mode 0600 and used.',
   },
+  samlSha1: {
+    env: 'PORTCULLIS_SAML_SHA1',
+    schema: z.enum(['per_connection', 'refuse']).default('per_connection'),
+    description:
+      "SAML signatures made with SHA-1: `per_connection` (each connection's `saml.allow_sha1_signatures`, false for new ones) or `refuse` (refused on every connection, whatever it says; `allow_sha1_signatures: true` is then refused by the admin API).",
+  },
   samlMetadataRefreshMinutes: {
     env: 'PORTCULLIS_SAML_METADATA_REFRESH_MINUTES',
     schema: z.coerce.number().int().min(0).max(7 * 24 * 60).default(720),

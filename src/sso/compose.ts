@@ -65,7 +65,9 @@ export function buildSso(core: SsoCore, options: SsoOptions = {}) {
   const appLookup = new SqliteAppLookup(storage.sql);
   const apps = new AppService(storage, models, audit, clock);
   const sessions = new SessionService(new SqliteSessionStore(storage.sql), models, audit, clock);
-  const connections = new ConnectionService(storage, audit, clock, box, options.metadataFetcher ?? httpsMetadataFetcher({ privateHosts: config.idpPrivateHosts ?? [] }), config.baseUrl);
+  const connections = new ConnectionService(storage, audit, clock, box, options.metadataFetcher ?? httpsMetadataFetcher({ privateHosts: config.idpPrivateHosts ?? [] }), config.baseUrl, {
+    refuseSha1: config.samlSha1 === 'refuse',
+  });
   const domainStore = new SqliteDomainStore(storage.sql);
   const domains = new DomainService(storage, domainStore, audit, clock, options.txtResolver ?? systemTxtResolver);
   const settings = new SsoSettingsService(storage, audit, clock);

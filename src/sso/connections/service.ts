@@ -46,6 +46,8 @@ export class ConnectionService {
     private readonly box: SecretBox,
     private readonly fetchMetadata: MetadataFetcher,
     private readonly baseUrl: string,
+    /** The operator's floor under every connection's settings (`PORTCULLIS_SAML_SHA1=refuse`). */
+    readonly policy: { refuseSha1: boolean } = { refuseSha1: false },
   ) {
     this.lookup = new SqliteConnectionLookup(storage.sql);
     this.spCertificates = new SpCertificateRotation(this, storage, audit, clock, box, baseUrl);
@@ -233,6 +235,7 @@ export class ConnectionService {
     if (!s) throw badRequest('invalid_connection', 'A SAML connection needs a `saml` object.');
     this.#assertLandingApp(tenantId, s.idp_initiated_app_id);
     this.#assertIdpInitiatedLands(s.allow_idp_initiated ?? false, s.idp_initiated_app_id ?? null);
+    this.#assertSha1Allowed(s.allow_sha1_signatures);
     const idp = await resolveSamlIdp(s, this.fetchMetadata);
     if (!idp) throw badRequest('invalid_connection', 'A SAML connection needs metadata_xml, metadata_url, or the IdP fields.');
     const sp = createSpKeyPair(`portcullis ${id}`, now);
@@ -275,8 +278,16 @@ export class ConnectionService {
     }
   }
 
+  /** An operator who refuses SHA-1 everywhere (`PORTCULLIS_SAML_SHA1=refuse`) lets no connection allow it. */
+  #assertSha1Allowed(allow: boolean | undefined): void {
+    if (allow === true && this.policy.refuseSha1) {
+      throw badRequest('invalid_connection', 'saml.allow_sha1_signatures cannot be true: SHA-1 signatures are refused for every connection of this deployment (PORTCULLIS_SAML_SHA1=refuse). Set the IdP to sign with SHA-256.');
+    }
+  }
+
   async #patchSaml(tenantId: string, current: SamlSettings, s: NonNullable<ConnectionPatch['saml']>): Promise<SamlSettings> {
     this.#assertLandingApp(tenantId, s.idp_initiated_app_id);
+    this.#assertSha1Allowed(s.allow_sha1_signatures);
     if (s.allow_idp_initiated !== undefined || s.idp_initiated_app_id !== undefined) {
       this.#assertIdpInitiatedLands(s.allow_idp_initiated ?? current.allow_idp_initiated, s.idp_initiated_app_id === undefined ? current.idp_initiated_app_id : s.idp_initiated_app_id);
     }

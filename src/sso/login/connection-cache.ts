@@ -36,7 +36,7 @@ export class LoginConnections {
   saml(connection: Connection): SamlContext {
     let entry = this.#entries.get(connection.id);
     if (!entry || entry.connection.version !== connection.version) entry = this.#remember(connection);
-    return (entry.saml ??= samlContext(entry.connection, this.baseUrl, this.box));
+    return (entry.saml ??= samlContext(entry.connection, this.baseUrl, this.box, this.connections.policy));
   }
 
   #remember(connection: Connection): { connection: Connection; saml?: SamlContext } {

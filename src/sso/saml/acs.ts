@@ -47,14 +47,16 @@ export async function validateSamlResponse(ctx: SamlContext, samlResponse: unkno
   const envelope = checkEnvelope(xml, ctx, expectedRequestId);
   const { profile, decryptedWith, plaintext } = await verifyWithNodeSaml(ctx, samlResponse as string, envelope);
   const assertion = verifiedAssertionElement(profile);
-  const allowSha1 = ctx.connection.saml.allow_sha1_signatures;
   const sha1 = await sha1Signatures(ctx, envelope.signatures, assertion, plaintext);
-  if (sha1.length > 0 && !allowSha1) fail('saml_sha1_signature_refused', sha1Refusal(sha1));
+  if (sha1.length > 0 && !ctx.sha1Allowed) fail('saml_sha1_signature_refused', sha1Refusal(sha1, ctx.sha1RefusedByOperator));
   return { ...checkAssertion(assertion, profile, ctx, expectedRequestId ?? envelope.inResponseTo), decryptedWith, sha1Signature: sha1.length > 0 };
 }
 
-const sha1Refusal = (sha1: Sha1Signature[]) =>
-  `${sha1.map((s) => `the ${s.signature} signature uses SHA-1 (${s.algorithms.join(', ')})`).join('; ')}: switch the IdP app to sign with SHA-256, or set saml.allow_sha1_signatures: true on this connection to accept it`;
+const sha1Refusal = (sha1: Sha1Signature[], byOperator: boolean) =>
+  `${sha1.map((s) => `the ${s.signature} signature uses SHA-1 (${s.algorithms.join(', ')})`).join('; ')}: ` +
+  (byOperator
+    ? 'switch the IdP app to sign with SHA-256 (this deployment refuses SHA-1 on every connection: PORTCULLIS_SAML_SHA1=refuse)'
+    : 'switch the IdP app to sign with SHA-256, or set saml.allow_sha1_signatures: true on this connection to accept it');
 
 function decodeResponse(samlResponse: unknown): string {
   if (typeof samlResponse !== 'string' || samlResponse.length === 0) return fail('saml_response_missing', 'no SAMLResponse field');

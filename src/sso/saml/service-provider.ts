@@ -16,6 +16,10 @@ export interface SamlContext {
   otherDecryptionKeys: string[];
   /** The certificates of `otherDecryptionKeys`, in the same order. */
   otherDecryptionCertificates: string[];
+  /** SHA-1 signatures are accepted: the connection allows them and the operator does not refuse them everywhere. */
+  sha1Allowed: boolean;
+  /** The connection allows SHA-1 but the operator refuses it everywhere (`PORTCULLIS_SAML_SHA1=refuse`). */
+  sha1RefusedByOperator: boolean;
   /** The validating node-saml instance (no request id), built once per context. */
   validator?: SAML;
   /** One validator per key of `otherDecryptionKeys`, built when first needed. */
@@ -24,9 +28,11 @@ export interface SamlContext {
   lastDecryptedWith?: SAML;
 }
 
-export function samlContext(connection: Connection, baseUrl: string, box: SecretBox): SamlContext {
+export function samlContext(connection: Connection, baseUrl: string, box: SecretBox, policy: { refuseSha1: boolean } = { refuseSha1: false }): SamlContext {
   if (!connection.saml) throw new Error(`connection ${connection.id} is not a SAML connection`);
   return {
+    sha1Allowed: connection.saml.allow_sha1_signatures && !policy.refuseSha1,
+    sha1RefusedByOperator: connection.saml.allow_sha1_signatures && policy.refuseSha1,
     connection: connection as SamlContext['connection'],
     sp: spUrls(baseUrl, connection.id),
     spPrivateKey: box.open(connection.saml.sp_private_key_sealed, SP_KEY_CONTEXT),

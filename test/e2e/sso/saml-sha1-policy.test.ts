@@ -152,3 +152,50 @@ describe('SAML signatures made with SHA-1, per connection', () => {
     expect((await env.ok('GET', path())).updated_at).toBe(version);
   });
 });
+
+/** `PORTCULLIS_SAML_SHA1=refuse`: the operator's floor, which no connection setting lowers. */
+describe('SAML signatures made with SHA-1, refused by the operator for every connection', () => {
+  let env: SsoEnv;
+  let idp: TestSamlIdp;
+  let tenant: { id: string };
+  let connection: { id: string };
+  let rp: client.Configuration;
+  const path = () => `/admin/v1/tenants/${tenant.id}/connections/${connection.id}`;
+
+  beforeAll(async () => {
+    env = await SsoEnv.start({ config: { samlSha1: 'refuse' } });
+    tenant = await env.tenant('Acme', 'acme');
+    idp = new TestSamlIdp();
+    connection = await env.samlConnection(tenant.id, idp);
+    rp = await env.rp(await env.app(tenant.id));
+    env.provisionUser(tenant.id, { userName: 'ada@acme.test', email: 'ada@acme.test', externalId: 'ada@acme.test' });
+  });
+  afterAll(() => env?.close());
+
+  const signIn = async (respond: (req: AuthnRequest) => Partial<ResponseOptions>) => (await env.samlLogin(new Browser(), rp, idp, { organization: 'acme' }, respond)).landed;
+
+  it('refuses allow_sha1_signatures: true on create and on PATCH, changing nothing', async () => {
+    const count = (await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections`)).data.length;
+    const created = await env.api('POST', `/admin/v1/tenants/${tenant.id}/connections`, { name: 'Legacy', protocol: 'saml', saml: { metadata_xml: idp.metadataXml(), allow_sha1_signatures: true } });
+    expect([created.status, created.body.code]).toEqual([400, 'invalid_connection']);
+    expect(created.body.message).toMatch(/PORTCULLIS_SAML_SHA1=refuse/);
+    expect((await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections`)).data).toHaveLength(count);
+    const before = await env.api('GET', path());
+    const patched = await env.api('PATCH', path(), { saml: { allow_sha1_signatures: true } });
+    expect([patched.status, patched.body.code]).toEqual([400, 'invalid_connection']);
+    expect((await env.api('GET', path())).headers.get('etag')).toBe(before.headers.get('etag'));
+    // Saying false is fine.
+    expect((await env.api('PATCH', path(), { saml: { allow_sha1_signatures: false } })).status).toBe(200);
+  });
+
+  it('refuses a SHA-1 sign-in on a connection stored with allow_sha1_signatures true (an upgraded one), naming the operator setting', async () => {
+    env.services.storage.sql.prepare('UPDATE sso_saml_settings SET allow_sha1_signatures = 1 WHERE connection_id = ?').run(connection.id);
+    env.services.storage.sql.prepare('UPDATE sso_connections SET version = version + 1 WHERE id = ?').run(connection.id);
+    expect((await env.ok('GET', path())).saml.allow_sha1_signatures).toBe(true);
+    expect(await signIn((req) => answerTo(req, 'ada@acme.test', { sha1: true }))).toMatch(/\/callback\?error=access_denied/);
+    const failure = env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata;
+    expect(failure?.reason).toBe('saml_sha1_signature_refused');
+    expect(failure?.detail).toMatch(/switch the IdP app to sign with SHA-256 \(this deployment refuses SHA-1 on every connection: PORTCULLIS_SAML_SHA1=refuse\)$/);
+    expect(await signIn((req) => answerTo(req, 'ada@acme.test'))).toMatch(/\/callback\?code=/);
+  });
+});
