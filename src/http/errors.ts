@@ -50,8 +50,8 @@ export const rateLimited = (retryAfterSeconds: number) =>
     headers: { 'Retry-After': String(retryAfterSeconds) },
   });
 /** A peer the caller configured (their IdP) failed or answered nonsense: 502, the reason shown. */
-export const badGateway = (code: string, message: string, details?: unknown) =>
-  new ApiError(502, code, message, { details, expose: true });
+export const badGateway = (code: string, message: string, details?: unknown, headers?: Record<string, string>) =>
+  new ApiError(502, code, message, { details, expose: true, headers });
 /** A service the request depends on is down for now (DNS): 503 with Retry-After, the reason shown. */
 export const serviceUnavailable = (code: string, message: string, retryAfterSeconds: number) =>
   new ApiError(503, code, message, { expose: true, headers: { 'Retry-After': String(retryAfterSeconds) } });

@@ -74,7 +74,7 @@ export function connectionRoutes(tenants: TenantService, connections: Connection
     const { tenant, connection_id } = c.req.valid('param');
     const { connection, error } = await connections.refreshMetadata(tenantOf(c, tenant).id, connection_id, actorFrom(c));
     if (error !== null) {
-      throw badGateway('idp_metadata_unavailable', `The IdP metadata could not be refreshed: ${error} The connection keeps its current IdP settings.`, { reason: error });
+      throw badGateway('idp_metadata_unavailable', `The IdP metadata could not be refreshed: ${error} The connection keeps its current IdP settings.`, { reason: error }, { ETag: connectionEtag(connection) });
     }
     return jsonWithHeaders(connections.view(connection), 200, { ETag: connectionEtag(connection) });
   });

@@ -59,10 +59,12 @@ describe('a manual metadata refresh that fails', () => {
     expect(r.body.message).toContain(r.body.details.reason);
     expect(JSON.stringify(r.body)).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE|\n\s+at /);
 
-    const after = await env.ok('GET', path);
-    expect(after.saml.metadata_error).toBe(r.body.details.reason);
-    expect(after.saml.metadata_refreshed_at >= conn.saml.metadata_refreshed_at).toBe(true);
-    expect(after.saml).toMatchObject({ idp_entity_id: conn.saml.idp_entity_id, idp_sso_url: conn.saml.idp_sso_url, idp_certificates: conn.saml.idp_certificates, metadata_url: url });
+    const after = await env.api('GET', path);
+    // The recorded attempt is a new version: the 502 carries its ETag, so If-Match goes on working.
+    expect(r.headers.get('etag')).toBe(after.headers.get('etag'));
+    expect(after.body.saml.metadata_error).toBe(r.body.details.reason);
+    expect(after.body.saml.metadata_refreshed_at >= conn.saml.metadata_refreshed_at).toBe(true);
+    expect(after.body.saml).toMatchObject({ idp_entity_id: conn.saml.idp_entity_id, idp_sso_url: conn.saml.idp_sso_url, idp_certificates: conn.saml.idp_certificates, metadata_url: url });
     const recorded = env.audit(tenant.id, 'sso.connection.metadata_refreshed');
     expect(recorded).toHaveLength(events + 1);
     expect(recorded.at(-1)?.metadata).toMatchObject({ ok: false, error: r.body.details.reason });
