@@ -91,6 +91,13 @@ describe('a connection bound to a SCIM directory (SAML)', () => {
     expect((await signIn(okta, oktaIdp, '00uAlice', 'alice@bank.test')).sub).toBe(alice);
   });
 
+  it('keeps the directory reserved while its connection is switched off or back under test', async () => {
+    for (const status of ['inactive', 'testing', 'active']) {
+      await env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${okta.id}`, { status });
+      expect([status, (await signIn(partner, partnerIdp, '00uAlice', 'someone@partner.test')).failure?.metadata?.reason]).toEqual([status, 'user_directory_mismatch']);
+    }
+  });
+
   it('links users of a directory no connection is bound to through any connection, and of two users with one external id picks the one the connection may use', async () => {
     const contractors = await scimDirectory(env, tenant.id, 'Partner contractors');
     const employeeJdoe = await employees.push({ userName: 'jdoe@bank.test', externalId: 'jdoe' });
