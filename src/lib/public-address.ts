@@ -9,11 +9,18 @@ export interface Address {
 }
 
 const blocked = new BlockList();
-for (const [net, prefix] of [
+const PRIVATE_V4 = [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
   ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['2001:db8::', 32]] as const) {
+] as const;
+for (const [net, prefix] of PRIVATE_V4) {
+  blocked.addSubnet(net, prefix, 'ipv4');
+  // The same network inside a 6to4 address (2002:AABB:CCDD::/48): a host with a 6to4 interface sends it there.
+  const [a, b, c, d] = net.split('.').map(Number) as [number, number, number, number];
+  blocked.addSubnet(`2002:${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}::`, 16 + prefix, 'ipv6');
+}
+// ::/96: IPv4-compatible addresses (deprecated; an automatic tunnel sends them to the IPv4 address), with :: and ::1.
+for (const [net, prefix] of [['::', 96], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['2001:db8::', 32]] as const) {
   blocked.addSubnet(net, prefix, 'ipv6');
 }
 

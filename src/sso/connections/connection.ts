@@ -173,7 +173,7 @@ export const connectionEtag = (c: Connection) => resourceEtag(c.id, c.version);
 
 /**
  * Whether two versions of a connection hold the same settings, as the store keeps them (mappings
- * without empty sources, group mappings and IdP certificates as sets), ignoring version and
+ * without empty sources; group mappings, IdP certificates and allowed Entra tenants as sets), ignoring version and
  * times: a change that leaves them equal is no change.
  */
 export function sameConnectionSettings(a: Connection, b: Connection): boolean {
@@ -188,5 +188,6 @@ function comparable(c: Connection) {
     attribute_mapping: Object.fromEntries(Object.entries(c.attribute_mapping).filter(([, source]) => source)),
     group_mappings: byKey(c.group_mappings, (g) => `${g.idp_group}\n${g.relation}`),
     saml: c.saml && { ...c.saml, idp_certificates: byKey(c.saml.idp_certificates, (x) => x.fingerprint) },
+    oidc: c.oidc && { ...c.oidc, allowed_entra_tenants: [...new Set(c.oidc.allowed_entra_tenants)].sort() },
   };
 }

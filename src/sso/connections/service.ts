@@ -130,7 +130,13 @@ export class ConnectionService {
       const after = this.get(tenantId, id);
       this.audit.record(
         tenantId,
-        { action: 'sso.connection.updated', target: { type: 'connection', id }, before: connectionView(before, this.baseUrl), after: connectionView(after, this.baseUrl) },
+        {
+          action: 'sso.connection.updated',
+          target: { type: 'connection', id },
+          before: connectionView(before, this.baseUrl),
+          after: connectionView(after, this.baseUrl),
+          metadata: secretChange(before.oidc, after.oidc),
+        },
         actor,
       );
       return { after, unmapped: this.#stageUnmap(tenantId, id, mappedRelations(before), mappedRelations(after), actor) };
@@ -338,6 +344,17 @@ export class ConnectionService {
       return false;
     }
   }
+}
+
+/**
+ * What happened to the upstream client secret, which no view shows (only `has_client_secret`):
+ * without this, an event replacing it has the same before and after.
+ */
+function secretChange(before: OidcSettings | null, after: OidcSettings | null): { client_secret: 'set' | 'replaced' | 'removed' } | undefined {
+  const was = before?.client_secret_sealed ?? null;
+  const is = after?.client_secret_sealed ?? null;
+  if (was === is) return undefined;
+  return { client_secret: was === null ? 'set' : is === null ? 'removed' : 'replaced' };
 }
 
 const mappedRelations = (c: Connection) => [...new Set(c.group_mappings.map((m) => m.relation))];

@@ -62,7 +62,7 @@ export class LoginService {
     try {
       state = this.#takeState(connection, typeof form.RelayState === 'string' ? form.RelayState : undefined);
       const ctx = this.#connections.saml(connection);
-      const verified = await validateSamlResponse(ctx, form.SAMLResponse, state.request_id, { testLogin: state.purpose === 'test' });
+      const verified = await validateSamlResponse(ctx, form.SAMLResponse, state.request_id);
       const identity = this.#identity(connection, verified.attributes, {
         nameId: verified.nameId,
         nameIdFormat: verified.nameIdFormat,

@@ -33,15 +33,6 @@ export interface VerifiedAssertion {
   decryptedWith: string | null;
 }
 
-export interface ValidateOptions {
-  /**
-   * An admin's test login: worth a second decryption, where it takes one, to tell whether an
-   * encrypted assertion's own signature uses SHA-1 on a connection that allows SHA-1 (a
-   * connection that refuses it always looks).
-   */
-  testLogin?: boolean;
-}
-
 /**
  * Validates a posted SAMLResponse for one connection. `expectedRequestId` is the id of the
  * AuthnRequest this browser's login sent, or null for IdP-initiated login. Steps, in order:
@@ -51,13 +42,13 @@ export interface ValidateOptions {
  * present, issuer, the bearer confirmation's recipient, InResponseTo and window, an
  * AuthnStatement, the IdP's session bound) on the verified assertion only.
  */
-export async function validateSamlResponse(ctx: SamlContext, samlResponse: unknown, expectedRequestId: string | null, options: ValidateOptions = {}): Promise<VerifiedAssertion> {
+export async function validateSamlResponse(ctx: SamlContext, samlResponse: unknown, expectedRequestId: string | null): Promise<VerifiedAssertion> {
   const xml = decodeResponse(samlResponse);
   const envelope = checkEnvelope(xml, ctx, expectedRequestId);
   const { profile, decryptedWith, plaintext } = await verifyWithNodeSaml(ctx, samlResponse as string, envelope);
   const assertion = verifiedAssertionElement(profile);
   const allowSha1 = ctx.connection.saml.allow_sha1_signatures;
-  const sha1 = await sha1Signatures(ctx, envelope.signatures, assertion, plaintext, !allowSha1 || options.testLogin === true);
+  const sha1 = await sha1Signatures(ctx, envelope.signatures, assertion, plaintext);
   if (sha1.length > 0 && !allowSha1) fail('saml_sha1_signature_refused', sha1Refusal(sha1));
   return { ...checkAssertion(assertion, profile, ctx, expectedRequestId ?? envelope.inResponseTo), decryptedWith, sha1Signature: sha1.length > 0 };
 }
@@ -107,11 +98,16 @@ function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string 
   if (assertion && assertion.getElementsByTagNameNS(SAML, 'Conditions').length === 0) fail('saml_conditions_missing', 'assertion has no Conditions');
   checkResponseIssuer(root, ctx);
   const responseSignature = childOf(root, DSIG, 'Signature');
-  checkDestination(root, responseSignature !== undefined, ctx);
+  // Destination, when present, is our ACS; a Response carrying its own signature must have one
+  // (bindings 3.5.5.2: a signed message sent over HTTP POST names where it is sent).
+  const destination = root.getAttribute('Destination');
+  if (destination && destination !== ctx.sp.acs_url) fail('saml_destination_mismatch', `Destination ${destination}`);
   const inResponseTo = root.getAttribute('InResponseTo') || null;
   if (expectedRequestId === null && inResponseTo !== null) fail('saml_unsolicited_response', 'unsolicited response answers a request we did not send');
   if (expectedRequestId !== null && inResponseTo !== expectedRequestId) fail('saml_in_response_to_mismatch', `InResponseTo ${inResponseTo}`);
   checkStatus(root);
+  // Checked after the status: an IdP's signed error answer without one is refused for its status, which says more.
+  if (!destination && responseSignature) fail('saml_destination_mismatch', 'signed Response without Destination');
   const assertionSignature = assertion && childOf(assertion, DSIG, 'Signature');
   return {
     inResponseTo,
@@ -122,20 +118,6 @@ function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string 
     encryptedAssertion: encrypted,
     signatures: { response: responseSignature, assertion: assertionSignature, encrypted: encrypted !== undefined },
   };
-}
-
-/**
- * The Destination, when present, is our ACS; a signed Response must carry one (bindings
- * 3.5.5.2: a signed message sent over HTTP POST names where it is sent). A Response whose only
- * signature is on the assertion may leave it out.
- */
-function checkDestination(root: Element, responseSigned: boolean, ctx: SamlContext): void {
-  const destination = root.getAttribute('Destination');
-  if (!destination) {
-    if (responseSigned) fail('saml_destination_mismatch', 'signed Response without Destination');
-    return;
-  }
-  if (destination !== ctx.sp.acs_url) fail('saml_destination_mismatch', `Destination ${destination}`);
 }
 
 const ENTITY_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';

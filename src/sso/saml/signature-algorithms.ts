@@ -58,15 +58,15 @@ function parsedAlgorithms(value: unknown, out: string[] = []): string[] {
  * decoy beside the real one) counts for nothing either way.
  *
  * An encrypted assertion whose signature node-saml verified lost it in the verified copy: that
- * signature is read by decrypting once more (`decrypted`), when `exact` (the connection refuses
- * SHA-1, or an admin's test login); otherwise only the Response's is looked at.
+ * signature is read by decrypting once more (`decrypted`: one more RSA decryption, paid only by
+ * encrypted assertions whose own signature was the one verified), also where SHA-1 is allowed,
+ * so that every sign-in still using it is flagged.
  */
 export async function sha1Signatures(
   ctx: SamlContext,
   view: SignaturesInView,
   verifiedAssertion: Record<string, any>,
   decrypted: () => Promise<Element>,
-  exact: boolean,
 ): Promise<Sha1Signature[]> {
   const s = ctx.connection.saml;
   const response = { signature: 'Response', algorithms: domAlgorithms(view.response) } as const;
@@ -79,11 +79,9 @@ export async function sha1Signatures(
     relied.push(view.assertion ? { signature: 'assertion', algorithms: domAlgorithms(view.assertion) } : response);
   } else if (view.response && s.want_response_signed) {
     relied.push(response); // the verified Response held an encrypted assertion with no signature of its own
-  } else if (exact) {
+  } else {
     const signature = childOf(await decrypted(), DSIG, 'Signature');
     relied.push(signature ? { signature: 'assertion', algorithms: domAlgorithms(signature) } : response);
-  } else {
-    relied.push(response);
   }
   return relied.map((r) => ({ ...r, algorithms: [...new Set(r.algorithms.filter(isSha1))] })).filter((r) => r.algorithms.length > 0);
 }

@@ -96,6 +96,11 @@ describe('SAML responses that must be refused (each audited with its precise rea
     expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.detail).toBe('signed Response without Destination');
   });
 
+  it("reports a signed error answer without Destination by the IdP's status, which tells the admin more", async () => {
+    await expectRefused((req) => legit(req, { destination: null, signResponse: true, signAssertion: false, assertionXml: '', status: { code: 'Requester', subCode: 'RequestDenied', message: 'User is not assigned to this application' } }), 'saml_idp_status_error');
+    expect(env.audit(tenant.id, 'sso.login.failed').at(-1)?.metadata?.detail).toBe('Requester/RequestDenied: User is not assigned to this application');
+  });
+
   it('accepts a response without Destination whose only signature is on the assertion', async () => {
     const flow = await env.samlLogin(new Browser(), rp, idp, { organization: 'acme' }, (req) => legit(req, { destination: null }));
     expect(flow.landed).toMatch(/\/callback\?code=/);

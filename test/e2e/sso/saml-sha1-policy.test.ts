@@ -133,6 +133,9 @@ describe('SAML signatures made with SHA-1, per connection', () => {
       expect(lastSuccess()).toMatchObject({ sha1_signature: true });
       expect(await signIn((req) => around(req, encryptAssertion(sha1Assertion(req), spCert()), idp.signer))).toMatch(/\/callback\?code=/);
       expect(lastSuccess()).toMatchObject({ sha1_signature: true });
+      // The only signature inside the encrypted assertion (stripped from node-saml's verified copy): still flagged.
+      expect(await signIn((req) => around(req, encryptAssertion(sha1Assertion(req), spCert())))).toMatch(/\/callback\?code=/);
+      expect(lastSuccess()).toMatchObject({ sha1_signature: true });
     } finally {
       await env.ok('PATCH', path(), { saml: { allow_sha1_signatures: false } });
     }
