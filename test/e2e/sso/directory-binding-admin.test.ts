@@ -99,6 +99,8 @@ describe('binding a connection to a SCIM directory (admin API)', () => {
     }
     expect(stored(conn.id)).toEqual(row);
     expect(audit()).toHaveLength(events);
+    // The same request with a well-formed value is accepted: the field itself is known.
+    expect((await h.json('PATCH', `${t()}/connections/${conn.id}`, { body: { directory_id: dirs.contractors } })).body.directory_id).toBe(dirs.contractors);
   });
 
   it('answers a binding change without a credential or with a revoked key (401), from another tenant (404) or without the admin scope (403), changing nothing', async () => {
@@ -122,6 +124,7 @@ describe('binding a connection to a SCIM directory (admin API)', () => {
     expect((await h.json('PATCH', `/admin/v1/tenants/${other.id}/connections/${conn.id}`, { key: foreignAdmin, body: { directory_id: dirs.foreign } })).status).toBe(404);
     expect(stored(conn.id)).toEqual(row);
     expect(audit()).toHaveLength(events);
+    expect((await h.json('PATCH', `${t()}/connections/${conn.id}`, { body: { directory_id: dirs.employees } })).body.directory_id).toBe(dirs.employees);
   });
 
   it('refuses to delete a directory a connection is bound to (409 directory_in_use naming it), keeps it working, and deletes it once unbound', async () => {
