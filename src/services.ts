@@ -95,6 +95,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     { config, clock, logger, storage, audit, box, deprovisioner, directory: () => directory, authzWriter: () => authz.writer },
     options.sso,
   );
+  scim.directories.boundConnections = (tenantId, directoryId) => sso.connections.repo(tenantId).boundTo(directoryId);
 
   metrics.gauge(
     'portcullis_sso_saml_connections',

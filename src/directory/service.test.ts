@@ -51,6 +51,25 @@ describe('DirectoryService (lookups and just-in-time users)', () => {
     expect(h.services.directory.findUserByExternalId(other, 'ext-1')).toBeUndefined();
   });
 
+  it('finds users only within the scope asked for: one directory, or all but some directories (users without a directory included)', () => {
+    const dirs = ['Employees', 'Contractors'].map((name) => h.services.scim.directories.createDirectory(tenantId, { name }, systemActor()).id) as [string, string];
+    const make = (userName: string, directory_id: string | null) =>
+      h.services.directory.createUserJustInTime(tenantId, { user_name: userName, email: 'shared@acme.test', external_id: 'same', given_name: null, family_name: null, display_name: null, directory_id }, systemActor());
+    const [employee, contractor, loose] = [make('e', dirs[0]), make('c', dirs[1]), make('l', null)];
+    const d = h.services.directory;
+    for (const find of [(scope?: Parameters<typeof d.findUserByEmail>[2]) => d.findUserByExternalId(tenantId, 'same', scope), (scope?: Parameters<typeof d.findUserByEmail>[2]) => d.findUserByEmail(tenantId, 'SHARED@acme.test', scope)]) {
+      expect(find()?.id).toBe(employee.id);
+      expect(find({ directoryId: dirs[1] })?.id).toBe(contractor.id);
+      expect(find({ exceptDirectories: [dirs[0]] })?.id).toBe(contractor.id);
+      expect(find({ exceptDirectories: dirs })?.id).toBe(loose.id);
+      expect(find({ exceptDirectories: [] })?.id).toBe(employee.id);
+      expect(find({ directoryId: 'dir_none' })).toBeUndefined();
+    }
+    expect(employee).toMatchObject({ directory_id: dirs[0] });
+    expect(loose).toMatchObject({ directory_id: null });
+    expect(h.services.storage.forTenant(tenantId).directoryUsers.find(employee.id)).toMatchObject({ directory_id: dirs[0], pushed_by_scim: false });
+  });
+
   it('refuses a second user with the same userName in any letter case, writing nothing', () => {
     jit('ada@acme.test');
     expect(() => jit('ADA@acme.test')).toThrowError(/already exists/);

@@ -4,7 +4,7 @@ import { conflict } from '../http/errors.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { AuditService } from '../audit/service.ts';
 import type { Actor } from '../audit/events.ts';
-import type { DirectoryGroupRef, DirectoryLookup, DirectoryUser } from './lookup.ts';
+import type { DirectoryGroupRef, DirectoryLookup, DirectoryUser, UserScope } from './lookup.ts';
 import { directoryUserView, emptyUserFields, userAuditView, type UserRecord } from './user.ts';
 
 export type JitUserInput = Parameters<DirectoryLookup['createUserJustInTime']>[1];
@@ -24,12 +24,12 @@ export class DirectoryService implements DirectoryLookup {
     return view(this.storage.forTenant(tenantId).directoryUsers.find(userId));
   }
 
-  findUserByExternalId(tenantId: string, externalId: string): DirectoryUser | undefined {
-    return view(this.storage.forTenant(tenantId).directoryUsers.findByExternalId(externalId));
+  findUserByExternalId(tenantId: string, externalId: string, scope?: UserScope): DirectoryUser | undefined {
+    return view(this.storage.forTenant(tenantId).directoryUsers.findByExternalId(externalId, scope));
   }
 
-  findUserByEmail(tenantId: string, email: string): DirectoryUser | undefined {
-    return view(this.storage.forTenant(tenantId).directoryUsers.findByEmail(email.trim().normalize('NFC')));
+  findUserByEmail(tenantId: string, email: string, scope?: UserScope): DirectoryUser | undefined {
+    return view(this.storage.forTenant(tenantId).directoryUsers.findByEmail(email.trim().normalize('NFC'), scope));
   }
 
   groupsOfUser(tenantId: string, userId: string): DirectoryGroupRef[] {
@@ -54,7 +54,8 @@ export class DirectoryService implements DirectoryLookup {
         display_name: input.display_name,
         emails: email ? [{ value: email, type: 'work', display: null, primary: true }] : [],
         id,
-        directory_id: null,
+        directory_id: input.directory_id ?? null,
+        pushed_by_scim: false,
         version: 1,
         created_at: now.toISOString(),
         updated_at: now.toISOString(),

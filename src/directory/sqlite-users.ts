@@ -1,8 +1,9 @@
 import type { Sql } from '../storage/database.ts';
 import type { ResourceQuery } from './sql-fragment.ts';
+import type { UserScope } from './lookup.ts';
 import { USER_SCALAR_COLUMNS, type ContactValue, type PostalAddress, type UserFields, type UserRecord } from './user.ts';
 
-type UserRow = Omit<UserRecord, 'active' | 'emails' | 'phone_numbers' | 'addresses'> & { active: number };
+type UserRow = Omit<UserRecord, 'active' | 'pushed_by_scim' | 'emails' | 'phone_numbers' | 'addresses'> & { active: number; pushed_by_scim: number };
 interface ContactRow { user_id: string; value: string; type: string | null; display: string | null; is_primary: number | null }
 type AddressRow = Omit<PostalAddress, 'primary'> & { user_id: string; is_primary: number | null; position?: number; tenant_id?: string };
 
@@ -20,20 +21,23 @@ export class SqliteDirectoryUsers {
     readonly tenantId: string,
   ) {}
 
-  insert(u: Omit<UserRecord, 'tenant_id'>): void {
-    const cols = ['id', 'tenant_id', 'directory_id', ...USER_SCALAR_COLUMNS, 'active', 'version', 'created_at', 'updated_at'];
+  /** `pushed_by_scim` defaults to true (a SCIM create). */
+  insert(u: Omit<UserRecord, 'tenant_id' | 'pushed_by_scim'> & { pushed_by_scim?: boolean }): void {
+    const cols = ['id', 'tenant_id', 'directory_id', ...USER_SCALAR_COLUMNS, 'active', 'pushed_by_scim', 'version', 'created_at', 'updated_at'];
     this.sql
       .prepare(`INSERT INTO directory_users (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`)
-      .run({ ...scalars(u), id: u.id, tenant_id: this.tenantId, directory_id: u.directory_id, version: u.version, created_at: u.created_at, updated_at: u.updated_at });
+      .run({ ...scalars(u), id: u.id, tenant_id: this.tenantId, directory_id: u.directory_id, pushed_by_scim: u.pushed_by_scim === false ? 0 : 1, version: u.version, created_at: u.created_at, updated_at: u.updated_at });
     this.#writeChildren(u.id, u);
   }
 
   /**
    * Replaces every client-writable field (and optionally the owning directory) if the stored
-   * version is still `expectedVersion`; bumps the version. False when the version moved on.
+   * version is still `expectedVersion`; bumps the version and marks the user as written by SCIM.
+   * False when the version moved on.
    */
   update(id: string, expectedVersion: number, fields: UserFields, updatedAt: string, directoryId?: string | null): boolean {
     const sets = [...USER_SCALAR_COLUMNS, 'active'].map((c) => `${c} = @${c}`);
+    sets.push('pushed_by_scim = 1');
     if (directoryId !== undefined) sets.push('directory_id = @directory_id');
     const result = this.sql
       .prepare(
@@ -67,22 +71,25 @@ export class SqliteDirectoryUsers {
     return this.#one(`${SELECT} WHERE u.user_name = ? AND u.tenant_id = ? AND u.deleted_at IS NULL`, userName, this.tenantId);
   }
 
-  findByExternalId(externalId: string): UserRecord | undefined {
+  findByExternalId(externalId: string, scope?: UserScope): UserRecord | undefined {
+    const within = scopeClause(scope);
     return this.#one(
-      `${SELECT} WHERE u.external_id = ? AND u.tenant_id = ? AND u.deleted_at IS NULL ORDER BY u.id LIMIT 1`,
+      `${SELECT} WHERE u.external_id = ? AND u.tenant_id = ? AND u.deleted_at IS NULL${within.sql} ORDER BY u.id LIMIT 1`,
       externalId,
       this.tenantId,
+      ...within.params,
     );
   }
 
   /** By any of the user's emails, case-insensitively; the primary email wins over others. */
-  findByEmail(email: string): UserRecord | undefined {
+  findByEmail(email: string, scope?: UserScope): UserRecord | undefined {
+    const within = scopeClause(scope);
     const row = this.sql
-      .prepare<[string, string], { user_id: string }>(
+      .prepare<unknown[], { user_id: string }>(
         `SELECT e.user_id FROM directory_user_emails e JOIN directory_users u ON u.id = e.user_id AND u.deleted_at IS NULL
-         WHERE e.tenant_id = ? AND e.value = ? ORDER BY e.is_primary DESC, u.id LIMIT 1`,
+         WHERE e.tenant_id = ? AND e.value = ?${within.sql} ORDER BY e.is_primary DESC, u.id LIMIT 1`,
       )
-      .get(this.tenantId, email);
+      .get(this.tenantId, email, ...within.params);
     return row ? this.find(row.user_id) : undefined;
   }
 
@@ -148,6 +155,7 @@ export class SqliteDirectoryUsers {
     return rows.map((r) => ({
       ...r,
       active: r.active === 1,
+      pushed_by_scim: r.pushed_by_scim === 1,
       emails: emails.get(r.id) ?? [],
       phone_numbers: phones.get(r.id) ?? [],
       addresses: addresses.get(r.id) ?? [],
@@ -175,6 +183,13 @@ export class SqliteDirectoryUsers {
       addr.run(id, i, this.tenantId, a.type, a.formatted, a.street_address, a.locality, a.region, a.postal_code, a.country, bit(a.primary)),
     );
   }
+}
+
+/** A lookup's scope as SQL on `u` (one statement text per kind: the excluded ids go in as one JSON array). */
+function scopeClause(scope: UserScope | undefined): { sql: string; params: string[] } {
+  if (!scope) return { sql: '', params: [] };
+  if ('directoryId' in scope) return { sql: ' AND u.directory_id = ?', params: [scope.directoryId] };
+  return { sql: ' AND (u.directory_id IS NULL OR u.directory_id NOT IN (SELECT value FROM json_each(?)))', params: [JSON.stringify(scope.exceptDirectories)] };
 }
 
 const flag = (v: number | null) => (v === null ? null : v === 1);

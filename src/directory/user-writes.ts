@@ -38,14 +38,16 @@ export class UserWrites {
   }
 
   /**
-   * Creates a user. A user created just in time by SSO with the same userName (and no
-   * directory yet) is adopted: it joins this directory and takes the pushed attributes.
+   * Creates a user. A user created just in time by SSO with the same userName, that SCIM has
+   * not written since, is adopted: it joins this directory and takes the pushed attributes. That
+   * is a user without a directory, or one created just in time into this very directory (by a
+   * connection bound to it); one in another directory is another directory's user (409).
    */
   create(ctx: DirectoryWriteContext, fields: UserFields): Staged<UserRecord> {
     const users = this.storage.forTenant(ctx.tenantId).directoryUsers;
     return this.storage.transaction(() => {
       const existing = users.findByUserName(fields.user_name);
-      if (existing && existing.directory_id !== null) throw userNameTaken(fields.user_name);
+      if (existing && !adoptableBy(existing, ctx.directoryId)) throw userNameTaken(fields.user_name);
       if (existing) return this.#replace(ctx, existing, fields, { adopt: true });
       const now = this.clock.now();
       const id = newId('usr', now.getTime());
@@ -136,6 +138,8 @@ export class UserWrites {
     return withPending(after, pending);
   }
 }
+
+const adoptableBy = (u: UserRecord, directoryId: string) => !u.pushed_by_scim && (u.directory_id === null || u.directory_id === directoryId);
 
 const userNameTaken = (userName: string) => conflict('user_name_taken', `A user with userName '${userName}' already exists.`);
 

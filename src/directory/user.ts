@@ -82,8 +82,14 @@ export const USER_SCALAR_COLUMNS = [
 export interface UserRecord extends UserFields {
   id: string;
   tenant_id: string;
-  /** The SCIM directory that provisions this user; null for users created just in time by SSO. */
+  /** The SCIM directory that provisions this user; null for users created just in time by SSO outside any directory. */
   directory_id: string | null;
+  /**
+   * Whether SCIM has written this user (created, adopted or replaced it). False for a user
+   * created just in time at sign-in that SCIM has not written since: a SCIM POST of its userName
+   * adopts it (see UserWrites.create).
+   */
+  pushed_by_scim: boolean;
   version: number;
   created_at: string;
   updated_at: string;
@@ -136,6 +142,7 @@ export function directoryUserView(u: UserRecord): DirectoryUser {
     user_name: u.user_name,
     external_id: u.external_id,
     email: primaryEmail(u),
+    directory_id: u.directory_id,
     given_name: u.name_given_name,
     family_name: u.name_family_name,
     display_name: u.display_name,

@@ -62,7 +62,7 @@ function respond(c: Context, outcome: LoginOutcome, secureCookies: boolean): Res
       return c.redirect(outcome.landing, 303);
     }
     case 'test':
-      return c.html(testResultPage(outcome), outcome.outcome === 'succeeded' ? 200 : 400);
+      return c.html(testResultPage({ ...outcome, mapped: outcome.mapped && { ...outcome.mapped, ...(outcome.link ? { link: outcome.link } : {}) } }), outcome.outcome === 'succeeded' ? 200 : 400);
     case 'failed':
       if (outcome.interactionUid) return c.redirect(`/oidc/interaction/${encodeURIComponent(outcome.interactionUid)}/failed`, 303);
       return c.html(errorPage(GENERIC_LOGIN_FAILURE, c.get('requestId')), 400);

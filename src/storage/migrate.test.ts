@@ -233,6 +233,26 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(() => db.prepare(`UPDATE sso_saml_settings SET allow_sha1_signatures = 2 WHERE connection_id = 'c13'`).run()).toThrow(/CHECK/);
     },
   },
+  14: {
+    seed(db) {
+      db.prepare(`INSERT INTO directory_users (id, tenant_id, user_name, active, created_at, updated_at) VALUES ('u14jit', 't3', 'jit@x', 1, 'x', 'x')`).run();
+    },
+    verify(db) {
+      // Every connection stored before is unbound; users without a directory were created just in time, the others pushed by SCIM.
+      expect(db.prepare(`SELECT DISTINCT directory_id FROM sso_connections`).all()).toEqual([{ directory_id: null }]);
+      expect(db.prepare(`SELECT id, pushed_by_scim FROM directory_users WHERE id IN ('u1', 'u6', 'u14jit') ORDER BY id`).all()).toEqual([
+        { id: 'u1', pushed_by_scim: 1 },
+        { id: 'u14jit', pushed_by_scim: 0 },
+        { id: 'u6', pushed_by_scim: 1 },
+      ]);
+      db.prepare(`INSERT INTO sso_connections (id, tenant_id, name, protocol, status, attribute_preset, directory_id, created_at, updated_at) VALUES ('c14', 't3', 'Okta', 'saml', 'active', 'okta', 'd3', 'x', 'x')`).run();
+      expect(() => db.prepare(`UPDATE sso_connections SET directory_id = 'no-such-directory' WHERE id = 'c14'`).run()).toThrow(/FOREIGN KEY/);
+      expect(() => db.prepare(`UPDATE directory_users SET pushed_by_scim = 2 WHERE id = 'u14jit'`).run()).toThrow(/CHECK/);
+      const bound = `SELECT 1 FROM sso_connections WHERE tenant_id = 't3' AND directory_id = 'd3' AND deleted_at IS NULL LIMIT 1`;
+      expect(db.prepare(`EXPLAIN QUERY PLAN ${bound}`).all().map((r) => (r as { detail: string }).detail).join(' ')).toMatch(/sso_connections_by_directory/);
+      expect(db.prepare(bound).get()).toEqual({ 1: 1 });
+    },
+  },
 };
 
 describe('migrations', () => {

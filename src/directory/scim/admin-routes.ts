@@ -27,7 +27,7 @@ const routes = {
   }),
   deleteDirectory: createRoute({
     method: 'delete', path: '/tenants/{tenant}/scim/directories/{directory}', summary: 'Delete a SCIM directory (its tokens stop working)',
-    request: { params: S.DirectoryParam }, responses: { 204: { description: 'Deleted' }, ...commonErrors },
+    request: { params: S.DirectoryParam }, responses: { 204: { description: 'Deleted' }, 409: errorResponse('An SSO connection is bound to the directory (`directory_in_use`, the connections in `details.connections`): unbind or delete it first'), ...commonErrors },
   }),
   createToken: createRoute({
     method: 'post', path: '/tenants/{tenant}/scim/directories/{directory}/tokens', summary: 'Create a SCIM token (returned once)',

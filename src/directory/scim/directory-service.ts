@@ -1,7 +1,7 @@
 import type { Clock } from '../../lib/clock.ts';
 import { newId, ulid } from '../../lib/ids.ts';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
-import { badRequest, notFound } from '../../http/errors.ts';
+import { ApiError, badRequest, notFound } from '../../http/errors.ts';
 import type { Principal } from '../../http/principal.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { AuditService } from '../../audit/service.ts';
@@ -20,6 +20,11 @@ export interface CreatedScimToken {
 /** SCIM directories of a tenant, their bearer tokens and the record of normalised requests. */
 export class ScimDirectoryService {
   readonly #touches: TouchThrottle;
+  /**
+   * The live SSO connections bound to a directory (set by the composition root): a directory
+   * with any is not deleted, since that would release its users to every connection of the tenant.
+   */
+  boundConnections: (tenantId: string, directoryId: string) => { id: string; name: string }[] = () => [];
 
   constructor(
     private readonly storage: Storage,
@@ -63,11 +68,24 @@ export class ScimDirectoryService {
     return toPage(rows, limit, (d) => d.id);
   }
 
-  /** Deletes the directory's endpoint: its tokens stop working. Users and groups stay (and stay audited). */
+  /**
+   * Deletes the directory's endpoint: its tokens stop working. Users and groups stay (and stay
+   * audited). Refused (409 `directory_in_use`) while an SSO connection is bound to it.
+   */
   deleteDirectory(tenantId: string, id: string, actor: Actor): void {
     const repo = this.storage.forTenant(tenantId).scimDirectories;
     this.storage.transaction(() => {
       this.getDirectory(tenantId, id);
+      const bound = this.boundConnections(tenantId, id);
+      if (bound.length > 0) {
+        const names = bound.map((c) => `'${c.name}' (${c.id})`).join(', ');
+        throw new ApiError(
+          409,
+          'directory_in_use',
+          `SSO connection${bound.length === 1 ? '' : 's'} ${names} ${bound.length === 1 ? 'is' : 'are'} bound to this directory: unbind (PATCH the connection with "directory_id": null) or delete ${bound.length === 1 ? 'it' : 'them'} first. Deleting the directory would let every connection of the tenant sign in its users.`,
+          { details: { connections: bound.map((c) => c.id) } },
+        );
+      }
       const at = this.clock.now().toISOString();
       const revoked = repo.revokeAllTokens(id, at);
       repo.markDeleted(id, at);

@@ -10,6 +10,7 @@ const user: UserRecord = {
   id: 'usr_1',
   tenant_id: 'ten_1',
   directory_id: 'dir_1',
+  pushed_by_scim: true,
   user_name: 'ada@x.test',
   external_id: 'ext-1',
   display_name: 'Ada',

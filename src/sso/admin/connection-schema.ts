@@ -76,6 +76,16 @@ const TestMappedSchema = z.object({
   groups_overage: z.boolean().optional().openapi({ description: 'Absent on results recorded by earlier versions.' }),
 });
 
+const LinkPreviewSchema = z
+  .object({
+    outcome: z.enum(['existing_user', 'new_user', 'refused']).openapi({ description: '`existing_user`: a real sign-in would link to `user_id`; `new_user`: it would create a user just in time (in `directory_id` when the connection is bound); `refused`: it would fail with `reason`.' }),
+    user_id: z.string().nullable(),
+    directory_id: z.string().nullable().openapi({ description: 'The directory of the user linked to (or matched, when refused); null: none.' }),
+    linked_by: z.enum(['external_id', 'verified_email', 'jit']).nullable(),
+    reason: z.string().nullable().openapi({ description: 'The sign-in failure reason (e.g. `user_directory_mismatch`) when refused.' }),
+  })
+  .openapi('ConnectionTestLink', { description: 'Whom a real sign-in with the tested identity would become; nothing is written by a test.' });
+
 const LastTestSchema = z
   .object({
     tested_at: Instant,
@@ -85,6 +95,7 @@ const LastTestSchema = z
       attributes: z.record(z.string(), z.unknown()).openapi({ description: 'What the IdP sent (SAML attributes or OIDC claims); `{detail}` when the test failed.' }),
       mapped: TestMappedSchema.nullable().openapi({ description: 'How the mapping read it; null when the test failed.' }),
       warnings: z.array(z.string()).optional().openapi({ description: 'What to fix although the test succeeded. Absent on results recorded by earlier versions.' }),
+      link: LinkPreviewSchema.nullable().optional().openapi({ description: 'Null when the test failed. Absent on results recorded by earlier versions.' }),
     }),
   })
   .openapi('ConnectionTestResult');
@@ -99,6 +110,10 @@ export const ConnectionSchema = z
     attribute_preset: z.enum(ATTRIBUTE_PRESETS),
     attribute_mapping: z.partialRecord(z.enum(MAPPED_ATTRIBUTES), z.string()),
     group_mappings: z.array(z.object({ idp_group: z.string(), relation: z.enum(GROUP_MAPPING_RELATIONS) })),
+    directory_id: z
+      .string()
+      .nullable()
+      .openapi({ description: "The SCIM directory whose users this connection signs in; null: unbound. While a live connection is bound to a directory, that directory's users sign in only through connections bound to it." }),
     saml: SamlViewSchema.nullable().openapi({ description: 'Set on SAML connections, null on OIDC ones.' }),
     oidc: OidcViewSchema.nullable().openapi({ description: 'Set on OIDC connections, null on SAML ones.' }),
     last_test: LastTestSchema.nullable().openapi({ description: "The last admin test login's result; null before the first." }),

@@ -10,6 +10,13 @@ const GroupMappings = z
   .array(z.strictObject({ idp_group: z.string().min(1).max(500), relation: z.enum(GROUP_MAPPING_RELATIONS) }))
   .max(200);
 
+const DirectoryBinding = z
+  .string()
+  .min(1)
+  .max(64)
+  .nullable()
+  .openapi({ description: 'A live SCIM directory of the tenant whose users this connection signs in (they then sign in only through connections bound to it); null unbinds. See docs/sso.md, "Several IdPs in one tenant".' });
+
 const SamlFields = {
   metadata_xml: z.string().min(1).max(1024 * 1024),
   metadata_url: Url,
@@ -42,6 +49,7 @@ export const CreateConnectionBody = z
     attribute_preset: z.enum(ATTRIBUTE_PRESETS).optional(),
     attribute_mapping: AttributeMapping.optional(),
     group_mappings: GroupMappings.optional(),
+    directory_id: DirectoryBinding.optional(),
     saml: z.strictObject(SamlFields).partial().optional(),
     oidc: z.strictObject(OidcFields).partial().optional(),
   })
@@ -54,6 +62,7 @@ export const UpdateConnectionBody = z
     attribute_preset: z.enum(ATTRIBUTE_PRESETS),
     attribute_mapping: AttributeMapping,
     group_mappings: GroupMappings,
+    directory_id: DirectoryBinding,
     saml: z.strictObject(SamlFields).partial(),
     oidc: z.strictObject(OidcFields).partial(),
   })

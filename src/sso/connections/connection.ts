@@ -85,6 +85,12 @@ export interface Connection {
   attribute_preset: AttributePreset;
   attribute_mapping: AttributeMapping;
   group_mappings: GroupMapping[];
+  /**
+   * The SCIM directory whose users this connection signs in (null: unbound). A bound connection
+   * links only to that directory's users and creates its just-in-time users there; while any live
+   * connection is bound to a directory, its users sign in only through connections bound to it.
+   */
+  directory_id: string | null;
   saml: SamlSettings | null;
   oidc: OidcSettings | null;
   version: number;
@@ -112,6 +118,7 @@ export function connectionView(c: Connection, baseUrl: string, lastTest?: unknow
     attribute_preset: c.attribute_preset,
     attribute_mapping: c.attribute_mapping,
     group_mappings: c.group_mappings,
+    directory_id: c.directory_id,
     saml: c.saml
       ? {
           idp_entity_id: c.saml.idp_entity_id,

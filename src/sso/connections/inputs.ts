@@ -36,6 +36,8 @@ export interface ConnectionInput {
   attribute_preset?: AttributePreset;
   attribute_mapping?: AttributeMapping;
   group_mappings?: GroupMapping[];
+  /** A live SCIM directory of the tenant to bind the connection to; null unbinds. */
+  directory_id?: string | null;
   saml?: SamlInput;
   oidc?: OidcInput;
 }

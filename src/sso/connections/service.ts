@@ -74,6 +74,7 @@ export class ConnectionService {
       attribute_preset: input.attribute_preset ?? 'generic',
       attribute_mapping: input.attribute_mapping ?? {},
       group_mappings: input.group_mappings ?? [],
+      directory_id: input.directory_id ?? null,
       saml: input.protocol === 'saml' ? await this.#newSaml(tenantId, id, input, now) : null,
       oidc: input.protocol === 'oidc' ? this.#oidc(input.oidc, undefined) : null,
       version: 1,
@@ -81,6 +82,7 @@ export class ConnectionService {
       updated_at: now.toISOString(),
     };
     this.storage.transaction(() => {
+      this.#assertDirectory(tenantId, connection.directory_id);
       this.repo(tenantId).insert(connection);
       this.audit.record(tenantId, { action: 'sso.connection.created', target: { type: 'connection', id }, after: connectionView(connection, this.baseUrl) }, actor);
     });
@@ -119,9 +121,11 @@ export class ConnectionService {
         attribute_preset: patch.attribute_preset ?? before.attribute_preset,
         attribute_mapping: patch.attribute_mapping ?? before.attribute_mapping,
         group_mappings: patch.group_mappings ?? before.group_mappings,
+        directory_id: patch.directory_id === undefined ? before.directory_id : patch.directory_id,
         saml,
         oidc,
       };
+      this.#assertDirectory(tenantId, next.directory_id);
       // Settings as they already are (an empty PATCH, a client re-sending what it read): no write, no event, same ETag.
       if (sameConnectionSettings(before, next)) return { after: before, unmapped: undefined };
       this.repo(tenantId).update(next, this.clock.now().toISOString());
@@ -255,6 +259,17 @@ export class ConnectionService {
       sp_pending: null,
       sp_previous: null,
     };
+  }
+
+  /**
+   * A binding names a live SCIM directory of this tenant (another tenant's reads as unknown).
+   * Checked inside the change's transaction, so a directory deleted meanwhile cannot be bound.
+   */
+  #assertDirectory(tenantId: string, directoryId: string | null): void {
+    if (directoryId === null) return;
+    if (!this.storage.forTenant(tenantId).scimDirectories.find(directoryId)) {
+      throw badRequest('invalid_connection', 'directory_id names no SCIM directory of this tenant.');
+    }
   }
 
   /** The app IdP-initiated sign-ins land in: one of the tenant's apps, or a multi-tenant app (another tenant's reads as unknown). */

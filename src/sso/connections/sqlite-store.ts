@@ -8,6 +8,7 @@ interface ConnectionRow {
   protocol: Connection['protocol'];
   status: Connection['status'];
   attribute_preset: Connection['attribute_preset'];
+  directory_id: string | null;
   version: number;
   created_at: string;
   updated_at: string;
@@ -44,8 +45,8 @@ export class SqliteTenantConnections {
   insert(c: Connection): void {
     this.sql
       .prepare(
-        `INSERT INTO sso_connections (id, tenant_id, name, protocol, status, attribute_preset, version, created_at, updated_at)
-         VALUES (@id, @tenant_id, @name, @protocol, @status, @attribute_preset, @version, @created_at, @updated_at)`,
+        `INSERT INTO sso_connections (id, tenant_id, name, protocol, status, attribute_preset, directory_id, version, created_at, updated_at)
+         VALUES (@id, @tenant_id, @name, @protocol, @status, @attribute_preset, @directory_id, @version, @created_at, @updated_at)`,
       )
       .run({ ...c, tenant_id: this.tenantId });
     this.#writeDetails(c);
@@ -55,17 +56,46 @@ export class SqliteTenantConnections {
   update(c: Connection, updatedAt: string): void {
     this.sql
       .prepare(
-        `UPDATE sso_connections SET name = @name, status = @status, attribute_preset = @attribute_preset,
+        `UPDATE sso_connections SET name = @name, status = @status, attribute_preset = @attribute_preset, directory_id = @directory_id,
            version = version + 1, updated_at = @updated_at WHERE id = @id AND tenant_id = @tenant_id`,
       )
       .run({ ...c, tenant_id: this.tenantId, updated_at: updatedAt });
     this.#writeDetails(c);
   }
 
+  /** Also releases the connection's directory binding. */
   markDeleted(id: string, at: string): void {
     this.sql
-      .prepare("UPDATE sso_connections SET deleted_at = ?, status = 'inactive', updated_at = ? WHERE id = ? AND tenant_id = ?")
+      .prepare("UPDATE sso_connections SET deleted_at = ?, status = 'inactive', directory_id = NULL, updated_at = ? WHERE id = ? AND tenant_id = ?")
       .run(at, at, id, this.tenantId);
+  }
+
+  /** The live connections bound to this directory (any status), by id. */
+  boundTo(directoryId: string): { id: string; name: string }[] {
+    return this.sql
+      .prepare<[string, string], { id: string; name: string }>(
+        'SELECT id, name FROM sso_connections WHERE tenant_id = ? AND directory_id = ? AND deleted_at IS NULL ORDER BY id',
+      )
+      .all(this.tenantId, directoryId);
+  }
+
+  /** Whether some live connection is bound to this directory (one probe of a partial index). */
+  isBound(directoryId: string): boolean {
+    return (
+      this.sql
+        .prepare<[string, string], { bound: number }>('SELECT 1 AS bound FROM sso_connections WHERE tenant_id = ? AND directory_id = ? AND deleted_at IS NULL LIMIT 1')
+        .get(this.tenantId, directoryId) !== undefined
+    );
+  }
+
+  /** Every directory some live connection is bound to. */
+  boundDirectories(): string[] {
+    return this.sql
+      .prepare<[string], { directory_id: string }>(
+        'SELECT DISTINCT directory_id FROM sso_connections WHERE tenant_id = ? AND directory_id IS NOT NULL AND deleted_at IS NULL ORDER BY directory_id',
+      )
+      .all(this.tenantId)
+      .map((r) => r.directory_id);
   }
 
   find(id: string): Connection | undefined {

@@ -32,7 +32,7 @@ export async function finishLogin(
     guard();
     const tenant = deps.storage.unscoped.tenants.findById(state.tenant_id);
     if (!tenant || tenant.status !== 'active') throw new LoginFailure('tenant_not_active', `tenant ${state.tenant_id} is not active`);
-    const { user, linkedBy } = linkIdentity(deps, tenant.id, identity, actor);
+    const { user, linkedBy } = linkIdentity(deps, tenant.id, connection, identity, actor);
     const userActor = { ...actor, type: 'user' as const, id: user.id };
     const groups = stageGroupRelations(deps, tenant.authz_store_id, tenant.id, connection, user.id, identity.groups, identity.groups_overage);
     if (identity.groups_overage) {
@@ -56,7 +56,7 @@ export async function finishLogin(
     // With nothing left to write elsewhere, the session is finished here: hand it over in this transaction.
     if (!remote) deps.states.setResult(state.id, s.id);
     if (linkedBy !== 'external_id') {
-      deps.audit.record(tenant.id, { action: 'sso.user.linked', target: { type: 'user', id: user.id }, metadata: { linked_by: linkedBy, connection_id: connection.id, external_id: identity.external_id } }, userActor);
+      deps.audit.record(tenant.id, { action: 'sso.user.linked', target: { type: 'user', id: user.id }, metadata: { linked_by: linkedBy, connection_id: connection.id, directory_id: user.directory_id, external_id: identity.external_id } }, userActor);
     }
     if (groups.granted.length + groups.removed.length > 0) {
       deps.audit.record(tenant.id, { action: 'sso.groups.mapped', target: { type: 'user', id: user.id }, metadata: { granted: groups.granted, removed: groups.removed, connection_id: connection.id } }, userActor);
@@ -71,6 +71,7 @@ export async function finishLogin(
           protocol: connection.protocol,
           session_id: s.id,
           linked_by: linkedBy,
+          directory_id: user.directory_id,
           amr: identity.amr,
           acr: identity.acr,
           ...(identity.groups_overage ? { groups_overage: true, groups_unchanged: groups.unchanged } : {}),

@@ -6,7 +6,8 @@ export class LoginFailure extends Error {
   constructor(
     readonly reason: string,
     readonly detail: string,
-    readonly context: { tenantId?: string; connectionId?: string; userId?: string; interactionUid?: string | null } = {},
+    /** `userId` and `directoryId`, when set, go to the audit event with the reason. */
+    readonly context: { tenantId?: string; connectionId?: string; userId?: string; directoryId?: string; interactionUid?: string | null } = {},
   ) {
     super(`${reason}: ${detail}`);
     this.name = 'LoginFailure';

@@ -1,5 +1,6 @@
 import type { Actor } from '../../audit/events.ts';
-import type { DirectoryLookup, DirectoryUser } from '../../directory/lookup.ts';
+import type { DirectoryLookup, DirectoryUser, UserScope } from '../../directory/lookup.ts';
+import type { Connection } from '../connections/connection.ts';
 import type { IdpIdentity } from '../identity.ts';
 import { ApiError } from '../../http/errors.ts';
 import { LoginFailure } from './failures.ts';
@@ -7,28 +8,45 @@ import type { LoginDeps } from './deps.ts';
 
 export type LinkedBy = 'external_id' | 'verified_email' | 'jit';
 
+/** How a sign-in becomes a directory user, decided before anything is written. */
+export type LinkPlan =
+  | { kind: 'existing'; user: DirectoryUser; linkedBy: Exclude<LinkedBy, 'jit'> }
+  | { kind: 'jit'; directoryId: string | null };
+
 /**
  * Finds the directory user this identity is: by external id first, then by email when the
- * email's domain is verified for the tenant; else creates one just in time if the tenant allows
- * (refused when the user name is taken: never merged into someone else). Deactivated users are
- * refused. Call inside the login transaction.
+ * email's domain is verified for the tenant. A connection bound to a directory looks only among
+ * that directory's users. An unbound connection looks among all users but those of directories
+ * some connection is bound to: when the match is such a user (and no other user fits), the
+ * sign-in is refused (`user_directory_mismatch`) — that directory's users sign in only through
+ * connections bound to it. Deactivated users are refused. Reads only.
  */
-export function linkIdentity(
-  deps: LoginDeps,
-  tenantId: string,
-  identity: IdpIdentity,
-  actor: Actor,
-): { user: DirectoryUser; linkedBy: LinkedBy } {
+export function planLink(deps: LoginDeps, tenantId: string, connection: Connection, identity: IdpIdentity): LinkPlan {
   const directory = deps.directory();
   if (!directory) throw new LoginFailure('directory_unavailable', 'no directory is configured', { tenantId });
-  const found = findExisting(deps, directory, tenantId, identity);
+  const found = connection.directory_id
+    ? findExisting(deps, directory, tenantId, identity, { directoryId: connection.directory_id })
+    : findOutsideBoundDirectories(deps, directory, tenantId, connection, identity);
   if (found) {
-    if (!found.user.active) throw new LoginFailure('user_deactivated', `user ${found.user.id} is deactivated`, { tenantId, userId: found.user.id });
-    return found;
+    if (!found.user.active) throw new LoginFailure('user_deactivated', `user ${found.user.id} is deactivated`, { tenantId, userId: found.user.id, directoryId: found.user.directory_id ?? undefined });
+    return { kind: 'existing', ...found };
   }
   if (!deps.settings.get(tenantId).jit_provisioning) {
-    throw new LoginFailure('user_not_provisioned', `no directory user for external id '${identity.external_id}' and JIT provisioning is off`, { tenantId });
+    throw new LoginFailure('user_not_provisioned', `no directory user for external id '${identity.external_id}'${inDirectory(connection)} and JIT provisioning is off`, { tenantId });
   }
+  return { kind: 'jit', directoryId: connection.directory_id };
+}
+
+/**
+ * `planLink`, then the user created just in time if so planned: in the connection's directory
+ * when it is bound to one (so it is reserved to that directory's connections like a SCIM user,
+ * and that directory's SCIM client adopts it by userName), else outside any directory. Refused
+ * when the user name is taken: never merged into someone else. Call inside the login transaction.
+ */
+export function linkIdentity(deps: LoginDeps, tenantId: string, connection: Connection, identity: IdpIdentity, actor: Actor): { user: DirectoryUser; linkedBy: LinkedBy } {
+  const plan = planLink(deps, tenantId, connection, identity);
+  if (plan.kind === 'existing') return plan;
+  const directory = deps.directory() as DirectoryLookup;
   const userName = identity.email ?? identity.external_id;
   try {
     const user = directory.createUserJustInTime(
@@ -40,6 +58,7 @@ export function linkIdentity(
         given_name: identity.given_name,
         family_name: identity.family_name,
         display_name: identity.name,
+        directory_id: plan.directoryId,
       },
       actor,
     );
@@ -48,19 +67,53 @@ export function linkIdentity(
     // Someone else already has this user name, and nothing proves this identity is them: neither
     // its external id nor an email in a domain the tenant verified. Refused, never merged.
     if (err instanceof ApiError && err.code === 'user_name_taken') {
-      throw new LoginFailure('user_name_taken', `a directory user is already named '${userName}'; external id '${identity.external_id}' is not linked to it (no matching external id, no email in a verified domain)`, { tenantId });
+      throw new LoginFailure('user_name_taken', `a directory user is already named '${userName}'; external id '${identity.external_id}' is not linked to it (no matching external id, no email in a verified domain${inDirectory(connection)})`, { tenantId });
     }
     throw err;
   }
 }
 
-function findExisting(deps: LoginDeps, directory: DirectoryLookup, tenantId: string, identity: IdpIdentity) {
-  const byExternal = directory.findUserByExternalId(tenantId, identity.external_id);
-  if (byExternal) return { user: byExternal, linkedBy: 'external_id' as const };
+const inDirectory = (c: Connection) => (c.directory_id ? ` in directory ${c.directory_id}, to which connection ${c.id} is bound` : '');
+
+type Found = { user: DirectoryUser; linkedBy: Exclude<LinkedBy, 'jit'> };
+
+/** By external id, then by an email in a verified domain, within `scope` (any user without one). */
+function findExisting(deps: LoginDeps, directory: DirectoryLookup, tenantId: string, identity: IdpIdentity, scope?: UserScope): Found | undefined {
+  const byExternal = directory.findUserByExternalId(tenantId, identity.external_id, scope);
+  if (byExternal) return { user: byExternal, linkedBy: 'external_id' };
+  const email = verifiedEmail(deps, tenantId, identity);
+  const byEmail = email ? directory.findUserByEmail(tenantId, email, scope) : undefined;
+  return byEmail ? { user: byEmail, linkedBy: 'verified_email' } : undefined;
+}
+
+/**
+ * An unbound connection's lookup, in today's order. The first query is the same as without
+ * bindings; a match in a directory costs one probe of whether it is bound, and only a match in a
+ * bound directory costs more (the bound directories, and the same lookup without them).
+ */
+function findOutsideBoundDirectories(deps: LoginDeps, directory: DirectoryLookup, tenantId: string, connection: Connection, identity: IdpIdentity): Found | undefined {
+  const bindings = deps.connections.repo(tenantId);
+  const allowed = (user: DirectoryUser | undefined, linkedBy: Found['linkedBy'], again: (scope: UserScope) => DirectoryUser | undefined): Found | undefined => {
+    if (!user) return undefined;
+    if (user.directory_id === null || !bindings.isBound(user.directory_id)) return { user, linkedBy };
+    const other = again({ exceptDirectories: bindings.boundDirectories() });
+    if (other) return { user: other, linkedBy };
+    throw new LoginFailure(
+      'user_directory_mismatch',
+      `matched user ${user.id} (by ${linkedBy}) belongs to directory ${user.directory_id}, which connection ${connection.id} is not bound to; that directory's users sign in only through the connections bound to it`,
+      { tenantId, userId: user.id, directoryId: user.directory_id },
+    );
+  };
+  const byExternal = allowed(directory.findUserByExternalId(tenantId, identity.external_id), 'external_id', (scope) => directory.findUserByExternalId(tenantId, identity.external_id, scope));
+  if (byExternal) return byExternal;
+  const email = verifiedEmail(deps, tenantId, identity);
+  if (!email) return undefined;
+  return allowed(directory.findUserByEmail(tenantId, email), 'verified_email', (scope) => directory.findUserByEmail(tenantId, email, scope));
+}
+
+function verifiedEmail(deps: LoginDeps, tenantId: string, identity: IdpIdentity): string | undefined {
   const email = identity.email;
   if (!email) return undefined;
   const domain = email.slice(email.lastIndexOf('@') + 1);
-  if (!deps.domains.isVerifiedFor(tenantId, domain)) return undefined;
-  const byEmail = directory.findUserByEmail(tenantId, email);
-  return byEmail ? { user: byEmail, linkedBy: 'verified_email' as const } : undefined;
+  return deps.domains.isVerifiedFor(tenantId, domain) ? email : undefined;
 }

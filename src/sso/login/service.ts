@@ -15,6 +15,7 @@ import { randomToken } from '../../lib/crypto.ts';
 import { LOGIN_STATE_TTL_MS } from './deps.ts';
 import { certificateFingerprint } from '../saml/certificates.ts';
 import { mappingWarnings } from './test-warnings.ts';
+import { previewLink, type LinkPreview } from './link-preview.ts';
 
 const DECRYPTION_NOTE_INTERVAL_MS = 3_600_000;
 
@@ -33,6 +34,8 @@ export type LoginOutcome =
       mapped?: TestMapped;
       /** What the admin should fix although the test succeeded (see `mappingWarnings`). */
       warnings?: string[];
+      /** Whom a real sign-in with this identity would become (succeeded tests only). */
+      link?: LinkPreview;
     }
   | { kind: 'idp_initiated'; stateId: string; landing: string }
   | { kind: 'failed'; interactionUid: string | null };
@@ -181,8 +184,8 @@ export class LoginService {
   async #finish(state: LoginState, connection: Connection, identity: IdpIdentity, actor: Actor, guard: () => void = () => {}): Promise<LoginOutcome> {
     if (state.purpose === 'test') {
       this.deps.storage.transaction(guard);
-      const { mapped, warnings } = this.#recordTest(connection, 'succeeded', null, identity.received, identity, actor);
-      return { kind: 'test', connectionId: connection.id, outcome: 'succeeded', reason: null, received: identity.received, mapped: mapped ?? undefined, warnings };
+      const { mapped, warnings, link } = this.#recordTest(connection, 'succeeded', null, identity.received, identity, actor);
+      return { kind: 'test', connectionId: connection.id, outcome: 'succeeded', reason: null, received: identity.received, mapped: mapped ?? undefined, warnings, link: link ?? undefined };
     }
     if (connection.status !== 'active') throw new LoginFailure('connection_not_active', `connection is ${connection.status}`);
     const landing = state.purpose === 'idp_initiated' ? this.#landing(connection, identity) : undefined;
@@ -192,7 +195,7 @@ export class LoginService {
   }
 
   #fail(err: unknown, connection: Connection, state: LoginState | undefined, actor: Actor): LoginOutcome {
-    const { reason, detail } = failureOf(err);
+    const { reason, detail, userId, directoryId } = failureOf(err);
     if (reason === 'internal_error') this.deps.logger.error({ err, connection_id: connection.id }, 'login failed unexpectedly');
     if (state?.purpose === 'test') {
       this.#recordTest(connection, 'failed', reason, { detail }, undefined, actor);
@@ -204,7 +207,14 @@ export class LoginService {
         {
           action: 'sso.login.failed',
           target: { type: 'connection', id: connection.id },
-          metadata: { reason, detail: detail.slice(0, 500), protocol: connection.protocol, interaction_uid: state?.interaction_uid ?? null },
+          metadata: {
+            reason,
+            detail: detail.slice(0, 500),
+            protocol: connection.protocol,
+            interaction_uid: state?.interaction_uid ?? null,
+            ...(userId ? { user_id: userId } : {}),
+            ...(directoryId ? { directory_id: directoryId } : {}),
+          },
         },
         actor,
       ),
@@ -212,28 +222,36 @@ export class LoginService {
     return { kind: 'failed', interactionUid: state?.interaction_uid ?? null };
   }
 
-  #recordTest(connection: Connection, outcome: 'succeeded' | 'failed', reason: string | null, received: Record<string, unknown>, identity: IdpIdentity | undefined, actor: Actor): { mapped: TestMapped | null; warnings: string[] } {
+  #recordTest(
+    connection: Connection,
+    outcome: 'succeeded' | 'failed',
+    reason: string | null,
+    received: Record<string, unknown>,
+    identity: IdpIdentity | undefined,
+    actor: Actor,
+  ): { mapped: TestMapped | null; warnings: string[]; link: LinkPreview | null } {
     const now = this.deps.clock.now().toISOString();
     const mapped: TestMapped | null = identity ? { external_id: identity.external_id, email: identity.email, given_name: identity.given_name, family_name: identity.family_name, name: identity.name, groups: identity.groups, groups_overage: identity.groups_overage } : null;
+    const link = identity ? previewLink(this.deps, connection, identity) : null;
     const warnings = identity ? mappingWarnings(connection, identity) : [];
     this.deps.storage.transaction(() => {
-      this.deps.connections.lookup.saveTestResult(connection.id, { tested_at: now, outcome, reason, received: { attributes: received, mapped, warnings } });
+      this.deps.connections.lookup.saveTestResult(connection.id, { tested_at: now, outcome, reason, received: { attributes: received, mapped, warnings, link } });
       this.deps.audit.record(
         connection.tenant_id,
         {
           action: outcome === 'succeeded' ? 'sso.connection.test_succeeded' : 'sso.connection.test_failed',
           target: { type: 'connection', id: connection.id },
-          metadata: { reason, mapped, ...(warnings.length ? { warnings } : {}), ...(outcome === 'failed' ? { detail: String(received.detail ?? '').slice(0, 500) } : {}) },
+          metadata: { reason, mapped, ...(link ? { link } : {}), ...(warnings.length ? { warnings } : {}), ...(outcome === 'failed' ? { detail: String(received.detail ?? '').slice(0, 500) } : {}) },
         },
         actor,
       );
     });
-    return { mapped, warnings };
+    return { mapped, warnings, link };
   }
 }
 
-function failureOf(err: unknown): { reason: string; detail: string } {
-  if (err instanceof LoginFailure) return { reason: err.reason, detail: err.detail };
+function failureOf(err: unknown): { reason: string; detail: string; userId?: string; directoryId?: string } {
+  if (err instanceof LoginFailure) return { reason: err.reason, detail: err.detail, userId: err.context.userId, directoryId: err.context.directoryId };
   if (err instanceof SamlValidationError) return { reason: err.reason, detail: err.message };
   if (err instanceof UpstreamOidcError) return { reason: err.reason, detail: err.message };
   return { reason: 'internal_error', detail: (err as Error)?.message ?? String(err) };

@@ -11,6 +11,7 @@ import { ssoUnmapPending } from './0010_sso_unmap_pending.ts';
 import { spCertificateUsage } from './0011_sp_certificate_usage.ts';
 import { ssoReauthentication } from './0012_sso_reauthentication.ts';
 import { samlSha1Policy } from './0013_saml_sha1_policy.ts';
+import { connectionDirectory } from './0014_connection_directory.ts';
 
 /** A forward-only schema step. Never edit one that has shipped: add the next number. */
 export interface Migration {
@@ -19,4 +20,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc, ssoUnmapPending, spCertificateUsage, ssoReauthentication, samlSha1Policy];
+export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc, ssoUnmapPending, spCertificateUsage, ssoReauthentication, samlSha1Policy, connectionDirectory];

@@ -104,6 +104,18 @@ describe('admin API answers fit their declared response schemas exactly', () => 
     expect(cleared.oidc.has_client_secret).toBe(false);
   });
 
+  it('a connection bound to a SCIM directory, its test result saying whom a sign-in would link to, and the refused deletion of its directory', async () => {
+    const directory = await call('POST', `${t()}/scim/directories`, 201, { name: 'Okta employees' });
+    const bound = await call('POST', `${t()}/connections`, 201, { name: 'Bound', protocol: 'saml', directory_id: directory.id, saml: { metadata_xml: idp.metadataXml() } });
+    expect(bound.directory_id).toBe(directory.id);
+    await testLogin(bound.id);
+    const tested = await call('GET', `${t()}/connections/${bound.id}`, 200);
+    expect(tested.last_test.received.link).toMatchObject({ outcome: 'refused', reason: 'user_not_provisioned', directory_id: null });
+    const refused = await call('DELETE', `${t()}/scim/directories/${directory.id}`, 409);
+    expect(refused).toMatchObject({ code: 'directory_in_use', details: { connections: [bound.id] } });
+    expect((await call('PATCH', `${t()}/connections/${bound.id}`, 200, { directory_id: null })).directory_id).toBeNull();
+  });
+
   it('tenants, API keys, apps, domains, SSO settings, audit events, SCIM directories, tokens, normalisations and group mappings', async () => {
     await call('GET', t(), 200);
     await call('GET', '/tenants', 200);

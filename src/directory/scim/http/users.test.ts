@@ -114,6 +114,30 @@ describe('SCIM /Users', () => {
     expect(r.body.displayName).toBe('Ada Lovelace');
   });
 
+  it("adopts a user created just in time into this very directory (by a connection bound to it), sees it in its listing, and once written by SCIM no longer adopts it", async () => {
+    const system = { type: 'system' as const, id: null, credential_id: null, ip: null, user_agent: null, request_id: null };
+    const jit = (userName: string, directory_id: string) =>
+      h.services.directory.createUserJustInTime(s.tenantId, { user_name: userName, email: userName, external_id: null, given_name: null, family_name: null, display_name: null, directory_id }, system);
+    const mine = jit('ada@acme.test', s.directoryId);
+    const listed = await s.call('GET', `/Users?filter=${encodeURIComponent('userName eq "ada@acme.test"')}`);
+    expect(listed.body.Resources.map((u: { id: string }) => u.id)).toEqual([mine.id]);
+    const adopted = await s.call('POST', '/Users', ada);
+    expect(adopted).toMatchObject({ status: 201, body: { id: mine.id, displayName: 'Ada Lovelace' } });
+    expect((await s.call('POST', '/Users', ada)).body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+
+    const matched = jit('grace@acme.test', s.directoryId);
+    expect((await s.call('PATCH', `/Users/${matched.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: 'Grace' }] })).status).toBe(200);
+    expect((await s.call('POST', '/Users', { ...ada, userName: 'grace@acme.test' })).status).toBe(409);
+  });
+
+  it("never adopts a user created just in time into another directory: that directory's user (409)", async () => {
+    const other = await h.json('POST', `/admin/v1/tenants/${s.tenantId}/scim/directories`, { body: { name: 'Other' } });
+    const system = { type: 'system' as const, id: null, credential_id: null, ip: null, user_agent: null, request_id: null };
+    const theirs = h.services.directory.createUserJustInTime(s.tenantId, { user_name: 'ada@acme.test', email: null, external_id: null, given_name: null, family_name: null, display_name: null, directory_id: other.body.id }, system);
+    expect((await s.call('POST', '/Users', ada)).body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+    expect(h.services.directory.findUserById(s.tenantId, theirs.id)).toMatchObject({ directory_id: other.body.id, display_name: null });
+  });
+
   it('audits create, update and delete with the SCIM token as actor', async () => {
     const { body: created } = await s.call('POST', '/Users', ada);
     await s.call('PATCH', `/Users/${created.id}`, { Operations: [{ op: 'replace', path: 'displayName', value: 'A' }] });
