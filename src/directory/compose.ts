@@ -29,10 +29,12 @@ export function buildScimServices(deps: {
   tupleWriter: () => StagedTupleWriter | undefined;
 }): ScimServices {
   const tuples = new DirectoryTuples(deps.tupleWriter);
-  const userWrites = new UserWrites(deps.storage, deps.audit, deps.clock, deps.deprovisioner, tuples);
+  const directories = new ScimDirectoryService(deps.storage, deps.audit, deps.clock, deps.baseUrl);
+  const isBound = (tenantId: string, directoryId: string) => directories.isBound(tenantId, directoryId);
+  const userWrites = new UserWrites(deps.storage, deps.audit, deps.clock, deps.deprovisioner, tuples, isBound);
   const groupWrites = new GroupWrites(deps.storage, deps.audit, deps.clock, tuples);
   return {
-    directories: new ScimDirectoryService(deps.storage, deps.audit, deps.clock, deps.baseUrl),
+    directories,
     users: new ScimUsers(deps.storage, userWrites),
     groups: new ScimGroups(deps.storage, groupWrites),
     mappings: new GroupMappings(deps.storage, deps.audit, deps.clock, tuples),

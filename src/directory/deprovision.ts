@@ -6,8 +6,8 @@ import type { DirectoryWriteContext } from './write-context.ts';
 
 /**
  * Revokes everything a user holds (sessions, refresh tokens, grants, authorization tuples)
- * through the registered revokers, inside the caller's transaction, and audits what was
- * revoked and how many. When the remote parts (flush) end with other counts than were staged
+ * through the registered revokers but those named in `except` (audited as `kept`), inside the
+ * caller's transaction, and audits what was revoked and how many. When the remote parts (flush) end with other counts than were staged
  * (the OpenFGA backend deletes on flush), a `directory.user.deprovision_completed` event
  * records the final counts.
  */
@@ -16,9 +16,10 @@ export function deprovisionUser(
   ctx: DirectoryWriteContext,
   userId: string,
   reason: DeprovisionReason,
-  options: { alwaysAudit: boolean },
+  options: { alwaysAudit: boolean; except?: readonly string[] },
 ): Staged<Record<string, number>> {
-  const revocation = deps.deprovisioner.revokeAll({ tenantId: ctx.tenantId, userId, reason });
+  const revocation = deps.deprovisioner.revokeAll({ tenantId: ctx.tenantId, userId, reason }, { except: options.except });
+  const kept = options.except?.length ? { kept: [...options.except] } : {};
   const stagedTotal = sum(revocation.staged);
   if (options.alwaysAudit || stagedTotal > 0) {
     deps.audit.record(
@@ -26,7 +27,7 @@ export function deprovisionUser(
       {
         action: 'directory.user.deprovisioned',
         target: { type: 'user', id: userId },
-        metadata: { reason, revoked: revocation.staged, total: stagedTotal },
+        metadata: { reason, revoked: revocation.staged, total: stagedTotal, ...kept },
       },
       ctx.actor,
     );
@@ -43,7 +44,7 @@ export function deprovisionUser(
             {
               action: 'directory.user.deprovision_completed',
               target: { type: 'user', id: userId },
-              metadata: { reason, revoked: final, total: sum(final) },
+              metadata: { reason, revoked: final, total: sum(final), ...kept },
             },
             ctx.actor,
           ),

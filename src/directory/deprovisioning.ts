@@ -1,7 +1,14 @@
 import type { Staged } from '../lib/staged.ts';
 
-/** Why a user is being deprovisioned; recorded in the audit event. */
-export type DeprovisionReason = 'scim_deactivated' | 'scim_deleted' | 'admin' ;
+/**
+ * Why a user's access is revoked; recorded in the audit event. `scim_adopted`: a just-in-time
+ * user was adopted into a directory a connection is bound to, so what it obtained through other
+ * connections before is revoked (its authorization tuples are kept; see UserWrites.create).
+ */
+export type DeprovisionReason = 'scim_deactivated' | 'scim_deleted' | 'scim_adopted' | 'admin';
+
+/** The name of the authz revoker (the user's authorization tuples), for `except`. */
+export const AUTHZ_TUPLES_REVOKER = 'authz_tuples';
 
 export interface DeprovisionTarget {
   tenantId: string;
@@ -33,11 +40,13 @@ export class Deprovisioner {
   }
 
   /**
-   * Runs every revoker's in-transaction part (call inside storage.transaction). Returns the
-   * counts so far and a `flush` that finishes the remote parts and resolves to final counts.
+   * Runs every revoker's in-transaction part (call inside storage.transaction), but those named
+   * in `except`. Returns the counts so far (one per revoker run) and a `flush` that finishes the
+   * remote parts and resolves to final counts.
    */
-  revokeAll(target: DeprovisionTarget): Staged<Record<string, number>> {
-    const parts = this.#revokers.map((r) => [r.name, r.revoke(target)] as const);
+  revokeAll(target: DeprovisionTarget, options: { except?: readonly string[] } = {}): Staged<Record<string, number>> {
+    const except = options.except ?? [];
+    const parts = this.#revokers.filter((r) => !except.includes(r.name)).map((r) => [r.name, r.revoke(target)] as const);
     const staged = Object.fromEntries(parts.map(([name, p]) => [name, p.staged]));
     return {
       staged,

@@ -7,7 +7,7 @@ import type { Storage } from '../storage/storage.ts';
 import type { AuditService } from '../audit/service.ts';
 import { DirectoryTuples, withPending } from './authz-tuples.ts';
 import { deprovisionUser } from './deprovision.ts';
-import type { Deprovisioner } from './deprovisioning.ts';
+import { AUTHZ_TUPLES_REVOKER, type Deprovisioner } from './deprovisioning.ts';
 import { versionMatches } from './etag.ts';
 import { USER_SCALAR_COLUMNS, userAuditView, type UserFields, type UserRecord } from './user.ts';
 import type { DirectoryWriteContext } from './write-context.ts';
@@ -25,6 +25,8 @@ export class UserWrites {
     private readonly clock: Clock,
     private readonly deprovisioner: Deprovisioner,
     private readonly tuples: DirectoryTuples,
+    /** Whether a live SSO connection is bound to the directory (injected: the directory domain does not know SSO). */
+    private readonly directoryIsBound: (tenantId: string, directoryId: string) => boolean = () => false,
   ) {}
 
   get #deps() {
@@ -42,13 +44,24 @@ export class UserWrites {
    * not written since, is adopted: it joins this directory and takes the pushed attributes. That
    * is a user without a directory, or one created just in time into this very directory (by a
    * connection bound to it); one in another directory is another directory's user (409).
+   *
+   * Adopting a user from outside any directory into a directory a connection is bound to
+   * revokes what it holds for signing in (sessions with back-channel logout, refresh tokens,
+   * grants), in this request: any unbound connection could sign it in until now, and from now on
+   * only the bound ones can, so what the others obtained must not outlive the adoption. Its
+   * authorization tuples stay (`scim_adopted`).
    */
   create(ctx: DirectoryWriteContext, fields: UserFields): Staged<UserRecord> {
     const users = this.storage.forTenant(ctx.tenantId).directoryUsers;
     return this.storage.transaction(() => {
       const existing = users.findByUserName(fields.user_name);
       if (existing && !adoptableBy(existing, ctx.directoryId)) throw userNameTaken(fields.user_name);
-      if (existing) return this.#replace(ctx, existing, fields, { adopt: true });
+      if (existing) {
+        const adopted = this.#replace(ctx, existing, fields, { adopt: true });
+        if (existing.directory_id !== null || !adopted.staged.active || !this.directoryIsBound(ctx.tenantId, ctx.directoryId)) return adopted;
+        const revoked = deprovisionUser(this.#deps, ctx, existing.id, 'scim_adopted', { alwaysAudit: true, except: [AUTHZ_TUPLES_REVOKER] });
+        return withPending(adopted.staged, [adopted, revoked]);
+      }
       const now = this.clock.now();
       const id = newId('usr', now.getTime());
       users.insert({ ...fields, id, directory_id: ctx.directoryId, version: 1, created_at: now.toISOString(), updated_at: now.toISOString() });

@@ -25,6 +25,11 @@ export class ScimDirectoryService {
    * with any is not deleted, since that would release its users to every connection of the tenant.
    */
   boundConnections: (tenantId: string, directoryId: string) => { id: string; name: string }[] = () => [];
+  /**
+   * Whether a live SSO connection is bound to a directory (set by the composition root): a SCIM
+   * POST adopting a just-in-time user into such a directory revokes the user's sign-ins.
+   */
+  isBound: (tenantId: string, directoryId: string) => boolean = () => false;
 
   constructor(
     private readonly storage: Storage,
