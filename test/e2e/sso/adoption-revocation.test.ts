@@ -120,6 +120,9 @@ describe('SCIM adoption of a just-in-time user into a bound directory', () => {
     const real = await signIn(okta, oktaIdp, '00uAlice', 'alice@bank.test');
     expect(real.sub).toBe(alice);
     expect(await refreshWorks(real.tokens.refresh_token as string)).toBe(true);
+    // A sign-in re-derives only the relations its own connection maps (Okta maps none): the
+    // partner-mapped relation stays until the partner's mapping changes (docs/sso.md says so).
+    expect(await holds(alice, 'viewer')).toBe(true);
   });
 
   it('revokes nothing on a second POST of the adopted user name (409): the sign-ins through the bound connection stay', async () => {
