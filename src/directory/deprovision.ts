@@ -7,9 +7,9 @@ import type { DirectoryWriteContext } from './write-context.ts';
 /**
  * Revokes everything a user holds (sessions, refresh tokens, grants, authorization tuples)
  * through the registered revokers but those named in `except` (audited as `kept`), inside the
- * caller's transaction, and audits what was revoked and how many. When the remote parts (flush) end with other counts than were staged
- * (the OpenFGA backend deletes on flush), a `directory.user.deprovision_completed` event
- * records the final counts.
+ * caller's transaction, and audits what was revoked and how many. When the remote parts (flush)
+ * end with other counts than were staged (the OpenFGA backend deletes on flush), a
+ * `directory.user.deprovision_completed` event records the final counts.
  */
 export function deprovisionUser(
   deps: { storage: Storage; audit: AuditService; deprovisioner: Deprovisioner },
