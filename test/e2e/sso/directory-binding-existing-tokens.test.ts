@@ -65,7 +65,7 @@ describe('tokens obtained before a directory binding changed', () => {
     const others = await scimDirectory(env, tenant.id, 'Other');
     await bind(okta, others.id);
     expect((await signIn(okta, oktaIdp, '00uBea', 'bea@bank.test')).failure).toMatchObject({ reason: 'user_not_provisioned' });
-    expect(await refreshes(first.refresh)).toEqual(expect.any(String));
+    expect(await refreshes(first.refresh as string)).toEqual(expect.any(String));
     expect(secondOkta.directory_id).toBe(employees.id);
   });
 });
