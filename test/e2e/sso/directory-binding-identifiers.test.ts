@@ -103,4 +103,17 @@ describe('a bound directory against identifier variants (SAML)', () => {
     expect(failures().slice(flowFailed).at(-1)?.metadata?.reason).toBe('user_name_taken');
     expect(created()).toBe(before);
   });
+
+  it("refuses an IdP-initiated sign-in through an unbound connection asserting a bound user's external id, with no session and no landing in the app", async () => {
+    const yan = env.services.directory.findUserByExternalId(tenant.id, '00uYan')!.id;
+    const app = await env.app(tenant.id, { initiate_login_uri: 'http://127.0.0.1:9/login' });
+    const tile = new TestSamlIdp('https://partner-tiles.example/saml/idp', 'https://tiles.partner.test/sso', testKey('attacker'));
+    const conn = await env.samlConnection(tenant.id, tile, { name: 'Partner tiles', attribute_preset: 'generic', saml: { allow_idp_initiated: true, idp_initiated_app_id: app.client_id } });
+    const sessions = env.sessionCount();
+    const raw = tile.response({ recipient: conn.saml.sp.acs_url, audience: conn.saml.sp.entity_id, inResponseTo: null, nameId: '00uYan', attributes: { email: 'yan@bank.test' } });
+    const landed = await new Browser().follow(conn.saml.sp.acs_url, (l) => l.startsWith('http://127.0.0.1:9/'), { form: { SAMLResponse: raw } });
+    expect(landed.url).not.toMatch(/^http:\/\/127\.0\.0\.1:9\/login/);
+    expect(failures().at(-1)).toMatchObject({ target: { id: conn.id }, metadata: { reason: 'user_directory_mismatch', user_id: yan } });
+    expect(env.sessionCount()).toBe(sessions);
+  });
 });
