@@ -24,17 +24,22 @@ export type LinkPlan =
 export function planLink(deps: LoginDeps, tenantId: string, connection: Connection, identity: IdpIdentity): LinkPlan {
   const directory = deps.directory();
   if (!directory) throw new LoginFailure('directory_unavailable', 'no directory is configured', { tenantId });
-  const found = connection.directory_id
-    ? findExisting(deps, directory, tenantId, identity, { directoryId: connection.directory_id })
+  // The binding as stored now, not as read when the IdP's answer arrived: the sign-in may have
+  // waited for the IdP (OIDC token request) while an admin rebound or deleted the connection.
+  const current = deps.connections.repo(tenantId).currentBinding(connection.id);
+  if (!current) throw new LoginFailure('connection_not_active', `connection ${connection.id} was deleted during the sign-in`, { tenantId });
+  const boundTo = current.directory_id;
+  const found = boundTo
+    ? findExisting(deps, directory, tenantId, identity, { directoryId: boundTo })
     : findOutsideBoundDirectories(deps, directory, tenantId, connection, identity);
   if (found) {
     if (!found.user.active) throw new LoginFailure('user_deactivated', `user ${found.user.id} is deactivated`, { tenantId, userId: found.user.id, directoryId: found.user.directory_id ?? undefined });
     return { kind: 'existing', ...found };
   }
   if (!deps.settings.get(tenantId).jit_provisioning) {
-    throw new LoginFailure('user_not_provisioned', `no directory user for external id '${identity.external_id}'${inDirectory(connection)} and JIT provisioning is off`, { tenantId });
+    throw new LoginFailure('user_not_provisioned', `no directory user for external id '${identity.external_id}'${inDirectory(connection.id, boundTo)} and JIT provisioning is off`, { tenantId });
   }
-  return { kind: 'jit', directoryId: connection.directory_id };
+  return { kind: 'jit', directoryId: boundTo };
 }
 
 /**
@@ -67,13 +72,13 @@ export function linkIdentity(deps: LoginDeps, tenantId: string, connection: Conn
     // Someone else already has this user name, and nothing proves this identity is them: neither
     // its external id nor an email in a domain the tenant verified. Refused, never merged.
     if (err instanceof ApiError && err.code === 'user_name_taken') {
-      throw new LoginFailure('user_name_taken', `a directory user is already named '${userName}'; external id '${identity.external_id}' is not linked to it (no matching external id, no email in a verified domain${inDirectory(connection)})`, { tenantId });
+      throw new LoginFailure('user_name_taken', `a directory user is already named '${userName}'; external id '${identity.external_id}' is not linked to it (no matching external id, no email in a verified domain${inDirectory(connection.id, plan.directoryId)})`, { tenantId });
     }
     throw err;
   }
 }
 
-const inDirectory = (c: Connection) => (c.directory_id ? ` in directory ${c.directory_id}, to which connection ${c.id} is bound` : '');
+const inDirectory = (connectionId: string, directoryId: string | null) => (directoryId ? ` in directory ${directoryId}, to which connection ${connectionId} is bound` : '');
 
 type Found = { user: DirectoryUser; linkedBy: Exclude<LinkedBy, 'jit'> };
 
