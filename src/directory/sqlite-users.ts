@@ -201,6 +201,7 @@ export class SqliteDirectoryUsers {
 function scopeClause(scope: UserScope | undefined): { sql: string; params: string[] } {
   if (!scope) return { sql: '', params: [] };
   if ('directoryId' in scope) return { sql: ' AND u.directory_id = ?', params: [scope.directoryId] };
+  if ('inDirectories' in scope) return { sql: ' AND u.directory_id IN (SELECT value FROM json_each(?))', params: [JSON.stringify(scope.inDirectories)] };
   return { sql: ' AND (u.directory_id IS NULL OR u.directory_id NOT IN (SELECT value FROM json_each(?)))', params: [JSON.stringify(scope.exceptDirectories)] };
 }
 
