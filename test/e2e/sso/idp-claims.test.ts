@@ -243,7 +243,8 @@ describe('claims as real IdPs send them', () => {
     it('refuses metadata listing more signing certificates than a connection may hold (10)', async () => {
       const certs = Array.from({ length: 11 }, (_, i) => createSpKeyPair(`idp-${i}`, new Date()).certificatePem);
       await refused({ metadata_xml: md.metadataXml(certs) }, 400, 'invalid_metadata', /11 signing certificates/);
-    });
+      // Eleven distinct RSA key pairs are made first: seconds on a loaded 2-core machine (it timed out at 7 s twice).
+    }, 30_000);
 
     it('refuses metadata above the 1 MiB body limit, and a DTD in it', async () => {
       const huge = md.metadataXml().replace('<md:NameIDFormat>', `<md:Extensions>${' '.repeat(1024 * 1024)}</md:Extensions><md:NameIDFormat>`);
