@@ -37,17 +37,19 @@ export class BindingSessionSweep {
     const now = this.clock.now();
     const rows = this.sql
       .prepare<[string, string, string, string, number], { id: string }>(
+        // CROSS JOIN and `+m.model` fix the plan: from the directories' users (index), to their
+        // sessions, to each session's grants, never a scan of a tenant's sessions or of all tokens.
         `SELECT s.id FROM directory_users u
-         JOIN sessions s ON s.tenant_id = u.tenant_id AND s.user_id = u.id
-         JOIN sso_connections c ON c.id = s.connection_id AND c.tenant_id = s.tenant_id
+         CROSS JOIN sessions s ON s.tenant_id = u.tenant_id AND s.user_id = u.id
+         CROSS JOIN sso_connections c ON c.id = s.connection_id AND c.tenant_id = s.tenant_id
          WHERE u.tenant_id = ? AND u.directory_id IN (?, ?) AND u.deleted_at IS NULL AND s.revoked_at IS NULL
            AND c.directory_id IS NOT u.directory_id
            AND (c.directory_id IS NOT NULL OR EXISTS (
              SELECT 1 FROM sso_connections b
              WHERE b.tenant_id = u.tenant_id AND b.directory_id = u.directory_id AND b.deleted_at IS NULL))
            AND (s.expires_at > ? OR EXISTS (
-             SELECT 1 FROM session_grants g JOIN oidc_models m ON m.grant_id = g.grant_id
-             WHERE g.session_id = s.id AND m.model = 'RefreshToken' AND m.consumed_at IS NULL
+             SELECT 1 FROM session_grants g CROSS JOIN oidc_models m ON m.grant_id = g.grant_id
+             WHERE g.session_id = s.id AND +m.model = 'RefreshToken' AND m.consumed_at IS NULL
                AND (m.expires_at IS NULL OR m.expires_at > ?)))
          ORDER BY s.id`,
       )
