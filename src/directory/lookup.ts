@@ -23,10 +23,11 @@ export interface DirectoryGroupRef {
 }
 
 /**
- * Which users a lookup may return: the users of one directory, or every user except those of
- * the listed directories (users without a directory included).
+ * Which users a lookup may return: the users of one directory, of any of the listed
+ * directories, or every user except those of the listed directories (users without a directory
+ * included).
  */
-export type UserScope = { directoryId: string } | { exceptDirectories: readonly string[] };
+export type UserScope = { directoryId: string } | { inDirectories: readonly string[] } | { exceptDirectories: readonly string[] };
 
 /**
  * What SSO needs from the directory to link a federated identity to a user. Implemented by the

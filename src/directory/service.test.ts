@@ -43,6 +43,37 @@ describe('DirectoryService (lookups and just-in-time users)', () => {
     expect(() => jit(nfc)).toThrowError(/already exists/);
   });
 
+  it('finds a user by email in any letter case outside ASCII, in a decomposed spelling, and with surrounding whitespace', () => {
+    const find = (email: string) => h.services.directory.findUserByEmail(tenantId, email)?.id;
+    const cases: [string, string[]][] = [
+      ['Élise@Bank.test', ['élise@bank.test', 'ÉLISE@BANK.TEST', 'e\u0301lise@bank.test', 'E\u0301LISE@bank.test', '  élise@bank.test\t']],
+      ['ärger@bank.test', ['ÄRGER@bank.test', 'A\u0308rger@bank.test']],
+      ['ΣΑΣ@bank.test', ['σας@bank.test', 'σασ@bank.test', 'Σας@bank.test']],
+      ['İnci@bank.test', ['i\u0307nci@bank.test', 'İNCI@bank.test']],
+    ];
+    for (const [stored, spellings] of cases) {
+      const user = jit(`user-${stored}`, stored);
+      for (const spelling of spellings) expect([spelling, find(spelling)]).toEqual([spelling, user.id]);
+    }
+  });
+
+  it('keeps Turkish dotted and dotless i apart from i and I, and ß apart from ss (lower-casing, not full case folding)', () => {
+    jit('i1', 'İnci@bank.test');
+    jit('i2', 'ılgaz@bank.test');
+    jit('s1', 'straße@bank.test');
+    for (const other of ['inci@bank.test', 'INCI@bank.test', 'Ilgaz@bank.test', 'ilgaz@bank.test', 'strasse@bank.test', 'STRASSE@bank.test']) {
+      expect([other, h.services.directory.findUserByEmail(tenantId, other)]).toEqual([other, undefined]);
+    }
+    expect(h.services.directory.findUserByEmail(tenantId, 'STRAẞE@bank.test')?.user_name).toBe('s1');
+  });
+
+  it('refuses a just-in-time user whose userName differs from another only in letter case outside ASCII, writing nothing', () => {
+    jit('Élise@bank.test');
+    expect(() => jit('élise@bank.test')).toThrowError(/already exists/);
+    expect(() => jit('E\u0301LISE@BANK.TEST')).toThrowError(/already exists/);
+    expect(h.services.audit.list(tenantId, { action: 'directory.user.created' }, undefined, 10).data).toHaveLength(1);
+  });
+
   it('never finds a user of another tenant', async () => {
     const other = (await h.createTenant('Other')).id;
     const user = jit('ada@acme.test', 'ada@acme.test');

@@ -1,9 +1,10 @@
+import { foldCase } from '../lib/case-fold.ts';
 import type { Sql } from '../storage/database.ts';
 import type { ResourceQuery } from './sql-fragment.ts';
 import type { UserScope } from './lookup.ts';
 import { USER_SCALAR_COLUMNS, type ContactValue, type PostalAddress, type UserFields, type UserRecord } from './user.ts';
 
-type UserRow = Omit<UserRecord, 'active' | 'pushed_by_scim' | 'emails' | 'phone_numbers' | 'addresses'> & { active: number; pushed_by_scim: number };
+type UserRow = Omit<UserRecord, 'active' | 'pushed_by_scim' | 'emails' | 'phone_numbers' | 'addresses'> & { active: number; pushed_by_scim: number; user_name_folded?: string };
 interface ContactRow { user_id: string; value: string; type: string | null; display: string | null; is_primary: number | null }
 type AddressRow = Omit<PostalAddress, 'primary'> & { user_id: string; is_primary: number | null; position?: number; tenant_id?: string };
 
@@ -23,7 +24,7 @@ export class SqliteDirectoryUsers {
 
   /** `pushed_by_scim` defaults to true (a SCIM create). */
   insert(u: Omit<UserRecord, 'tenant_id' | 'pushed_by_scim'> & { pushed_by_scim?: boolean }): void {
-    const cols = ['id', 'tenant_id', 'directory_id', ...USER_SCALAR_COLUMNS, 'active', 'pushed_by_scim', 'version', 'created_at', 'updated_at'];
+    const cols = ['id', 'tenant_id', 'directory_id', ...USER_SCALAR_COLUMNS, 'user_name_folded', 'active', 'pushed_by_scim', 'version', 'created_at', 'updated_at'];
     this.sql
       .prepare(`INSERT INTO directory_users (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`)
       .run({ ...scalars(u), id: u.id, tenant_id: this.tenantId, directory_id: u.directory_id, pushed_by_scim: u.pushed_by_scim === false ? 0 : 1, version: u.version, created_at: u.created_at, updated_at: u.updated_at });
@@ -36,7 +37,7 @@ export class SqliteDirectoryUsers {
    * False when the version moved on.
    */
   update(id: string, expectedVersion: number, fields: UserFields, updatedAt: string, directoryId?: string | null): boolean {
-    const sets = [...USER_SCALAR_COLUMNS, 'active'].map((c) => `${c} = @${c}`);
+    const sets = [...USER_SCALAR_COLUMNS, 'user_name_folded', 'active'].map((c) => `${c} = @${c}`);
     sets.push('pushed_by_scim = 1');
     if (directoryId !== undefined) sets.push('directory_id = @directory_id');
     const result = this.sql
@@ -67,8 +68,17 @@ export class SqliteDirectoryUsers {
     return this.#one(`${SELECT} WHERE u.id = ? AND u.tenant_id = ? AND u.deleted_at IS NULL`, id, this.tenantId);
   }
 
+  /**
+   * The live user with this userName in any letter case (all of Unicode, see foldCase); of two
+   * stored before such duplicates were refused, the exact spelling wins, then the oldest id.
+   */
   findByUserName(userName: string): UserRecord | undefined {
-    return this.#one(`${SELECT} WHERE u.user_name = ? AND u.tenant_id = ? AND u.deleted_at IS NULL`, userName, this.tenantId);
+    return this.#one(
+      `${SELECT} WHERE u.user_name_folded = ? AND u.tenant_id = ? AND u.deleted_at IS NULL ORDER BY u.user_name = ? COLLATE BINARY DESC, u.id LIMIT 1`,
+      foldCase(userName),
+      this.tenantId,
+      userName,
+    );
   }
 
   findByExternalId(externalId: string, scope?: UserScope): UserRecord | undefined {
@@ -87,9 +97,9 @@ export class SqliteDirectoryUsers {
     const row = this.sql
       .prepare<unknown[], { user_id: string }>(
         `SELECT e.user_id FROM directory_user_emails e JOIN directory_users u ON u.id = e.user_id AND u.deleted_at IS NULL
-         WHERE e.tenant_id = ? AND e.value = ?${within.sql} ORDER BY e.is_primary DESC, u.id LIMIT 1`,
+         WHERE e.tenant_id = ? AND e.value_folded = ?${within.sql} ORDER BY e.is_primary DESC, u.id LIMIT 1`,
       )
-      .get(this.tenantId, email, ...within.params);
+      .get(this.tenantId, foldCase(email), ...within.params);
     return row ? this.find(row.user_id) : undefined;
   }
 
@@ -152,7 +162,7 @@ export class SqliteDirectoryUsers {
         .all(...ids),
       ({ user_id: _, is_primary, ...a }): PostalAddress => ({ ...stripPosition(a), primary: flag(is_primary) }),
     );
-    return rows.map((r) => ({
+    return rows.map(({ user_name_folded: _, ...r }) => ({
       ...r,
       active: r.active === 1,
       pushed_by_scim: r.pushed_by_scim === 1,
@@ -169,12 +179,14 @@ export class SqliteDirectoryUsers {
   }
 
   #writeChildren(id: string, u: Pick<UserFields, 'emails' | 'phone_numbers' | 'addresses'>): void {
-    for (const key of ['emails', 'phone_numbers'] as const) {
-      const stmt = this.sql.prepare(
-        `INSERT INTO ${CONTACT_TABLES[key]} (user_id, position, tenant_id, value, type, display, is_primary) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      );
-      u[key].forEach((c, i) => stmt.run(id, i, this.tenantId, c.value, c.type, c.display, bit(c.primary)));
-    }
+    const email = this.sql.prepare(
+      `INSERT INTO ${CONTACT_TABLES.emails} (user_id, position, tenant_id, value, value_folded, type, display, is_primary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    u.emails.forEach((c, i) => email.run(id, i, this.tenantId, c.value, foldCase(c.value), c.type, c.display, bit(c.primary)));
+    const phone = this.sql.prepare(
+      `INSERT INTO ${CONTACT_TABLES.phone_numbers} (user_id, position, tenant_id, value, type, display, is_primary) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    u.phone_numbers.forEach((c, i) => phone.run(id, i, this.tenantId, c.value, c.type, c.display, bit(c.primary)));
     const addr = this.sql.prepare(
       `INSERT INTO directory_user_addresses (user_id, position, tenant_id, type, formatted, street_address, locality, region, postal_code, country, is_primary)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -189,6 +201,7 @@ export class SqliteDirectoryUsers {
 function scopeClause(scope: UserScope | undefined): { sql: string; params: string[] } {
   if (!scope) return { sql: '', params: [] };
   if ('directoryId' in scope) return { sql: ' AND u.directory_id = ?', params: [scope.directoryId] };
+  if ('inDirectories' in scope) return { sql: ' AND u.directory_id IN (SELECT value FROM json_each(?))', params: [JSON.stringify(scope.inDirectories)] };
   return { sql: ' AND (u.directory_id IS NULL OR u.directory_id NOT IN (SELECT value FROM json_each(?)))', params: [JSON.stringify(scope.exceptDirectories)] };
 }
 
@@ -196,7 +209,7 @@ const flag = (v: number | null) => (v === null ? null : v === 1);
 const bit = (v: boolean | null) => (v === null ? null : v ? 1 : 0);
 
 function scalars(u: UserFields): Record<string, unknown> {
-  const out: Record<string, unknown> = { active: u.active ? 1 : 0 };
+  const out: Record<string, unknown> = { active: u.active ? 1 : 0, user_name_folded: foldCase(u.user_name) };
   for (const c of USER_SCALAR_COLUMNS) out[c] = u[c];
   return out;
 }

@@ -1,4 +1,5 @@
 import { canonicalJson } from '../lib/canonical-json.ts';
+import { foldCase } from '../lib/case-fold.ts';
 import type { Clock } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import type { Staged } from '../lib/staged.ts';
@@ -113,7 +114,7 @@ export class UserWrites {
 
   #replace(ctx: DirectoryWriteContext, current: UserRecord, fields: UserFields, o: { adopt: boolean }): Staged<UserRecord> {
     const repo = this.storage.forTenant(ctx.tenantId);
-    if (fields.user_name.toLowerCase() !== current.user_name.toLowerCase()) {
+    if (foldCase(fields.user_name) !== foldCase(current.user_name)) {
       const holder = repo.directoryUsers.findByUserName(fields.user_name);
       if (holder && holder.id !== current.id) throw userNameTaken(fields.user_name);
     }

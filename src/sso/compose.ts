@@ -86,7 +86,7 @@ export function buildSso(core: SsoCore, options: SsoOptions = {}) {
     authzWriter: core.authzWriter,
   });
   const provider = new ProviderHolder(
-    { storage, audit, logger, sessions, apps: appLookup, models, realm, baseUrl: config.baseUrl, box, allowLoopbackFetch: options.allowLoopbackBackchannel ?? false, privateHosts: config.backchannelPrivateHosts ?? [], tenants: storage.unscoped.tenants, directory: core.directory },
+    { storage, audit, logger, sessions, apps: appLookup, models, realm, baseUrl: config.baseUrl, box, allowLoopbackFetch: options.allowLoopbackBackchannel ?? false, privateHosts: config.backchannelPrivateHosts ?? [], tenants: storage.unscoped.tenants, directory: core.directory, domains: domainStore },
     oidcKeys,
   );
   sessions.notifier = provider;

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { foldCase } from '../lib/case-fold.ts';
 
 export type RawDatabase = Database.Database;
 
@@ -18,6 +19,8 @@ export function openDatabase(file: string): RawDatabase {
   db.pragma('synchronous = NORMAL');
   // Migration 0009 brings stored names to the Unicode NFC that lookups use.
   db.function('unicode_nfc', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.normalize('NFC') : value));
+  // Migration 0015 fills the folded lookup columns of emails and userNames with the app's foldCase.
+  db.function('case_fold', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? foldCase(value) : value));
   return db;
 }
 

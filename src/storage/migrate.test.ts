@@ -253,6 +253,31 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(db.prepare(bound).get()).toEqual({ 1: 1 });
     },
   },
+  15: {
+    seed(db) {
+      const user = db.prepare(`INSERT INTO directory_users (id, tenant_id, directory_id, user_name, active, created_at, updated_at) VALUES (?, 't3', 'd3', ?, 1, 'x', 'x')`);
+      const email = db.prepare(`INSERT INTO directory_user_emails (user_id, position, tenant_id, value) VALUES (?, 0, 't3', ?)`);
+      user.run('u15elise', 'Élise');
+      email.run('u15elise', 'Élise@bank.test');
+      user.run('u15sigma', 'ΟΔΥΣΣΕΥΣ');
+      email.run('u15sigma', 'ΟΔΥΣΣΕΥΣ@bank.test');
+    },
+    verify(db) {
+      // Rows stored before are found by any letter case outside ASCII, through the new indexes.
+      const byEmail = `SELECT user_id FROM directory_user_emails WHERE tenant_id = 't3' AND value_folded = ?`;
+      expect(db.prepare(byEmail).all('élise@bank.test')).toEqual([{ user_id: 'u15elise' }]);
+      expect(db.prepare(byEmail).all('οδυσσευσ@bank.test')).toEqual([{ user_id: 'u15sigma' }]);
+      expect(db.prepare(byEmail).all('grace@x')).toEqual([{ user_id: 'u6' }]);
+      const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('x') as { detail: string }[]).map((r) => r.detail).join('; ');
+      expect(plan(byEmail)).toMatch(/directory_user_emails_by_folded_value \(tenant_id=\? AND value_folded=\?\)/);
+      const byName = `SELECT id FROM directory_users WHERE tenant_id = 't3' AND user_name_folded = ? AND deleted_at IS NULL`;
+      expect(db.prepare(byName).all('élise')).toEqual([{ id: 'u15elise' }]);
+      expect(db.prepare(byName).all('ada@x')).toEqual([{ id: 'u1' }]);
+      expect(plan(byName)).toMatch(/directory_users_by_folded_user_name \(tenant_id=\? AND user_name_folded=\?\)/);
+      // What it stores next to the value is what the app's lookups fold their input with.
+      expect(db.prepare(`SELECT case_fold(?) AS f`).get('ÉLISE@BANK.TEST')).toEqual({ f: 'élise@bank.test' });
+    },
+  },
 };
 
 describe('migrations', () => {

@@ -8,6 +8,8 @@ export interface AccountDeps {
   directory: () => DirectoryLookup | undefined;
   tenants: SqliteTenantRegistry;
   sessions: SessionService;
+  /** The tenant's verified email domains (DNS TXT): only there is an email vouched for. */
+  domains: { isVerifiedFor(tenantId: string, domain: string): boolean };
 }
 
 /**
@@ -45,7 +47,7 @@ export function findAccount(deps: AccountDeps): FindAccount {
         return {
           sub,
           email: user.email ?? undefined,
-          email_verified: user.email ? true : undefined,
+          email_verified: user.email ? emailVerified(deps, session.tenant_id, user.email) : undefined,
           name: name ?? undefined,
           given_name: user.given_name ?? undefined,
           family_name: user.family_name ?? undefined,
@@ -57,4 +59,13 @@ export function findAccount(deps: AccountDeps): FindAccount {
       },
     };
   };
+}
+
+/**
+ * A tenant's IdP and SCIM client may assert any address; Portcullis vouches only for those in a
+ * domain the tenant proved it holds. Otherwise a tenant could hand a multi-tenant app, which may
+ * link accounts by verified email, another company's address (`ceo@othercorp.example`).
+ */
+function emailVerified(deps: AccountDeps, tenantId: string, email: string): boolean {
+  return deps.domains.isVerifiedFor(tenantId, email.slice(email.lastIndexOf('@') + 1).toLowerCase());
 }

@@ -32,6 +32,8 @@ export function planLink(deps: LoginDeps, tenantId: string, connection: Connecti
   const found = boundTo
     ? findExisting(deps, directory, tenantId, identity, { directoryId: boundTo })
     : findOutsideBoundDirectories(deps, directory, tenantId, connection, identity);
+  // The email the user would carry into ID tokens (the matched user's, or the one a new user would get).
+  if (!boundTo) assertEmailNotReserved(deps, directory, tenantId, connection, found ? found.user.email : identity.email);
   if (found) {
     if (!found.user.active) throw new LoginFailure('user_deactivated', `user ${found.user.id} is deactivated`, { tenantId, userId: found.user.id, directoryId: found.user.directory_id ?? undefined });
     return { kind: 'existing', ...found };
@@ -114,6 +116,25 @@ function findOutsideBoundDirectories(deps: LoginDeps, directory: DirectoryLookup
   const email = verifiedEmail(deps, tenantId, identity);
   if (!email) return undefined;
   return allowed(directory.findUserByEmail(tenantId, email), 'verified_email', (scope) => directory.findUserByEmail(tenantId, email, scope));
+}
+
+/**
+ * An email a bound directory's user holds is reserved to that directory: an unbound connection
+ * must not sign anyone in as a user carrying it (a look-alike its IdP made before the directory
+ * pushed the person, or a user another directory pushed with that email), or apps that link
+ * accounts by email would take it for that person. One query when no directory is bound.
+ */
+function assertEmailNotReserved(deps: LoginDeps, directory: DirectoryLookup, tenantId: string, connection: Connection, email: string | null): void {
+  if (!email) return;
+  const bound = deps.connections.repo(tenantId).boundDirectories();
+  if (bound.length === 0) return;
+  const holder = directory.findUserByEmail(tenantId, email, { inDirectories: bound });
+  if (!holder) return;
+  throw new LoginFailure(
+    'user_directory_mismatch',
+    `the email ${email} belongs to user ${holder.id} of directory ${holder.directory_id}, which connection ${connection.id} is not bound to; that directory's users (and their emails) sign in only through the connections bound to it`,
+    { tenantId, userId: holder.id, directoryId: holder.directory_id ?? undefined },
+  );
 }
 
 function verifiedEmail(deps: LoginDeps, tenantId: string, identity: IdpIdentity): string | undefined {

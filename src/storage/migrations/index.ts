@@ -12,6 +12,7 @@ import { spCertificateUsage } from './0011_sp_certificate_usage.ts';
 import { ssoReauthentication } from './0012_sso_reauthentication.ts';
 import { samlSha1Policy } from './0013_saml_sha1_policy.ts';
 import { connectionDirectory } from './0014_connection_directory.ts';
+import { directoryCaseFold } from './0015_directory_case_fold.ts';
 
 /** A forward-only schema step. Never edit one that has shipped: add the next number. */
 export interface Migration {
@@ -20,4 +21,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc, ssoUnmapPending, spCertificateUsage, ssoReauthentication, samlSha1Policy, connectionDirectory];
+export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc, ssoUnmapPending, spCertificateUsage, ssoReauthentication, samlSha1Policy, connectionDirectory, directoryCaseFold];

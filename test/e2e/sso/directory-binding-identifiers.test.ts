@@ -48,11 +48,8 @@ describe('a bound directory against identifier variants (SAML)', () => {
     return { sub: tokens.claims()!.sub, email: tokens.claims()!.email };
   }
 
-  // Finding (not fixed, see the report): SCIM stores emails as sent and SQLite's NOCASE folds
-  // only ASCII, while the sign-in lower-cases the IdP's email with full Unicode rules, so
-  // 'Élise@bank.test' and 'élise@bank.test' never match. Fixing it needs a case-folded email
-  // column or index (a migration). These two flip to failing once it is fixed: make them \`it\`.
-  it.fails("refuses the partner asserting a bound user's email with an upper-case letter outside ASCII, in any case, and creates no look-alike user", async () => {
+  // Emails are compared by their folded column (migration 0015): SQLite's NOCASE folds only ASCII.
+  it("refuses the partner asserting a bound user's email with an upper-case letter outside ASCII, in any case, and creates no look-alike user", async () => {
     await pushUser({ userName: 'elise', externalId: '00uElise', emails: [{ value: 'Élise@bank.test', type: 'work', primary: true }] });
     const before = created();
     for (const email of ['Élise@bank.test', 'élise@bank.test', 'ÉLISE@BANK.TEST']) {
@@ -62,7 +59,7 @@ describe('a bound directory against identifier variants (SAML)', () => {
     expect(created()).toBe(before);
   });
 
-  it.fails('links a bound user whose pushed email has an upper-case letter outside ASCII through the bound connection by verified email', async () => {
+  it('links a bound user whose pushed email has an upper-case letter outside ASCII through the bound connection by verified email', async () => {
     const elise = env.services.directory.findUserByExternalId(tenant.id, '00uElise')!.id;
     const before = created();
     expect(await signIn(okta, oktaIdp, 'okta-subject-elise', 'Élise@bank.test')).toMatchObject({ sub: elise });

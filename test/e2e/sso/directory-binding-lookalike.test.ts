@@ -9,7 +9,9 @@ import { scimDirectory } from '../../helpers/scim-directory.ts';
  * A partner's unbound connection (JIT on, the bank's domain verified) signs in as
  * alice@bank.test before Okta pushes her, and Okta's SCIM client pushes her under another
  * userName (Entra/Okta logins often differ from the mail address): the push is no adoption, and
- * the partner's just-in-time user lives on beside her, with her verified email.
+ * the partner's just-in-time user lives on beside her, with her email. An email a bound
+ * directory's user holds is reserved to that directory: no unbound connection signs in a user
+ * carrying it.
  */
 describe("a partner's just-in-time user that SCIM does not adopt", () => {
   let env: SsoEnv;
@@ -41,9 +43,8 @@ describe("a partner's just-in-time user that SCIM does not adopt", () => {
     return { sub: claims.sub, email: claims.email, email_verified: claims.email_verified };
   }
 
-  // Finding (product decision, see the report): refused today only when the partner's identity
-  // matches the directory user; a look-alike made before the push keeps signing in.
-  it.fails("no longer signs the partner in as a look-alike bearing a bound directory user's verified email", async () => {
+  // A look-alike made before the push carries Alice's email, which her (bound) directory reserves.
+  it("no longer signs the partner in as a look-alike bearing a bound directory user's verified email", async () => {
     const lookalike = (await signIn(partner, partnerIdp, 'p-alice', 'alice@bank.test')).sub;
     const alice = await employees.push({ userName: 'alice', externalId: '00uAlice', email: 'alice@bank.test' });
     expect(alice).not.toBe(lookalike);
@@ -52,15 +53,17 @@ describe("a partner's just-in-time user that SCIM does not adopt", () => {
     expect(again.failure).toMatchObject({ reason: 'user_directory_mismatch', user_id: alice });
   });
 
-  // Same finding, another route: the partner's own SCIM directory (no connection bound to it)
-  // pushes an employee's external id and email; the partner's sign-in takes that user, whose ID
-  // token carries the employee's email in the bank's verified domain, email_verified true.
-  it.fails("does not hand the partner an ID token with a bound directory user's verified email through the partner's own SCIM directory", async () => {
+  // Another route: the partner's own SCIM directory (no connection bound to it) pushes an
+  // employee's external id and email; signing in as that user would hand apps an ID token with
+  // the employee's email, email_verified true.
+  it("does not hand the partner an ID token with a bound directory user's verified email through the partner's own SCIM directory", async () => {
     const bob = await employees.push({ userName: 'bob@bank.test', externalId: '00uBob', email: 'bob@bank.test' });
     const contractors = await scimDirectory(env, tenant.id, 'Partner contractors');
     const fake = await contractors.push({ userName: 'bob.contractor', externalId: '00uBob', email: 'bob@bank.test' });
     const r = await signIn(partner, partnerIdp, '00uBob', 'bob@partner.test');
-    expect([r.sub === fake, r.sub === bob]).toEqual([true, false]);
-    expect(r).not.toMatchObject({ email: 'bob@bank.test', email_verified: true });
+    // The partner's directory user carries Bob's email, which Bob's (bound) directory reserves: refused.
+    expect(r.sub).toBeUndefined();
+    expect(r.failure).toMatchObject({ reason: 'user_directory_mismatch', user_id: bob });
+    expect(fake).not.toBe(bob);
   });
 });

@@ -114,6 +114,20 @@ describe('SCIM /Users', () => {
     expect(r.body.displayName).toBe('Ada Lovelace');
   });
 
+  it('adopts a just-in-time user whose userName differs only in letter case outside ASCII, and refuses (409) another user so named, also by a rename', async () => {
+    const system = { type: 'system' as const, id: null, credential_id: null, ip: null, user_agent: null, request_id: null };
+    const jit = h.services.directory.createUserJustInTime(s.tenantId, { user_name: 'élise@acme.test', email: 'élise@acme.test', external_id: null, given_name: null, family_name: null, display_name: null }, system);
+    const adopted = await s.call('POST', '/Users', { ...ada, userName: 'Élise@Acme.test', emails: [{ value: 'Élise@Acme.test', primary: true }] });
+    expect(adopted).toMatchObject({ status: 201, body: { id: jit.id, userName: 'Élise@Acme.test' } });
+    expect((await s.call('POST', '/Users', { ...ada, userName: 'E\u0301LISE@ACME.TEST' })).body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+    const zoe = await s.call('POST', '/Users', { ...ada, userName: 'zoë@acme.test', emails: [] });
+    expect(zoe.status).toBe(201);
+    const rename = await s.call('PATCH', `/Users/${zoe.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'userName', value: 'ÉLISE@acme.test' }] });
+    expect(rename.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+    expect((await s.call('PATCH', `/Users/${zoe.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'userName', value: 'ZOË@acme.test' }] })).status).toBe(200);
+    expect(h.services.directory.findUserByEmail(s.tenantId, 'ÉLISE@ACME.TEST')?.id).toBe(jit.id);
+  });
+
   it("adopts a user created just in time into this very directory (by a connection bound to it), sees it in its listing, and once written by SCIM no longer adopts it", async () => {
     const system = { type: 'system' as const, id: null, credential_id: null, ip: null, user_agent: null, request_id: null };
     const jit = (userName: string, directory_id: string) =>
