@@ -21,6 +21,13 @@ export interface NewSession {
   idp_authenticated_at?: Date | null;
 }
 
+/** What `revokeWithGrants` ended: live refresh tokens and grants, and whom to tell. */
+export interface SessionRevocation {
+  refresh_tokens: number;
+  grants: number;
+  notices: LogoutNotice[];
+}
+
 /** Sends OIDC back-channel logout tokens; provided by the OpenID Provider once it is built. */
 export interface BackchannelNotifier {
   notify(notices: LogoutNotice[]): Promise<number>;
@@ -112,6 +119,29 @@ export class SessionService {
     if (!this.store.revoke(session.id, this.clock.now().toISOString(), reason)) return;
     if (session.oidc_session_uid) this.models.destroySessionByUid(session.oidc_session_uid);
     this.audit.record(session.tenant_id, { action: 'session.revoked', target: { type: 'session', id: session.id }, metadata: { reason } }, actor);
+  }
+
+  /**
+   * Ends one session and what was obtained through it, in the caller's transaction: the
+   * provider's browser session behind it, and every grant made under it with its refresh
+   * tokens, access tokens and codes (other sessions of the user keep theirs). Audits
+   * `session.revoked` with `reason`, `extra` and the counts. Returns who must get a back-channel
+   * logout, or undefined when the session had already ended.
+   */
+  revokeWithGrants(session: Session, reason: string, actor: Actor, extra: Record<string, unknown> = {}): SessionRevocation | undefined {
+    const now = this.clock.now();
+    const notices = this.logoutNoticesOf(session);
+    if (!this.store.revoke(session.id, now.toISOString(), reason)) return undefined;
+    if (session.oidc_session_uid) this.models.destroySessionByUid(session.oidc_session_uid);
+    const grants = this.store.grantsOfSession(session.id);
+    let refreshTokens = 0;
+    for (const grantId of grants) {
+      refreshTokens += this.models.countRefreshTokensOfGrant(grantId, now.getTime());
+      this.models.destroyByGrant(grantId);
+    }
+    const counts = { refresh_tokens: refreshTokens, grants: grants.length };
+    this.audit.record(session.tenant_id, { action: 'session.revoked', target: { type: 'session', id: session.id }, metadata: { reason, ...extra, ...counts } }, actor);
+    return { notices, ...counts };
   }
 
   /** Ends the provider's browser session record (its cookie then signs nobody in). */

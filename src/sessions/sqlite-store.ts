@@ -83,6 +83,14 @@ export class SqliteSessionStore {
       .all(tenantId, userId);
   }
 
+  /** The grants made under one session (a grant belongs to the one session its sign-in made). */
+  grantsOfSession(sessionId: string): string[] {
+    return this.sql
+      .prepare<[string], { grant_id: string }>('SELECT grant_id FROM session_grants WHERE session_id = ?')
+      .all(sessionId)
+      .map((r) => r.grant_id);
+  }
+
   revoke(id: string, at: string, reason: string): boolean {
     return this.sql
       .prepare('UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL')

@@ -21,6 +21,7 @@ import { SqliteSessionStore } from '../sessions/sqlite-store.ts';
 import { SessionService } from '../sessions/service.ts';
 import { sessionRevokers } from '../sessions/revokers.ts';
 import { ConnectionService } from './connections/service.ts';
+import { BindingSessionSweep } from './connections/binding-sweep.ts';
 import { SqliteDomainStore } from './domains/store.ts';
 import { DomainService, systemTxtResolver, type TxtResolver } from './domains/service.ts';
 import { SsoSettingsService } from './settings.ts';
@@ -91,6 +92,7 @@ export function buildSso(core: SsoCore, options: SsoOptions = {}) {
   sessions.notifier = provider;
   connections.unmapRelations = (tenantId, connectionId, relations, actor) =>
     stageUnmappedRelations({ storage, sessions, authzWriter: core.authzWriter }, tenantId, connectionId, relations, actor);
+  connections.bindingSweep = new BindingSessionSweep(storage.sql, sessions, clock);
   for (const revoker of sessionRevokers(sessions)) core.deprovisioner.register(revoker);
   const tokenAuthenticator: Authenticator = oidcTokenAuthenticator({
     keys: oidcKeys,

@@ -18,6 +18,8 @@ import { assertEntraTenancy, assertIssuer, resolveSamlIdp, type ConnectionInput,
 import { SqliteConnectionLookup, SqliteTenantConnections } from './sqlite-store.ts';
 import { SpCertificateRotation } from './sp-rotation.ts';
 import { SqliteAppLookup } from '../../oidc/apps/sqlite-store.ts';
+import { revokedCount, type BindingSessionSweep } from './binding-sweep.ts';
+import type { Session } from '../../sessions/session.ts';
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 
@@ -38,6 +40,8 @@ export class ConnectionService {
    * no longer name (set by the SSO composition; call inside the change's transaction).
    */
   unmapRelations: (tenantId: string, connectionId: string, relations: string[], actor: Actor) => Staged<number> = () => stagedDone(0);
+  /** Ends the sign-ins a change of directory binding no longer allows (set by the SSO composition). */
+  bindingSweep: BindingSessionSweep | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -81,11 +85,18 @@ export class ConnectionService {
       created_at: now.toISOString(),
       updated_at: now.toISOString(),
     };
-    this.storage.transaction(() => {
+    const revoked = this.storage.transaction(() => {
       this.#assertDirectory(tenantId, connection.directory_id);
       this.repo(tenantId).insert(connection);
-      this.audit.record(tenantId, { action: 'sso.connection.created', target: { type: 'connection', id }, after: connectionView(connection, this.baseUrl) }, actor);
+      const disallowed = this.#disallowedSessions(tenantId, null, connection.directory_id);
+      this.audit.record(
+        tenantId,
+        { action: 'sso.connection.created', target: { type: 'connection', id }, after: connectionView(connection, this.baseUrl), metadata: revokedCount(disallowed, undefined) },
+        actor,
+      );
+      return this.bindingSweep?.revoke(disallowed, id, actor) ?? stagedDone(0);
     });
+    await revoked.flush();
     return this.get(tenantId, id);
   }
 
@@ -111,7 +122,7 @@ export class ConnectionService {
     const oidc = patch.oidc && current.oidc ? this.#oidc(patch.oidc, current.oidc) : current.oidc;
     // Connections saved before the Entra tenancy rule are held to it when they are switched on.
     if (oidc && patch.status === 'active') assertEntraTenancy(oidc);
-    const { after, unmapped } = this.storage.transaction(() => {
+    const { after, unmapped, revoked } = this.storage.transaction(() => {
       const before = this.get(tenantId, id);
       if (before.version !== current.version || (ifMatch !== undefined && !ifMatchAccepts(ifMatch, connectionEtag(before)))) throw preconditionFailed();
       const next: Connection = {
@@ -127,9 +138,10 @@ export class ConnectionService {
       };
       this.#assertDirectory(tenantId, next.directory_id);
       // Settings as they already are (an empty PATCH, a client re-sending what it read): no write, no event, same ETag.
-      if (sameConnectionSettings(before, next)) return { after: before, unmapped: undefined };
+      if (sameConnectionSettings(before, next)) return { after: before, unmapped: undefined, revoked: undefined };
       this.repo(tenantId).update(next, this.clock.now().toISOString());
       const after = this.get(tenantId, id);
+      const disallowed = this.#disallowedSessions(tenantId, before.directory_id, after.directory_id);
       this.audit.record(
         tenantId,
         {
@@ -137,12 +149,14 @@ export class ConnectionService {
           target: { type: 'connection', id },
           before: connectionView(before, this.baseUrl),
           after: connectionView(after, this.baseUrl),
-          metadata: secretChange(before.oidc, after.oidc),
+          metadata: revokedCount(disallowed, secretChange(before.oidc, after.oidc)),
         },
         actor,
       );
-      return { after, unmapped: this.#stageUnmap(tenantId, id, mappedRelations(before), mappedRelations(after), actor) };
+      const revoked = this.bindingSweep?.revoke(disallowed, id, actor);
+      return { after, unmapped: this.#stageUnmap(tenantId, id, mappedRelations(before), mappedRelations(after), actor), revoked };
     });
+    await revoked?.flush();
     if (unmapped) await this.#finishUnmap(id, unmapped);
     return after;
   }
@@ -155,6 +169,16 @@ export class ConnectionService {
       return this.#stageUnmap(tenantId, id, mappedRelations(before), [], actor);
     });
     await this.#finishUnmap(id, unmapped);
+  }
+
+  /**
+   * The sessions a binding change from `was` to `is` (directory ids, null: unbound) leaves
+   * disallowed; none, without a query, when the binding did not change.
+   */
+  #disallowedSessions(tenantId: string, was: string | null, is: string | null): Session[] {
+    if (was === is) return [];
+    if (!this.bindingSweep) throw new Error('ConnectionService.bindingSweep is not set');
+    return this.bindingSweep.disallowed(tenantId, [was, is]);
   }
 
   /**
