@@ -7,6 +7,8 @@ import type { LogoutNotice, Session } from '../../sessions/session.ts';
 
 /** The `session.revoked` reason for a sign-in a change of directory bindings no longer allows. */
 export const BINDING_REVOCATION_REASON = 'directory_binding_changed';
+/** The `session.revoked` reason for a sign-in through a connection since deleted. */
+export const DELETION_REVOCATION_REASON = 'connection_deleted';
 
 /**
  * Ends the sign-ins that a connection change (a binding set, moved or removed) no longer allows,
@@ -58,14 +60,35 @@ export class BindingSessionSweep {
   }
 
   /**
-   * Revokes `sessions` (from `disallowed`) with what came through them, inside the change's
-   * transaction, attributed to whoever changed `connectionId`. `flush` sends back-channel logout.
+   * The sessions made through `connectionId` that still give access (live, or expired with a live
+   * refresh token): what deleting the connection ends. Call inside the deletion's transaction.
    */
-  revoke(sessions: Session[], connectionId: string, actor: Actor): Staged<number> {
+  throughConnection(tenantId: string, connectionId: string): Session[] {
+    const now = this.clock.now();
+    const rows = this.sql
+      .prepare<[string, string, string, number], { id: string }>(
+        `SELECT s.id FROM sessions s
+         WHERE s.tenant_id = ? AND s.connection_id = ? AND s.revoked_at IS NULL
+           AND (s.expires_at > ? OR EXISTS (
+             SELECT 1 FROM session_grants g CROSS JOIN oidc_models m ON m.grant_id = g.grant_id
+             WHERE g.session_id = s.id AND +m.model = 'RefreshToken' AND m.consumed_at IS NULL
+               AND (m.expires_at IS NULL OR m.expires_at > ?)))
+         ORDER BY s.id`,
+      )
+      .all(tenantId, connectionId, now.toISOString(), now.getTime());
+    return rows.map((r) => this.sessions.find(r.id)).filter((s): s is Session => s !== undefined);
+  }
+
+  /**
+   * Revokes `sessions` (from `disallowed` or `throughConnection`) with what came through them,
+   * inside the change's transaction, attributed to whoever changed `connectionId`. `flush` sends
+   * back-channel logout.
+   */
+  revoke(sessions: Session[], connectionId: string, actor: Actor, reason = BINDING_REVOCATION_REASON): Staged<number> {
     const notices: LogoutNotice[] = [];
     let count = 0;
     for (const s of sessions) {
-      const done = this.sessions.revokeWithGrants(s, BINDING_REVOCATION_REASON, actor, { changed_connection_id: connectionId, connection_id: s.connection_id, user_id: s.user_id });
+      const done = this.sessions.revokeWithGrants(s, reason, actor, { changed_connection_id: connectionId, connection_id: s.connection_id, user_id: s.user_id });
       if (!done) continue;
       count++;
       notices.push(...done.notices);

@@ -18,7 +18,8 @@ import { assertEntraTenancy, assertIssuer, resolveSamlIdp, type ConnectionInput,
 import { SqliteConnectionLookup, SqliteTenantConnections } from './sqlite-store.ts';
 import { SpCertificateRotation } from './sp-rotation.ts';
 import { SqliteAppLookup } from '../../oidc/apps/sqlite-store.ts';
-import { revokedCount, type BindingSessionSweep } from './binding-sweep.ts';
+import { DELETION_REVOCATION_REASON, revokedCount, type BindingSessionSweep } from './binding-sweep.ts';
+import { secretChange } from './secret-change.ts';
 import type { Session } from '../../sessions/session.ts';
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
@@ -161,13 +162,25 @@ export class ConnectionService {
     return after;
   }
 
+  /**
+   * Deletes a connection and ends what was signed in through it, in this request: its sessions
+   * (back-channel logout) with their grants and refresh tokens — the step an admin takes when an
+   * IdP is compromised or a partnership ends — and the relations its group mappings granted.
+   */
   async delete(tenantId: string, id: string, actor: Actor): Promise<void> {
-    const unmapped = this.storage.transaction(() => {
+    const { unmapped, revoked } = this.storage.transaction(() => {
       const before = this.get(tenantId, id);
       this.repo(tenantId).markDeleted(id, this.clock.now().toISOString());
-      this.audit.record(tenantId, { action: 'sso.connection.deleted', target: { type: 'connection', id }, before: connectionView(before, this.baseUrl) }, actor);
-      return this.#stageUnmap(tenantId, id, mappedRelations(before), [], actor);
+      if (!this.bindingSweep) throw new Error('ConnectionService.bindingSweep is not set');
+      const ended = this.bindingSweep.throughConnection(tenantId, id);
+      this.audit.record(
+        tenantId,
+        { action: 'sso.connection.deleted', target: { type: 'connection', id }, before: connectionView(before, this.baseUrl), metadata: revokedCount(ended, undefined) },
+        actor,
+      );
+      return { unmapped: this.#stageUnmap(tenantId, id, mappedRelations(before), [], actor), revoked: this.bindingSweep.revoke(ended, id, actor, DELETION_REVOCATION_REASON) };
     });
+    await revoked.flush();
     await this.#finishUnmap(id, unmapped);
   }
 
@@ -379,17 +392,6 @@ export class ConnectionService {
       return false;
     }
   }
-}
-
-/**
- * What happened to the upstream client secret, which no view shows (only `has_client_secret`):
- * without this, an event replacing it has the same before and after.
- */
-function secretChange(before: OidcSettings | null, after: OidcSettings | null): { client_secret: 'set' | 'replaced' | 'removed' } | undefined {
-  const was = before?.client_secret_sealed ?? null;
-  const is = after?.client_secret_sealed ?? null;
-  if (was === is) return undefined;
-  return { client_secret: was === null ? 'set' : is === null ? 'removed' : 'replaced' };
 }
 
 const mappedRelations = (c: Connection) => [...new Set(c.group_mappings.map((m) => m.relation))];

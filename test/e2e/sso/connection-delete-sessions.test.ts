@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as client from 'openid-client';
+import { SsoEnv } from '../../helpers/sso-env.ts';
+import { Browser } from '../../helpers/browser.ts';
+import { TestSamlIdp, testKey } from '../../helpers/saml-idp.ts';
+import { LogoutReceiver } from '../../helpers/logout-receiver.ts';
+
+/**
+ * Deleting a connection (an IdP compromised, a partnership ended) ends, in the DELETE, what was
+ * signed in through it: sessions with back-channel logout, their grants and refresh tokens.
+ * Sign-ins of the same people through other connections stay.
+ */
+describe('deleting a connection ends the sign-ins made through it', () => {
+  let env: SsoEnv;
+  let tenant: { id: string };
+  let rp: client.Configuration;
+  let receiver: LogoutReceiver;
+  let userId: string;
+  const okta = new TestSamlIdp();
+  const partner = new TestSamlIdp('https://partner.example/saml/idp', 'https://idp.partner.test/sso', testKey('attacker'));
+
+  beforeAll(async () => {
+    env = await SsoEnv.start();
+    tenant = await env.tenant('Bank', 'bank');
+    receiver = await new LogoutReceiver().start(`${env.base}/oidc`);
+    const app = await env.app(tenant.id, { backchannel_logout_uri: receiver.url });
+    receiver.audience = app.client_id;
+    rp = await env.rp(app);
+    userId = env.provisionUser(tenant.id, { userName: 'ada@bank.test', email: 'ada@bank.test', externalId: 'ada' });
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await env?.close();
+  });
+
+  async function signIn(conn: { id: string }, idp: TestSamlIdp) {
+    const flow = await env.samlLogin(new Browser(), rp, idp, { organization: 'bank', connection: conn.id }, () => ({ nameId: 'ada', attributes: {} }));
+    expect(flow.landed).toMatch(/\/callback\?code=/);
+    const tokens = await client.authorizationCodeGrant(rp, new URL(flow.landed), { pkceCodeVerifier: flow.verifier, expectedState: flow.state });
+    return { refresh: tokens.refresh_token as string, access: tokens.access_token };
+  }
+  const refreshed = (token: string) =>
+    client.refreshTokenGrant(rp, token).then(
+      (t) => t.refresh_token as string,
+      (e) => (e?.error === 'invalid_grant' ? null : Promise.reject(e)),
+    );
+
+  it('revokes its sessions, refresh tokens and access tokens before answering, tells the apps, audits it, and leaves sign-ins through other connections', async () => {
+    const oktaConn = await env.samlConnection(tenant.id, okta, { name: 'Okta' });
+    const partnerConn = await env.samlConnection(tenant.id, partner, { name: 'Partner' });
+    const viaPartner = await signIn(partnerConn, partner);
+    const viaOkta = await signIn(oktaConn, okta);
+    const logouts = receiver.tokens.filter((t) => t.sub === userId).length;
+
+    const res = await env.api('DELETE', `/admin/v1/tenants/${tenant.id}/connections/${partnerConn.id}`);
+    expect(res.status).toBe(204);
+
+    expect(receiver.tokens.filter((t) => t.sub === userId).length).toBe(logouts + 1);
+    expect(await refreshed(viaPartner.refresh)).toBeNull();
+    expect((await client.tokenIntrospection(rp, viaPartner.access)).active).toBe(false);
+    const revoked = env.audit(tenant.id, 'session.revoked').filter((e) => e.metadata?.connection_id === partnerConn.id);
+    expect(revoked).toHaveLength(1);
+    expect(revoked[0]?.metadata).toMatchObject({ reason: 'connection_deleted', user_id: userId, grants: 1, refresh_tokens: 1 });
+    expect(env.audit(tenant.id, 'sso.connection.deleted').at(-1)?.metadata).toEqual({ sessions_revoked: 1 });
+
+    // Ada's sign-in through Okta is hers to keep.
+    expect(await refreshed(viaOkta.refresh)).toEqual(expect.any(String));
+    expect((await client.tokenIntrospection(rp, viaOkta.access)).active).toBe(true);
+  });
+
+  it('deletes a connection nobody signed in through without revoking anything', async () => {
+    const unused = await env.samlConnection(tenant.id, new TestSamlIdp('https://unused.example/idp', 'https://unused.test/sso'), { name: 'Unused' });
+    const before = env.audit(tenant.id, 'session.revoked').length;
+    expect((await env.api('DELETE', `/admin/v1/tenants/${tenant.id}/connections/${unused.id}`)).status).toBe(204);
+    expect(env.audit(tenant.id, 'session.revoked')).toHaveLength(before);
+    expect(env.audit(tenant.id, 'sso.connection.deleted').at(-1)?.metadata ?? null).toBeNull();
+  });
+});
