@@ -24,6 +24,8 @@ export interface ChildTarget {
   subs: Record<string, string>;
   /** Sub-attribute used when the attribute is compared without one (`emails eq "x"`). */
   defaultSub: string;
+  /** Folded lookup columns of caseExact=false sub-attributes, over `@` (see {@link FoldedTarget}). */
+  folded?: Record<string, string>;
   def: AttributeDef;
 }
 
@@ -61,17 +63,40 @@ const USER_COLUMNS: Record<string, string> = {
   'manager.displayName': '$.manager_display_name',
 };
 
-const contact = (table: string) => ({
+/**
+ * A caseExact=false attribute of the resource row with a folded lookup column (migration 0015:
+ * `foldCase` of the value, indexed per tenant over live rows). NOCASE folds only A–Z, so text
+ * matches (`eq ne co sw ew`) compare the folded column exactly with the folded literal instead.
+ * They run as `id IN (subquery)` over the folded index: in the outer query the listing index
+ * would win (as many equality columns, and it gives the page order) and read every user's row.
+ */
+export interface FoldedTarget {
+  /** FROM clause of the subquery; `@` is its alias. */
+  from: string;
+  /** Its conditions besides the match: the tenant (one `?`) and the index's partial condition. */
+  scope: string;
+  /** The column selected: the resource id. */
+  key: string;
+  /** The folded column. */
+  column: string;
+}
+
+const USER_FOLDED: Record<string, FoldedTarget> = {
+  userName: { from: 'directory_users @', scope: '@.tenant_id = ? AND @.deleted_at IS NULL', key: '@.id', column: '@.user_name_folded' },
+};
+
+const contact = (table: string, folded?: Record<string, string>) => ({
   from: `${table} @`,
   key: '@.user_id',
   tenant: '@.tenant_id',
   join: '@.user_id = $.id',
   subs: { value: '@.value', type: '@.type', display: '@.display', primary: '@.is_primary' },
   defaultSub: 'value',
+  ...(folded ? { folded } : {}),
 });
 
 const USER_CHILDREN: Record<string, Omit<ChildTarget, 'kind' | 'def'>> = {
-  emails: contact('directory_user_emails'),
+  emails: contact('directory_user_emails', { value: '@.value_folded' }),
   phoneNumbers: contact('directory_user_phone_numbers'),
   addresses: {
     from: 'directory_user_addresses @',
@@ -115,7 +140,10 @@ const GROUP_CHILDREN: Record<string, Omit<ChildTarget, 'kind' | 'def'>> = {
   },
 };
 
-export const COLUMNS: ReadonlyMap<ResourceSchema, { alias: string; columns: Record<string, string>; children: typeof USER_CHILDREN }> = new Map([
-  [USER_RESOURCE, { alias: 'u', columns: USER_COLUMNS, children: USER_CHILDREN }],
-  [GROUP_RESOURCE, { alias: 'g', columns: GROUP_COLUMNS, children: GROUP_CHILDREN }],
+export const COLUMNS: ReadonlyMap<
+  ResourceSchema,
+  { alias: string; columns: Record<string, string>; folded: Record<string, FoldedTarget>; children: typeof USER_CHILDREN }
+> = new Map([
+  [USER_RESOURCE, { alias: 'u', columns: USER_COLUMNS, folded: USER_FOLDED, children: USER_CHILDREN }],
+  [GROUP_RESOURCE, { alias: 'g', columns: GROUP_COLUMNS, folded: {}, children: GROUP_CHILDREN }],
 ]);

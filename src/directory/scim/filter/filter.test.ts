@@ -99,11 +99,14 @@ describe('SCIM filters (translated to SQL)', () => {
     expect(r.body).toMatchObject({ status: '400', scimType: 'invalidFilter' });
   });
 
-  it('translates without scanning in memory: one parameterised statement with COLLATE NOCASE where caseExact is false', () => {
-    const sql = filterToSql(parseFilter('userName eq "A" and externalId eq "B"', new Normalisations(undefined)), USER_RESOURCE, 'ten_1');
-    expect(sql.sql).toContain('u.user_name = ? COLLATE NOCASE');
+  it('translates without scanning in memory: one parameterised statement, folded or NOCASE where caseExact is false', () => {
+    const sql = filterToSql(parseFilter('userName eq "Élise" and externalId eq "B" and title eq "C"', new Normalisations(undefined)), USER_RESOURCE, 'ten_1');
+    expect(sql.sql).toContain('u.id IN (SELECT f1.id FROM directory_users f1 WHERE f1.tenant_id = ? AND f1.deleted_at IS NULL AND (f1.user_name_folded = ? COLLATE BINARY))');
     expect(sql.sql).toContain('u.external_id = ? COLLATE BINARY');
-    expect(sql.params).toEqual(['A', 'B']);
+    expect(sql.sql).toContain('u.title = ? COLLATE NOCASE');
+    expect(sql.params).toEqual(['ten_1', 'élise', 'B', 'C']);
+    // Ordering has no folded form: it stays NOCASE on the value itself.
+    expect(filterToSql(parseFilter('userName gt "É"', new Normalisations(undefined)), USER_RESOURCE, 'ten_1')).toEqual({ sql: 'u.user_name > ? COLLATE NOCASE', params: ['É'] });
     const since = filterToSql(parseFilter('meta.lastModified gt "2026-01-01T00:00:00+01:00"', new Normalisations(undefined)), USER_RESOURCE, 'ten_1');
     expect(since).toEqual({ sql: 'u.updated_at > ? COLLATE BINARY', params: ['2025-12-31T23:00:00.000Z'] });
   });
@@ -148,5 +151,83 @@ describe('SCIM filters (translated to SQL)', () => {
     expect(bad.body).toMatchObject({ status: '400', scimType: 'invalidValue' });
     const byEmail = await s.call('GET', '/Users?sortBy=emails&sortOrder=ascending');
     expect(byEmail.body.Resources.map((u: { userName: string }) => u.userName)).toEqual(['carol@other.test', 'ada@acme.test', 'bob@acme.test']);
+  });
+});
+
+describe('SCIM filters on userName and emails.value (caseExact=false) outside ASCII', () => {
+  let h: Harness;
+  let s: ScimClient;
+  beforeAll(async () => {
+    h = new Harness();
+    s = await scimClient(h);
+    for (const [userName, email] of [
+      ['Élise', 'Élise@Bank.test'],
+      ['straße', 'straße@bank.test'],
+      ['ΟΔΥΣΣΕΥΣ', 'ΟΔΥΣΣΕΥΣ@bank.test'],
+      ['Ada', 'ADA@acme.test'],
+    ]) {
+      expect((await s.call('POST', '/Users', { userName, emails: [{ value: email, type: 'work' }] })).status).toBe(201);
+    }
+  });
+  afterAll(() => h.close());
+
+  const names = async (filter: string) => {
+    const r = await s.call('GET', `/Users?filter=${encodeURIComponent(filter)}&sortBy=userName`);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body.Resources.map((u: { userName: string }) => u.userName);
+  };
+
+  it.each([
+    ['userName eq "élise"', ['Élise']],
+    ['userName eq "éLISE"', ['Élise']],
+    ['userName eq "e\u0301LISE"', ['Élise']],
+    ['userName eq "οδυσσευς"', ['ΟΔΥΣΣΕΥΣ']],
+    ['userName eq "STRAẞE"', ['straße']],
+    ['userName ne "élise"', ['Ada', 'straße', 'ΟΔΥΣΣΕΥΣ']],
+    ['not (userName eq "élise")', ['Ada', 'straße', 'ΟΔΥΣΣΕΥΣ']],
+    ['userName sw "él"', ['Élise']],
+    ['userName co "δυσ"', ['ΟΔΥΣΣΕΥΣ']],
+    ['userName ew "σευς"', ['ΟΔΥΣΣΕΥΣ']],
+    ['emails.value eq "élise@bank.test"', ['Élise']],
+    ['emails eq "éLISE@BANK.TEST"', ['Élise']],
+    ['emails[type eq "work"].value eq "élise@bank.test"', ['Élise']],
+    ['emails[type eq "home"].value eq "élise@bank.test"', []],
+    ['emails[value eq "élise@bank.test"]', ['Élise']],
+    ['emails[type eq "work" and value co "élise@"]', ['Élise']],
+    ['emails.value sw "οδυσ"', ['ΟΔΥΣΣΕΥΣ']],
+    ['emails.value ne "élise@bank.test"', ['Ada', 'straße', 'ΟΔΥΣΣΕΥΣ']],
+  ])('%s', async (filter, expected) => {
+    expect(await names(filter)).toEqual(expected);
+  });
+
+  it('keeps ASCII matching as it was: any letter case, and LIKE wildcards in co/sw/ew taken literally', async () => {
+    expect(await names('userName eq "aDa"')).toEqual(['Ada']);
+    expect(await names('emails.value eq "ada@ACME.test"')).toEqual(['Ada']);
+    expect(await names('userName co "a%"')).toEqual([]);
+    expect(await names('userName sw "_da"')).toEqual([]);
+    expect(await names('userName ew "D_"')).toEqual([]);
+  });
+
+  it('keeps ß and ss apart (lowercasing, not full case folding)', async () => {
+    expect(await names('userName eq "strasse"')).toEqual([]);
+    expect(await names('userName eq "STRASSE"')).toEqual([]);
+    expect(await names('emails.value eq "strasse@bank.test"')).toEqual([]);
+    expect(await names('userName sw "strass"')).toEqual([]);
+  });
+
+  it('seeks the folded indexes for userName eq and emails.value eq (every spelling), in the page and in the count', () => {
+    const db = h.services.storage.sql.raw;
+    // The statements the user store runs (src/directory/sqlite-users.ts list/count) around the filter.
+    const plan = (filter: string) => {
+      const w = filterToSql(parseFilter(filter, new Normalisations(undefined)), USER_RESOURCE, s.tenantId);
+      const where = `u.tenant_id = ? AND u.directory_id = ? AND u.deleted_at IS NULL AND (${w.sql})`;
+      const explain = (sql: string, ...extra: unknown[]) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(s.tenantId, s.directoryId, ...w.params, ...extra) as { detail: string }[]).map((r) => r.detail).join(' | ');
+      return [explain(`SELECT u.* FROM directory_users u WHERE ${where} ORDER BY u.id LIMIT ? OFFSET ?`, 100, 0), explain(`SELECT count(*) AS n FROM directory_users u WHERE ${where}`)];
+    };
+    for (const p of plan('userName eq "élise"')) expect(p).toContain('USING INDEX directory_users_by_folded_user_name (tenant_id=? AND user_name_folded=?)');
+    for (const f of ['emails.value eq "élise@bank.test"', 'emails eq "élise@bank.test"', 'emails[type eq "work"].value eq "élise@bank.test"', 'emails[value eq "élise@bank.test"]']) {
+      for (const p of plan(f)) expect(p, f).toMatch(/USING (COVERING )?INDEX directory_user_emails_by_folded_value \(tenant_id=\? AND value_folded=\?\)/);
+    }
   });
 });

@@ -2,8 +2,9 @@ import type { Compare, Filter } from 'scim2-parse-filter';
 import type { SqlFragment } from '../../sql-fragment.ts';
 import { storedText, subAttribute, type AttributeDef } from '../schema/attributes.ts';
 import { resolveAttribute, type ResourceSchema } from '../schema/registry.ts';
+import { foldCase } from '../../../lib/case-fold.ts';
 import { invalidFilter } from '../errors.ts';
-import { COLUMNS, type ChildTarget } from './columns.ts';
+import { COLUMNS, type ChildTarget, type FoldedTarget } from './columns.ts';
 
 interface Scope {
   resource: ResourceSchema;
@@ -14,7 +15,9 @@ interface Scope {
 
 /**
  * Translates a parsed filter (RFC 7644 §3.4.2.2, the whole grammar) into a WHERE fragment over
- * the resource table. caseExact=false attributes compare with COLLATE NOCASE; multi-valued
+ * the resource table. caseExact=false attributes compare with COLLATE NOCASE, except those with a
+ * folded column (userName, emails.value), whose text matches compare it with `foldCase` of the
+ * literal (all of Unicode, through its index) and whose ordering stays NOCASE; multi-valued
  * attributes become `id IN (…)` over their child tables, scoped to the tenant. Unknown attributes
  * and operators that do not apply to an attribute's type are `invalidFilter`.
  */
@@ -61,8 +64,8 @@ function translateWithin(f: Filter, child: ChildTarget, alias: string, s: Scope)
     case '[]':
       throw invalidFilter('Value filters cannot be nested.');
     default: {
-      const { expr, def } = subColumn(child, f.attrPath, alias, s);
-      return f.op === 'pr' ? present(expr, def) : compare(f, expr, def);
+      const { expr, def, folded } = subColumn(child, f.attrPath, alias, s);
+      return f.op === 'pr' ? present(expr, def) : compare(f, expr, def, folded);
     }
   }
 }
@@ -71,8 +74,8 @@ function comparison(f: Exclude<Filter, { op: 'and' | 'or' | 'not' | '[]' }>, s: 
   const child = childOf(f.attrPath, s);
   if (child) {
     return matchingChild(child, s, (alias) => {
-      const { expr, def } = subColumn(child, f.attrPath.includes('.') ? f.attrPath.slice(f.attrPath.indexOf('.') + 1) : child.defaultSub, alias, s);
-      return f.op === 'pr' ? { sql: '1', params: [] } : compare(f, expr, def);
+      const { expr, def, folded } = subColumn(child, f.attrPath.includes('.') ? f.attrPath.slice(f.attrPath.indexOf('.') + 1) : child.defaultSub, alias, s);
+      return f.op === 'pr' ? { sql: '1', params: [] } : compare(f, expr, def, folded);
     });
   }
   const resolved = resolveAttribute(s.resource, f.attrPath);
@@ -91,6 +94,8 @@ function comparison(f: Exclude<Filter, { op: 'and' | 'or' | 'not' | '[]' }>, s: 
   }
   const def = sub ?? resolved.attr;
   const expr = bind(column, s.alias);
+  const folded = map?.folded[key];
+  if (folded && foldable(f)) return matchingFolded(f, folded, def, s);
   return f.op === 'pr' ? present(expr, def) : compare(f, expr, def);
 }
 
@@ -102,12 +107,13 @@ function childOf(attrPath: string, s: Scope): ChildTarget | undefined {
   return { kind: 'child', ...spec, def: resolved.attr };
 }
 
-function subColumn(child: ChildTarget, subPath: string, alias: string, s: Scope): { expr: string; def: AttributeDef } {
+function subColumn(child: ChildTarget, subPath: string, alias: string, s: Scope): { expr: string; def: AttributeDef; folded?: string } {
   const name = subPath.toLowerCase().startsWith(`${child.def.name.toLowerCase()}.`) ? subPath.slice(child.def.name.length + 1) : subPath;
   const def = subAttribute(child.def, name);
   const column = def ? child.subs[def.name] : undefined;
   if (!def || column === undefined) throw invalidFilter(`'${subPath}' is not a sub-attribute of '${child.def.name}'.`);
-  return { expr: bindChild(column, alias, s.alias), def };
+  const folded = child.folded?.[def.name];
+  return { expr: bindChild(column, alias, s.alias), def, ...(folded === undefined ? {} : { folded: bindChild(folded, alias, s.alias) }) };
 }
 
 function matchingChild(child: ChildTarget, s: Scope, inner: (alias: string) => SqlFragment): SqlFragment {
@@ -119,11 +125,32 @@ function matchingChild(child: ChildTarget, s: Scope, inner: (alias: string) => S
   };
 }
 
+/** `ne` is the complement of `eq` over live rows: the subquery then seeks instead of scanning. */
+function matchingFolded(f: Compare, t: FoldedTarget, def: AttributeDef, s: Scope): SqlFragment {
+  const alias = s.nextAlias();
+  const b = (x: string) => bindChild(x, alias, s.alias);
+  const match = compareFolded(f.op === 'ne' ? { ...f, op: 'eq' } : f, b(t.column), def);
+  return {
+    sql: `${s.alias}.id ${f.op === 'ne' ? 'NOT IN' : 'IN'} (SELECT ${b(t.key)} FROM ${b(t.from)} WHERE ${b(t.scope)} AND (${match.sql}))`,
+    params: [s.tenantId, ...match.params],
+  };
+}
+
 function present(expr: string, def: AttributeDef): SqlFragment {
   return { sql: def.type === 'boolean' ? `${expr} IS NOT NULL` : `(${expr} IS NOT NULL AND ${expr} <> '')`, params: [] };
 }
 
-function compare(f: Compare, expr: string, def: AttributeDef): SqlFragment {
+/** Operators that match text, which a folded column answers exactly; ordering keeps NOCASE. */
+const FOLDED_OPS: ReadonlySet<string> = new Set(['eq', 'ne', 'co', 'sw', 'ew']);
+
+const foldable = (f: Filter): f is Compare =>
+  FOLDED_OPS.has(f.op) && 'compValue' in f && (typeof f.compValue === 'string' || typeof f.compValue === 'number');
+
+const compareFolded = (f: Compare, column: string, def: AttributeDef): SqlFragment =>
+  compare({ ...f, compValue: foldCase(String(f.compValue)) }, column, { ...def, caseExact: true });
+
+function compare(f: Compare, expr: string, def: AttributeDef, folded?: string): SqlFragment {
+  if (folded !== undefined && foldable(f)) return compareFolded(f, folded, def);
   // dateTime values are normalised ISO instants: compared as stored, so their indexes apply.
   const collate = def.caseExact || def.type === 'dateTime' ? 'COLLATE BINARY' : 'COLLATE NOCASE';
   if (def.type === 'boolean') return compareBoolean(f, expr);

@@ -46,6 +46,30 @@ describe('SCIM /Users', () => {
     expect((await s.call('GET', '/Users')).body.totalResults).toBe(1);
   });
 
+  it('finds a user pushed as Élise by the filters an IdP looks it up with before creating (userName eq, emails.value eq) in any letter case, keeping ß and ss apart', async () => {
+    const elise = await s.call('POST', '/Users', { ...ada, userName: 'Élise@Acme.test', externalId: 'ext-e', emails: [{ value: 'Élise@Acme.test', type: 'work', primary: true }] });
+    expect(elise.status).toBe(201);
+    const strasse = await s.call('POST', '/Users', { ...ada, userName: 'straße@acme.test', externalId: 'ext-s', emails: [{ value: 'straße@acme.test', type: 'work' }] });
+    expect(strasse.status).toBe(201);
+    expect((await s.call('POST', '/Users', { ...ada, externalId: 'ext-a' })).status).toBe(201);
+    const found = async (filter: string) => {
+      const r = await s.call('GET', `/Users?filter=${encodeURIComponent(filter)}`);
+      expect(r.status).toBe(200);
+      expect(r.body.totalResults).toBe(r.body.Resources.length);
+      return r.body.Resources.map((u: { id: string }) => u.id);
+    };
+    expect(await found('userName eq "élise@acme.test"')).toEqual([elise.body.id]);
+    expect(await found('emails.value eq "élise@acme.test"')).toEqual([elise.body.id]);
+    expect(await found('emails[type eq "work"].value eq "ÉLISE@ACME.TEST"')).toEqual([elise.body.id]);
+    // Entra's lookup by the work email, then its POST: the user it did not find would be a 409.
+    expect((await s.call('POST', '/Users', { ...ada, userName: 'élise@acme.test' })).body).toMatchObject({ status: '409', scimType: 'uniqueness' });
+    expect(await found('userName eq "STRASSE@acme.test"')).toEqual([]);
+    expect(await found('emails.value eq "strasse@acme.test"')).toEqual([]);
+    expect(await found('userName eq "STRAßE@ACME.TEST"')).toEqual([strasse.body.id]);
+    expect(await found('userName eq "ADA@Acme.Test"')).toHaveLength(1);
+    expect(await found('emails.value eq "Ada@ACME.test"')).toHaveLength(1);
+  });
+
   it('replaces with PUT (Okta), keeping active when the body leaves it out', async () => {
     const { body: created } = await s.call('POST', '/Users', ada);
     const put = await s.call('PUT', `/Users/${created.id}`, { schemas: [USER_SCHEMA], id: created.id, userName: 'ada@acme.test', name: { givenName: 'Augusta' }, meta: { resourceType: 'User' } });
