@@ -278,6 +278,18 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(db.prepare(`SELECT case_fold(?) AS f`).get('ÉLISE@BANK.TEST')).toEqual({ f: 'élise@bank.test' });
     },
   },
+  16: {
+    seed(db) {
+      db.prepare(`UPDATE directory_user_emails SET type = 'work' WHERE user_id = 'u15elise'`).run();
+    },
+    verify(db) {
+      // `emails[type eq "work" and value co "…"]`: answered from the new index alone.
+      const byType = `SELECT user_id FROM directory_user_emails WHERE tenant_id = ? AND type = ? AND instr(value_folded, ?) > 0`;
+      expect(db.prepare(byType).all('t3', 'work', 'élise')).toEqual([{ user_id: 'u15elise' }]);
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${byType}`).all('t3', 'work', 'x') as { detail: string }[]).map((r) => r.detail).join('; ');
+      expect(plan).toMatch(/COVERING INDEX directory_user_emails_by_type_folded \(tenant_id=\? AND type=\?\)/);
+    },
+  },
 };
 
 describe('migrations', () => {
