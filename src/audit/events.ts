@@ -44,6 +44,7 @@ export const AUDIT_ACTIONS = [
   'sso.connection.updated',
   'sso.connection.deleted',
   'sso.connection.metadata_refreshed',
+  'sso.connection.sessions_revoked',
   'sso.connection.sp_certificate_staged',
   'sso.connection.sp_certificate_activated',
   'sso.connection.sp_certificate_retired',

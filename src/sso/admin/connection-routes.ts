@@ -9,7 +9,7 @@ import { connectionEtag } from '../connections/connection.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import type { LoginService } from '../login/service.ts';
 import { LOGIN_STATE_TTL_MS } from '../login/deps.ts';
-import { ConnectionSchema, CreateConnectionBody, TestLoginSchema, UpdateConnectionBody } from './schemas.ts';
+import { ConnectionSchema, CreateConnectionBody, RevokedSessionsSchema, TestLoginSchema, UpdateConnectionBody } from './schemas.ts';
 import { jsonWithHeaders } from '../../http/json-response.ts';
 import { badGateway, unprocessable } from '../../http/errors.ts';
 import { UpstreamOidcError } from '../oidc/upstream.ts';
@@ -25,6 +25,7 @@ const routes = {
   update: createRoute({ method: 'patch', path: `${path}/{connection_id}`, summary: 'Change a connection (status testing → active, mappings, IdP settings)', request: { params: Param, headers: IfMatchHeader, body: jsonBody(UpdateConnectionBody) }, responses: { 200: json(ConnectionSchema, 'Updated'), 412: errorResponse('Stale ETag'), ...commonErrors } }),
   remove: createRoute({ method: 'delete', path: `${path}/{connection_id}`, summary: 'Delete a connection', request: { params: Param }, responses: { 204: { description: 'Deleted' }, ...commonErrors } }),
   refresh: createRoute({ method: 'post', path: `${path}/{connection_id}/refresh-metadata`, summary: 'Re-fetch the IdP metadata URL now', request: { params: Param }, responses: { 200: json(ConnectionSchema, 'Refreshed'), 502: errorResponse('The metadata URL could not be fetched, or did not hold usable metadata (`idp_metadata_unavailable`, the reason in `details.reason`): the IdP settings are unchanged; the attempt is recorded in `saml.metadata_error` and `saml.metadata_refreshed_at`'), ...commonErrors } }),
+  revokeSessions: createRoute({ method: 'post', path: `${path}/{connection_id}/revoke-sessions`, summary: 'Sign out everyone who signed in through this connection (sessions with back-channel logout, their grants, refresh and access tokens); the connection stays as it is', request: { params: Param }, responses: { 200: json(RevokedSessionsSchema, 'Signed out'), ...commonErrors } }),
   stageSp: createRoute({ method: 'post', path: `${path}/{connection_id}/sp-certificates`, summary: 'SAML: stage a new SP certificate (published in SP metadata beside the current one; activate it once the IdP has the new metadata)', request: { params: Param, headers: IfMatchHeader }, responses: { 201: json(ConnectionSchema, 'Staged'), 409: errorResponse('A new certificate is already staged (`sp_certificate_pending`)'), 412: errorResponse('Stale ETag'), ...commonErrors } }),
   activateSp: createRoute({ method: 'post', path: `${path}/{connection_id}/sp-certificates/activate`, summary: 'SAML: sign with the staged SP certificate; the replaced one stays accepted for decryption until retired', request: { params: Param, headers: IfMatchHeader }, responses: { 200: json(ConnectionSchema, 'Activated'), 409: errorResponse('Nothing staged (`no_pending_sp_certificate`) or a previous certificate not yet retired (`sp_certificate_previous_exists`)'), 412: errorResponse('Stale ETag'), ...commonErrors } }),
   retireSp: createRoute({ method: 'delete', path: `${path}/{connection_id}/sp-certificates/{which}`, summary: 'SAML: retire the previous SP certificate (no longer accepted for decryption) or discard the staged one', request: { params: Param.extend({ which: z.enum(['pending', 'previous']) }), headers: IfMatchHeader }, responses: { 200: json(ConnectionSchema, 'Retired'), 412: errorResponse('Stale ETag'), ...commonErrors } }),
@@ -77,6 +78,11 @@ export function connectionRoutes(tenants: TenantService, connections: Connection
       throw badGateway('idp_metadata_unavailable', `The IdP metadata could not be refreshed: ${error} The connection keeps its current IdP settings.`, { reason: error }, { ETag: connectionEtag(connection) });
     }
     return jsonWithHeaders(connections.view(connection), 200, { ETag: connectionEtag(connection) });
+  });
+
+  app.openapi(routes.revokeSessions, async (c) => {
+    const { tenant, connection_id } = c.req.valid('param');
+    return c.json({ sessions_revoked: await connections.revokeSessions(tenantOf(c, tenant).id, connection_id, actorFrom(c)) }, 200);
   });
 
   app.openapi(routes.stageSp, (c) => {

@@ -69,6 +69,7 @@ export const UpdateConnectionBody = z
   .partial()
   .openapi('UpdateConnection');
 
+export const RevokedSessionsSchema = z.object({ sessions_revoked: z.number().int() }).openapi('RevokedSessions');
 export const TestLoginSchema = z.object({ url: z.string(), expires_at: z.string() }).openapi('ConnectionTestLogin');
 export const DomainSchema = z
   .object({

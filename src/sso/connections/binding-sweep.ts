@@ -9,6 +9,8 @@ import type { LogoutNotice, Session } from '../../sessions/session.ts';
 export const BINDING_REVOCATION_REASON = 'directory_binding_changed';
 /** The `session.revoked` reason for a sign-in through a connection since deleted. */
 export const DELETION_REVOCATION_REASON = 'connection_deleted';
+/** The `session.revoked` reason when an admin signs out everyone who signed in through a connection. */
+export const ADMIN_REVOCATION_REASON = 'connection_sessions_revoked';
 
 /**
  * Ends the sign-ins that a connection change (a binding set, moved or removed) no longer allows,

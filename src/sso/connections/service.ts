@@ -1,6 +1,5 @@
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
-import { constantTimeEqual } from '../../lib/crypto.ts';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
 import { ifMatchAccepts } from '../../lib/etag.ts';
 import { badRequest, notFound, preconditionFailed } from '../../http/errors.ts';
@@ -12,14 +11,14 @@ import type { SecretBox } from '../../oidc/keys/key-encryption.ts';
 import { createSpKeyPair } from '../saml/certificates.ts';
 import { SP_KEY_CONTEXT } from '../saml/service-provider.ts';
 import type { MetadataFetcher } from '../saml/metadata-fetch.ts';
-import { UPSTREAM_SECRET_CONTEXT } from '../oidc/upstream.ts';
-import { connectionEtag, connectionView, sameConnectionSettings, type Connection, type OidcSettings, type SamlSettings } from './connection.ts';
-import { assertEntraTenancy, assertIssuer, resolveSamlIdp, type ConnectionInput, type ConnectionPatch, type OidcInput } from './inputs.ts';
+import { connectionEtag, connectionView, sameConnectionSettings, type Connection, type SamlSettings } from './connection.ts';
+import { assertEntraTenancy, resolveSamlIdp, type ConnectionInput, type ConnectionPatch } from './inputs.ts';
 import { SqliteConnectionLookup, SqliteTenantConnections } from './sqlite-store.ts';
 import { SpCertificateRotation } from './sp-rotation.ts';
 import { SqliteAppLookup } from '../../oidc/apps/sqlite-store.ts';
-import { DELETION_REVOCATION_REASON, revokedCount, type BindingSessionSweep } from './binding-sweep.ts';
+import { ADMIN_REVOCATION_REASON, DELETION_REVOCATION_REASON, revokedCount, type BindingSessionSweep } from './binding-sweep.ts';
 import { secretChange } from './secret-change.ts';
+import { oidcSettings } from './oidc-settings.ts';
 import type { Session } from '../../sessions/session.ts';
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
@@ -81,7 +80,7 @@ export class ConnectionService {
       group_mappings: input.group_mappings ?? [],
       directory_id: input.directory_id ?? null,
       saml: input.protocol === 'saml' ? await this.#newSaml(tenantId, id, input, now) : null,
-      oidc: input.protocol === 'oidc' ? this.#oidc(input.oidc, undefined) : null,
+      oidc: input.protocol === 'oidc' ? oidcSettings(input.oidc, undefined, this.box) : null,
       version: 1,
       created_at: now.toISOString(),
       updated_at: now.toISOString(),
@@ -120,7 +119,7 @@ export class ConnectionService {
     if (patch.saml && current.protocol !== 'saml') throw badRequest('invalid_connection', 'This is not a SAML connection.');
     if (patch.oidc && current.protocol !== 'oidc') throw badRequest('invalid_connection', 'This is not an OIDC connection.');
     const saml = patch.saml && current.saml ? await this.#patchSaml(tenantId, current.saml, patch.saml) : current.saml;
-    const oidc = patch.oidc && current.oidc ? this.#oidc(patch.oidc, current.oidc) : current.oidc;
+    const oidc = patch.oidc && current.oidc ? oidcSettings(patch.oidc, current.oidc, this.box) : current.oidc;
     // Connections saved before the Entra tenancy rule are held to it when they are switched on.
     if (oidc && patch.status === 'active') assertEntraTenancy(oidc);
     const { after, unmapped, revoked } = this.storage.transaction(() => {
@@ -182,6 +181,22 @@ export class ConnectionService {
     });
     await revoked.flush();
     await this.#finishUnmap(id, unmapped);
+  }
+
+  /**
+   * Signs out everyone who signed in through this connection, now, leaving the connection as it
+   * is (an IdP account suspected compromised; the connection switched off first): each session
+   * with back-channel logout, its grants, refresh and access tokens. Returns how many ended.
+   */
+  async revokeSessions(tenantId: string, id: string, actor: Actor): Promise<number> {
+    const revoked = this.storage.transaction(() => {
+      this.get(tenantId, id);
+      if (!this.bindingSweep) throw new Error('ConnectionService.bindingSweep is not set');
+      const ended = this.bindingSweep.throughConnection(tenantId, id);
+      this.audit.record(tenantId, { action: 'sso.connection.sessions_revoked', target: { type: 'connection', id }, metadata: { sessions_revoked: ended.length } }, actor);
+      return this.bindingSweep.revoke(ended, id, actor, ADMIN_REVOCATION_REASON);
+    });
+    return revoked.flush();
   }
 
   /**
@@ -358,39 +373,6 @@ export class ConnectionService {
       clock_skew_seconds: s.clock_skew_seconds ?? current.clock_skew_seconds,
       allow_sha1_signatures: s.allow_sha1_signatures ?? current.allow_sha1_signatures,
     };
-  }
-
-  #oidc(input: OidcInput | undefined, current: OidcSettings | undefined): OidcSettings {
-    const issuer = input?.issuer ?? current?.issuer;
-    const clientId = input?.client_id ?? current?.client_id;
-    if (!issuer || !clientId) throw badRequest('invalid_connection', 'An OIDC connection needs oidc.issuer and oidc.client_id.');
-    assertIssuer(issuer);
-    const secret = input?.client_secret;
-    const settings: OidcSettings = {
-      issuer,
-      client_id: clientId,
-      client_secret_sealed:
-        secret === undefined || (secret !== null && this.#isCurrentSecret(secret, current))
-          ? (current?.client_secret_sealed ?? null)
-          : secret === null
-            ? null
-            : this.box.seal(secret, UPSTREAM_SECRET_CONTEXT),
-      scopes: input?.scopes ?? current?.scopes ?? 'openid email profile',
-      entra_multi_tenant: input?.entra_multi_tenant ?? current?.entra_multi_tenant ?? false,
-      allowed_entra_tenants: input?.allowed_entra_tenants ?? current?.allowed_entra_tenants ?? [],
-    };
-    assertEntraTenancy(settings);
-    return settings;
-  }
-
-  /** Whether `secret` is the one already sealed on the connection (a client re-sending it is no change). */
-  #isCurrentSecret(secret: string, current: OidcSettings | undefined): boolean {
-    if (!current?.client_secret_sealed) return false;
-    try {
-      return constantTimeEqual(this.box.open(current.client_secret_sealed, UPSTREAM_SECRET_CONTEXT), secret);
-    } catch {
-      return false;
-    }
   }
 }
 

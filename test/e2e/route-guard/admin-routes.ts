@@ -61,6 +61,7 @@ export const ADMIN_GUARDED: Record<RouteKey, GuardedRoute> = {
   'DELETE /admin/v1/tenants/:tenant/connections/:connection_id': admin({ params: (f) => ({ connection_id: f.victims.connection }), ok: 204 }),
   // The fixture's connection has inline metadata (no network in tests): the handler's own refusal shows the ids resolved.
   'POST /admin/v1/tenants/:tenant/connections/:connection_id/refresh-metadata': admin({ ok: 400, okCode: 'no_metadata_url' }),
+  'POST /admin/v1/tenants/:tenant/connections/:connection_id/revoke-sessions': admin({ ok: 200 }),
   'POST /admin/v1/tenants/:tenant/connections/:connection_id/sp-certificates': admin({ ok: 201 }),
   'POST /admin/v1/tenants/:tenant/connections/:connection_id/sp-certificates/activate': admin({ ok: 200 }),
   'DELETE /admin/v1/tenants/:tenant/connections/:connection_id/sp-certificates/:which': admin({ ok: 200 }),

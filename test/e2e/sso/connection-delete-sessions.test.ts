@@ -7,8 +7,9 @@ import { LogoutReceiver } from '../../helpers/logout-receiver.ts';
 
 /**
  * Deleting a connection (an IdP compromised, a partnership ended) ends, in the DELETE, what was
- * signed in through it: sessions with back-channel logout, their grants and refresh tokens.
- * Sign-ins of the same people through other connections stay.
+ * signed in through it: sessions with back-channel logout, their grants and refresh tokens; so
+ * does `POST …/revoke-sessions`, keeping the connection. Sign-ins of the same people through
+ * other connections stay.
  */
 describe('deleting a connection ends the sign-ins made through it', () => {
   let env: SsoEnv;
@@ -74,5 +75,26 @@ describe('deleting a connection ends the sign-ins made through it', () => {
     expect((await env.api('DELETE', `/admin/v1/tenants/${tenant.id}/connections/${unused.id}`)).status).toBe(204);
     expect(env.audit(tenant.id, 'session.revoked')).toHaveLength(before);
     expect(env.audit(tenant.id, 'sso.connection.deleted').at(-1)?.metadata ?? null).toBeNull();
+  });
+
+  it('signs out, on request, everyone who signed in through a connection it keeps (POST …/revoke-sessions), audited; other connections untouched', async () => {
+    const oktaIdp = new TestSamlIdp('https://okta2.example/idp', 'https://okta2.test/sso');
+    const suspectIdp = new TestSamlIdp('https://suspect.example/idp', 'https://suspect.test/sso', testKey('attacker'));
+    const oktaConn = await env.samlConnection(tenant.id, oktaIdp, { name: 'Okta 2' });
+    const suspect = await env.samlConnection(tenant.id, suspectIdp, { name: 'Suspect' });
+    const viaSuspect = await signIn(suspect, suspectIdp);
+    const viaOkta = await signIn(oktaConn, oktaIdp);
+    const logouts = receiver.tokens.filter((t) => t.sub === userId).length;
+
+    const res = await env.api('POST', `/admin/v1/tenants/${tenant.id}/connections/${suspect.id}/revoke-sessions`);
+    expect([res.status, res.body]).toEqual([200, { sessions_revoked: 1 }]);
+    expect(receiver.tokens.filter((t) => t.sub === userId).length).toBe(logouts + 1);
+    expect(await refreshed(viaSuspect.refresh)).toBeNull();
+    expect(env.audit(tenant.id, 'session.revoked').at(-1)?.metadata).toMatchObject({ reason: 'connection_sessions_revoked', connection_id: suspect.id, user_id: userId });
+    expect(env.audit(tenant.id, 'sso.connection.sessions_revoked').at(-1)).toMatchObject({ target: { id: suspect.id }, metadata: { sessions_revoked: 1 } });
+    expect(await refreshed(viaOkta.refresh)).toEqual(expect.any(String));
+    // The connection itself is unchanged (and a second call has nothing left to end).
+    expect((await env.ok('GET', `/admin/v1/tenants/${tenant.id}/connections/${suspect.id}`)).status).toBe('active');
+    expect((await env.api('POST', `/admin/v1/tenants/${tenant.id}/connections/${suspect.id}/revoke-sessions`)).body).toEqual({ sessions_revoked: 0 });
   });
 });
