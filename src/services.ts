@@ -96,7 +96,6 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     options.sso,
   );
   scim.directories.boundConnections = (tenantId, directoryId) => sso.connections.repo(tenantId).boundTo(directoryId);
-  scim.directories.isBound = (tenantId, directoryId) => sso.connections.repo(tenantId).isBound(directoryId);
 
   metrics.gauge(
     'portcullis_sso_saml_connections',

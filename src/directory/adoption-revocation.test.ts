@@ -21,7 +21,7 @@ describe('adoption into a bound directory revokes the sign-ins, not the tuples',
     h = new Harness();
     s = await scimClient(h);
     bound = new Set();
-    h.services.scim.directories.isBound = (_tenant, directoryId) => bound.has(directoryId);
+    h.services.scim.directories.boundConnections = (_tenant, directoryId) => (bound.has(directoryId) ? [{ id: 'conn_test', name: 'Test' }] : []);
     calls = [];
     flushed = 0;
     h.services.deprovisioner.register({

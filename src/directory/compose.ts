@@ -30,7 +30,7 @@ export function buildScimServices(deps: {
 }): ScimServices {
   const tuples = new DirectoryTuples(deps.tupleWriter);
   const directories = new ScimDirectoryService(deps.storage, deps.audit, deps.clock, deps.baseUrl);
-  const isBound = (tenantId: string, directoryId: string) => directories.isBound(tenantId, directoryId);
+  const isBound = (tenantId: string, directoryId: string) => directories.boundConnections(tenantId, directoryId).length > 0;
   const userWrites = new UserWrites(deps.storage, deps.audit, deps.clock, deps.deprovisioner, tuples, isBound);
   const groupWrites = new GroupWrites(deps.storage, deps.audit, deps.clock, tuples);
   return {

@@ -22,14 +22,10 @@ export class ScimDirectoryService {
   readonly #touches: TouchThrottle;
   /**
    * The live SSO connections bound to a directory (set by the composition root): a directory
-   * with any is not deleted, since that would release its users to every connection of the tenant.
+   * with any is not deleted, since that would release its users to every connection of the
+   * tenant, and a SCIM POST adopting a just-in-time user into it revokes the user's sign-ins.
    */
   boundConnections: (tenantId: string, directoryId: string) => { id: string; name: string }[] = () => [];
-  /**
-   * Whether a live SSO connection is bound to a directory (set by the composition root): a SCIM
-   * POST adopting a just-in-time user into such a directory revokes the user's sign-ins.
-   */
-  isBound: (tenantId: string, directoryId: string) => boolean = () => false;
 
   constructor(
     private readonly storage: Storage,

@@ -23,6 +23,16 @@ export const ADMIN_REVOCATION_REASON = 'connection_sessions_revoked';
  * or is unbound while no live connection of the tenant is bound to that directory (the rule
  * sign-in enforces). Only users of the directories the change bound or released are looked at.
  */
+/**
+ * A session `s` that still gives access (two parameters: now as ISO text, now in ms): live, or
+ * expired with a live refresh token (refresh tokens outlive the browser session, never its
+ * revocation). `+m.model` keeps the plan on the session's grants, not a scan of all tokens.
+ */
+const GIVES_ACCESS = `(s.expires_at > ? OR EXISTS (
+             SELECT 1 FROM session_grants g CROSS JOIN oidc_models m ON m.grant_id = g.grant_id
+             WHERE g.session_id = s.id AND +m.model = 'RefreshToken' AND m.consumed_at IS NULL
+               AND (m.expires_at IS NULL OR m.expires_at > ?)))`;
+
 export class BindingSessionSweep {
   constructor(
     private readonly sql: Sql,
@@ -51,14 +61,11 @@ export class BindingSessionSweep {
            AND (c.directory_id IS NOT NULL OR EXISTS (
              SELECT 1 FROM sso_connections b
              WHERE b.tenant_id = u.tenant_id AND b.directory_id = u.directory_id AND b.deleted_at IS NULL))
-           AND (s.expires_at > ? OR EXISTS (
-             SELECT 1 FROM session_grants g CROSS JOIN oidc_models m ON m.grant_id = g.grant_id
-             WHERE g.session_id = s.id AND +m.model = 'RefreshToken' AND m.consumed_at IS NULL
-               AND (m.expires_at IS NULL OR m.expires_at > ?)))
+           AND ${GIVES_ACCESS}
          ORDER BY s.id`,
       )
       .all(tenantId, ids[0]!, ids[1] ?? ids[0]!, now.toISOString(), now.getTime());
-    return rows.map((r) => this.sessions.find(r.id)).filter((s): s is Session => s !== undefined);
+    return this.#sessions(rows);
   }
 
   /**
@@ -71,13 +78,14 @@ export class BindingSessionSweep {
       .prepare<[string, string, string, number], { id: string }>(
         `SELECT s.id FROM sessions s
          WHERE s.tenant_id = ? AND s.connection_id = ? AND s.revoked_at IS NULL
-           AND (s.expires_at > ? OR EXISTS (
-             SELECT 1 FROM session_grants g CROSS JOIN oidc_models m ON m.grant_id = g.grant_id
-             WHERE g.session_id = s.id AND +m.model = 'RefreshToken' AND m.consumed_at IS NULL
-               AND (m.expires_at IS NULL OR m.expires_at > ?)))
+           AND ${GIVES_ACCESS}
          ORDER BY s.id`,
       )
       .all(tenantId, connectionId, now.toISOString(), now.getTime());
+    return this.#sessions(rows);
+  }
+
+  #sessions(rows: { id: string }[]): Session[] {
     return rows.map((r) => this.sessions.find(r.id)).filter((s): s is Session => s !== undefined);
   }
 

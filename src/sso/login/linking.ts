@@ -29,11 +29,14 @@ export function planLink(deps: LoginDeps, tenantId: string, connection: Connecti
   const current = deps.connections.repo(tenantId).currentBinding(connection.id);
   if (!current) throw new LoginFailure('connection_not_active', `connection ${connection.id} was deleted during the sign-in`, { tenantId });
   const boundTo = current.directory_id;
+  // The directories some live connection is bound to: read once, when first needed.
+  let bound: string[] | undefined;
+  const boundDirectories = () => (bound ??= deps.connections.repo(tenantId).boundDirectories());
   const found = boundTo
     ? findExisting(deps, directory, tenantId, identity, { directoryId: boundTo })
-    : findOutsideBoundDirectories(deps, directory, tenantId, connection, identity);
+    : findOutsideBoundDirectories(deps, directory, tenantId, connection, identity, boundDirectories);
   // The email the user would carry into ID tokens (the matched user's, or the one a new user would get).
-  if (!boundTo) assertEmailNotReserved(deps, directory, tenantId, connection, found ? found.user.email : identity.email);
+  if (!boundTo) assertEmailNotReserved(directory, tenantId, connection, found ? found.user.email : identity.email, boundDirectories);
   if (found) {
     if (!found.user.active) throw new LoginFailure('user_deactivated', `user ${found.user.id} is deactivated`, { tenantId, userId: found.user.id, directoryId: found.user.directory_id ?? undefined });
     return { kind: 'existing', ...found };
@@ -98,12 +101,19 @@ function findExisting(deps: LoginDeps, directory: DirectoryLookup, tenantId: str
  * bindings; a match in a directory costs one probe of whether it is bound, and only a match in a
  * bound directory costs more (the bound directories, and the same lookup without them).
  */
-function findOutsideBoundDirectories(deps: LoginDeps, directory: DirectoryLookup, tenantId: string, connection: Connection, identity: IdpIdentity): Found | undefined {
+function findOutsideBoundDirectories(
+  deps: LoginDeps,
+  directory: DirectoryLookup,
+  tenantId: string,
+  connection: Connection,
+  identity: IdpIdentity,
+  boundDirectories: () => string[],
+): Found | undefined {
   const bindings = deps.connections.repo(tenantId);
   const allowed = (user: DirectoryUser | undefined, linkedBy: Found['linkedBy'], again: (scope: UserScope) => DirectoryUser | undefined): Found | undefined => {
     if (!user) return undefined;
     if (user.directory_id === null || !bindings.isBound(user.directory_id)) return { user, linkedBy };
-    const other = again({ exceptDirectories: bindings.boundDirectories() });
+    const other = again({ exceptDirectories: boundDirectories() });
     if (other) return { user: other, linkedBy };
     throw new LoginFailure(
       'user_directory_mismatch',
@@ -124,9 +134,9 @@ function findOutsideBoundDirectories(deps: LoginDeps, directory: DirectoryLookup
  * pushed the person, or a user another directory pushed with that email), or apps that link
  * accounts by email would take it for that person. One query when no directory is bound.
  */
-function assertEmailNotReserved(deps: LoginDeps, directory: DirectoryLookup, tenantId: string, connection: Connection, email: string | null): void {
+function assertEmailNotReserved(directory: DirectoryLookup, tenantId: string, connection: Connection, email: string | null, boundDirectories: () => string[]): void {
   if (!email) return;
-  const bound = deps.connections.repo(tenantId).boundDirectories();
+  const bound = boundDirectories();
   if (bound.length === 0) return;
   const holder = directory.findUserByEmail(tenantId, email, { inDirectories: bound });
   if (!holder) return;
