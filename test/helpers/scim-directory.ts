@@ -1,4 +1,5 @@
 import type { SsoEnv } from './sso-env.ts';
+import type { TestSamlIdp } from './saml-idp.ts';
 
 export interface PushedUser {
   userName: string;
@@ -42,3 +43,26 @@ export async function scimDirectory(env: SsoEnv, tenantId: string, name: string)
     },
   };
 }
+
+/**
+ * The "several IdPs in one tenant" set-up: a bank tenant (bank.test verified), Okta's SCIM
+ * directory of employees with the Okta connection bound to it, and a partner's unbound SAML
+ * connection for contractors. `beforeBinding` runs once the directory exists and before the
+ * connections are made (users pushed first, as when a binding comes late).
+ */
+export async function bankWithPartner(
+  env: SsoEnv,
+  idps: { okta: TestSamlIdp; partner: TestSamlIdp },
+  o: { jit?: boolean; partner?: Record<string, unknown>; beforeBinding?: (employees: ScimDirectory) => Promise<void> } = {},
+) {
+  const tenant = await env.tenant('Bank', 'bank');
+  await env.verifiedDomain(tenant.id, 'bank.test');
+  if (o.jit) await env.ok('PUT', `/admin/v1/tenants/${tenant.id}/sso-settings`, { jit_provisioning: true });
+  const employees = await scimDirectory(env, tenant.id, 'Okta employees');
+  await o.beforeBinding?.(employees);
+  const okta: { id: string } = await env.samlConnection(tenant.id, idps.okta, { name: 'Okta (employees)', directory_id: employees.id });
+  const partner: { id: string } = await env.samlConnection(tenant.id, idps.partner, { name: 'Partner contractors', attribute_preset: 'generic', ...o.partner });
+  return { tenant: tenant as { id: string; authz_store_id: string }, employees, okta, partner };
+}
+
+export type ScimDirectory = Awaited<ReturnType<typeof scimDirectory>>;

@@ -4,7 +4,7 @@ import { SsoEnv, authorizationRequest } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
 import { TestSamlIdp, testKey } from '../../helpers/saml-idp.ts';
 import { LogoutReceiver } from '../../helpers/logout-receiver.ts';
-import { scimDirectory } from '../../helpers/scim-directory.ts';
+import { bankWithPartner, scimDirectory, type ScimDirectory } from '../../helpers/scim-directory.ts';
 
 /**
  * Pre-hijacking through adoption: a partner's unbound connection (just-in-time provisioning on,
@@ -17,7 +17,7 @@ describe('SCIM adoption of a just-in-time user into a bound directory', () => {
   let tenant: { id: string; authz_store_id: string };
   let rp: client.Configuration;
   let receiver: LogoutReceiver;
-  let employees: Awaited<ReturnType<typeof scimDirectory>>;
+  let employees: ScimDirectory;
   let okta: { id: string };
   let partner: { id: string };
   const oktaIdp = new TestSamlIdp();
@@ -25,16 +25,10 @@ describe('SCIM adoption of a just-in-time user into a bound directory', () => {
 
   beforeAll(async () => {
     env = await SsoEnv.start();
-    tenant = await env.tenant('Bank', 'bank');
-    await env.verifiedDomain(tenant.id, 'bank.test');
-    await env.ok('PUT', `/admin/v1/tenants/${tenant.id}/sso-settings`, { jit_provisioning: true });
-    employees = await scimDirectory(env, tenant.id, 'Okta employees');
-    okta = await env.samlConnection(tenant.id, oktaIdp, { name: 'Okta (employees)', directory_id: employees.id });
-    partner = await env.samlConnection(tenant.id, partnerIdp, {
-      name: 'Partner contractors',
-      attribute_preset: 'generic',
-      group_mappings: [{ idp_group: 'Contractors', relation: 'viewer' }],
-    });
+    ({ tenant, employees, okta, partner } = await bankWithPartner(env, { okta: oktaIdp, partner: partnerIdp }, {
+      jit: true,
+      partner: { group_mappings: [{ idp_group: 'Contractors', relation: 'viewer' }] },
+    }));
     receiver = await new LogoutReceiver().start(`${env.base}/oidc`);
     const app = await env.app(tenant.id, { backchannel_logout_uri: receiver.url });
     receiver.audience = app.client_id;

@@ -3,7 +3,7 @@ import * as client from 'openid-client';
 import { SsoEnv } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
 import { TestSamlIdp, testKey } from '../../helpers/saml-idp.ts';
-import { scimDirectory } from '../../helpers/scim-directory.ts';
+import { bankWithPartner, type ScimDirectory } from '../../helpers/scim-directory.ts';
 
 /**
  * The directory binding against identifier variants: an email differing from the pushed one in
@@ -14,7 +14,7 @@ describe('a bound directory against identifier variants (SAML)', () => {
   let env: SsoEnv;
   let tenant: { id: string };
   let rp: client.Configuration;
-  let employees: Awaited<ReturnType<typeof scimDirectory>>;
+  let employees: ScimDirectory;
   let okta: { id: string };
   let partner: { id: string };
   const oktaIdp = new TestSamlIdp();
@@ -22,12 +22,7 @@ describe('a bound directory against identifier variants (SAML)', () => {
 
   beforeAll(async () => {
     env = await SsoEnv.start();
-    tenant = await env.tenant('Bank', 'bank');
-    await env.verifiedDomain(tenant.id, 'bank.test');
-    await env.ok('PUT', `/admin/v1/tenants/${tenant.id}/sso-settings`, { jit_provisioning: true });
-    employees = await scimDirectory(env, tenant.id, 'Okta employees');
-    okta = await env.samlConnection(tenant.id, oktaIdp, { name: 'Okta (employees)', directory_id: employees.id });
-    partner = await env.samlConnection(tenant.id, partnerIdp, { name: 'Partner contractors', attribute_preset: 'generic' });
+    ({ tenant, employees, okta, partner } = await bankWithPartner(env, { okta: oktaIdp, partner: partnerIdp }, { jit: true }));
     rp = await env.rp(await env.app(tenant.id));
   });
   afterAll(() => env?.close());

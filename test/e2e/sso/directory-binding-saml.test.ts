@@ -3,7 +3,7 @@ import * as client from 'openid-client';
 import { SsoEnv } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
 import { TestSamlIdp, testKey } from '../../helpers/saml-idp.ts';
-import { scimDirectory } from '../../helpers/scim-directory.ts';
+import { bankWithPartner, scimDirectory, type ScimDirectory } from '../../helpers/scim-directory.ts';
 
 /**
  * A bank connects Okta for its employees (Okta also pushes them by SCIM into a directory), then
@@ -15,7 +15,7 @@ describe('a connection bound to a SCIM directory (SAML)', () => {
   let env: SsoEnv;
   let tenant: { id: string };
   let rp: client.Configuration;
-  let employees: Awaited<ReturnType<typeof scimDirectory>>;
+  let employees: ScimDirectory;
   let okta: { id: string };
   let partner: { id: string };
   let alice: string;
@@ -25,13 +25,12 @@ describe('a connection bound to a SCIM directory (SAML)', () => {
 
   beforeAll(async () => {
     env = await SsoEnv.start();
-    tenant = await env.tenant('Bank', 'bank');
-    await env.verifiedDomain(tenant.id, 'bank.test');
-    employees = await scimDirectory(env, tenant.id, 'Okta employees');
-    alice = await employees.push({ userName: 'alice@bank.test', externalId: '00uAlice', email: 'alice@bank.test' });
-    bea = await employees.push({ userName: 'bea', externalId: '00uBea', email: 'bea@bank.test' });
-    okta = await env.samlConnection(tenant.id, oktaIdp, { name: 'Okta (employees)', directory_id: employees.id });
-    partner = await env.samlConnection(tenant.id, partnerIdp, { name: 'Partner contractors', attribute_preset: 'generic' });
+    ({ tenant, employees, okta, partner } = await bankWithPartner(env, { okta: oktaIdp, partner: partnerIdp }, {
+      beforeBinding: async (directory) => {
+        alice = await directory.push({ userName: 'alice@bank.test', externalId: '00uAlice', email: 'alice@bank.test' });
+        bea = await directory.push({ userName: 'bea', externalId: '00uBea', email: 'bea@bank.test' });
+      },
+    }));
     rp = await env.rp(await env.app(tenant.id));
   });
   afterAll(() => env?.close());
