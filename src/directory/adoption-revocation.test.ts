@@ -44,7 +44,7 @@ describe('adoption into a bound directory revokes the sign-ins, not the tuples',
     const id = jitUser('ada@acme.test');
     const res = await post('ada@acme.test');
     expect(res).toMatchObject({ status: 201, body: { id } });
-    expect(calls).toEqual([{ inTransaction: true, target: { tenantId: s.tenantId, userId: id, reason: 'scim_adopted' } }]);
+    expect(calls).toEqual([{ inTransaction: true, target: { tenantId: s.tenantId, userId: id, reason: 'scim_adopted', directoryId: s.directoryId } }]);
     expect(flushed).toBe(1);
     const [event] = deprovisioned(id);
     expect(event?.metadata).toMatchObject({ reason: 'scim_adopted', revoked: { test_sessions: 1, sessions: 0, refresh_tokens: 0, grants: 0 }, total: 1, kept: ['authz_tuples'] });
@@ -63,6 +63,29 @@ describe('adoption into a bound directory revokes the sign-ins, not the tuples',
     jitUser('bea@acme.test');
     expect((await post('bea@acme.test')).status).toBe(201);
     expect(calls.map((c) => c.target.reason)).toEqual(['scim_adopted']);
+  });
+
+  it('runs a revoker limited to scim_adopted on adoption only, not on deactivation or deletion', async () => {
+    bound.add(s.directoryId);
+    const adoptedOnly: string[] = [];
+    h.services.deprovisioner.register({
+      name: 'test_adopted_only',
+      reasons: ['scim_adopted'],
+      revoke(target) {
+        adoptedOnly.push(`${target.reason}:${target.userId}`);
+        return { staged: 1, flush: async () => 1 };
+      },
+    });
+    const ada = jitUser('ada@acme.test');
+    expect((await post('ada@acme.test')).status).toBe(201);
+    const zed = (await post('zed@acme.test')).body.id as string;
+    expect((await s.call('PATCH', `/Users/${zed}`, { Operations: [{ op: 'replace', path: 'active', value: false }] })).status).toBe(200);
+    expect((await s.call('DELETE', `/Users/${ada}`)).status).toBe(204);
+    expect(adoptedOnly).toEqual([`scim_adopted:${ada}`]);
+    expect(calls.map((c) => c.target.reason)).toEqual(['scim_adopted', 'scim_deactivated', 'scim_deleted']);
+    expect(deprovisioned(ada).find((e) => e.metadata?.reason === 'scim_adopted')?.metadata?.revoked).toMatchObject({ test_adopted_only: 1 });
+    expect(deprovisioned(ada).find((e) => e.metadata?.reason === 'scim_deleted')?.metadata?.revoked).not.toHaveProperty('test_adopted_only');
+    expect(deprovisioned(zed)[0]?.metadata?.revoked).not.toHaveProperty('test_adopted_only');
   });
 
   it('adopting a user pushed inactive deprovisions it fully (scim_deactivated), not twice', async () => {

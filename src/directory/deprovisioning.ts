@@ -15,6 +15,8 @@ export interface DeprovisionTarget {
   /** The directory user id (`user:<id>` in the authorization store). */
   userId: string;
   reason: DeprovisionReason;
+  /** The directory the user is in after the change (the adopting one for `scim_adopted`); null outside any. */
+  directoryId?: string | null;
 }
 
 /**
@@ -26,6 +28,8 @@ export interface DeprovisionTarget {
 export interface UserRevoker {
   /** Stable name used as the key in audit metadata, e.g. 'sessions', 'refresh_tokens', 'authz_tuples'. */
   readonly name: string;
+  /** Runs only for these reasons (absent: for every reason, and counted in every audit event). */
+  readonly reasons?: readonly DeprovisionReason[];
   /** Must be called inside the caller's storage.transaction. `staged`/`flush` give the count revoked. */
   revoke(target: DeprovisionTarget): Staged<number>;
 }
@@ -41,12 +45,12 @@ export class Deprovisioner {
 
   /**
    * Runs every revoker's in-transaction part (call inside storage.transaction), but those named
-   * in `except`. Returns the counts so far (one per revoker run) and a `flush` that finishes the
+   * in `except` and those for other reasons. Returns the counts so far (one per revoker run) and a `flush` that finishes the
    * remote parts and resolves to final counts.
    */
   revokeAll(target: DeprovisionTarget, options: { except?: readonly string[] } = {}): Staged<Record<string, number>> {
     const except = options.except ?? [];
-    const parts = this.#revokers.filter((r) => !except.includes(r.name)).map((r) => [r.name, r.revoke(target)] as const);
+    const parts = this.#revokers.filter((r) => !except.includes(r.name) && (r.reasons?.includes(target.reason) ?? true)).map((r) => [r.name, r.revoke(target)] as const);
     const staged = Object.fromEntries(parts.map(([name, p]) => [name, p.staged]));
     return {
       staged,

@@ -79,6 +79,10 @@ export class SessionService {
     return this.store.usersSignedInThrough(tenantId, connectionId);
   }
 
+  connectionsOfUser(tenantId: string, userId: string): string[] {
+    return this.store.connectionsOfUser(tenantId, userId);
+  }
+
   liveForOidcSession(uid: string): Session | undefined {
     const s = this.store.findByOidcUid(uid);
     return s && isLive(s, this.clock.now()) ? s : undefined;

@@ -73,6 +73,14 @@ export class SqliteSessionStore {
       .map((r) => r.user_id);
   }
 
+  /** Every connection this user ever signed in to this tenant through. */
+  connectionsOfUser(tenantId: string, userId: string): string[] {
+    return this.sql
+      .prepare<[string, string], { connection_id: string }>('SELECT DISTINCT connection_id FROM sessions WHERE tenant_id = ? AND user_id = ?')
+      .all(tenantId, userId)
+      .map((r) => r.connection_id);
+  }
+
   /** Every grant ever made under the user's sessions in this tenant (refresh tokens outlive sessions). */
   grantsOfUser(tenantId: string, userId: string): { grant_id: string; client_id: string }[] {
     return this.sql

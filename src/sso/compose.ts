@@ -33,6 +33,7 @@ import { SqliteLoginStates } from './login/state-store.ts';
 import { LoginService } from './login/service.ts';
 import { HomeRealm } from './login/home-realm.ts';
 import { stageUnmappedRelations } from './login/group-sync.ts';
+import { adoptionRelationsRevoker } from './login/adoption-relations.ts';
 
 /** Test and deployment seams for the SSO domain (DNS, metadata fetching, upstream HTTP). */
 export interface SsoOptions {
@@ -94,6 +95,15 @@ export function buildSso(core: SsoCore, options: SsoOptions = {}) {
     stageUnmappedRelations({ storage, sessions, authzWriter: core.authzWriter }, tenantId, connectionId, relations, actor);
   connections.bindingSweep = new BindingSessionSweep(storage.sql, sessions, clock);
   for (const revoker of sessionRevokers(sessions)) core.deprovisioner.register(revoker);
+  core.deprovisioner.register(
+    adoptionRelationsRevoker({
+      sessions,
+      connection: (tenantId, id) => connections.repo(tenantId).find(id),
+      boundTo: (tenantId, directoryId) => connections.repo(tenantId).boundTo(directoryId),
+      authzStoreOf: (tenantId) => storage.unscoped.tenants.findById(tenantId)?.authz_store_id,
+      authzWriter: core.authzWriter,
+    }),
+  );
   const tokenAuthenticator: Authenticator = oidcTokenAuthenticator({
     keys: oidcKeys,
     apps: appLookup,

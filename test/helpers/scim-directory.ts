@@ -53,14 +53,14 @@ export async function scimDirectory(env: SsoEnv, tenantId: string, name: string)
 export async function bankWithPartner(
   env: SsoEnv,
   idps: { okta: TestSamlIdp; partner: TestSamlIdp },
-  o: { jit?: boolean; partner?: Record<string, unknown>; beforeBinding?: (employees: ScimDirectory) => Promise<void> } = {},
+  o: { jit?: boolean; okta?: Record<string, unknown>; partner?: Record<string, unknown>; beforeBinding?: (employees: ScimDirectory) => Promise<void> } = {},
 ) {
   const tenant = await env.tenant('Bank', 'bank');
   await env.verifiedDomain(tenant.id, 'bank.test');
   if (o.jit) await env.ok('PUT', `/admin/v1/tenants/${tenant.id}/sso-settings`, { jit_provisioning: true });
   const employees = await scimDirectory(env, tenant.id, 'Okta employees');
   await o.beforeBinding?.(employees);
-  const okta: { id: string } = await env.samlConnection(tenant.id, idps.okta, { name: 'Okta (employees)', directory_id: employees.id });
+  const okta: { id: string } = await env.samlConnection(tenant.id, idps.okta, { name: 'Okta (employees)', directory_id: employees.id, ...o.okta });
   const partner: { id: string } = await env.samlConnection(tenant.id, idps.partner, { name: 'Partner contractors', attribute_preset: 'generic', ...o.partner });
   return { tenant: tenant as { id: string; authz_store_id: string }, employees, okta, partner };
 }

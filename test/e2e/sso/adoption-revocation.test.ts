@@ -10,7 +10,8 @@ import { bankWithPartner, scimDirectory, type ScimDirectory } from '../../helper
  * Pre-hijacking through adoption: a partner's unbound connection (just-in-time provisioning on,
  * the bank's domain verified) signs in as alice@bank.test before Okta's SCIM client pushes her.
  * When Okta's directory, bound to the Okta connection, adopts that user, everything the partner
- * obtained for signing in is revoked inside the SCIM request; her authorization tuples stay.
+ * obtained for signing in is revoked inside the SCIM request, and the relations the partner's
+ * group mappings granted her; her other authorization tuples stay.
  */
 describe('SCIM adoption of a just-in-time user into a bound directory', () => {
   let env: SsoEnv;
@@ -27,7 +28,8 @@ describe('SCIM adoption of a just-in-time user into a bound directory', () => {
     env = await SsoEnv.start();
     ({ tenant, employees, okta, partner } = await bankWithPartner(env, { okta: oktaIdp, partner: partnerIdp }, {
       jit: true,
-      partner: { group_mappings: [{ idp_group: 'Contractors', relation: 'viewer' }] },
+      partner: { group_mappings: [{ idp_group: 'Contractors', relation: 'viewer' }, { idp_group: 'Contractors', relation: 'admin' }] },
+      okta: { group_mappings: [{ idp_group: 'Admins', relation: 'admin' }] },
     }));
     receiver = await new LogoutReceiver().start(`${env.base}/oidc`);
     const app = await env.app(tenant.id, { backchannel_logout_uri: receiver.url });
@@ -68,6 +70,9 @@ describe('SCIM adoption of a just-in-time user into a bound directory', () => {
     (env.services.storage.sql.raw.prepare('SELECT count(*) AS n FROM sessions WHERE user_id = ? AND revoked_at IS NULL').get(userId) as { n: number }).n;
   const holds = async (userId: string, relation: string) =>
     (await env.services.authz.check(tenant.authz_store_id, { tuple_key: { user: `user:${userId}`, relation, object: `organization:${tenant.id}` } })).allowed;
+  /** The user's own tuples on the organization (relations implied by others are not listed). */
+  const directRelations = async (userId: string) =>
+    (await env.services.authz.read(tenant.authz_store_id, { tuple_key: { user: `user:${userId}`, object: `organization:${tenant.id}` } })).tuples.map((t) => t.key.relation).sort();
 
   /** The partner's IdP signs in as `name`@bank.test just in time (a user outside any directory); returns its tokens and browser. */
   async function partnerSignsInAs(name: string) {
@@ -76,13 +81,13 @@ describe('SCIM adoption of a just-in-time user into a bound directory', () => {
     return r;
   }
 
-  it("revokes the partner's session, refresh token, access token and grant inside the adopting SCIM POST, with back-channel logout and a scim_adopted audit event; tuples stay, and Alice signs in through Okta", async () => {
+  it("revokes the partner's session, refresh token, access token, grant and mapped relations inside the adopting SCIM POST, with back-channel logout and a scim_adopted audit event; other tuples stay, and Alice signs in through Okta", async () => {
     const stolen = await partnerSignsInAs('alice');
     const alice = stolen.sub;
     expect(await nextAuthorization(stolen.browser, partner, partnerIdp)).toBe('app');
     // What the app itself wrote for this user id, and what the partner's group mapping granted.
     await env.services.authz.write(tenant.authz_store_id, { writes: { tuple_keys: [{ user: `user:${alice}`, relation: 'member', object: `organization:${tenant.id}` }] } });
-    expect(await holds(alice, 'viewer')).toBe(true);
+    expect(await directRelations(alice)).toEqual(['admin', 'member', 'viewer']);
     // The app refreshes (rotation): the partner holds a live refresh token and access token.
     const latest = await client.refreshTokenGrant(rp, stolen.tokens.refresh_token as string);
     expect((await client.tokenIntrospection(rp, latest.access_token)).active).toBe(true);
@@ -95,7 +100,7 @@ describe('SCIM adoption of a just-in-time user into a bound directory', () => {
     expect(logoutsFor(alice)).toBe(1);
     expect(liveSessions(alice)).toBe(0);
     const [event] = adoptedEvents(alice);
-    expect(event).toMatchObject({ actor: { type: 'scim_token' }, metadata: { reason: 'scim_adopted', kept: ['authz_tuples'], revoked: { sessions: 1 } } });
+    expect(event).toMatchObject({ actor: { type: 'scim_token' }, metadata: { reason: 'scim_adopted', kept: ['authz_tuples'], revoked: { sessions: 1, mapped_relations: 2 } } });
     const revoked = event?.metadata?.revoked as Record<string, number>;
     expect(revoked.refresh_tokens).toBeGreaterThanOrEqual(1);
     expect(revoked.grants).toBeGreaterThanOrEqual(1);
@@ -108,15 +113,16 @@ describe('SCIM adoption of a just-in-time user into a bound directory', () => {
     // The partner's browser has no Portcullis session left: the next authorization goes to its IdP, which is now refused.
     expect(await nextAuthorization(stolen.browser, partner, partnerIdp)).toBe('idp');
 
-    expect(await holds(alice, 'member')).toBe(true);
-    expect(await holds(alice, 'viewer')).toBe(true);
+    // The partner's mappings no longer speak for her; what the app wrote for her id stays.
+    expect(await directRelations(alice)).toEqual(['member']);
+    expect(await holds(alice, 'admin')).toBe(false);
+    expect(env.audit(tenant.id, 'authz.tuples.deleted').some((e) => JSON.stringify(e).includes(`user:${alice}`))).toBe(true);
 
-    const real = await signIn(okta, oktaIdp, '00uAlice', 'alice@bank.test');
+    // Okta's own mapping grants what Okta says (admin through its Admins group).
+    const real = await signIn(okta, oktaIdp, '00uAlice', 'alice@bank.test', ['Admins']);
     expect(real.sub).toBe(alice);
     expect(await refreshWorks(real.tokens.refresh_token as string)).toBe(true);
-    // A sign-in re-derives only the relations its own connection maps (Okta maps none): the
-    // partner-mapped relation stays until the partner's mapping changes (docs/sso.md says so).
-    expect(await holds(alice, 'viewer')).toBe(true);
+    expect(await directRelations(alice)).toEqual(['admin', 'member']);
   });
 
   it('revokes nothing on a second POST of the adopted user name (409): the sign-ins through the bound connection stay', async () => {
