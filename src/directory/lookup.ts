@@ -39,6 +39,8 @@ export interface DirectoryLookup {
   findUserByExternalId(tenantId: string, externalId: string, scope?: UserScope): DirectoryUser | undefined;
   /** By any of the user's emails, case-insensitively. Without a scope, any user of the tenant. */
   findUserByEmail(tenantId: string, email: string, scope?: UserScope): DirectoryUser | undefined;
+  /** The user holding this user name (unique per tenant, compared case-folded), in any directory. */
+  findUserByUserName(tenantId: string, userName: string): DirectoryUser | undefined;
   groupsOfUser(tenantId: string, userId: string): DirectoryGroupRef[];
   /**
    * Just-in-time provisioning at first SSO login, into `directory_id` when given (a live

@@ -32,6 +32,10 @@ export class DirectoryService implements DirectoryLookup {
     return view(this.storage.forTenant(tenantId).directoryUsers.findByEmail(email.trim().normalize('NFC'), scope));
   }
 
+  findUserByUserName(tenantId: string, userName: string): DirectoryUser | undefined {
+    return view(this.storage.forTenant(tenantId).directoryUsers.findByUserName(userName.normalize('NFC')));
+  }
+
   groupsOfUser(tenantId: string, userId: string): DirectoryGroupRef[] {
     return this.storage.forTenant(tenantId).directoryGroups.groupsOfUser(userId);
   }

@@ -7,7 +7,7 @@ import { planLink, type LinkedBy } from './linking.ts';
 /**
  * What an admin's test login shows about linking: which directory user a real sign-in with the
  * same identity would become, in which directory, or why it would be refused. Nothing is written
- * (no user is created just in time; a user name taken by someone else is not checked).
+ * (no user is created just in time).
  */
 export interface LinkPreview {
   /** `existing_user`: linked to a directory user; `new_user`: one would be created just in time; `refused`: the sign-in would fail. */

@@ -11,7 +11,7 @@ export type LinkedBy = 'external_id' | 'verified_email' | 'jit';
 /** How a sign-in becomes a directory user, decided before anything is written. */
 export type LinkPlan =
   | { kind: 'existing'; user: DirectoryUser; linkedBy: Exclude<LinkedBy, 'jit'> }
-  | { kind: 'jit'; directoryId: string | null };
+  | { kind: 'jit'; directoryId: string | null; userName: string };
 
 /**
  * Finds the directory user this identity is: by external id first, then by email when the
@@ -19,7 +19,8 @@ export type LinkPlan =
  * that directory's users. An unbound connection looks among all users but those of directories
  * some connection is bound to: when the match is such a user (and no other user fits), the
  * sign-in is refused (`user_directory_mismatch`) — that directory's users sign in only through
- * connections bound to it. Deactivated users are refused. Reads only.
+ * connections bound to it. Deactivated users are refused, and a user to be created just in time
+ * whose user name someone else holds (never merged: `user_name_taken`). Reads only.
  */
 export function planLink(deps: LoginDeps, tenantId: string, connection: Connection, identity: IdpIdentity): LinkPlan {
   const directory = deps.directory();
@@ -44,8 +45,16 @@ export function planLink(deps: LoginDeps, tenantId: string, connection: Connecti
   if (!deps.settings.get(tenantId).jit_provisioning) {
     throw new LoginFailure('user_not_provisioned', `no directory user for external id '${identity.external_id}'${inDirectory(connection.id, boundTo)} and JIT provisioning is off`, { tenantId });
   }
-  return { kind: 'jit', directoryId: boundTo };
+  const userName = identity.email ?? identity.external_id;
+  const holder = directory.findUserByUserName(tenantId, userName);
+  if (holder) throw userNameTaken(connection, identity, userName, boundTo, { tenantId, userId: holder.id, directoryId: holder.directory_id ?? undefined });
+  return { kind: 'jit', directoryId: boundTo, userName };
 }
+
+// Someone else already has this user name, and nothing proves this identity is them: neither its
+// external id nor an email in a domain the tenant verified. Refused, never merged.
+const userNameTaken = (connection: Connection, identity: IdpIdentity, userName: string, directoryId: string | null, context: LoginFailure['context']) =>
+  new LoginFailure('user_name_taken', `a directory user is already named '${userName}'; external id '${identity.external_id}' is not linked to it (no matching external id, no email in a verified domain${inDirectory(connection.id, directoryId)})`, context);
 
 /**
  * `planLink`, then the user created just in time if so planned: in the connection's directory
@@ -57,12 +66,11 @@ export function linkIdentity(deps: LoginDeps, tenantId: string, connection: Conn
   const plan = planLink(deps, tenantId, connection, identity);
   if (plan.kind === 'existing') return plan;
   const directory = deps.directory() as DirectoryLookup;
-  const userName = identity.email ?? identity.external_id;
   try {
     const user = directory.createUserJustInTime(
       tenantId,
       {
-        user_name: userName,
+        user_name: plan.userName,
         email: identity.email,
         external_id: identity.external_id,
         given_name: identity.given_name,
@@ -74,11 +82,8 @@ export function linkIdentity(deps: LoginDeps, tenantId: string, connection: Conn
     );
     return { user, linkedBy: 'jit' };
   } catch (err) {
-    // Someone else already has this user name, and nothing proves this identity is them: neither
-    // its external id nor an email in a domain the tenant verified. Refused, never merged.
-    if (err instanceof ApiError && err.code === 'user_name_taken') {
-      throw new LoginFailure('user_name_taken', `a directory user is already named '${userName}'; external id '${identity.external_id}' is not linked to it (no matching external id, no email in a verified domain${inDirectory(connection.id, plan.directoryId)})`, { tenantId });
-    }
+    // Taken between the plan and the insert (another sign-in just in time with the same name).
+    if (err instanceof ApiError && err.code === 'user_name_taken') throw userNameTaken(connection, identity, plan.userName, plan.directoryId, { tenantId });
     throw err;
   }
 }

@@ -162,6 +162,14 @@ describe('a connection bound to a SCIM directory (SAML)', () => {
     expect(fresh.lastTest.received.link).toEqual({ outcome: 'new_user', user_id: null, directory_id: employees.id, linked_by: 'jit', reason: null });
     expect(env.audit(tenant.id, 'directory.user.created')).toHaveLength(created);
     expect(env.sessionCount()).toBe(sessions);
+    // The user name a new user would get (the email) is now someone else's: a real sign-in would
+    // be refused (user_name_taken, never merged), and the preview says so, naming the holder.
+    const holder = (await signIn(partner, partnerIdp, 'p-tester', 'tester@partner.test')).sub as string;
+    const taken = await testLogin(okta, oktaIdp, '00uNobodyYet');
+    expect(taken.lastTest.received.link).toEqual({ outcome: 'refused', user_id: holder, directory_id: null, linked_by: null, reason: 'user_name_taken' });
+    expect(taken.page).toContain('user_name_taken');
+    const real = await signIn(okta, oktaIdp, '00uNobodyYet', 'tester@partner.test');
+    expect(real.failure?.metadata).toMatchObject({ reason: 'user_name_taken', user_id: holder });
     await setJit(false);
   });
 
