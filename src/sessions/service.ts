@@ -118,10 +118,15 @@ export class SessionService {
     return session.oidc_session_uid ? noticesOf(this.models.sessionPayloadByUid(session.oidc_session_uid), session.user_id) : [];
   }
 
-  /** Ends one session (logout, replaced by a login to another tenant). Call inside a transaction. */
+  /**
+   * Ends one session (logout, replaced by a login to another tenant) and the grants made under it
+   * with their tokens: a grant with `offline_access` outlives the provider's session, and its
+   * access and refresh tokens would still introspect as active. Call inside a transaction.
+   */
   revokeOne(session: Session, reason: string, actor: Actor): void {
     if (!this.store.revoke(session.id, this.clock.now().toISOString(), reason)) return;
     if (session.oidc_session_uid) this.models.destroySessionByUid(session.oidc_session_uid);
+    for (const grantId of this.store.grantsOfSession(session.id)) this.models.destroyByGrant(grantId);
     this.audit.record(session.tenant_id, { action: 'session.revoked', target: { type: 'session', id: session.id }, metadata: { reason } }, actor);
   }
 

@@ -58,9 +58,12 @@ export class OidcModelStore {
     this.sql.prepare('DELETE FROM oidc_models WHERE model = ? AND id = ?').run(model, id);
   }
 
-  /** Every record of a grant (the grant itself, its codes and tokens). Returns how many went. */
+  /**
+   * Every record of a grant (the grant itself, its codes and tokens). Returns how many went. A
+   * sign-in in progress (`Interaction`) names the browser's current grant too; it is not the grant's.
+   */
   destroyByGrant(grantId: string): number {
-    const tokens = this.sql.prepare('DELETE FROM oidc_models WHERE grant_id = ?').run(grantId).changes;
+    const tokens = this.sql.prepare("DELETE FROM oidc_models WHERE grant_id = ? AND model NOT IN ('Interaction', 'Session')").run(grantId).changes;
     const grant = this.sql.prepare("DELETE FROM oidc_models WHERE model = 'Grant' AND id = ?").run(grantId).changes;
     return tokens + grant;
   }
