@@ -26,9 +26,11 @@ export function interactionPolicyFor(deps: PolicyDeps) {
       if (!session || session.user_id !== oidc.session.accountId) return Check.REQUEST_PROMPT;
       const app = oidc.client ? deps.apps.findLive(oidc.client.clientId) : undefined;
       if (!app || (!app.multi_tenant && app.tenant_id !== session.tenant_id)) return Check.REQUEST_PROMPT;
-      const wanted = deps.realm.resolve({ organization: oidc.params?.organization as string | undefined });
+      const organization = oidc.params?.organization as string | undefined;
+      const wanted = deps.realm.resolve({ organization, email: oidc.params?.login_hint as string | undefined });
       if ('tenant' in wanted && wanted.tenant.id !== session.tenant_id) return Check.REQUEST_PROMPT;
-      if ('unknown' in wanted) return Check.REQUEST_PROMPT;
+      // An unknown organization is refused by a new login; an email domain no tenant verified is only a hint.
+      if ('unknown' in wanted && wanted.unknown === 'organization') return Check.REQUEST_PROMPT;
       return Check.NO_NEED_TO_PROMPT;
     }),
   );
