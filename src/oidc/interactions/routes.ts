@@ -151,6 +151,10 @@ export function interactionRoutes(d: InteractionDeps) {
     const session = sessionId ? d.sessions.find(sessionId) : undefined;
     const app = d.apps.findLive(String(i.params.client_id));
     if (!session || session.revoked_at || !app || (!app.multi_tenant && app.tenant_id !== session.tenant_id)) return undefined;
+    // The organization (or login_hint domain) the app asked for is binding here too.
+    const p = i.params as Record<string, string | undefined>;
+    const wanted = d.realm.resolve({ organization: p.organization, email: p.login_hint });
+    if (('tenant' in wanted && wanted.tenant.id !== session.tenant_id) || ('unknown' in wanted && wanted.unknown === 'organization')) return undefined;
     return finishWithSession(c, i, session);
   };
 
