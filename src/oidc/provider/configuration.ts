@@ -75,7 +75,7 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
       : {}),
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed(deps) },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       clientCredentials: { enabled: true },
       backchannelLogout: { enabled: true },
@@ -138,9 +138,16 @@ async function jsonNotFound(ctx: { status: number; body: unknown; method: string
  * An app may introspect only the tokens issued to it. oidc-provider's default answers any
  * confidential client about any token, which told an app of tenant B who an Acme token belongs
  * to (sub, client_id, scope); a token of another app now introspects as `{active: false}`.
+ * A person's token is active only while its session stands and its tenant is active, as for
+ * refresh and userinfo (`findAccount`); the provider itself only checks the grant.
  */
-async function introspectionAllowed(_ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string }): Promise<boolean> {
-  return token.clientId === client.clientId;
+function introspectionAllowed(deps: Pick<ProviderDeps, 'sessions' | 'tenants'>) {
+  return async (_ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string; grantId?: string }): Promise<boolean> => {
+    if (token.clientId !== client.clientId) return false;
+    if (!token.grantId) return true;
+    const session = deps.sessions.forGrant(token.grantId);
+    return session !== undefined && deps.tenants.findById(session.tenant_id)?.status === 'active';
+  };
 }
 
 /**
