@@ -17,8 +17,10 @@ export function resourceIndicators(resource: string, apps: SqliteAppLookup, tena
       return ctx.oidc.params?.grant_type === 'client_credentials' ? resource : undefined;
     },
     useGrantedResource: async () => false,
-    getResourceServerInfo: async (_ctx: KoaContextWithOIDC, indicator: string, client: Client): Promise<ResourceServer> => {
-      if (indicator !== resource) throw new errors.InvalidTarget();
+    getResourceServerInfo: async (ctx: KoaContextWithOIDC, indicator: string, client: Client): Promise<ResourceServer> => {
+      // Only client credentials: a sign-in naming it looped (its scopes are never granted to a
+      // person) or minted a person's JWT that /stores took for the app's own credential.
+      if (indicator !== resource || ctx.oidc.params?.grant_type !== 'client_credentials') throw new errors.InvalidTarget();
       const app = apps.findLive(client.clientId);
       if (!app || !app.grant_types.includes('client_credentials')) throw new errors.InvalidTarget();
       if (tenants.findById(app.tenant_id)?.status !== 'active') throw new errors.UnauthorizedClient("the app's tenant is not active");
