@@ -24,6 +24,7 @@ import { bodyLimit } from '../../http/body-limit.ts';
 import { grantForSession } from './grants.ts';
 import { routeLogin } from './routing.ts';
 import { reauthenticationOf } from './reauthentication.ts';
+import { APP_AUTHZ_SCOPES } from '../constants.ts';
 
 export interface InteractionDeps {
   holder: ProviderHolder;
@@ -102,6 +103,14 @@ export function interactionRoutes(d: InteractionDeps) {
   app.get('/oidc/interaction/:uid', async (c) => {
     const i = await details(c);
     if (i instanceof Response) return i;
+    // The authorization API's scopes are for client credentials; a sign-in can never be granted
+    // them, and asking again for the missing grant would loop between provider and interaction.
+    const authzScopes = String(i.params.scope ?? '').split(' ').filter((x) => (APP_AUTHZ_SCOPES as readonly string[]).includes(x));
+    if (authzScopes.length > 0) {
+      const error_description = `${authzScopes.join(' ')}: scopes of the authorization API are granted with client credentials only`;
+      await d.holder.get().interactionFinished(node(c).incoming, node(c).outgoing, { error: 'invalid_scope', error_description }, { mergeWithLastSubmission: false });
+      return RESPONSE_ALREADY_SENT;
+    }
     if (i.prompt.name === 'consent') return consentOnly(c, i);
     const idpLogin = getCookie(c, IDP_LOGIN_COOKIE);
     if (idpLogin) {
