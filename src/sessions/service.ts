@@ -88,6 +88,11 @@ export class SessionService {
     return s && isLive(s, this.clock.now()) ? s : undefined;
   }
 
+  /** Every live sign-in behind a provider browser session (the latest, and any before a step-up). */
+  allLiveForOidcSession(uid: string): Session[] {
+    return this.store.liveByOidcUid(uid, this.clock.now().toISOString());
+  }
+
   bindGrant(grantId: string, session: Session, clientId: string, oidcSessionUid: string | undefined): void {
     this.store.bindGrant(grantId, session.id, clientId);
     if (oidcSessionUid) this.store.bindOidcUid(session.id, oidcSessionUid);

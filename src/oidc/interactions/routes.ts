@@ -189,7 +189,8 @@ export function interactionRoutes(d: InteractionDeps) {
     const previous = d.sessions.liveForOidcSession(i.session.uid);
     const notices = d.storage.transaction(() => {
       const apps = previous ? d.sessions.logoutNoticesOf(previous) : [];
-      if (previous) d.sessions.revokeOne(previous, 'replaced_by_new_login', { ...actorFrom(c), type: 'user', id: previous.user_id });
+      // Every sign-in of that browser session: a step-up left the earlier one under it too.
+      for (const s of d.sessions.allLiveForOidcSession(i.session!.uid)) d.sessions.revokeOne(s, 'replaced_by_new_login', { ...actorFrom(c), type: 'user', id: s.user_id });
       d.sessions.destroyProviderSession(i.session!.uid);
       return apps;
     });

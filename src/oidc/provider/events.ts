@@ -53,7 +53,8 @@ export function auditProviderEvents(provider: Provider, deps: EventDeps): void {
     const session = deps.sessions.liveForOidcSession(uid);
     if (!session) return;
     deps.storage.transaction(() => {
-      deps.sessions.revokeOne(session, 'logout', actorOf(ctx, session.user_id));
+      // A step-up left the earlier sign-in under the same browser session: signing out ends it too.
+      for (const s of deps.sessions.allLiveForOidcSession(uid)) deps.sessions.revokeOne(s, 'logout', actorOf(ctx, s.user_id));
       deps.audit.record(
         session.tenant_id,
         { action: 'oidc.logout', target: { type: 'session', id: session.id }, metadata: { client_id: ctx.oidc.client?.clientId ?? null } },
