@@ -18,18 +18,20 @@ import { DEFAULT_CLOCK_SKEW_SECONDS } from '../connections/service.ts';
 export async function finishLogin(
   deps: LoginDeps,
   state: LoginState,
-  connection: Connection,
+  seen: Connection,
   identity: IdpIdentity,
   actor: Actor,
   /** Runs first inside the transaction (the SAML replay cache), so a refused login leaves nothing behind. */
   guard: () => void = () => {},
 ): Promise<Session> {
   const forced = state.forced_reauthentication === 1;
-  if (forced) checkReauthenticated(state, connection, identity);
+  if (forced) checkReauthenticated(state, seen, identity);
   let flush: () => Promise<unknown> = async () => 0;
   let remote = false;
+  let connection = seen;
   const session = deps.storage.transaction(() => {
     guard();
+    connection = currentConnection(deps, seen);
     const tenant = deps.storage.unscoped.tenants.findById(state.tenant_id);
     if (!tenant || tenant.status !== 'active') throw new LoginFailure('tenant_not_active', `tenant ${state.tenant_id} is not active`);
     const { user, linkedBy } = linkIdentity(deps, tenant.id, connection, identity, actor);
@@ -96,6 +98,19 @@ export async function finishLogin(
   // Only now may the browser take the session: before the roles were written it was not finished.
   if (remote) deps.states.setResult(state.id, session.id);
   return session;
+}
+
+/**
+ * The connection as stored now, not as read when the IdP's answer arrived: the sign-in may have
+ * waited for the IdP (OIDC token request) while an admin switched the connection off or changed
+ * its group mappings. One row by primary key unless it changed. Call inside the transaction.
+ */
+function currentConnection(deps: LoginDeps, seen: Connection): Connection {
+  const head = deps.connections.lookup.head(seen.id);
+  const current = !head ? undefined : head.version === seen.version ? seen : deps.connections.repo(seen.tenant_id).find(seen.id);
+  if (!current) throw new LoginFailure('connection_not_active', `connection ${seen.id} was deleted during the sign-in`);
+  if (current.status !== 'active') throw new LoginFailure('connection_not_active', `connection ${seen.id} became ${current.status} during the sign-in`);
+  return current;
 }
 
 /**

@@ -74,7 +74,12 @@ export class LoginService {
         sha1Signature: verified.sha1Signature,
         encryptedAttributes: verified.encryptedAttributes,
       });
-      return await this.#finish(state, connection, identity, actor, () => this.#rememberAssertion(connection, verified));
+      const taken = state;
+      return await this.#finish(state, connection, identity, actor, () => {
+        this.#rememberAssertion(connection, verified);
+        // An unsolicited response's state is written only with the sign-in it completes: a refused post leaves none.
+        if (taken.purpose === 'idp_initiated') this.deps.states.insert(taken);
+      });
     } catch (err) {
       return this.#fail(err, connection, state, actor);
     }
@@ -119,10 +124,9 @@ export class LoginService {
     return state;
   }
 
-  /** Call inside a transaction. */
-  /** An unsolicited response on a connection that allows it: a state of its own, already used. */
+  /** An unsolicited response on a connection that allows it: a state of its own, already used (stored only once the sign-in succeeds). */
   #idpInitiatedState(connection: Connection, now: string): LoginState {
-    const state: LoginState = {
+    return {
       id: randomToken(32),
       tenant_id: connection.tenant_id,
       connection_id: connection.id,
@@ -137,8 +141,6 @@ export class LoginService {
       consumed_at: now,
       completed_at: null,
     };
-    this.deps.states.insert(state);
-    return state;
   }
 
   /** Where an IdP-initiated login lands: the app's OIDC third-party login URL (`initiate_login_uri`). */
