@@ -5,7 +5,7 @@ import type { Actor } from '../audit/events.ts';
 import type { OidcModelStore } from '../oidc/adapter/model-store.ts';
 import { OIDC_TTL } from '../oidc/constants.ts';
 import type { SqliteSessionStore } from './sqlite-store.ts';
-import { isLive, type LogoutNotice, type Session } from './session.ts';
+import { grantsUsable, isLive, type LogoutNotice, type Session } from './session.ts';
 
 export interface NewSession {
   tenant_id: string;
@@ -55,6 +55,7 @@ export class SessionService {
       authenticated_at: now.toISOString(),
       idp_authenticated_at: idp_authenticated_at ? new Date(Math.min(idp_authenticated_at.getTime(), now.getTime())).toISOString() : null,
       expires_at: new Date(not_after ? Math.min(lifetimeEnd, not_after.getTime()) : lifetimeEnd).toISOString(),
+      idp_session_ends_at: not_after ? not_after.toISOString() : null,
       revoked_at: null,
       revoked_reason: null,
     };
@@ -67,12 +68,13 @@ export class SessionService {
   }
 
   /**
-   * The session a grant was made under, unless revoked. Expiry is not checked here: refresh
-   * tokens may outlive the browser session, but never its revocation.
+   * The session a grant was made under, unless revoked or past its IdP's end. Its own lifetime
+   * is not checked here: refresh tokens may outlive the browser session, but never its
+   * revocation nor the end of the IdP's session (SAML `SessionNotOnOrAfter`).
    */
   forGrant(grantId: string): Session | undefined {
     const s = this.store.findByGrant(grantId);
-    return s && s.revoked_at === null ? s : undefined;
+    return s && grantsUsable(s, this.clock.now()) ? s : undefined;
   }
 
   usersSignedInThrough(tenantId: string, connectionId: string): string[] {

@@ -21,7 +21,13 @@ export interface Session {
    * `auth_time`; never later than `authenticated_at`): the ID token's `auth_time`. Null: unknown.
    */
   idp_authenticated_at: string | null;
+  /** When this sign-in ends: its own lifetime, or the IdP's end when that is sooner. */
   expires_at: string;
+  /**
+   * The end the IdP set for its session (SAML `SessionNotOnOrAfter`): past it, nothing issued
+   * under this sign-in works any more, refresh tokens included. Null: the IdP set none.
+   */
+  idp_session_ends_at: string | null;
   revoked_at: string | null;
   revoked_reason: string | null;
 }
@@ -49,6 +55,14 @@ export function authTimeOf(s: Session): number {
 
 export function isLive(s: Session, now: Date): boolean {
   return s.revoked_at === null && s.expires_at > now.toISOString();
+}
+
+/**
+ * Whether tokens issued under this sign-in still work: it is not revoked and its IdP's session
+ * has not ended. Its own lifetime does not matter here (refresh tokens outlive the browser session).
+ */
+export function grantsUsable(s: Session, now: Date): boolean {
+  return s.revoked_at === null && (s.idp_session_ends_at === null || s.idp_session_ends_at > now.toISOString());
 }
 
 /** Who to tell (back-channel logout) when a session ends. */

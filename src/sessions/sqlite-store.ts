@@ -17,9 +17,9 @@ export class SqliteSessionStore {
     this.sql
       .prepare(
         `INSERT INTO sessions (id, tenant_id, user_id, connection_id, oidc_session_uid, amr, acr, groups, idp_session_index,
-           authenticated_at, idp_authenticated_at, expires_at, revoked_at, revoked_reason)
+           authenticated_at, idp_authenticated_at, expires_at, idp_session_ends_at, revoked_at, revoked_reason)
          VALUES (@id, @tenant_id, @user_id, @connection_id, @oidc_session_uid, @amr, @acr, @groups, @idp_session_index,
-           @authenticated_at, @idp_authenticated_at, @expires_at, NULL, NULL)`,
+           @authenticated_at, @idp_authenticated_at, @expires_at, @idp_session_ends_at, NULL, NULL)`,
       )
       .run({ ...s, amr: s.amr.join(' '), groups: JSON.stringify(s.groups) });
   }

@@ -290,6 +290,21 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(plan).toMatch(/COVERING INDEX directory_user_emails_by_type_folded \(tenant_id=\? AND type=\?\)/);
     },
   },
+  17: {
+    seed(db) {
+      expect(db.prepare(`SELECT expires_at FROM sessions WHERE id = 's1'`).get()).toEqual({ expires_at: 'y' });
+    },
+    verify(db) {
+      // Sessions stored before keep no IdP bound; new ones may carry one.
+      expect(db.prepare(`SELECT idp_session_ends_at FROM sessions WHERE id = 's1'`).get()).toEqual({ idp_session_ends_at: null });
+      db.prepare(
+        `INSERT INTO sessions (id, tenant_id, user_id, connection_id, amr, acr, groups, authenticated_at, expires_at, idp_session_ends_at)
+         VALUES ('s17', 't1', 'u1', 'c1', 'pwd', 'a', '[]', 'x', 'y', '2026-01-01T00:00:00.000Z')`,
+      ).run();
+      expect(db.prepare(`SELECT idp_session_ends_at FROM sessions WHERE id = 's17'`).get()).toEqual({ idp_session_ends_at: '2026-01-01T00:00:00.000Z' });
+      expect(() => db.prepare(`UPDATE sessions SET idp_session_ends_at = x'00' WHERE id = 's17'`).run()).toThrow(/cannot store BLOB value in TEXT column/);
+    },
+  },
 };
 
 describe('migrations', () => {

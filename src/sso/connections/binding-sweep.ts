@@ -24,14 +24,16 @@ export const ADMIN_REVOCATION_REASON = 'connection_sessions_revoked';
  * sign-in enforces). Only users of the directories the change bound or released are looked at.
  */
 /**
- * A session `s` that still gives access (two parameters: now as ISO text, now in ms): live, or
- * expired with a live refresh token (refresh tokens outlive the browser session, never its
- * revocation). `+m.model` keeps the plan on the session's grants, not a scan of all tokens.
+ * A session `s` that still gives access (three parameters: now as ISO text twice, now in ms):
+ * live, or expired with a live refresh token while its IdP's session has not ended (refresh
+ * tokens outlive the browser session, never its revocation nor the IdP's end). `+m.model` keeps
+ * the plan on the session's grants, not a scan of all tokens.
  */
-const GIVES_ACCESS = `(s.expires_at > ? OR EXISTS (
+const GIVES_ACCESS = `(s.expires_at > ? OR ((s.idp_session_ends_at IS NULL OR s.idp_session_ends_at > ?) AND EXISTS (
              SELECT 1 FROM session_grants g CROSS JOIN oidc_models m ON m.grant_id = g.grant_id
              WHERE g.session_id = s.id AND +m.model = 'RefreshToken' AND m.consumed_at IS NULL
-               AND (m.expires_at IS NULL OR m.expires_at > ?)))`;
+               AND (m.expires_at IS NULL OR m.expires_at > ?))))`;
+const accessParams = (now: Date) => [now.toISOString(), now.toISOString(), now.getTime()] as const;
 
 export class BindingSessionSweep {
   constructor(
@@ -42,15 +44,14 @@ export class BindingSessionSweep {
 
   /**
    * The sessions of users of `directoryIds` that the bindings as stored now do not allow and that
-   * still give access: live, or expired but with a live refresh token (refresh tokens outlive the
-   * browser session, never its revocation). Call inside the change's transaction, after the change.
+   * still give access (see GIVES_ACCESS). Call inside the change's transaction, after the change.
    */
   disallowed(tenantId: string, directoryIds: (string | null)[]): Session[] {
     const ids = [...new Set(directoryIds.filter((d): d is string => d !== null))];
     if (ids.length === 0) return [];
     const now = this.clock.now();
     const rows = this.sql
-      .prepare<[string, string, string, string, number], { id: string }>(
+      .prepare<[string, string, string, string, string, number], { id: string }>(
         // CROSS JOIN and `+m.model` fix the plan: from the directories' users (index), to their
         // sessions, to each session's grants, never a scan of a tenant's sessions or of all tokens.
         `SELECT s.id FROM directory_users u
@@ -64,24 +65,24 @@ export class BindingSessionSweep {
            AND ${GIVES_ACCESS}
          ORDER BY s.id`,
       )
-      .all(tenantId, ids[0]!, ids[1] ?? ids[0]!, now.toISOString(), now.getTime());
+      .all(tenantId, ids[0]!, ids[1] ?? ids[0]!, ...accessParams(now));
     return this.#sessions(rows);
   }
 
   /**
-   * The sessions made through `connectionId` that still give access (live, or expired with a live
-   * refresh token): what deleting the connection ends. Call inside the deletion's transaction.
+   * The sessions made through `connectionId` that still give access (see GIVES_ACCESS): what
+   * deleting the connection ends. Call inside the deletion's transaction.
    */
   throughConnection(tenantId: string, connectionId: string): Session[] {
     const now = this.clock.now();
     const rows = this.sql
-      .prepare<[string, string, string, number], { id: string }>(
+      .prepare<[string, string, string, string, number], { id: string }>(
         `SELECT s.id FROM sessions s
          WHERE s.tenant_id = ? AND s.connection_id = ? AND s.revoked_at IS NULL
            AND ${GIVES_ACCESS}
          ORDER BY s.id`,
       )
-      .all(tenantId, connectionId, now.toISOString(), now.getTime());
+      .all(tenantId, connectionId, ...accessParams(now));
     return this.#sessions(rows);
   }
 

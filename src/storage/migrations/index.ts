@@ -14,6 +14,7 @@ import { samlSha1Policy } from './0013_saml_sha1_policy.ts';
 import { connectionDirectory } from './0014_connection_directory.ts';
 import { directoryCaseFold } from './0015_directory_case_fold.ts';
 import { emailTypeFoldedIndex } from './0016_email_type_folded_index.ts';
+import { sessionIdpEnd } from './0017_session_idp_end.ts';
 
 /** A forward-only schema step. Never edit one that has shipped: add the next number. */
 export interface Migration {
@@ -22,4 +23,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc, ssoUnmapPending, spCertificateUsage, ssoReauthentication, samlSha1Policy, connectionDirectory, directoryCaseFold, emailTypeFoldedIndex];
+export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc, ssoUnmapPending, spCertificateUsage, ssoReauthentication, samlSha1Policy, connectionDirectory, directoryCaseFold, emailTypeFoldedIndex, sessionIdpEnd];
