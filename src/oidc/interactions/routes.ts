@@ -160,10 +160,14 @@ export function interactionRoutes(d: InteractionDeps) {
     const session = sessionId ? d.sessions.find(sessionId) : undefined;
     const app = d.apps.findLive(String(i.params.client_id));
     if (!session || session.revoked_at || !app || (!app.multi_tenant && app.tenant_id !== session.tenant_id)) return undefined;
-    // The organization (or login_hint domain) the app asked for is binding here too.
+    // The organization (or login_hint domain) the app asked for is binding here too, and so are
+    // the connection it names and a fresh authentication it asks for (prompt=login, an exceeded
+    // max_age): the tile's sign-in answers none of those; the usual routing does.
     const p = i.params as Record<string, string | undefined>;
     const wanted = d.realm.resolve({ organization: p.organization, email: p.login_hint });
     if (('tenant' in wanted && wanted.tenant.id !== session.tenant_id) || ('unknown' in wanted && wanted.unknown === 'organization')) return undefined;
+    if (p.connection && p.connection !== session.connection_id) return undefined;
+    if (reauthenticationOf(i).reauthenticate) return undefined;
     return finishWithSession(c, i, session);
   };
 

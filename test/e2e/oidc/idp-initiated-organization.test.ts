@@ -6,7 +6,8 @@ import { TestSamlIdp } from '../../helpers/saml-idp.ts';
 
 /**
  * The organization an app asks for is binding, also right after a sign-in started at an IdP
- * (a dashboard tile): that sign-in's session answers only a request for its own tenant.
+ * (a dashboard tile): that sign-in's session answers only a request for its own tenant, through
+ * its own connection, that does not ask for a fresh authentication.
  */
 describe('an IdP-initiated sign-in and the organization the app then asks for', () => {
   let env: SsoEnv;
@@ -54,6 +55,26 @@ describe('an IdP-initiated sign-in and the organization the app then asks for', 
     const { url } = await authorizationRequest(rp, { login_hint: 'gil@globex.test' });
     const next = await browser.follow(url.toString(), stop);
     expect(next.url.startsWith(globexIdp.ssoUrl)).toBe(true);
+  });
+
+  it('sends a request asking for a fresh authentication (prompt=login) to the IdP, even for the tile\'s own organization', async () => {
+    const browser = await tileClick();
+    const { url } = await authorizationRequest(rp, { organization: 'acme', prompt: 'login' });
+    const next = await browser.follow(url.toString(), stop);
+    expect(next.url.startsWith(acmeIdp.ssoUrl)).toBe(true);
+  });
+
+  it("sends a request naming another of the tenant's connections to that connection's IdP", async () => {
+    const otherIdp = new TestSamlIdp('http://www.okta.com/exkOTHER', 'https://other.okta.test/sso');
+    const other = await env.samlConnection(acme.id, otherIdp, { name: 'Other' });
+    try {
+      const browser = await tileClick();
+      const { url } = await authorizationRequest(rp, { organization: 'acme', connection: other.id });
+      const next = await browser.follow(url.toString(), (l) => stop(l) || l.startsWith(otherIdp.ssoUrl));
+      expect(next.url.startsWith(otherIdp.ssoUrl)).toBe(true);
+    } finally {
+      await env.ok('DELETE', `/admin/v1/tenants/${acme.id}/connections/${other.id}`);
+    }
   });
 
   it("still completes a request for the tile's own organization without another IdP round trip", async () => {
