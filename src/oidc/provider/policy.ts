@@ -12,8 +12,9 @@ export interface PolicyDeps {
 /**
  * The standard prompts plus one login check: an existing browser session may only be reused
  * when it is live and belongs to the tenant this request is for (the app's tenant, the
- * `organization` parameter, the `login_hint` domain). A session from tenant A never signs
- * anyone into tenant B: that asks for a new login.
+ * `organization` parameter, the `login_hint` domain) and, when the app names one, was made
+ * through that `connection`. A session from tenant A never signs anyone into tenant B: that
+ * asks for a new login.
  */
 export function interactionPolicyFor(deps: PolicyDeps) {
   const { Check, base } = interactionPolicy;
@@ -31,6 +32,9 @@ export function interactionPolicyFor(deps: PolicyDeps) {
       if ('tenant' in wanted && wanted.tenant.id !== session.tenant_id) return Check.REQUEST_PROMPT;
       // An unknown organization is refused by a new login; an email domain no tenant verified is only a hint.
       if ('unknown' in wanted && wanted.unknown === 'organization') return Check.REQUEST_PROMPT;
+      // A connection the app names is binding too: a session made through another IdP is not it.
+      const connection = oidc.params?.connection as string | undefined;
+      if (connection && connection !== session.connection_id) return Check.REQUEST_PROMPT;
       return Check.NO_NEED_TO_PROMPT;
     }),
   );
