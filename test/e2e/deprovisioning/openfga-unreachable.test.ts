@@ -79,4 +79,17 @@ describe.skipIf(!bin)(`SCIM deprovisioning while OpenFGA is unreachable (skipped
     expect(await viewer(ada.id)).toBe(false);
     expect(logoutsFor(ada.id)).toBe(1);
   }, 60_000);
+
+  it('a DELETE that fails on OpenFGA is finished by its retry: the user keeps no tuple', async () => {
+    const bo = await signedInUser('bo');
+    relay.cut();
+    expect((await okta.call('DELETE', `/Users/${bo.id}`)).status).toBeGreaterThanOrEqual(500);
+    expect(logoutsFor(bo.id)).toBe(1);
+    relay.mode = 'pass';
+    expect(await viewer(bo.id)).toBe(true);
+    // Entra retries a DELETE answered 5xx.
+    const retried = await okta.call('DELETE', `/Users/${bo.id}`);
+    expect(retried.status).toBe(404);
+    expect(await viewer(bo.id)).toBe(false);
+  }, 60_000);
 });
