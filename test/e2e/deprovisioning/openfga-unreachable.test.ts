@@ -10,6 +10,9 @@ import { scimDirectory, type ScimDirectory } from '../../helpers/scim-directory.
 
 const bin = requireOpenFgaBinary();
 
+const GROUP_RETRY_GAP =
+  '(skipped: known bug, not fixed — the group change commits before OpenFGA fails, and the retry finds nothing left to remove; a fix needs durable pending tuple work, a migration outside the scope of this review)';
+
 /**
  * SCIM deprovisioning on a remote OpenFGA server that cannot be reached when the request comes:
  * the IdP is told (5xx), and nothing the request did in Portcullis' own database is left without
@@ -91,5 +94,35 @@ describe.skipIf(!bin)(`SCIM deprovisioning while OpenFGA is unreachable (skipped
     const retried = await okta.call('DELETE', `/Users/${bo.id}`);
     expect(retried.status).toBe(404);
     expect(await viewer(bo.id)).toBe(false);
+  }, 60_000);
+
+  it.skip(`a group DELETE that fails on OpenFGA is finished by its retry: the members lose the mapped relation ${GROUP_RETRY_GAP}`, async () => {
+    const cy = await signedInUser('cy');
+    const g = await okta.call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Admins', members: [{ value: cy.id }] });
+    expect(g.status).toBe(201);
+    await env.ok('POST', `/admin/v1/tenants/${tenant.id}/scim/group-mappings`, { directory_id: okta.id, group_display_name: 'Admins', relation: 'admin' });
+    const admin = async () => (await env.services.authz.check(tenant.authz_store_id, { tuple_key: { user: `user:${cy.id}`, relation: 'admin', object: `organization:${tenant.id}` } })).allowed;
+    expect(await admin()).toBe(true);
+    relay.cut();
+    expect((await okta.call('DELETE', `/Groups/${g.body.id}`)).status).toBeGreaterThanOrEqual(500);
+    relay.mode = 'pass';
+    const retried = await okta.call('DELETE', `/Groups/${g.body.id}`);
+    expect(retried.status).toBe(404);
+    expect(await admin()).toBe(false);
+  }, 60_000);
+
+  it.skip(`a member removal that fails on OpenFGA is finished by its retry: the user leaves the group in the store ${GROUP_RETRY_GAP}`, async () => {
+    const di = await signedInUser('di');
+    const g = await okta.call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Ops', members: [{ value: di.id }] });
+    await env.ok('POST', `/admin/v1/tenants/${tenant.id}/scim/group-mappings`, { directory_id: okta.id, group_display_name: 'Ops', relation: 'member' });
+    const member = async () => (await env.services.authz.check(tenant.authz_store_id, { tuple_key: { user: `user:${di.id}`, relation: 'member', object: `group:${g.body.id}` } })).allowed;
+    expect(await member()).toBe(true);
+    const body = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: `members[value eq "${di.id}"]` }] };
+    relay.cut();
+    expect((await okta.call('PATCH', `/Groups/${g.body.id}`, body)).status).toBeGreaterThanOrEqual(500);
+    relay.mode = 'pass';
+    const retried = await okta.call('PATCH', `/Groups/${g.body.id}`, body);
+    expect(retried.status).toBe(204);
+    expect(await member()).toBe(false);
   }, 60_000);
 });
