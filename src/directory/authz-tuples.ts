@@ -20,16 +20,32 @@ export const mappingTuple = (tenantId: string, groupId: string, relation: string
   object: organizationObject(tenantId),
 });
 
-/** Sums several staged counts into one; flushes them in order. */
+/**
+ * Flushes every part in order, also those after one that failed, then throws the first failure:
+ * the parts are independent, and a part whose database half has committed (sessions ended, a
+ * membership removed) must still finish its remote half (back-channel logout, tuples) when another
+ * part's remote call fails.
+ */
+export async function flushEach<T>(parts: readonly Staged<T>[]): Promise<T[]> {
+  const out: T[] = [];
+  let failure: { err: unknown } | undefined;
+  for (const p of parts) {
+    try {
+      out.push(await p.flush());
+    } catch (err) {
+      failure ??= { err };
+    }
+  }
+  if (failure) throw failure.err;
+  return out;
+}
+
+/** Sums several staged counts into one; flushes them in order (each, see flushEach). */
 export function combineStaged(parts: Staged<number>[]): Staged<number> {
   if (parts.length === 0) return stagedDone(0);
   return {
     staged: parts.reduce((n, p) => n + p.staged, 0),
-    flush: async () => {
-      let total = 0;
-      for (const p of parts) total += await p.flush();
-      return total;
-    },
+    flush: async () => (await flushEach(parts)).reduce((a, b) => a + b, 0),
   };
 }
 
@@ -72,7 +88,7 @@ export function withPending<T>(value: T, parts: Staged<unknown>[]): Staged<T> {
   return {
     staged: value,
     flush: async () => {
-      for (const p of parts) await p.flush();
+      await flushEach(parts);
       return value;
     },
   };

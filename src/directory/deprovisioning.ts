@@ -1,4 +1,5 @@
 import type { Staged } from '../lib/staged.ts';
+import { flushEach } from './authz-tuples.ts';
 
 /**
  * Why a user's access is revoked; recorded in the audit event. `scim_adopted`: a just-in-time
@@ -54,10 +55,10 @@ export class Deprovisioner {
     const staged = Object.fromEntries(parts.map(([name, p]) => [name, p.staged]));
     return {
       staged,
+      // Every revoker finishes, also after another failed (OpenFGA down must not keep the apps from hearing of the ended sessions).
       flush: async () => {
-        const out: Record<string, number> = {};
-        for (const [name, p] of parts) out[name] = await p.flush();
-        return out;
+        const counts = await flushEach(parts.map(([, p]) => p));
+        return Object.fromEntries(parts.map(([name], i) => [name, counts[i] as number]));
       },
     };
   }

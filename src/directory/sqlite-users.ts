@@ -64,6 +64,14 @@ export class SqliteDirectoryUsers {
     return result.changes === 1;
   }
 
+  /** The directory of a user that was deleted (undefined for a live or unknown one). */
+  deletedUserDirectory(id: string): string | null | undefined {
+    const row = this.sql
+      .prepare<[string, string], { directory_id: string | null }>('SELECT directory_id FROM directory_users WHERE id = ? AND tenant_id = ? AND deleted_at IS NOT NULL')
+      .get(id, this.tenantId);
+    return row ? row.directory_id : undefined;
+  }
+
   find(id: string): UserRecord | undefined {
     return this.#one(`${SELECT} WHERE u.id = ? AND u.tenant_id = ? AND u.deleted_at IS NULL`, id, this.tenantId);
   }

@@ -112,6 +112,19 @@ export class UserWrites {
     });
   }
 
+  /**
+   * A DELETE repeated for a user this directory already deleted runs the revokers again (no audit
+   * unless something was still there): the first attempt's remote part may have failed (OpenFGA
+   * unreachable) after the deletion committed, and the retry is the IdP's only way to finish it.
+   * Undefined when there is no such user (the caller answers 404 either way).
+   */
+  finishDeletion(ctx: DirectoryWriteContext, id: string): Staged<Record<string, number>> | undefined {
+    return this.storage.transaction(() => {
+      if (this.storage.forTenant(ctx.tenantId).directoryUsers.deletedUserDirectory(id) !== ctx.directoryId) return undefined;
+      return deprovisionUser(this.#deps, ctx, id, 'scim_deleted', { alwaysAudit: false });
+    });
+  }
+
   #replace(ctx: DirectoryWriteContext, current: UserRecord, fields: UserFields, o: { adopt: boolean }): Staged<UserRecord> {
     const repo = this.storage.forTenant(ctx.tenantId);
     if (foldCase(fields.user_name) !== foldCase(current.user_name)) {

@@ -70,7 +70,12 @@ export class ScimUsers {
   }
 
   async delete(req: ScimRequest, id: string, ifMatch: string | undefined): Promise<ScimResult> {
-    this.#find(req, id);
+    const user = this.storage.forTenant(req.ctx.tenantId).directoryUsers.find(id);
+    if (!user || user.directory_id !== req.ctx.directoryId) {
+      // Still 404 (RFC 7644 §3.6), once a retry has finished what a failed first attempt left.
+      await this.users.finishDeletion(req.ctx, id)?.flush();
+      throw resourceNotFound('User', id);
+    }
     await this.users.delete(req.ctx, id, ifMatch).flush();
     return { status: 204 };
   }
