@@ -126,5 +126,8 @@ export function mapIdentity(
 function idpAuthenticatedAt(protocol: Protocol, received: Record<string, unknown>): Date | null {
   if (protocol === 'saml') return null;
   const at = received.auth_time;
-  return typeof at === 'number' && Number.isFinite(at) && at > 0 ? new Date(at * 1000) : null;
+  if (typeof at !== 'number' || !Number.isFinite(at) || at <= 0) return null;
+  // Beyond the largest date (an IdP writing microseconds): later than any sign-in, so the sign-in's own time.
+  const date = new Date(at * 1000);
+  return Number.isNaN(date.getTime()) ? null : date;
 }
