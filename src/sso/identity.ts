@@ -60,6 +60,9 @@ function groupsOverage(received: Record<string, unknown>, groupsSource: string):
   return distributed || received.hasgroups === true || received[ENTRA_GROUPS_LINK] !== undefined;
 }
 
+/** OIDC `email_verified` false (some IdPs, Amazon Cognito among them, send it as a string). */
+const saysUnverified = (v: unknown): boolean => v === false || (typeof v === 'string' && v.trim().toLowerCase() === 'false');
+
 const list = (v: unknown): string[] =>
   (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).filter((x): x is string => typeof x === 'string' && x !== '');
 
@@ -83,8 +86,11 @@ export function mapIdentity(
       : 'the IdP sent no value for the external id';
     return { ok: false, reason: 'missing_external_id', detail };
   }
+  // An OIDC IdP that says the address is not verified vouches for the account, not the address:
+  // taken anyway, it would link the person to whoever holds it (and reach apps as verified when
+  // its domain is the tenant's). Neither the claim nor a fallback is used then.
   // One spelling per address: an email in decomposed Unicode (NFD) is the same address as the composed one.
-  const email = pick('email')?.normalize('NFC');
+  const email = protocol === 'oidc' && saysUnverified(received.email_verified) ? undefined : pick('email')?.normalize('NFC');
   const values = { external_id: externalId, email: email ?? null, given_name: pick('given_name'), family_name: pick('family_name'), name: pick('name') };
   const groups = list(source(mapping.groups));
   const tooLong =
@@ -120,5 +126,8 @@ export function mapIdentity(
 function idpAuthenticatedAt(protocol: Protocol, received: Record<string, unknown>): Date | null {
   if (protocol === 'saml') return null;
   const at = received.auth_time;
-  return typeof at === 'number' && Number.isFinite(at) && at > 0 ? new Date(at * 1000) : null;
+  if (typeof at !== 'number' || !Number.isFinite(at) || at <= 0) return null;
+  // Beyond the largest date (an IdP writing microseconds): later than any sign-in, so the sign-in's own time.
+  const date = new Date(at * 1000);
+  return Number.isNaN(date.getTime()) ? null : date;
 }

@@ -54,6 +54,9 @@ export class UpstreamOidc {
           timeout: 10,
         },
       );
+      // A document without a usable authorization endpoint (missing, not a URL, http for an https
+      // issuer) is refused here, not cached, rather than failing every sign-in as an internal error.
+      client.buildAuthorizationUrl(config, {});
     } catch (err) {
       throw new UpstreamOidcError('oidc_discovery_failed', networkCause(err)?.message ?? (err as Error).message);
     }
