@@ -1,5 +1,6 @@
 import type { Clock } from '../lib/clock.ts';
 import { systemActor } from '../audit/events.ts';
+import { ApiError } from '../http/errors.ts';
 import type { Sso } from './compose.ts';
 
 export interface MaintenanceResult {
@@ -23,8 +24,13 @@ export async function runSsoMaintenance(sso: Sso, clock: Clock, refreshMinutes: 
   if (refreshMinutes > 0) {
     const due = sso.connections.lookup.metadataDue(new Date(now.getTime() - refreshMinutes * 60_000).toISOString());
     for (const c of due) {
-      const { error } = await sso.connections.refreshMetadata(c.tenant_id, c.id, { ...systemActor(), id: 'metadata-refresh' });
-      if (error !== null) metadataFailed++;
+      const refreshed = await sso.connections.refreshMetadata(c.tenant_id, c.id, { ...systemActor(), id: 'metadata-refresh' }).catch((err: unknown) => {
+        // Deleted by an admin since the list was read (each fetch may take seconds): nothing to refresh.
+        if (err instanceof ApiError && err.status === 404) return undefined;
+        throw err;
+      });
+      if (!refreshed) continue;
+      if (refreshed.error !== null) metadataFailed++;
       else metadataRefreshed++;
     }
   }

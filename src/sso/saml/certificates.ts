@@ -15,7 +15,13 @@ export function parseIdpCertificate(input: string): IdpCertificate {
   } catch {
     throw badRequest('invalid_certificate', 'The IdP certificate could not be parsed.');
   }
-  return { fingerprint: x509.fingerprint256, pem, not_after: new Date(x509.validTo).toISOString() };
+  return { fingerprint: x509.fingerprint256, pem, not_after: expiry(x509) };
+}
+
+/** The certificate's notAfter, or null when OpenSSL cannot print it as a date ("Bad time value"). */
+function expiry(x509: X509Certificate): string | null {
+  const at = new Date(x509.validTo);
+  return Number.isNaN(at.getTime()) ? null : at.toISOString();
 }
 
 // --- A minimal DER writer: enough for one self-signed X.509 v3 certificate. ---

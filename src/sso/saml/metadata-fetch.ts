@@ -13,7 +13,7 @@ const refuse = (message: string) => badRequest('metadata_url_refused', message);
 /**
  * The default fetcher: HTTPS only, the host must resolve only to public addresses (checked
  * before connecting, and the connection is pinned to the checked address so DNS cannot change
- * its answer in between), no redirects, a size cap and a timeout.
+ * its answer in between), no redirects, a size cap and a timeout on the whole exchange.
  */
 export function httpsMetadataFetcher(
   options: AddressPolicy & {
@@ -41,6 +41,11 @@ export function httpsMetadataFetcher(
       );
     }
     return await new Promise<string>((resolve, reject) => {
+      const fail = (message: string) => {
+        clearTimeout(deadline);
+        req.destroy();
+        reject(refuse(message));
+      };
       const req = request(
         url,
         {
@@ -54,23 +59,31 @@ export function httpsMetadataFetcher(
           if (res.statusCode !== 200) {
             res.resume();
             const status = res.statusCode ?? 0;
-            reject(refuse(`The metadata URL answered ${status}${status >= 300 && status < 400 ? ' (a redirect, to ' + String(res.headers.location ?? '?').slice(0, 200) + ': redirects are not followed; give the final URL)' : ''}.`));
+            fail(`The metadata URL answered ${status}${status >= 300 && status < 400 ? ' (a redirect, to ' + String(res.headers.location ?? '?').slice(0, 200) + ': redirects are not followed; give the final URL)' : ''}.`);
             return;
           }
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (c: Buffer) => {
             size += c.length;
-            if (size > SAML_LIMITS.maxMetadataBytes) {
-              req.destroy();
-              reject(refuse('The metadata document is too large.'));
-            } else chunks.push(c);
+            if (size > SAML_LIMITS.maxMetadataBytes) fail('The metadata document is too large.');
+            else chunks.push(c);
           });
-          res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+          res.on('end', () => {
+            clearTimeout(deadline);
+            resolve(Buffer.concat(chunks).toString('utf8'));
+          });
+          // A connection dropped mid-document ends the response without 'end' (and without 'error' unless listened for).
+          res.on('error', (err) => fail(`The metadata URL could not be fetched: ${err.message}`));
+          res.on('close', () => {
+            if (!res.complete) fail('The metadata URL could not be fetched: the connection closed before the document was complete');
+          });
         },
       );
+      // The whole exchange, not only each silence on the socket: a server trickling bytes never goes idle.
+      const deadline = setTimeout(() => fail('The metadata URL could not be fetched: timeout'), timeoutMs);
       req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (err) => reject(refuse(`The metadata URL could not be fetched: ${err.message}`)));
+      req.on('error', (err) => fail(`The metadata URL could not be fetched: ${err.message}`));
       req.end();
     });
   };
