@@ -60,8 +60,11 @@ function groupsOverage(received: Record<string, unknown>, groupsSource: string):
   return distributed || received.hasgroups === true || received[ENTRA_GROUPS_LINK] !== undefined;
 }
 
-/** OIDC `email_verified` false (some IdPs, Amazon Cognito among them, send it as a string). */
-const saysUnverified = (v: unknown): boolean => v === false || (typeof v === 'string' && v.trim().toLowerCase() === 'false');
+/** An OIDC IdP's `email_verified` false (some IdPs, Amazon Cognito among them, send it as a string): no email is taken then. */
+export const emailSaidUnverified = (protocol: Protocol, received: Record<string, unknown>): boolean => {
+  const v = received.email_verified;
+  return protocol === 'oidc' && (v === false || (typeof v === 'string' && v.trim().toLowerCase() === 'false'));
+};
 
 const list = (v: unknown): string[] =>
   (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).filter((x): x is string => typeof x === 'string' && x !== '');
@@ -90,7 +93,7 @@ export function mapIdentity(
   // taken anyway, it would link the person to whoever holds it (and reach apps as verified when
   // its domain is the tenant's). Neither the claim nor a fallback is used then.
   // One spelling per address: an email in decomposed Unicode (NFD) is the same address as the composed one.
-  const email = protocol === 'oidc' && saysUnverified(received.email_verified) ? undefined : pick('email')?.normalize('NFC');
+  const email = emailSaidUnverified(protocol, received) ? undefined : pick('email')?.normalize('NFC');
   const values = { external_id: externalId, email: email ?? null, given_name: pick('given_name'), family_name: pick('family_name'), name: pick('name') };
   const groups = list(source(mapping.groups));
   const tooLong =

@@ -1,6 +1,6 @@
 import type { Connection } from '../connections/connection.ts';
 import { NAME_ID, effectiveMapping, fallbacksFor } from '../connections/presets.ts';
-import type { IdpIdentity } from '../identity.ts';
+import { emailSaidUnverified, type IdpIdentity } from '../identity.ts';
 
 const PROFILE = ['email', 'given_name', 'family_name', 'name'] as const;
 
@@ -10,7 +10,7 @@ const PROFILE = ['email', 'given_name', 'family_name', 'name'] as const;
  * email linking and just-in-time users lose it), and, on a connection with group mappings, a
  * missing groups attribute (every sign-in would then take the mapped relations away). Where the
  * IdP sent the expected name in another case (`Email` for `email`), the warning says so: names
- * are case-sensitive. For SAML also: a SHA-1 signature the connection still allows, and
+ * are case-sensitive; an OIDC IdP's email_verified: false is named as the reason there is no email. For SAML also: a SHA-1 signature the connection still allows, and
  * `EncryptedAttribute`s, which are dropped (node-saml reads only plain attributes).
  */
 export function mappingWarnings(connection: Connection, identity: IdpIdentity): string[] {
@@ -30,6 +30,10 @@ export function mappingWarnings(connection: Connection, identity: IdpIdentity): 
     if (identity[attribute] !== null) continue;
     const source = mapping[attribute];
     const value = identity.received[source];
+    if (attribute === 'email' && emailSaidUnverified(connection.protocol, identity.received)) {
+      warnings.push('email: the IdP says the address is not verified (email_verified: false), so the person gets none and is not linked by email: have the IdP verify addresses (or send email_verified: true for addresses it vouches for).');
+      continue;
+    }
     if (attribute === 'email' && value !== undefined) {
       warnings.push(`email: the value of '${source}' is not an email address, so the person gets none.`);
       continue;
