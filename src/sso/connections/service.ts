@@ -67,6 +67,8 @@ export class ConnectionService {
   }
 
   async create(tenantId: string, input: ConnectionInput, actor: Actor): Promise<Connection> {
+    if (input.protocol === 'saml' && input.oidc !== undefined) throw badRequest('invalid_connection', 'A SAML connection takes no `oidc` settings.');
+    if (input.protocol === 'oidc' && input.saml !== undefined) throw badRequest('invalid_connection', 'An OIDC connection takes no `saml` settings.');
     const now = this.clock.now();
     const id = newId('conn', now.getTime());
     const connection: Connection = {
