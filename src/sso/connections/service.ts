@@ -112,8 +112,9 @@ export class ConnectionService {
     return toPage(this.repo(tenantId).list(decodeCursor(cursor), limit + 1), limit, (c) => c.id);
   }
 
+  /** Every active connection of the tenant (a tenant may have any number: none may be left out of sign-in). */
   active(tenantId: string): Connection[] {
-    return this.repo(tenantId).list(undefined, 100, 'active');
+    return this.repo(tenantId).list(undefined, -1, 'active');
   }
 
   async update(tenantId: string, id: string, patch: ConnectionPatch, ifMatch: string | undefined, actor: Actor): Promise<Connection> {
