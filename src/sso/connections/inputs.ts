@@ -112,6 +112,8 @@ export function assertIssuer(issuer: string): void {
   }
   const loopback = url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !loopback) throw badRequest('invalid_connection', 'oidc.issuer must use https.');
+  // OpenID Connect Discovery §2: an issuer has no query or fragment; discovery could never match one.
+  if (/[?#]/.test(url.href)) throw badRequest('invalid_connection', 'oidc.issuer must have no query or fragment.');
 }
 
 /** Microsoft Entra ID sign-in hosts (public and national clouds). */
