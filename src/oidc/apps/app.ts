@@ -69,7 +69,8 @@ export function assertAppUri(uri: string, field: string): void {
   } catch {
     throw badRequest('invalid_uri', `${field}: '${uri}' is not an absolute URI.`);
   }
-  if (url.hash) throw badRequest('invalid_uri', `${field}: '${uri}' must not have a fragment.`);
+  // An empty fragment (`…/cb#`) leaves `url.hash` empty, yet the provider refuses the whole app for it.
+  if (url.href.includes('#')) throw badRequest('invalid_uri', `${field}: '${uri}' must not have a fragment.`);
   if (url.protocol === 'https:') return;
   if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return;
   if (field.startsWith('redirect') && PRIVATE_USE_SCHEME.test(url.protocol)) return;

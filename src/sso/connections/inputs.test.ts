@@ -17,6 +17,17 @@ describe('SAML IdP settings from a metadata URL', () => {
       expect(err).toMatchObject({ status: 400, code: 'invalid_metadata', message: expect.stringMatching(/DTD/) });
     }
   });
+
+  it('refuses a fetched metadata document whose SingleSignOnService Location is not a URL, naming the document', async () => {
+    const body = CERT.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
+    const xml = IDP.replace('https://idp.example.test/sso', 'https://bad host/sso').replace(
+      '<md:SingleSignOnService',
+      `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${body}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService`,
+    );
+    const err = await refusal(resolveSamlIdp({ metadata_url: 'https://idp.example.test/metadata' }, async () => xml));
+    expect(err).toMatchObject({ status: 400, code: 'invalid_metadata', message: expect.stringContaining("saml.metadata_url (the document at https://idp.example.test/metadata): the IdP SSO URL 'https://bad host/sso' is not a valid https URL") });
+    expect(await resolveSamlIdp({ metadata_url: 'https://idp.example.test/metadata' }, async () => xml.replace('bad host', 'idp.example.test'))).toMatchObject({ idp_sso_url: 'https://idp.example.test/sso' });
+  });
 });
 
 describe('SAML IdP settings refused name the field that was wrong', () => {

@@ -59,11 +59,14 @@ export async function resolveSamlIdp(input: SamlInput, fetcher: MetadataFetcher,
   if (input.metadata_xml !== undefined) {
     const xml = input.metadata_xml;
     const m = about('saml.metadata_xml', () => parseIdpMetadata(xml));
+    assertSsoUrl(m.sso_url, 'saml.metadata_xml', 'invalid_metadata');
     return { idp_entity_id: m.entity_id, idp_sso_url: m.sso_url, idp_certificates: m.certificates, metadata_url: null };
   }
   if (input.metadata_url !== undefined) {
     const xml = await fetcher(input.metadata_url);
-    const m = about(`saml.metadata_url (the document at ${input.metadata_url.slice(0, 200)})`, () => parseIdpMetadata(xml));
+    const field = `saml.metadata_url (the document at ${input.metadata_url.slice(0, 200)})`;
+    const m = about(field, () => parseIdpMetadata(xml));
+    assertSsoUrl(m.sso_url, field, 'invalid_metadata');
     return { idp_entity_id: m.entity_id, idp_sso_url: m.sso_url, idp_certificates: m.certificates, metadata_url: input.metadata_url };
   }
   const explicit = input.idp_entity_id !== undefined || input.idp_sso_url !== undefined || input.idp_certificates !== undefined;
@@ -75,8 +78,19 @@ export async function resolveSamlIdp(input: SamlInput, fetcher: MetadataFetcher,
     const missing = [!entityId && 'idp_entity_id', !ssoUrl && 'idp_sso_url', !certs?.length && 'idp_certificates'].filter(Boolean).map((f) => `saml.${f}`);
     throw badRequest('invalid_connection', `A SAML connection needs saml.metadata_xml, saml.metadata_url, or saml.idp_entity_id, saml.idp_sso_url and saml.idp_certificates (missing: ${missing.join(', ')}).`);
   }
-  if (!/^https:\/\//.test(ssoUrl)) throw badRequest('invalid_connection', 'saml.idp_sso_url must use https.');
+  assertSsoUrl(ssoUrl, 'saml.idp_sso_url', 'invalid_connection');
   return { idp_entity_id: entityId, idp_sso_url: ssoUrl, idp_certificates: certs, metadata_url: null };
+}
+
+/**
+ * The IdP's SSO URL is where every sign-in sends the browser, parsed by node-saml each time: an
+ * https URL that parses, or a sign-in through the connection would fail with a 500.
+ */
+function assertSsoUrl(ssoUrl: string, field: string, code: string): void {
+  const url = /^https:\/\//.test(ssoUrl) ? URL.parse(ssoUrl) : null;
+  if (!url?.hostname) {
+    throw badRequest(code, `${field}: the IdP SSO URL '${ssoUrl.slice(0, 200)}' is not a valid https URL.`);
+  }
 }
 
 /** Runs `parse`, naming `field` in the 400 it throws, so the admin knows which value was refused. */
@@ -98,6 +112,8 @@ export function assertIssuer(issuer: string): void {
   }
   const loopback = url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !loopback) throw badRequest('invalid_connection', 'oidc.issuer must use https.');
+  // OpenID Connect Discovery §2: an issuer has no query or fragment; discovery could never match one.
+  if (/[?#]/.test(url.href)) throw badRequest('invalid_connection', 'oidc.issuer must have no query or fragment.');
 }
 
 /** Microsoft Entra ID sign-in hosts (public and national clouds). */

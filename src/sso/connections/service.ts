@@ -67,6 +67,8 @@ export class ConnectionService {
   }
 
   async create(tenantId: string, input: ConnectionInput, actor: Actor): Promise<Connection> {
+    if (input.protocol === 'saml' && input.oidc !== undefined) throw badRequest('invalid_connection', 'A SAML connection takes no `oidc` settings.');
+    if (input.protocol === 'oidc' && input.saml !== undefined) throw badRequest('invalid_connection', 'An OIDC connection takes no `saml` settings.');
     const now = this.clock.now();
     const id = newId('conn', now.getTime());
     const connection: Connection = {
@@ -110,8 +112,9 @@ export class ConnectionService {
     return toPage(this.repo(tenantId).list(decodeCursor(cursor), limit + 1), limit, (c) => c.id);
   }
 
+  /** Every active connection of the tenant (a tenant may have any number: none may be left out of sign-in). */
   active(tenantId: string): Connection[] {
-    return this.repo(tenantId).list(undefined, 100, 'active');
+    return this.repo(tenantId).list(undefined, -1, 'active');
   }
 
   async update(tenantId: string, id: string, patch: ConnectionPatch, ifMatch: string | undefined, actor: Actor): Promise<Connection> {

@@ -99,6 +99,9 @@ export class DomainService {
       throw unprocessable('domain_not_verified', failure.message);
     }
     return this.storage.transaction(() => {
+      // Another call may have verified it (or removed it) during the lookup: answer it as it now is.
+      const latest = this.get(tenantId, id);
+      if (latest.verified_at) return latest;
       if (this.store.verifiedElsewhere(tenantId, d.domain)) throw conflict('domain_claimed', 'Another tenant has already verified this domain.');
       this.store.markVerified(tenantId, id, this.clock.now().toISOString());
       this.audit.record(tenantId, { action: 'sso.domain.verified', target: { type: 'domain', id }, after: { domain: d.domain } }, actor);
