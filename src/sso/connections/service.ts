@@ -261,7 +261,7 @@ export class ConnectionService {
     const current = this.get(tenantId, id);
     if (!current.saml?.metadata_url) throw badRequest('no_metadata_url', 'This connection was not imported from a metadata URL.');
     let error: string | null = null;
-    let idp: Awaited<ReturnType<typeof resolveSamlIdp>>;
+    let idp: Awaited<ReturnType<typeof resolveSamlIdp>> | undefined;
     try {
       idp = await resolveSamlIdp({ metadata_url: current.saml.metadata_url }, this.fetchMetadata);
     } catch (err) {
@@ -272,6 +272,13 @@ export class ConnectionService {
       // the refresh replaces only what the metadata says (nothing, if the URL itself changed).
       const latest = this.get(tenantId, id);
       if (!latest.saml || latest.saml.metadata_url !== current.saml?.metadata_url) return { connection: latest, error };
+      // A refresh follows the IdP's key and URL changes, never a move to another IdP: a document
+      // that now describes another entity (the URL reassigned, a mix-up at the IdP) changes
+      // nothing; an admin moves the connection by PATCHing saml.metadata_url.
+      if (idp && idp.idp_entity_id !== latest.saml.idp_entity_id) {
+        error = `The metadata at ${String(latest.saml.metadata_url).slice(0, 200)} now describes another IdP (entity id '${idp.idp_entity_id.slice(0, 200)}', this connection trusts '${latest.saml.idp_entity_id}'), so nothing was taken from it: to move the connection to that IdP, PATCH saml.metadata_url with the URL.`;
+        idp = undefined;
+      }
       const saml = { ...latest.saml, ...idp };
       const now = this.clock.now().toISOString();
       const next = { ...latest, saml: { ...saml, metadata_refreshed_at: now, metadata_error: error } };

@@ -334,11 +334,12 @@ export class SqliteConnectionLookup {
     return this.sql.prepare<[], { id: string; tenant_id: string }>('SELECT id, tenant_id FROM sso_connections WHERE unmap_pending IS NOT NULL').all();
   }
 
-  /** SAML connections whose metadata URL is due for a refresh. */
+  /** SAML connections whose metadata URL is due for a refresh (not those of a deleted tenant). */
   metadataDue(olderThanIso: string): { id: string; tenant_id: string }[] {
     return this.sql
       .prepare<[string], { id: string; tenant_id: string }>(
         `SELECT c.id, c.tenant_id FROM sso_connections c JOIN sso_saml_settings s ON s.connection_id = c.id
+         JOIN tenants t ON t.id = c.tenant_id AND t.deleted_at IS NULL
          WHERE c.deleted_at IS NULL AND s.metadata_url IS NOT NULL
            AND (s.metadata_refreshed_at IS NULL OR s.metadata_refreshed_at < ?)`,
       )

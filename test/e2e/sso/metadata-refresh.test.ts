@@ -25,6 +25,7 @@ describe('a manual metadata refresh that fails', () => {
   let url = '';
   let tenant: { id: string };
   const idp = new TestSamlIdp();
+  const other = new TestSamlIdp('https://other.example/idp', 'https://other.example/sso', testKey('attacker'));
   let serve: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end(idp.metadataXml());
 
   beforeAll(async () => {
@@ -44,6 +45,7 @@ describe('a manual metadata refresh that fails', () => {
     ['an HTTP error', (_req, res) => res.writeHead(500).end('upstream down'), /answered 500/],
     ['a page that is not metadata', (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Maintenance</body></html>'), /EntityDescriptor/],
     ['a dropped connection', (req) => req.socket.destroy(), /could not be fetched/],
+    ["another IdP's metadata (the URL reassigned)", (_req, res) => res.end(other.metadataXml()), /now describes another IdP \(entity id 'https:\/\/other\.example\/idp'.*PATCH saml\.metadata_url/],
   ];
 
   it.each(failures)('answers 502 idp_metadata_unavailable to %s, records the attempt, and keeps the IdP settings', async (_what, failing, reason) => {
@@ -102,6 +104,34 @@ describe('a manual metadata refresh that fails', () => {
     expect((await env.api('POST', `${path}/refresh-metadata`)).status).toBe(502);
     const pasted = await env.ok('PATCH', path, { saml: { metadata_xml: idp.metadataXml() } });
     expect(pasted.saml).toMatchObject({ metadata_url: null, metadata_refreshed_at: null, metadata_error: null });
+  });
+
+  it("moves a connection to another IdP only by the admin's PATCH of the metadata URL, never by a refresh, scheduled or manual", async () => {
+    serve = (_req, res) => res.end(idp.metadataXml());
+    const conn = await env.samlConnection(tenant.id, idp, { saml: { metadata_url: url } });
+    const path = `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`;
+    serve = (_req, res) => res.end(other.metadataXml());
+    const later = { now: () => new Date(Date.now() + 13 * 3600_000) };
+    expect((await runSsoMaintenance(env.services.sso, later, 720)).metadataFailed).toBeGreaterThanOrEqual(1);
+    const kept = await env.ok('GET', path);
+    expect(kept.saml).toMatchObject({ idp_entity_id: conn.saml.idp_entity_id, idp_sso_url: conn.saml.idp_sso_url, idp_certificates: conn.saml.idp_certificates });
+    expect(kept.saml.metadata_error).toMatch(/now describes another IdP/);
+
+    const moved = await env.ok('PATCH', path, { saml: { metadata_url: url } });
+    expect(moved.saml).toMatchObject({ idp_entity_id: 'https://other.example/idp', idp_sso_url: 'https://other.example/sso', metadata_error: null });
+    expect((await env.api('POST', `${path}/refresh-metadata`)).status).toBe(200);
+  });
+
+  it("does not refresh the connections of a deleted tenant", async () => {
+    serve = (_req, res) => res.end(idp.metadataXml());
+    const gone = await env.tenant('Gone', 'gone');
+    const conn = await env.samlConnection(gone.id, idp, { saml: { metadata_url: url } });
+    await env.ok('DELETE', `/admin/v1/tenants/${gone.id}`);
+    const later = { now: () => new Date(Date.now() + 13 * 3600_000) };
+    await runSsoMaintenance(env.services.sso, later, 720);
+    const due = env.services.sso.connections.lookup.metadataDue(later.now().toISOString()).map((c) => c.id);
+    expect(due).not.toContain(conn.id);
+    expect(env.audit(gone.id, 'sso.connection.metadata_refreshed')).toHaveLength(0);
   });
 
   it('lets the scheduled refresh count a failure and go on (the same attempt recorded, nothing thrown)', async () => {
