@@ -305,6 +305,18 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(() => db.prepare(`UPDATE sessions SET idp_session_ends_at = x'00' WHERE id = 's17'`).run()).toThrow(/cannot store BLOB value in TEXT column/);
     },
   },
+  18: {
+    seed(db) {
+      db.prepare(`INSERT INTO sso_connections (id, tenant_id, name, protocol, status, attribute_preset, created_at, updated_at) VALUES ('c18', 't1', 'Google', 'oidc', 'active', 'generic', 'x', 'x')`).run();
+      db.prepare(`INSERT INTO sso_oidc_settings (connection_id, issuer, client_id, scopes) VALUES ('c18', 'https://accounts.google.com', 'g', 'openid email')`).run();
+    },
+    verify(db) {
+      // A Google connection stored before lists no domain: it signs nobody in until an admin lists them.
+      expect(db.prepare(`SELECT issuer, allowed_google_domains FROM sso_oidc_settings WHERE connection_id = 'c18'`).get()).toEqual({ issuer: 'https://accounts.google.com', allowed_google_domains: null });
+      db.prepare(`UPDATE sso_oidc_settings SET allowed_google_domains = 'acme.com globex.com' WHERE connection_id = 'c18'`).run();
+      expect(db.prepare(`SELECT allowed_google_domains FROM sso_oidc_settings WHERE connection_id = 'c18'`).get()).toEqual({ allowed_google_domains: 'acme.com globex.com' });
+    },
+  },
 };
 
 describe('migrations', () => {

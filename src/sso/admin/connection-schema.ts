@@ -62,6 +62,7 @@ const OidcViewSchema = z
     scopes: z.string(),
     entra_multi_tenant: z.boolean(),
     allowed_entra_tenants: z.array(z.string()),
+    allowed_google_domains: z.array(z.string()).openapi({ description: 'Google Workspace domains (the `hd` claim) whose accounts may sign in; required with Google as the issuer.' }),
     redirect_uri: z.string().openapi({ description: 'The redirect URI to register at the IdP.' }),
   })
   .openapi('ConnectionOidc');

@@ -39,6 +39,9 @@ const OidcFields = {
   allowed_entra_tenants: z
     .array(z.string().uuid('must be an Entra directory (tenant) id, a GUID such as 9b1c6f0e-2d3a-4c5b-8e7f-0a1b2c3d4e5f (Entra admin center: Overview, Tenant ID), not a domain name'))
     .max(100),
+  allowed_google_domains: z
+    .array(z.string().regex(/^(?=.{4,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/, 'must be a Google Workspace domain name such as acme.com (the hd claim)'))
+    .max(100),
 };
 
 export const CreateConnectionBody = z

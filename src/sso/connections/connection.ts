@@ -68,6 +68,8 @@ export interface OidcSettings {
   entra_multi_tenant: boolean;
   /** Entra tenant ids (`tid`) accepted by a multi-tenant connection; empty means any. */
   allowed_entra_tenants: string[];
+  /** Google Workspace domains (the ID token's `hd` claim) whose accounts may sign in; required with Google's issuer. */
+  allowed_google_domains: string[];
 }
 
 export interface GroupMapping {
@@ -144,6 +146,7 @@ export function connectionView(c: Connection, baseUrl: string, lastTest?: unknow
           scopes: c.oidc.scopes,
           entra_multi_tenant: c.oidc.entra_multi_tenant,
           allowed_entra_tenants: c.oidc.allowed_entra_tenants,
+          allowed_google_domains: c.oidc.allowed_google_domains,
           redirect_uri: oidcRedirectUri(baseUrl, c.id),
         }
       : null,
@@ -188,6 +191,6 @@ function comparable(c: Connection) {
     attribute_mapping: Object.fromEntries(Object.entries(c.attribute_mapping).filter(([, source]) => source)),
     group_mappings: byKey(c.group_mappings, (g) => `${g.idp_group}\n${g.relation}`),
     saml: c.saml && { ...c.saml, idp_certificates: byKey(c.saml.idp_certificates, (x) => x.fingerprint) },
-    oidc: c.oidc && { ...c.oidc, allowed_entra_tenants: [...new Set(c.oidc.allowed_entra_tenants)].sort() },
+    oidc: c.oidc && { ...c.oidc, allowed_entra_tenants: [...new Set(c.oidc.allowed_entra_tenants)].sort(), allowed_google_domains: [...new Set(c.oidc.allowed_google_domains)].sort() },
   };
 }

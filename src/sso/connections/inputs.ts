@@ -27,6 +27,7 @@ export interface OidcInput {
   scopes?: string;
   entra_multi_tenant?: boolean;
   allowed_entra_tenants?: string[];
+  allowed_google_domains?: string[];
 }
 
 export interface ConnectionInput {
@@ -114,6 +115,26 @@ export function assertIssuer(issuer: string): void {
   if (url.protocol !== 'https:' && !loopback) throw badRequest('invalid_connection', 'oidc.issuer must use https.');
   // OpenID Connect Discovery §2: an issuer has no query or fragment; discovery could never match one.
   if (/[?#]/.test(url.href)) throw badRequest('invalid_connection', 'oidc.issuer must have no query or fragment.');
+}
+
+/** Whether `issuer` is Google's, which signs in any Google account (consumer and every Workspace). */
+export function isGoogleIssuer(issuer: string): boolean {
+  const url = URL.parse(issuer);
+  return url?.hostname.toLowerCase() === 'accounts.google.com';
+}
+
+/**
+ * Google's issuer signs in any Google account, so a connection to it must say whose:
+ * `allowed_google_domains`, the Workspace domains whose accounts (the ID token's `hd` claim) may
+ * sign in. An empty list would admit every Gmail account.
+ */
+export function assertGoogleDomains(o: { issuer: string; allowed_google_domains: string[] }): void {
+  if (isGoogleIssuer(o.issuer) && o.allowed_google_domains.length === 0) {
+    throw badRequest(
+      'invalid_connection',
+      `oidc.issuer '${o.issuer}' is Google's, which signs in any Google account: list the Google Workspace domains whose accounts may sign in in oidc.allowed_google_domains (for example ["acme.com"]).`,
+    );
+  }
 }
 
 /** Microsoft Entra ID sign-in hosts (public and national clouds). */

@@ -3,12 +3,12 @@ import { constantTimeEqual } from '../../lib/crypto.ts';
 import type { SecretBox } from '../../oidc/keys/key-encryption.ts';
 import { UPSTREAM_SECRET_CONTEXT } from '../oidc/upstream.ts';
 import type { OidcSettings } from './connection.ts';
-import { assertEntraTenancy, assertIssuer, type OidcInput } from './inputs.ts';
+import { assertEntraTenancy, assertGoogleDomains, assertIssuer, type OidcInput } from './inputs.ts';
 
 /**
  * An OIDC connection's settings from what an admin sent over what it had: the client secret
  * sealed at rest (a re-sent current secret keeps its seal, so it is no change), the Entra tenancy
- * rule held.
+ * and Google domain rules held.
  */
 export function oidcSettings(input: OidcInput | undefined, current: OidcSettings | undefined, box: SecretBox): OidcSettings {
   const issuer = input?.issuer ?? current?.issuer;
@@ -28,8 +28,10 @@ export function oidcSettings(input: OidcInput | undefined, current: OidcSettings
     scopes: input?.scopes ?? current?.scopes ?? 'openid email profile',
     entra_multi_tenant: input?.entra_multi_tenant ?? current?.entra_multi_tenant ?? false,
     allowed_entra_tenants: input?.allowed_entra_tenants ?? current?.allowed_entra_tenants ?? [],
+    allowed_google_domains: (input?.allowed_google_domains ?? current?.allowed_google_domains ?? []).map((d) => d.toLowerCase()),
   };
   assertEntraTenancy(settings);
+  assertGoogleDomains(settings);
   return settings;
 }
 

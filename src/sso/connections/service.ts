@@ -12,7 +12,7 @@ import { createSpKeyPair } from '../saml/certificates.ts';
 import { SP_KEY_CONTEXT } from '../saml/service-provider.ts';
 import type { MetadataFetcher } from '../saml/metadata-fetch.ts';
 import { connectionEtag, connectionView, sameConnectionSettings, type Connection, type SamlSettings } from './connection.ts';
-import { assertEntraTenancy, resolveSamlIdp, type ConnectionInput, type ConnectionPatch } from './inputs.ts';
+import { assertEntraTenancy, assertGoogleDomains, resolveSamlIdp, type ConnectionInput, type ConnectionPatch } from './inputs.ts';
 import { SqliteConnectionLookup, SqliteTenantConnections } from './sqlite-store.ts';
 import { SpCertificateRotation } from './sp-rotation.ts';
 import { SqliteAppLookup } from '../../oidc/apps/sqlite-store.ts';
@@ -124,7 +124,10 @@ export class ConnectionService {
     const saml = patch.saml && current.saml ? await this.#patchSaml(tenantId, current.saml, patch.saml) : current.saml;
     const oidc = patch.oidc && current.oidc ? oidcSettings(patch.oidc, current.oidc, this.box) : current.oidc;
     // Connections saved before the Entra tenancy rule are held to it when they are switched on.
-    if (oidc && patch.status === 'active') assertEntraTenancy(oidc);
+    if (oidc && patch.status === 'active') {
+      assertEntraTenancy(oidc);
+      assertGoogleDomains(oidc);
+    }
     const { after, unmapped, revoked } = this.storage.transaction(() => {
       const before = this.get(tenantId, id);
       if (before.version !== current.version || (ifMatch !== undefined && !ifMatchAccepts(ifMatch, connectionEtag(before)))) throw preconditionFailed();

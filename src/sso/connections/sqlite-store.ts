@@ -28,9 +28,10 @@ const spPair = (r: SamlRow, k: 'pending' | 'previous'): SpKeyPair | null => {
   const sealed = r[`sp_${k}_private_key_sealed`];
   return certificate && sealed ? { certificate, private_key_sealed: sealed, created_at: r[`sp_${k}_created_at`] } : null;
 };
-type OidcRow = Omit<OidcSettings, 'entra_multi_tenant' | 'allowed_entra_tenants'> & {
+type OidcRow = Omit<OidcSettings, 'entra_multi_tenant' | 'allowed_entra_tenants' | 'allowed_google_domains'> & {
   entra_multi_tenant: number;
   allowed_entra_tenants: string | null;
+  allowed_google_domains: string | null;
 };
 
 const withoutPairs = ({ sp_pending: _p, sp_previous: _q, ...rest }: SamlSettings) => rest;
@@ -179,6 +180,7 @@ export class SqliteTenantConnections {
       ...rest,
       entra_multi_tenant: r.entra_multi_tenant === 1,
       allowed_entra_tenants: (r.allowed_entra_tenants ?? '').split(' ').filter(Boolean),
+      allowed_google_domains: (r.allowed_google_domains ?? '').split(' ').filter(Boolean),
     };
   }
 
@@ -249,17 +251,19 @@ export class SqliteTenantConnections {
   #writeOidc(id: string, o: OidcSettings): void {
     this.sql
       .prepare(
-        `INSERT INTO sso_oidc_settings (connection_id, issuer, client_id, client_secret_sealed, scopes, entra_multi_tenant, allowed_entra_tenants)
-         VALUES (@id, @issuer, @client_id, @client_secret_sealed, @scopes, @entra_multi_tenant, @allowed_entra_tenants)
+        `INSERT INTO sso_oidc_settings (connection_id, issuer, client_id, client_secret_sealed, scopes, entra_multi_tenant, allowed_entra_tenants, allowed_google_domains)
+         VALUES (@id, @issuer, @client_id, @client_secret_sealed, @scopes, @entra_multi_tenant, @allowed_entra_tenants, @allowed_google_domains)
          ON CONFLICT (connection_id) DO UPDATE SET issuer = excluded.issuer, client_id = excluded.client_id,
            client_secret_sealed = excluded.client_secret_sealed, scopes = excluded.scopes,
-           entra_multi_tenant = excluded.entra_multi_tenant, allowed_entra_tenants = excluded.allowed_entra_tenants`,
+           entra_multi_tenant = excluded.entra_multi_tenant, allowed_entra_tenants = excluded.allowed_entra_tenants,
+           allowed_google_domains = excluded.allowed_google_domains`,
       )
       .run({
         ...o,
         id,
         entra_multi_tenant: o.entra_multi_tenant ? 1 : 0,
         allowed_entra_tenants: o.allowed_entra_tenants.join(' ') || null,
+        allowed_google_domains: o.allowed_google_domains.join(' ') || null,
       });
   }
 }

@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import type { SecretBox } from '../../oidc/keys/key-encryption.ts';
 import { oidcRedirectUri, type Connection, type OidcSettings } from '../connections/connection.ts';
-import { isEntraSharedIssuer } from '../connections/inputs.ts';
+import { isEntraSharedIssuer, isGoogleIssuer } from '../connections/inputs.ts';
 import { UpstreamRefusedError } from './guarded-fetch.ts';
 
 export const UPSTREAM_SECRET_CONTEXT = 'oidc-upstream-client-secret';
@@ -10,7 +10,7 @@ const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
 
 export class UpstreamOidcError extends Error {
   constructor(
-    readonly reason: 'oidc_discovery_failed' | 'oidc_idp_unreachable' | 'oidc_idp_error' | 'oidc_token_invalid' | 'oidc_tenant_not_allowed',
+    readonly reason: 'oidc_discovery_failed' | 'oidc_idp_unreachable' | 'oidc_idp_error' | 'oidc_token_invalid' | 'oidc_tenant_not_allowed' | 'oidc_hosted_domain_not_allowed',
     detail: string,
   ) {
     super(detail);
@@ -85,6 +85,8 @@ export class UpstreamOidc {
         code_challenge: await client.calculatePKCECodeChallenge(p.codeVerifier),
         code_challenge_method: 'S256',
         ...(p.loginHint ? { login_hint: p.loginHint } : {}),
+        // Google preselects accounts of that Workspace (a hint only: the hd claim is what is checked).
+        ...(c.oidc.allowed_google_domains.length === 1 ? { hd: c.oidc.allowed_google_domains[0] as string } : {}),
         ...(p.reauthenticate ? { prompt: 'login' } : {}),
         ...(p.maxAge !== undefined ? { max_age: String(p.maxAge) } : {}),
       })
@@ -114,6 +116,7 @@ export class UpstreamOidc {
       throw new UpstreamOidcError('oidc_token_invalid', `${(err as Error).message}${claim}`);
     }
     this.#checkEntraTenant(c, claims, config);
+    checkGoogleDomain(c, claims);
     const userinfo = await client.fetchUserInfo(config, accessToken, claims.sub as string).catch(() => ({}));
     return { ...userinfo, ...claims };
   }
@@ -135,6 +138,23 @@ export class UpstreamOidc {
     if (!tid || !allowed.some((t) => t.toLowerCase() === tid)) {
       throw new UpstreamOidcError('oidc_tenant_not_allowed', `Entra tenant ${String(claims.tid)} is not allowed`);
     }
+  }
+}
+
+/**
+ * A connection listing Google Workspace domains (required with Google's issuer) admits only ID
+ * tokens whose `hd` claim is one of them: a consumer account has none, another Workspace another.
+ * Google's own issuer with none listed (a connection saved before that was required) admits nobody.
+ */
+export function checkGoogleDomain(c: OidcConnection, claims: Record<string, unknown>): void {
+  const allowed = c.oidc.allowed_google_domains;
+  if (allowed.length === 0) {
+    if (isGoogleIssuer(c.oidc.issuer)) throw new UpstreamOidcError('oidc_hosted_domain_not_allowed', 'the connection lists no allowed Google Workspace domains (oidc.allowed_google_domains)');
+    return;
+  }
+  const hd = typeof claims.hd === 'string' ? claims.hd.toLowerCase() : undefined;
+  if (!hd || !allowed.includes(hd)) {
+    throw new UpstreamOidcError('oidc_hosted_domain_not_allowed', hd ? `Google Workspace domain ${hd} is not allowed` : 'the account belongs to no Google Workspace domain (no hd claim)');
   }
 }
 
