@@ -77,6 +77,15 @@ export class SessionService {
     return s && grantsUsable(s, this.clock.now()) ? s : undefined;
   }
 
+  /**
+   * The sign-in a grant was made under while it still stands (not revoked, not past its
+   * lifetime): only such a grant may answer a new authorization request from the browser.
+   */
+  liveForGrant(grantId: string): Session | undefined {
+    const s = this.store.findByGrant(grantId);
+    return s && isLive(s, this.clock.now()) ? s : undefined;
+  }
+
   usersSignedInThrough(tenantId: string, connectionId: string): string[] {
     return this.store.usersSignedInThrough(tenantId, connectionId);
   }

@@ -43,7 +43,8 @@ export function interactionPolicyFor(deps: PolicyDeps) {
 
 /**
  * oidc-provider's default grant lookup, plus: a grant made in our interaction is tied to the
- * browser session that now carries it (so later requests find the tenant-bound session).
+ * browser session that now carries it (so later requests find the tenant-bound session), and an
+ * earlier grant is reused only while the sign-in it was made under is live.
  */
 export function loadExistingGrant(deps: PolicyDeps) {
   return async (ctx: KoaContextWithOIDC) => {
@@ -51,7 +52,9 @@ export function loadExistingGrant(deps: PolicyDeps) {
     const fresh = ctx.oidc.result?.consent?.grantId as string | undefined;
     const grantId = fresh ?? oidcSession.grantIdFor(ctx.oidc.client!.clientId);
     if (!grantId) return undefined;
-    const session = deps.sessions.forGrant(grantId);
+    // A grant of a sign-in that has ended (the browser signed in again since) is not reused: its
+    // tokens would carry that sign-in's IdP groups and connection. The app is granted anew.
+    const session = fresh ? deps.sessions.forGrant(grantId) : deps.sessions.liveForGrant(grantId);
     if (!session) return undefined;
     if (fresh) deps.sessions.bindGrant(grantId, session, ctx.oidc.client!.clientId, oidcSession.uid);
     return ctx.oidc.provider.Grant.find(grantId);
