@@ -104,6 +104,16 @@ export class SessionService {
     return this.store.liveByOidcUid(uid, this.clock.now().toISOString());
   }
 
+  /**
+   * Every sign-in behind a provider browser session whose tokens still work, latest first: the
+   * live ones and those past their own lifetime whose refresh tokens (`offline_access`) outlive
+   * it. What signing out of that browser session ends.
+   */
+  usableForOidcSession(uid: string): Session[] {
+    const now = this.clock.now();
+    return this.store.unrevokedByOidcUid(uid).filter((s) => grantsUsable(s, now));
+  }
+
   bindGrant(grantId: string, session: Session, clientId: string, oidcSessionUid: string | undefined): void {
     this.store.bindGrant(grantId, session.id, clientId);
     if (oidcSessionUid) this.store.bindOidcUid(session.id, oidcSessionUid);

@@ -44,6 +44,14 @@ export class SqliteSessionStore {
       .map((r) => hydrate(r) as Session);
   }
 
+  /** Every sign-in a provider browser session carries that was not revoked (live or past its lifetime), latest first. */
+  unrevokedByOidcUid(uid: string): Session[] {
+    return this.sql
+      .prepare<[string], SessionRow>('SELECT * FROM sessions WHERE oidc_session_uid = ? AND revoked_at IS NULL ORDER BY authenticated_at DESC')
+      .all(uid)
+      .map((r) => hydrate(r) as Session);
+  }
+
   findByGrant(grantId: string): Session | undefined {
     return hydrate(
       this.sql

@@ -50,11 +50,13 @@ export function auditProviderEvents(provider: Provider, deps: EventDeps): void {
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
     const uid = ctx.oidc?.session?.uid;
     if (!uid || !ctx.oidc.params?.logout) return;
-    const session = deps.sessions.liveForOidcSession(uid);
+    // Also a sign-in past its 12 hours (the browser's session outlives it): its offline_access
+    // refresh tokens would outlive the logout. A step-up left an earlier sign-in here: it ends too.
+    const ended = deps.sessions.usableForOidcSession(uid);
+    const session = ended[0];
     if (!session) return;
     deps.storage.transaction(() => {
-      // A step-up left the earlier sign-in under the same browser session: signing out ends it too.
-      for (const s of deps.sessions.allLiveForOidcSession(uid)) deps.sessions.revokeOne(s, 'logout', actorOf(ctx, s.user_id));
+      for (const s of ended) deps.sessions.revokeOne(s, 'logout', actorOf(ctx, s.user_id));
       deps.audit.record(
         session.tenant_id,
         { action: 'oidc.logout', target: { type: 'session', id: session.id }, metadata: { client_id: ctx.oidc.client?.clientId ?? null } },
