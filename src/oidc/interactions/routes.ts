@@ -127,7 +127,9 @@ export function interactionRoutes(d: InteractionDeps) {
   app.post('/oidc/interaction/:uid/discover', bodyLimit(16 * 1024), async (c) => {
     const i = await details(c);
     if (i instanceof Response) return i;
-    const form = await c.req.parseBody();
+    // A body that is not a readable form (a broken multipart one) is the person's error, not a 500.
+    const form = await c.req.parseBody().catch(() => undefined);
+    if (!form) return c.html(pickerPage(`${base(i.uid)}/discover`, 'The form could not be read. Please try again.'), 400);
     const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).slice(0, 320) : undefined);
     return proceed(c, i, { organization: text('organization'), email: text('email') });
   });
