@@ -14,11 +14,13 @@ export const OIDC_TTL = {
 export const OIDC_CLOCK_TOLERANCE_SECONDS = 30;
 
 /**
- * How long a retired signing key stays in the JWKS: the longest-lived token it can have signed
- * (ID token), plus the clock tolerance, so no token in circulation loses its verification key.
+ * How long a retired signing key stays in the JWKS: as long as anything it signed is still
+ * verified, plus a margin, so no token in circulation loses its verification key. That is the
+ * sign-in, not the ID token's own `exp`: RP-initiated logout takes the sign-in's ID token as
+ * `id_token_hint` expired (OIDC RP-Initiated Logout §2) for as long as the sign-in stands.
  */
 export const RETIRED_KEY_GRACE_SECONDS =
-  Math.max(OIDC_TTL.accessToken, OIDC_TTL.clientCredentials, OIDC_TTL.idToken) + 5 * 60;
+  Math.max(OIDC_TTL.accessToken, OIDC_TTL.clientCredentials, OIDC_TTL.idToken, OIDC_TTL.session) + 5 * 60;
 
 /** The resource indicator (audience) of client-credentials tokens: the authorization API. */
 export const authzResource = (baseUrl: string) => `${baseUrl}/stores`;

@@ -76,9 +76,11 @@ export function interactionRoutes(d: InteractionDeps) {
     const app = d.apps.findLive(String(i.params.client_id));
     if (!app) return finishWithError(c, 'app_not_found');
     // The organization the app asked for is binding: nothing the person types and no link they
-    // edit moves the sign-in to another tenant. One that does not exist ends the sign-in.
+    // edit moves the sign-in to another tenant. One that does not exist ends the sign-in. The
+    // connection it names is binding the same way (an edited /start link, the discover form).
     const asked = typeof i.params.organization === 'string' && i.params.organization.trim() ? i.params.organization : undefined;
-    const route = routeLogin(d, app, asked ? { ...hints, organization: asked } : hints);
+    const askedConnection = typeof i.params.connection === 'string' && i.params.connection ? i.params.connection : undefined;
+    const route = routeLogin(d, app, { ...hints, ...(asked ? { organization: asked } : {}), ...(askedConnection ? { connection: askedConnection } : {}) });
     if ('ask' in route) {
       if (asked) return finishWithError(c, 'organization_not_found');
       return c.html(pickerPage(`${base(i.uid)}/discover`, route.ask), route.ask ? 400 : 200);
@@ -125,7 +127,9 @@ export function interactionRoutes(d: InteractionDeps) {
   app.post('/oidc/interaction/:uid/discover', bodyLimit(16 * 1024), async (c) => {
     const i = await details(c);
     if (i instanceof Response) return i;
-    const form = await c.req.parseBody();
+    // A body that is not a readable form (a broken multipart one) is the person's error, not a 500.
+    const form = await c.req.parseBody().catch(() => undefined);
+    if (!form) return c.html(pickerPage(`${base(i.uid)}/discover`, 'The form could not be read. Please try again.'), 400);
     const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).slice(0, 320) : undefined);
     return proceed(c, i, { organization: text('organization'), email: text('email') });
   });

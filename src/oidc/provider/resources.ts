@@ -5,8 +5,9 @@ import type { SqliteTenantRegistry } from '../../tenants/sqlite-store.ts';
 
 /**
  * Resource indicators, used for one resource: the authorization API. Client-credentials
- * requests default to it and get an ES256-signed JWT access token whose scopes are those the
- * app was registered with; interactive flows keep opaque tokens for userinfo. An app whose
+ * requests default to it and get an ES256-signed JWT access token whose scopes are those
+ * requested among the ones the app was registered with (none requested: none granted);
+ * interactive flows keep opaque tokens for userinfo. An app whose
  * tenant is not active (suspended) gets no token: `unauthorized_client`.
  */
 export function resourceIndicators(resource: string, apps: SqliteAppLookup, tenants: Pick<SqliteTenantRegistry, 'findById'>) {

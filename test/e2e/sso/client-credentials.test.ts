@@ -49,6 +49,13 @@ describe('client credentials for the authorization API, and signing-key rotation
     expect(write.status).toBe(403);
   });
 
+  it('is a JWT a resource server verifies with the JWKS: introspection answers unsupported_token_type for it', async () => {
+    const { access_token } = await client.clientCredentialsGrant(rp, { scope: 'authz:read' });
+    await expect(client.tokenIntrospection(rp, access_token)).rejects.toMatchObject({ error: 'unsupported_token_type' });
+    const payload = JSON.parse(Buffer.from(access_token.split('.')[1] as string, 'base64url').toString());
+    expect(payload).toMatchObject({ org_id: acme.id, aud: `${env.base}/stores`, client_id: machine.client_id });
+  });
+
   it('refuses scopes the app was not registered with, and wrong secrets', async () => {
     await expect(client.clientCredentialsGrant(rp, { scope: 'authz:model' })).rejects.toMatchObject({ error: 'invalid_scope' });
     const wrong = await env.rp({ client_id: machine.client_id, client_secret: 'ptc_app_wrong' });
