@@ -197,8 +197,9 @@ export function interactionRoutes(d: InteractionDeps) {
     const previous = d.sessions.liveForOidcSession(i.session.uid);
     const notices = d.storage.transaction(() => {
       const apps = previous ? d.sessions.logoutNoticesOf(previous) : [];
-      // Every sign-in of that browser session: a step-up left the earlier one under it too.
-      for (const s of d.sessions.allLiveForOidcSession(i.session!.uid)) d.sessions.revokeOne(s, 'replaced_by_new_login', { ...actorFrom(c), type: 'user', id: s.user_id });
+      // Every sign-in of that browser session whose tokens still work: a step-up left the earlier
+      // one under it too, and one past its lifetime may hold offline_access refresh tokens.
+      for (const s of d.sessions.usableForOidcSession(i.session!.uid)) d.sessions.revokeOne(s, 'replaced_by_new_login', { ...actorFrom(c), type: 'user', id: s.user_id });
       d.sessions.destroyProviderSession(i.session!.uid);
       return apps;
     });

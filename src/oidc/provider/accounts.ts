@@ -17,9 +17,11 @@ export interface AccountDeps {
  * tokens) or the grant our interaction just made, else by the provider's browser session. Revoked sessions resolve to nothing, so
  * their tokens stop working at once.
  */
-export function sessionFor(deps: AccountDeps, ctx: KoaContextWithOIDC, token: { grantId?: string } | undefined): Session | undefined {
+export function sessionFor(deps: AccountDeps, ctx: KoaContextWithOIDC, token: { grantId?: string; expiresWithSession?: boolean } | undefined): Session | undefined {
   const grantId = token?.grantId ?? (ctx.oidc?.result?.consent?.grantId as string | undefined);
-  if (grantId) return deps.sessions.forGrant(grantId);
+  // A token issued without offline_access lives with the sign-in, not with the provider's
+  // browser session (which each visit extends): once the sign-in has ended, so has the token.
+  if (grantId) return token?.expiresWithSession ? deps.sessions.liveForGrant(grantId) : deps.sessions.forGrant(grantId);
   const uid = ctx.oidc?.session?.uid;
   return uid ? deps.sessions.liveForOidcSession(uid) : undefined;
 }
@@ -31,7 +33,7 @@ export function sessionFor(deps: AccountDeps, ctx: KoaContextWithOIDC, token: { 
  */
 export function findAccount(deps: AccountDeps): FindAccount {
   return async (ctx, sub, token): Promise<Account | undefined> => {
-    const session = sessionFor(deps, ctx, token as { grantId?: string } | undefined);
+    const session = sessionFor(deps, ctx, token as { grantId?: string; expiresWithSession?: boolean } | undefined);
     if (!session || session.user_id !== sub) return undefined;
     const tenant = deps.tenants.findById(session.tenant_id);
     if (!tenant || tenant.status !== 'active') return undefined;

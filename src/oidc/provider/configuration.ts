@@ -142,10 +142,11 @@ async function jsonNotFound(ctx: { status: number; body: unknown; method: string
  * refresh and userinfo (`findAccount`); the provider itself only checks the grant.
  */
 function introspectionAllowed(deps: Pick<ProviderDeps, 'sessions' | 'tenants'>) {
-  return async (_ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string; grantId?: string }): Promise<boolean> => {
+  return async (_ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string; grantId?: string; expiresWithSession?: boolean }): Promise<boolean> => {
     if (token.clientId !== client.clientId) return false;
     if (!token.grantId) return true;
-    const session = deps.sessions.forGrant(token.grantId);
+    // As findAccount: a token without offline_access ends with its sign-in.
+    const session = token.expiresWithSession ? deps.sessions.liveForGrant(token.grantId) : deps.sessions.forGrant(token.grantId);
     return session !== undefined && deps.tenants.findById(session.tenant_id)?.status === 'active';
   };
 }

@@ -59,11 +59,9 @@ describe('signing out after the sign-in has run its 12 hours', () => {
     expect(env.audit(acme.id, 'session.revoked').map((e) => e.metadata?.reason)).toEqual(['logout']);
   });
 
-  // KNOWN GAP, kept failing on purpose (it.fails): someone else signing in in that browser ends
-  // only its live sign-ins (src/oidc/interactions/routes.ts forgetOtherAccount uses
-  // allLiveForOidcSession), so the ended sign-in's offline_access refresh token stays. The fix
-  // (use SessionService.usableForOidcSession there) is outside this review's scope.
-  it.fails('ends the offline_access refresh token of that sign-in when someone else signs in in that browser', async () => {
+  // Someone else signing in in that browser ends every sign-in whose tokens still work there,
+  // the ended one with offline_access refresh tokens too.
+  it('ends the offline_access refresh token of that sign-in when someone else signs in in that browser', async () => {
     vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
     const browser = new Browser();
     const latest = await offlineSignInPastItsEnd(browser, 'ada@acme.test');
