@@ -1,7 +1,8 @@
 import type { Profile } from '@node-saml/node-saml';
-import { UnsafeXmlError, SAML_LIMITS, parseSafeXml } from './xml-safety.ts';
+import { decryptXml } from '@node-saml/node-saml/lib/xml.js';
+import { UnsafeXmlError, SAML_LIMITS, assertFewElements, parseSafeXml } from './xml-safety.ts';
 import { buildSaml, fallbackValidators, type SamlContext } from './service-provider.ts';
-import { BEARER, DSIG, SAML, SAMLP, childOf, fail } from './failures.ts';
+import { BEARER, DSIG, SAML, SAMLP, childOf, fail, type SamlFailure } from './failures.ts';
 import { classify, explainRefusal } from './refusals.ts';
 import { sha1Signatures, type Sha1Signature, type SignaturesInView } from './signature-algorithms.ts';
 import { decryptAssertion } from './decrypted-assertion.ts';
@@ -65,6 +66,14 @@ function decodeResponse(samlResponse: unknown): string {
   return Buffer.from(samlResponse, 'base64').toString('utf8');
 }
 
+/** The refusal for each way the screening before the parser refuses XML. */
+const UNSAFE_XML: Record<UnsafeXmlError['reason'], SamlFailure> = {
+  dtd_forbidden: 'saml_dtd_forbidden',
+  comment_forbidden: 'saml_comment_forbidden',
+  malformed_xml: 'saml_malformed',
+  too_many_elements: 'saml_response_too_large',
+};
+
 /** The envelope as parsed once (unverified): its elements only explain or look up what node-saml verified. */
 interface Envelope {
   inResponseTo: string | null;
@@ -81,11 +90,10 @@ interface Envelope {
 function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string | null): Envelope {
   let doc;
   try {
+    assertFewElements(xml);
     doc = parseSafeXml(xml, { allowComments: false });
   } catch (err) {
-    if (err instanceof UnsafeXmlError) {
-      return fail(err.reason === 'dtd_forbidden' ? 'saml_dtd_forbidden' : err.reason === 'comment_forbidden' ? 'saml_comment_forbidden' : 'saml_malformed', err.message);
-    }
+    if (err instanceof UnsafeXmlError) return fail(UNSAFE_XML[err.reason], err.message);
     throw err;
   }
   const root = doc.documentElement as unknown as Element;
@@ -194,6 +202,8 @@ async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string, e: Env
     const key = other < 0 ? ctx.spPrivateKey : ctx.otherDecryptionKeys[other];
     return e.encryptedAssertion && key ? decryptAssertion(e.encryptedAssertion, key) : fail('saml_invalid_response', 'no assertion in the response');
   };
+  // A validator's key: the current one, or the rotation key at its place among `others`.
+  if (e.encryptedAssertion) await screenPlaintext(e.encryptedAssertion, order.map((v) => ctx.otherDecryptionKeys[others.indexOf(v)] ?? ctx.spPrivateKey));
   let first: unknown;
   for (const validator of order) {
     const other = others.indexOf(validator);
@@ -210,6 +220,26 @@ async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string, e: Env
     }
   }
   return fail('saml_decryption_failed', (first as Error)?.message ?? String(first));
+}
+
+/**
+ * The envelope's limit on elements, applied to an encrypted assertion's plaintext before
+ * node-saml reads it: anyone can encrypt to the SP certificate, so the plaintext is as much the
+ * sender's choice as the envelope. Decrypted with the first of `keys` that works (one more
+ * decryption per encrypted sign-in); when none does, node-saml reports that.
+ */
+async function screenPlaintext(encrypted: Element, keys: string[]): Promise<void> {
+  const ciphertext = encrypted.toString();
+  for (const key of keys) {
+    const plaintext: string | undefined = await decryptXml(ciphertext, key).catch(() => undefined);
+    if (plaintext === undefined) continue;
+    try {
+      return assertFewElements(plaintext);
+    } catch (err) {
+      if (err instanceof UnsafeXmlError) return fail('saml_response_too_large', `EncryptedAssertion: ${err.message}`);
+      throw err;
+    }
+  }
 }
 
 /** The assertion as node-saml parsed it from the verified bytes (xml2js shape). */
