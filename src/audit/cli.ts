@@ -2,6 +2,7 @@ import type { Command } from '../cli/command.ts';
 import { UsageError, requireString } from '../cli/command.ts';
 import { csvHeader, csvLine, ndjsonLine } from './export.ts';
 import { PLATFORM_CHAIN } from './events.ts';
+import { auditInstant, isIsoInstant } from './time-filter.ts';
 import type { Services } from '../services.ts';
 
 export const auditCommands: Command[] = [
@@ -57,9 +58,8 @@ function chainOf(s: Services, values: Record<string, unknown>): string {
 function isoOption(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
-  const d = new Date(String(v));
-  if (typeof v !== 'string' || Number.isNaN(d.getTime())) throw new UsageError(`--${name} must be an ISO 8601 time`);
-  const iso = d.toISOString();
-  if (!/^\d{4}-/.test(iso)) throw new UsageError(`--${name} must fall within the years 0000-9999 in UTC`);
+  if (typeof v !== 'string' || !isIsoInstant(v)) throw new UsageError(`--${name} must be an ISO 8601 time with Z or an offset, e.g. 2026-06-01T12:00:00Z`);
+  const iso = auditInstant(v);
+  if (iso === null) throw new UsageError(`--${name} must fall within the years 0000-9999 in UTC`);
   return iso;
 }

@@ -6,12 +6,11 @@ import { PaginationQuery, TenantParam, commonErrors, pageOf } from '../http/sche
 import type { TenantService } from '../tenants/service.ts';
 import type { AuditService } from './service.ts';
 import { csvHeader, csvLine, ndjsonLine } from './export.ts';
+import { auditInstant } from './time-filter.ts';
 
-// Stored times compare as strings: an instant past year 9999 in UTC ('+010000-…') would sort first.
 const iso = z.iso
   .datetime({ offset: true })
-  .transform((s) => new Date(s).toISOString())
-  .refine((s) => /^\d{4}-/.test(s), 'must fall within the years 0000-9999 in UTC');
+  .transform((s, ctx) => auditInstant(s) ?? (ctx.addIssue('must fall within the years 0000-9999 in UTC'), z.NEVER));
 
 const Filters = z.object({
   actor: z.string().max(200).optional().openapi({ description: 'Actor or credential id.' }),
