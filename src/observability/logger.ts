@@ -2,22 +2,23 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import { LineBatcher } from './line-batcher.ts';
 import { accessLine, type AccessEntry } from './access-line.ts';
 
-/**
- * Paths that may carry secrets anywhere they appear in a log object. Secrets are also kept out
- * of log calls in the first place; this is the net under that rule.
- */
-export const REDACTED_PATHS = [
-  'authorization',
-  'headers.authorization',
-  'headers.cookie',
-  'key',
-  'token',
-  'secret',
-  'password',
-  'client_secret',
-  'refresh_token',
-  'access_token',
+/** Field names that carry secrets (header names in the cases Node and fetch write them). */
+const SECRET_FIELDS = [
+  'authorization', 'Authorization', 'cookie', 'Cookie', 'set-cookie', 'Set-Cookie',
+  'key', 'token', 'secret', 'password', 'client_secret', 'refresh_token', 'access_token', 'id_token',
+  'code_verifier', 'SAMLResponse', 'private_key',
 ];
+
+/**
+ * Paths that may carry secrets in a log object: a secret field at the top level, one object down
+ * (`err.client_secret`, `headers.Authorization`), or in the headers one object down
+ * (`req.headers.cookie`). Secrets are also kept out of log calls in the first place; this is the
+ * net under that rule.
+ */
+export const REDACTED_PATHS = SECRET_FIELDS.flatMap((f) => {
+  const k = `[${JSON.stringify(f)}]`;
+  return [k, `*${k}`, `*.headers${k}`];
+});
 
 /**
  * JSON logs to `destination`, or to stdout in chunks of about 16 KB written at least every half
