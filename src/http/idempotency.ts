@@ -23,8 +23,10 @@ interface StoredReply {
  * `Idempotency-Replayed: true`) without repeating the effect; the same key with another body or
  * route is a 422; a retry while the first is still running is a 409 (for at most 5 minutes: a
  * reservation its crashed process never finished frees the key), and so is a retry with
- * another bearer token of the same credential (see below). 5xx replies are not kept,
- * so a retry after a server error runs again. Runs after authentication: keys are per credential.
+ * another bearer token of the same credential (see below). 5xx and 429 replies are not kept,
+ * so a retry after a server error or a rate limit (an OpenFGA server's, passed through) runs
+ * again; nor is anything replayed to a suspended tenant's credentials (the route refuses them).
+ * Runs after authentication: keys are per credential.
  */
 export function idempotency(options: { store: SqliteIdempotencyStore; clock: Clock }): MiddlewareHandler {
   const { store, clock } = options;
@@ -37,6 +39,9 @@ export function idempotency(options: { store: SqliteIdempotencyStore; clock: Clo
     const principal = c.get('principal');
     const digest = c.get('credentialDigest');
     if (!principal || !digest) return next();
+    // A suspended tenant's credentials are refused by every route (403): a stored reply, which
+    // may hold a secret minted before the suspension, must not answer for the route.
+    if (principal.kind !== 'platform' && principal.tenantStatus !== 'active') return next();
 
     const raw = await c.req.text();
     const requestHash = sha256Hex(`${c.req.method} ${c.req.path}\n${normalise(raw)}`);
@@ -60,7 +65,8 @@ export function idempotency(options: { store: SqliteIdempotencyStore; clock: Clo
       store.release(principal.credentialId, key, createdAt);
       throw err;
     }
-    if (c.res.status >= 500) {
+    // 5xx and 429 say "try again later": the retry must run, not get the same answer back.
+    if (c.res.status >= 500 || c.res.status === 429) {
       store.release(principal.credentialId, key, createdAt);
       return;
     }
