@@ -30,4 +30,17 @@ describe('SCIM filters on sub-attributes of multi-valued attributes', () => {
     expect(await ids('Groups', `${GROUP}:members.value eq "${ada}"`)).toEqual([group]);
     expect(await ids('Groups', `${GROUP}:members eq "${ada}"`)).toEqual([group]);
   });
+
+  it('"pr" on a sub-attribute of a multi-valued attribute asks for that sub-attribute, not for any value', async () => {
+    const withDisplay = (await s.call('POST', '/Users', { userName: 'a@acme.test', emails: [{ value: 'a@acme.test', display: 'Ada' }] })).body.id;
+    const withoutDisplay = (await s.call('POST', '/Users', { userName: 'b@acme.test', emails: [{ value: 'b@acme.test', type: 'work' }] })).body.id;
+    const street = (await s.call('POST', '/Users', { userName: 'c@acme.test', addresses: [{ streetAddress: '1 Main St', type: 'work' }] })).body.id;
+    const cityOnly = (await s.call('POST', '/Users', { userName: 'd@acme.test', addresses: [{ locality: 'Paris', type: 'home' }] })).body.id;
+    expect(await ids('Users', 'emails.display pr')).toEqual([withDisplay]);
+    expect(await ids('Users', 'emails.type pr')).toEqual([withoutDisplay]);
+    expect(await ids('Users', 'addresses.streetAddress pr')).toEqual([street]);
+    expect(await ids('Users', 'not (addresses.streetAddress pr) and addresses pr')).toEqual([cityOnly]);
+    expect(await ids('Users', 'emails pr')).toEqual([withDisplay, withoutDisplay].sort());
+    expect(await ids('Users', 'emails.value pr')).toEqual([withDisplay, withoutDisplay].sort());
+  });
 });
