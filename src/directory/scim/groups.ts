@@ -12,7 +12,7 @@ import { applyPatch } from './patch/apply.ts';
 import { parsePatchRequest, type PatchOperation } from './patch/request.ts';
 import { parseProjection, project, wantsAttribute, type Projection } from './projection.ts';
 import type { ScimRequest, ScimResult } from './request.ts';
-import { GROUP_RESOURCE } from './schema/registry.ts';
+import { GROUP_RESOURCE, resolveAttribute } from './schema/registry.ts';
 import { GROUP_SCHEMA } from './schema/urns.ts';
 import type { ProjectionQuery } from './users.ts';
 
@@ -95,9 +95,15 @@ function touchesMembers(ops: readonly PatchOperation[]): boolean {
   return ops.some((o) =>
     o.path
       ? o.path.kind === 'attribute' && o.path.target.attr.name === 'members'
-      : isObject(o.value) && Object.keys(o.value).some((k) => k.toLowerCase() === 'members'),
+      : isObject(o.value) && Object.keys(o.value).some(isMembersKey),
   );
 }
+
+/** `members` in a path-less value, in any letter case, also URN-qualified (`urn:…:Group:members`). */
+const isMembersKey = (key: string) => {
+  const r = resolveAttribute(GROUP_RESOURCE, key);
+  return r?.attr.name === 'members' && !r.sub;
+};
 
 /** A POST or PUT body within the limits: its member values counted, its other attributes checked. */
 function checkedGroup(doc: ScimObject, previous?: ScimObject): ScimObject {
@@ -111,6 +117,6 @@ function memberValuesIn(o: PatchOperation): number {
   const count = (v: unknown) => (Array.isArray(v) ? v.length : v === undefined || v === null ? 0 : 1);
   if (o.path) return o.path.kind === 'attribute' && o.path.target.attr.name === 'members' && !o.path.target.sub ? count(o.value) : 0;
   if (!isObject(o.value)) return 0;
-  const key = Object.keys(o.value).find((k) => k.toLowerCase() === 'members');
-  return key === undefined ? 0 : count(o.value[key]);
+  const value = o.value;
+  return Object.keys(value).filter(isMembersKey).reduce((n, k) => n + count(value[k]), 0);
 }

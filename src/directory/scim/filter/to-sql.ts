@@ -73,9 +73,12 @@ function translateWithin(f: Filter, child: ChildTarget, alias: string, s: Scope)
 function comparison(f: Exclude<Filter, { op: 'and' | 'or' | 'not' | '[]' }>, s: Scope): SqlFragment {
   const child = childOf(f.attrPath, s);
   if (child) {
+    // The sub-attribute as resolved, so a URN prefix (whose "2.0" has a dot) is not read as one.
+    const sub = resolveAttribute(s.resource, f.attrPath)?.sub;
     return matchingChild(child, s, (alias) => {
-      const { expr, def, folded } = subColumn(child, f.attrPath.includes('.') ? f.attrPath.slice(f.attrPath.indexOf('.') + 1) : child.defaultSub, alias, s);
-      return f.op === 'pr' ? { sql: '1', params: [] } : compare(f, expr, def, folded);
+      if (f.op === 'pr' && !sub) return { sql: '1', params: [] };
+      const { expr, def, folded } = subColumn(child, sub?.name ?? child.defaultSub, alias, s);
+      return f.op === 'pr' ? present(expr, def) : compare(f, expr, def, folded);
     });
   }
   const resolved = resolveAttribute(s.resource, f.attrPath);

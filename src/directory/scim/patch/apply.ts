@@ -1,5 +1,5 @@
 import { canonicalJson } from '../../../lib/canonical-json.ts';
-import type { AttributeDef } from '../schema/attributes.ts';
+import { subAttribute, type AttributeDef } from '../schema/attributes.ts';
 import { resolveAttribute, type ResolvedAttribute, type ResourceSchema } from '../schema/registry.ts';
 import { cloneDoc, compact, isObject, isUnassigned, type ScimObject, type ScimValue } from '../doc.ts';
 import type { Normalisations } from '../dialects.ts';
@@ -136,15 +136,25 @@ function applyFiltered(
     if (!seed) throw noTarget(`No value of '${attr.name}' matches '${where}'.`);
     n.note('filtered_path_created', `'${op.op}' of '${where}' created the value`);
     const created = sub ? { ...seed, [sub.name]: value } : { ...seed, ...(value as ScimObject) };
-    container[attr.name] = [...list, created];
+    container[attr.name] = onlyPrimary(attr, [...list, created], (i) => i === list.length);
     return;
   }
-  container[attr.name] = list.map((e, i) => {
+  const updated = list.map((e, i) => {
     if (!matched[i] || !isObject(e)) return e;
     if (sub) return { ...e, [sub.name]: value };
     if (!isObject(value)) throw invalidPath(`'${where}' needs an object value.`);
     return op.op === 'add' ? { ...e, ...value } : value;
   });
+  container[attr.name] = onlyPrimary(attr, updated, (i) => matched[i] === true);
+}
+
+/**
+ * RFC 7644 §3.5.2: an operation that makes a value primary makes the attribute's other values
+ * non-primary, wherever the new primary sits in the list (`chosen`: the values it wrote).
+ */
+function onlyPrimary(attr: AttributeDef, list: ScimValue[], chosen: (index: number) => boolean): ScimValue[] {
+  if (!subAttribute(attr, 'primary') || !list.some((e, i) => chosen(i) && isObject(e) && e.primary === true)) return list;
+  return list.map((e, i) => (!chosen(i) && isObject(e) && e.primary === true ? { ...e, primary: false } : e));
 }
 
 /** Entra removes a manager as `manager[value eq "…"]`: only a whole-value remove is read that way. */
