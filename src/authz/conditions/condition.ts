@@ -5,6 +5,7 @@ import { CostMeter } from './cost-meter.ts';
 import { DEFAULT_MAX_CONDITION_COST } from './cost-model.ts';
 import { assertOpenFgaDeclarations } from './declarations.ts';
 import { IPAddress } from './ipaddress.ts';
+import { matchesLinear, useLinearMatches } from './linear-regex.ts';
 import { celTypeOf, convertValue, decodeParamType, type ParamType } from './param-types.ts';
 
 /**
@@ -63,15 +64,7 @@ function base(): Environment {
         return ip;
       })
       .registerFunction('IPAddress.in_cidr(string): bool', (ip: IPAddress, cidr: string) => ip.inCidr(cidr))
-      .registerFunction('matches(string, string): bool', (text: string, pattern: string) => {
-        let re: RegExp;
-        try {
-          re = new RegExp(pattern);
-        } catch {
-          throw new Error(`Invalid regular expression: ${pattern}`);
-        }
-        return re.test(text);
-      })
+      .registerFunction('matches(string, string): bool', matchesLinear)
       .registerOperator('IPAddress == IPAddress', (a: IPAddress, b: IPAddress) => a.equals(b));
     baseEnvironment = env;
   }
@@ -115,6 +108,7 @@ export class CompiledCondition {
       if (!checked.valid) throw checked.error ?? new Error('invalid expression');
       assertOpenFgaDeclarations(program.ast as CelNode, condition.name, new Set(parameters.keys()));
       if (checked.type !== 'bool') throw new Error(`expected a bool condition expression output, but got '${checked.type}'`);
+      useLinearMatches(program.ast as CelNode);
       meter = CostMeter.install(program.ast, { constantFolding: options.constantFolding ?? true });
     } catch (err) {
       throw new ConditionCompilationError(condition.name, firstLine(err));

@@ -6,13 +6,14 @@ import { reverseIndexOf } from '../model/reverse-index.ts';
 import { Checker } from './check.ts';
 import type { EmbeddedAuthzEngine } from './engine.ts';
 import { EvalContext, isEvalError, MAX_RESOLUTION_DEPTH, resolutionTooComplex } from './eval-context.ts';
-import { contextualRows, requestContext, requireRelation, requireType, requireUser } from './requests.ts';
+import { assertUserBytes, contextualRows, MAX_USER_BYTES, requestContext, requireRelation, requireType, requireUser } from './requests.ts';
 import { userProblem } from './tuple-validation.ts';
 
 /** ListObjects with OpenFGA's validation order and codes; always the complete answer. */
 export function runListObjects(engine: EmbeddedAuthzEngine, storeId: string, body: ListObjectsRequest): ListResult<{ objects: string[] }> {
   const type = requireType(body?.type, 'ListObjectsRequest.Type');
   const relation = requireRelation(body.relation, 'ListObjectsRequest.Relation');
+  assertUserBytes(body.user, `invalid ListObjectsRequest.User: value length must be between 1 and ${MAX_USER_BYTES} bytes, inclusive`);
   const user = requireUser(body.user, 'ListObjectsRequest.User');
   const model = engine.model(storeId, body.authorization_model_id);
   const contextual = contextualRows(model, body.contextual_tuples?.tuple_keys, 'list');

@@ -1,7 +1,7 @@
 import type { ListUsersRequest, ListUsersResponse, User } from '@openfga/sdk';
 import type { ListResult } from '../engine.ts';
 import { fgaError, validationError } from '../errors.ts';
-import { parseUser } from '../model/keys.ts';
+import { parseUser, re2Pattern } from '../model/keys.ts';
 import { prunedEdgesExist } from '../model/pruned-edges.ts';
 import { Checker } from './check.ts';
 import type { EmbeddedAuthzEngine } from './engine.ts';
@@ -9,11 +9,13 @@ import { EvalContext } from './eval-context.ts';
 import { UserExpander } from './list-users-expand.ts';
 import { contextualRows, requestContext, requireRelation, requireType } from './requests.ts';
 
+const OBJECT_ID = re2Pattern('^[^#:\\s]+$');
+
 /** ListUsers with OpenFGA's validation order (contextual tuples, filter, target) and codes. */
 export function runListUsers(engine: EmbeddedAuthzEngine, storeId: string, body: ListUsersRequest): ListResult<ListUsersResponse> {
   const objectType = requireType(body?.object?.type, 'Object.Type');
   const objectId = body.object.id;
-  if (typeof objectId !== 'string' || !/^[^#:\s]+$/.test(objectId)) {
+  if (typeof objectId !== 'string' || !OBJECT_ID.test(objectId)) {
     throw validationError('invalid ListUsersRequest.Object: embedded message failed validation | caused by: invalid Object.Id: value does not match regex pattern "[^#:\\s]+$"');
   }
   const relation = requireRelation(body.relation, 'ListUsersRequest.Relation');

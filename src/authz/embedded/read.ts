@@ -2,7 +2,7 @@ import type { ReadChangesResponse, ReadRequest, ReadResponse, TupleChange, Tuple
 import type { Sql } from '../../storage/database.ts';
 import type { ReadChangesQuery } from '../engine.ts';
 import { fgaError, validationError } from '../errors.ts';
-import { parseUser, splitObject } from '../model/keys.ts';
+import { parseUser, re2Pattern, splitObject } from '../model/keys.ts';
 import { pageSizeOf } from './pagination.ts';
 import { invalidContinuationToken, type ContinuationTokens } from '../continuation-tokens.ts';
 import { rowToKey, type TupleRow } from './tuple-row.ts';
@@ -70,9 +70,9 @@ export function readTuples(sql: Sql, tokens: ContinuationTokens, storeId: string
 
 /** OpenFGA's `ReadRequestTupleKey` rules: each field, when given, matches its pattern. */
 const READ_FIELDS = [
-  ['User', 'user', /^[^\s]{1,511}:[^\s]{1,511}$/],
-  ['Relation', 'relation', /^[^:#@\s]{1,50}$/],
-  ['Object', 'object', /^[^\s]{2,256}$/],
+  ['User', 'user', re2Pattern('^[^\\s]{1,511}:[^\\s]{1,511}$')],
+  ['Relation', 'relation', re2Pattern('^[^:#@\\s]{1,50}$')],
+  ['Object', 'object', re2Pattern('^[^\\s]{2,256}$')],
 ] as const;
 
 function assertReadFilterFields(tk: { user?: string; relation?: string; object?: string }): void {

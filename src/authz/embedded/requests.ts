@@ -1,7 +1,7 @@
 import type { TupleKey } from '@openfga/sdk';
 import { fgaError, validationError } from '../errors.ts';
 import type { CompiledModel } from '../model/compile.ts';
-import { containsForbiddenChars } from '../model/keys.ts';
+import { containsForbiddenChars, re2Pattern, type FieldPattern } from '../model/keys.ts';
 import { rowFromKey, type TupleRow } from './tuple-row.ts';
 import { describeProblem, writeProblem } from './tuple-validation.ts';
 
@@ -12,26 +12,45 @@ import { describeProblem, writeProblem } from './tuple-validation.ts';
  */
 export const MAX_CONTEXTUAL_TUPLES = 100;
 
-const OBJECT = /^[^\s]{2,256}$/;
-const RELATION = /^[^:#@\s]{1,50}$/;
-const USER = /^[^\s]{2,512}$/;
-const TYPE = /^[^:#@\s]{1,254}$/;
+const OBJECT = re2Pattern('^[^\\s]{2,256}$');
+const RELATION = re2Pattern('^[^:#@\\s]{1,50}$');
+const USER = re2Pattern('^[^\\s]{2,512}$');
+const TYPE = re2Pattern('^[^:#@\\s]{1,254}$');
+/** OpenFGA's `max_bytes` on the user of a stored tuple key and of ListObjects. */
+export const MAX_USER_BYTES = 512;
 
-function requireString(value: unknown, field: string, pattern: RegExp): string {
+function requireString(value: unknown, field: string, pattern: FieldPattern): string {
   if (typeof value !== 'string' || value === '') throw validationError(`invalid ${field}: value is required`);
   if (!pattern.test(value)) throw validationError(`invalid ${field}: value does not match regex pattern "${pattern.source}"`);
   return value;
 }
 
-/** A `{user, relation, object}` key as Check and BatchCheck take it. */
-export function requireTupleKey(tk: unknown, request: string): { user: string; relation: string; object: string } {
+/**
+ * OpenFGA's byte limit on a user (`message` names the proto field as OpenFGA does), checked
+ * before the pattern, as OpenFGA's validator does.
+ */
+export function assertUserBytes(value: unknown, message: string): void {
+  if (typeof value === 'string' && Buffer.byteLength(value) > MAX_USER_BYTES) throw validationError(message);
+}
+
+/** The user of a tuple to store (a write or a contextual tuple): at most 512 bytes. */
+const storedUserLimit = (value: unknown) => assertUserBytes(value, `invalid TupleKey.User: value length must be at most ${MAX_USER_BYTES} bytes`);
+
+/** A `{user, relation, object}` key as Check and BatchCheck take it (and, with `storedTupleKey`, as a tuple to store). */
+export function requireTupleKey(tk: unknown, request: string, userLimit?: (user: unknown) => void): { user: string; relation: string; object: string } {
   if (typeof tk !== 'object' || tk === null) throw fgaError('tuple_key_value_not_specified', `invalid ${request}.TupleKey: value is required`);
   const key = tk as Record<string, unknown>;
+  userLimit?.(key.user);
   return {
     object: requireString(key.object, `${request}TupleKey.Object`, OBJECT),
     relation: requireString(key.relation, `${request}TupleKey.Relation`, RELATION),
     user: requireString(key.user, `${request}TupleKey.User`, USER),
   };
+}
+
+/** A tuple key to store or to evaluate as stored (writes, contextual tuples): its user at most 512 bytes. */
+export function storedTupleKey(tk: unknown, request: string): { user: string; relation: string; object: string } {
+  return requireTupleKey(tk, request, storedUserLimit);
 }
 
 export function requireObject(value: unknown, field: string): string {
@@ -66,7 +85,7 @@ export function contextualRows(model: CompiledModel, tuples: unknown, invalidAs:
     throw validationError(`invalid ContextualTupleKeys.TupleKeys: value must contain no more than ${MAX_CONTEXTUAL_TUPLES} item(s)`);
   }
   return tuples.map((raw: unknown) => {
-    const key = requireTupleKey(raw, 'ContextualTuple');
+    const key = storedTupleKey(raw, 'ContextualTuple');
     const condition = (raw as TupleKey).condition;
     const tk: TupleKey = condition ? { ...key, condition } : key;
     const problem = writeProblem(model, tk);

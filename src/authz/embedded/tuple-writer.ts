@@ -3,7 +3,7 @@ import type { WriteBody } from '../engine.ts';
 import { fgaError, OpenFgaError, validationError } from '../errors.ts';
 import type { CompiledModel } from '../model/compile.ts';
 import { isValidUserString, parseUser, tupleKeyToString } from '../model/keys.ts';
-import { requireObject, requireRelation, requireTupleKey, requireUser } from './requests.ts';
+import { assertUserBytes, MAX_USER_BYTES, requireObject, requireRelation, requireTupleKey, requireUser, storedTupleKey } from './requests.ts';
 import type { SqliteTupleStore } from './tuple-store.ts';
 import { rowFromKey, rowToString, rowUser, type TupleRow } from './tuple-row.ts';
 import { describeProblem, writeProblem } from './tuple-validation.ts';
@@ -66,6 +66,7 @@ export function planWrite(body: WriteBody, model: () => CompiledModel, now: Date
  */
 function deleteKey(raw: TupleKeyWithoutCondition): TupleKeyWithoutCondition {
   if (typeof raw !== 'object' || raw === null) return requireTupleKey(raw, 'WriteRequestDeletes');
+  assertUserBytes(raw.user, `invalid TupleKeyWithoutCondition.User: value length must be at most ${MAX_USER_BYTES} bytes`);
   const relation = raw.relation ?? '';
   return {
     object: requireObject(raw.object, 'WriteRequestDeletesTupleKey.Object'),
@@ -81,7 +82,7 @@ function option(value: string | undefined, name: string): 'error' | 'ignore' {
 }
 
 function validateWrite(model: CompiledModel, raw: TupleKey, now: Date): TupleRow {
-  const key = requireTupleKey(raw, 'WriteRequestWrites');
+  const key = storedTupleKey(raw, 'WriteRequestWrites');
   const tk: TupleKey = raw.condition ? { ...key, condition: raw.condition } : key;
   if (tk.condition !== undefined && (typeof tk.condition !== 'object' || typeof tk.condition.name !== 'string')) {
     throw validationError(`Invalid tuple '${tupleKeyToString(tk)}'. Reason: condition name is required`);

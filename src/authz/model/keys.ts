@@ -73,6 +73,22 @@ export function containsForbiddenChars(s: string): boolean {
   return CONTROL.test(s);
 }
 
+/** A pattern as `test` reads it and as messages print it (`source`). */
+export interface FieldPattern {
+  readonly source: string;
+  test(value: string): boolean;
+}
+
+/**
+ * A protoc-gen-validate `pattern` rule as OpenFGA's Go code runs it (RE2): repetition counts
+ * code points, not UTF-16 units, and `\s` is ASCII whitespace only (`[\t\n\f\r ]`), where
+ * JavaScript's also takes U+00A0, U+2028 and the like. `source` stays OpenFGA's text, for messages.
+ */
+export function re2Pattern(source: string): FieldPattern {
+  const re = new RegExp(source.replaceAll('\\s', '\\t\\n\\f\\r '), 'u');
+  return { source, test: (value) => re.test(value) };
+}
+
 /** OpenFGA's display form of a tuple key: `document:1#viewer@user:anne`. */
 export function tupleKeyToString(t: { object: string; relation: string; user: string }): string {
   return `${t.object}#${t.relation}@${t.user}`;

@@ -1,5 +1,6 @@
 import type { AuthorizationModel, Condition, ConditionParamTypeRef, RelationReference, TypeDefinition, Userset } from '@openfga/sdk';
 import { fgaError } from '../errors.ts';
+import { re2Pattern } from './keys.ts';
 
 /**
  * Brings a model body written through the API (snake_case or the camelCase OpenFGA also accepts
@@ -9,8 +10,8 @@ import { fgaError } from '../errors.ts';
  */
 export type ModelBody = Omit<AuthorizationModel, 'id'>;
 
-const NAME = /^[^:#@\s]{1,50}$/;
-const TYPE_NAME = /^[^:#@\s]{1,254}$/;
+const NAME = re2Pattern('^[^:#@\\s]{1,50}$');
+const TYPE_NAME = re2Pattern('^[^:#@\\s]{1,254}$');
 const PARAM_TYPES = new Set([
   'TYPE_NAME_ANY', 'TYPE_NAME_BOOL', 'TYPE_NAME_STRING', 'TYPE_NAME_INT', 'TYPE_NAME_UINT', 'TYPE_NAME_DOUBLE',
   'TYPE_NAME_DURATION', 'TYPE_NAME_TIMESTAMP', 'TYPE_NAME_MAP', 'TYPE_NAME_LIST', 'TYPE_NAME_IPADDRESS',
