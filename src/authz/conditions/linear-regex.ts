@@ -1,26 +1,28 @@
-import { setFlagsFromString } from 'node:v8';
+import { RE2JS } from 're2js';
 import { operands, type CelNode } from './cel-ast.ts';
 
-let enabled = false;
+/** Compiled patterns, most recent last (conditions repeat a handful of patterns). */
+const compiled = new Map<string, RE2JS>();
+const MAX_COMPILED = 256;
 
 /**
- * `matches` as cel-go runs it: in time linear in the input (Go's RE2 engine). A backtracking
- * JavaScript RegExp takes exponential time on patterns such as `^(a+)+$`, and a Check runs
- * synchronously on the event loop, so one request with a 40-character string would stop the
- * whole process, every tenant's requests with it. V8's linear-time engine (the `l` flag, behind
- * `--enable-experimental-regexp-engine`) refuses, like RE2, what it cannot run in linear time
- * (backreferences, lookaround): that is an evaluation error, never a slow answer.
+ * `matches` as cel-go runs it: RE2 (re2js, a port of RE2/J), in time linear in the input, with
+ * RE2's syntax (`(?i)` flags, no backreferences or lookaround) and partial-match semantics. A
+ * backtracking JavaScript RegExp takes exponential time on patterns such as `^(a+)+$`, and a
+ * Check runs synchronously on the event loop, so one request with a 40-character string would
+ * stop the whole process, every tenant's requests with it. A pattern RE2 refuses is an
+ * evaluation error, as in OpenFGA.
  */
 export function matchesLinear(text: string, pattern: string): boolean {
-  if (!enabled) {
-    setFlagsFromString('--enable-experimental-regexp-engine');
-    enabled = true;
-  }
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern, 'l');
-  } catch {
-    throw new Error(`Invalid regular expression: ${pattern}`);
+  let re = compiled.get(pattern);
+  if (!re) {
+    try {
+      re = RE2JS.compile(pattern);
+    } catch {
+      throw new Error(`Invalid regular expression: ${pattern}`);
+    }
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(pattern, re);
   }
   return re.test(text);
 }
