@@ -256,5 +256,7 @@ function failureOf(err: unknown): { reason: string; detail: string; userId?: str
   if (err instanceof LoginFailure) return { reason: err.reason, detail: err.detail, userId: err.context.userId, directoryId: err.context.directoryId };
   if (err instanceof SamlValidationError) return { reason: err.reason, detail: err.message };
   if (err instanceof UpstreamOidcError) return { reason: err.reason, detail: err.message };
-  return { reason: 'internal_error', detail: (err as Error)?.message ?? String(err) };
+  // The error itself goes to the server log only: its text (SQL, paths, upstream bodies) is not
+  // for the tenant's audit log, which tenant admins read and export.
+  return { reason: 'internal_error', detail: "an unexpected error in Portcullis; the server log has it ('login failed unexpectedly', with this connection's id)" };
 }
