@@ -105,7 +105,7 @@ function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string 
   const encrypted = doc.getElementsByTagNameNS('*', 'EncryptedAssertion')[0] as unknown as Element | undefined;
   if (encrypted) checkEncryptionAlgorithms(encrypted);
   const assertion = doc.getElementsByTagNameNS('*', 'Assertion')[0] as unknown as Element | undefined;
-  if (assertion && assertion.getElementsByTagNameNS(SAML, 'Conditions').length === 0) fail('saml_conditions_missing', 'assertion has no Conditions');
+  if (assertion) checkConditionsPresent(assertion);
   checkResponseIssuer(root, ctx);
   const responseSignature = childOf(root, DSIG, 'Signature');
   // Destination, when present, is our ACS; a Response carrying its own signature must have one
@@ -128,6 +128,18 @@ function checkEnvelope(xml: string, ctx: SamlContext, expectedRequestId: string 
     encryptedAssertion: encrypted,
     signatures: { response: responseSignature, assertion: assertionSignature, encrypted: encrypted !== undefined },
   };
+}
+
+/**
+ * Conditions with a NotOnOrAfter and an AudienceRestriction, named precisely (node-saml would
+ * report missing ones as an audience mismatch). Read before verification: this only refuses, and
+ * the verified assertion is checked again (checkAssertion).
+ */
+function checkConditionsPresent(assertion: Element): void {
+  const conditions = assertion.getElementsByTagNameNS(SAML, 'Conditions')[0];
+  if (!conditions) return fail('saml_conditions_missing', 'assertion has no Conditions');
+  if (!conditions.getAttribute('NotOnOrAfter')) return fail('saml_conditions_missing', 'assertion has no Conditions with NotOnOrAfter');
+  if (conditions.getElementsByTagNameNS(SAML, 'AudienceRestriction').length === 0) fail('saml_conditions_missing', 'assertion has no AudienceRestriction');
 }
 
 const ENTITY_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';

@@ -131,6 +131,14 @@ describe('SAML responses checked against the Web Browser SSO Profile', () => {
     expect(lastFailure()?.detail).toBe('assertion has no Conditions with NotOnOrAfter');
   });
 
+  it('refuses Conditions without an AudienceRestriction (or empty ones) as missing conditions, saying which', async () => {
+    const withoutAudience = (req: AuthnRequest) => signed(idp.assertionXml(legit(req)).replace(/<saml:AudienceRestriction>[\s\S]*?<\/saml:AudienceRestriction>/, ''));
+    await expectRefused((req) => legit(req, { assertionXml: withoutAudience(req) }), 'saml_conditions_missing');
+    expect(lastFailure()?.detail).toBe('assertion has no AudienceRestriction');
+    const empty = (req: AuthnRequest) => signed(idp.assertionXml(legit(req)).replace(/<saml:Conditions[\s\S]*?<\/saml:Conditions>/, '<saml:Conditions/>'));
+    await expectRefused((req) => legit(req, { assertionXml: empty(req) }), 'saml_conditions_missing');
+  });
+
   it('refuses an assertion with two Conditions elements (at most one is allowed), plain or encrypted', async () => {
     const twice = (req: AuthnRequest) => {
       const xml = idp.assertionXml(legit(req));
