@@ -137,7 +137,9 @@ export function interactionRoutes(d: InteractionDeps) {
   app.get('/oidc/interaction/:uid/start', async (c) => {
     const i = await details(c);
     if (i instanceof Response) return i;
-    return proceed(c, i, { organization: c.req.query('organization'), connection: c.req.query('connection') });
+    // The app's login_hint rides along to the picked IdP (as it does when there is no picker).
+    const hint = typeof i.params.login_hint === 'string' ? i.params.login_hint : undefined;
+    return proceed(c, i, { organization: c.req.query('organization'), connection: c.req.query('connection'), email: hint });
   });
 
   app.get('/oidc/interaction/:uid/complete', async (c) => {
