@@ -102,9 +102,12 @@ export class DomainService {
       // Another call may have verified it (or removed it) during the lookup: answer it as it now is.
       const latest = this.get(tenantId, id);
       if (latest.verified_at) return latest;
+      // A deleted tenant's claim ends with it (its logins already stopped).
+      const releasedFrom = this.store.releaseFromDeleted(d.domain);
       if (this.store.verifiedElsewhere(tenantId, d.domain)) throw conflict('domain_claimed', 'Another tenant has already verified this domain.');
       this.store.markVerified(tenantId, id, this.clock.now().toISOString());
-      this.audit.record(tenantId, { action: 'sso.domain.verified', target: { type: 'domain', id }, after: { domain: d.domain } }, actor);
+      const metadata = releasedFrom ? { released_from_deleted_tenant: releasedFrom } : undefined;
+      this.audit.record(tenantId, { action: 'sso.domain.verified', target: { type: 'domain', id }, after: { domain: d.domain }, metadata }, actor);
       return this.get(tenantId, id);
     });
   }
