@@ -125,12 +125,18 @@ export class TenantService {
     });
   }
 
-  /** Soft delete: the row stays (for audit), the tenant disappears and its API keys are revoked. */
+  /**
+   * Soft delete: the row stays (for audit), the tenant disappears, its API keys are revoked and
+   * its apps deleted (a multi-tenant app too: it served other tenants on this one's behalf).
+   */
   delete(ref: string, ifMatch: string | undefined, actor: Actor): Tenant {
     const at = this.clock.now().toISOString();
     return this.#change(ref, ifMatch, actor, 'tenant.deleted', (current) => {
       const revoked = this.storage.forTenant(current.id).apiKeys.revokeAll(at);
-      return { fields: { status: 'deleted', deleted_at: at }, metadata: { api_keys_revoked: revoked } };
+      const apps = this.storage.sql
+        .prepare('UPDATE oidc_apps SET deleted_at = ?, updated_at = ? WHERE tenant_id = ? AND deleted_at IS NULL')
+        .run(at, at, current.id).changes;
+      return { fields: { status: 'deleted', deleted_at: at }, metadata: { api_keys_revoked: revoked, ...(apps > 0 ? { apps_deleted: apps } : {}) } };
     });
   }
 

@@ -88,25 +88,34 @@ export class DomainService {
     const name = `${TXT_PREFIX}.${d.domain}`;
     const failure = verificationFailure(name, `${TXT_VALUE}${d.verification_token}`, await lookUp(this.resolver, name));
     if (failure) {
-      this.storage.transaction(() =>
+      this.storage.transaction(() => {
+        this.#assertTenantLive(tenantId);
         this.audit.record(
           tenantId,
           { action: 'sso.domain.verification_failed', target: { type: 'domain', id }, metadata: { domain: d.domain, record: name, reason: failure.reason } },
           actor,
-        ),
-      );
+        );
+      });
       if (failure.reason === 'lookup_failed') throw serviceUnavailable('dns_unavailable', failure.message, DNS_RETRY_AFTER_SECONDS);
       throw unprocessable('domain_not_verified', failure.message);
     }
     return this.storage.transaction(() => {
-      // Another call may have verified it (or removed it) during the lookup: answer it as it now is.
+      // The tenant may have been deleted, or the domain verified or removed, during the lookup: answer as things now are.
+      this.#assertTenantLive(tenantId);
       const latest = this.get(tenantId, id);
       if (latest.verified_at) return latest;
+      // A deleted tenant's claim ends with it (its logins already stopped).
+      const releasedFrom = this.store.releaseFromDeleted(d.domain);
       if (this.store.verifiedElsewhere(tenantId, d.domain)) throw conflict('domain_claimed', 'Another tenant has already verified this domain.');
       this.store.markVerified(tenantId, id, this.clock.now().toISOString());
-      this.audit.record(tenantId, { action: 'sso.domain.verified', target: { type: 'domain', id }, after: { domain: d.domain } }, actor);
+      const metadata = releasedFrom ? { released_from_deleted_tenant: releasedFrom } : undefined;
+      this.audit.record(tenantId, { action: 'sso.domain.verified', target: { type: 'domain', id }, after: { domain: d.domain }, metadata }, actor);
       return this.get(tenantId, id);
     });
+  }
+
+  #assertTenantLive(tenantId: string): void {
+    if (!this.storage.unscoped.tenants.findLive(tenantId)) throw notFound('tenant');
   }
 
   remove(tenantId: string, id: string, actor: Actor): void {

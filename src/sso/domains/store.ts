@@ -60,4 +60,20 @@ export class SqliteDomainStore {
       .prepare('SELECT 1 FROM sso_domains WHERE tenant_id != ? AND domain = ? AND verified_at IS NOT NULL')
       .get(tenantId, domain);
   }
+
+  /**
+   * Takes `domain` back from a deleted tenant that had verified it (one at most), so that a live
+   * tenant can verify it; returns that tenant's id. A deleted tenant's rows stay, unverified.
+   */
+  releaseFromDeleted(domain: string): string | undefined {
+    const held = this.sql
+      .prepare<[string], { id: string; tenant_id: string }>(
+        `SELECT d.id, d.tenant_id FROM sso_domains d JOIN tenants t ON t.id = d.tenant_id
+         WHERE d.domain = ? AND d.verified_at IS NOT NULL AND t.deleted_at IS NOT NULL`,
+      )
+      .get(domain);
+    if (!held) return undefined;
+    this.sql.prepare('UPDATE sso_domains SET verified_at = NULL WHERE id = ?').run(held.id);
+    return held.tenant_id;
+  }
 }
