@@ -284,7 +284,7 @@ export class SqliteConnectionLookup {
   }
 
   /**
-   * Active SAML connections by the expiry of their newest IdP certificate: `expired` before
+   * Active SAML connections of live tenants by the expiry of their newest IdP certificate: `expired` before
    * `nowIso`, `expiring` before `soonIso`, otherwise `valid` (a certificate without a readable
    * date counts as valid: nothing to warn about).
    */
@@ -295,6 +295,7 @@ export class SqliteConnectionLookup {
            count(*) AS n
          FROM (SELECT c.id, max(k.not_after) AS newest FROM sso_connections c
                JOIN sso_saml_settings s ON s.connection_id = c.id
+               JOIN tenants t ON t.id = c.tenant_id AND t.deleted_at IS NULL
                LEFT JOIN sso_saml_idp_certs k ON k.connection_id = c.id
                WHERE c.deleted_at IS NULL AND c.status = 'active' GROUP BY c.id)
          GROUP BY state`,

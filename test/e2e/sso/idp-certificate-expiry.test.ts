@@ -34,4 +34,18 @@ describe('IdP certificate expiry in /metrics', () => {
     h.clock.set('2126-12-01T00:00:00Z');
     expect(await gauge(h)).toEqual({ valid: 0, expiring: 0, expired: 2 });
   });
+
+  it("leaves out a deleted tenant's connections: their certificates are nobody's to renew", async () => {
+    h = new Harness();
+    const kept = await h.createTenant('Acme', 'acme');
+    const gone = await h.createTenant('Gone', 'gone');
+    for (const t of [kept, gone]) {
+      const r = await h.json('POST', `/admin/v1/tenants/${t.id}/connections`, { body: { name: 'okta', protocol: 'saml', status: 'active', saml: { metadata_xml: new TestSamlIdp().metadataXml([testKey('idp').cert]) } } });
+      expect(r.status).toBe(201);
+    }
+    expect(await gauge(h)).toEqual({ valid: 2, expiring: 0, expired: 0 });
+    expect((await h.json('DELETE', `/admin/v1/tenants/${gone.id}`)).status).toBeLessThan(300);
+    h.clock.set('2126-12-01T00:00:00Z');
+    expect(await gauge(h)).toEqual({ valid: 0, expiring: 0, expired: 1 });
+  });
 });
