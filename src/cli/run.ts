@@ -85,7 +85,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const config = loadConfig(io.env, {
       ...(typeof values['data-dir'] === 'string' ? { dataDir: values['data-dir'] } : {}),
-      ...(command.path[0] === 'serve' ? {} : { logLevel: io.env.PORTCULLIS_LOG_LEVEL ?? 'silent' }),
+      ...(command.path[0] === 'serve' ? {} : { logLevel: io.env.PORTCULLIS_LOG_LEVEL?.trim() || 'silent' }),
     });
     const ctx: CommandContext = {
       config,
