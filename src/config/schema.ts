@@ -101,7 +101,8 @@ export const settings = {
   },
   shutdownTimeoutMs: {
     env: 'PORTCULLIS_SHUTDOWN_TIMEOUT_MS',
-    schema: z.coerce.number().int().min(0).default(10_000),
+    // Node timers hold at most 2^31-1 ms; a longer delay fires after 1 ms.
+    schema: z.coerce.number().int().min(0).max(2_147_483_647).default(10_000),
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits.',
   },
   migrationLockTimeoutMs: {
