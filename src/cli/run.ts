@@ -52,21 +52,26 @@ function overview(prefix: string[] = []): string {
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const { command, rest, prefix } = findCommand(argv);
+  // Known before the arguments parse, so that even a usage error prints one JSON object under --json.
+  const wantsJson = argv.includes('--json');
+  const fail = (exitCode: 1 | 2, code: string, message: string, usage?: string): number => {
+    if (wantsJson) io.stdout(JSON.stringify({ error: { code, message } }) + '\n');
+    io.stderr(`error: ${message}${usage ? `\n${usage}` : ''}\n`);
+    return exitCode;
+  };
   if (!command) {
     const wantsHelp = argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help';
     if (wantsHelp) {
       io.stdout(overview(prefix) + '\n');
       return 0;
     }
-    io.stderr(`error: unknown command '${prefix.join(' ') || argv[0]}'\n\n${overview(prefix.slice(0, 1))}\n`);
-    return 2;
+    return fail(2, 'usage', `unknown command '${prefix.join(' ') || argv[0]}'`, `\n${overview(prefix.slice(0, 1))}`);
   }
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
   } catch (err) {
-    io.stderr(`error: ${(err as Error).message}\nusage: ${command.usage}\n`);
-    return 2;
+    return fail(2, 'usage', (err as Error).message, `usage: ${command.usage}`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) {
@@ -75,8 +80,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const names = command.positionals ?? [];
   if (parsed.positionals.length > names.length) {
-    io.stderr(`error: unexpected argument '${parsed.positionals[names.length]}'\nusage: ${command.usage}\n`);
-    return 2;
+    return fail(2, 'usage', `unexpected argument '${parsed.positionals[names.length]}'`, `usage: ${command.usage}`);
   }
   names.forEach((n, i) => (values[n] = parsed.positionals[i]));
 
@@ -102,21 +106,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const code = await command.run(ctx, values);
     return code ?? 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr(`error: ${err.message}\nusage: ${command.usage}\n`);
-      return 2;
-    }
-    if (err instanceof ConfigError) {
-      io.stderr(`error: ${err.message}\n`);
-      return 2;
-    }
+    if (err instanceof UsageError) return fail(2, 'usage', err.message, `usage: ${command.usage}`);
+    if (err instanceof ConfigError) return fail(2, 'invalid_configuration', err.message);
     if (err instanceof ApiError && err.expose) {
       if (json) io.stdout(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
       io.stderr(`error: ${err.message} (${err.code})\n`);
       return 1;
     }
-    io.stderr(`error: ${(err as Error).message}\n`);
-    return 1;
+    return fail(1, 'failed', (err as Error).message);
   } finally {
     if (command.path[0] !== 'serve') await services?.close();
   }
