@@ -86,6 +86,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   const json = values.json === true;
   let services: Services | undefined;
+  let failed = true;
   try {
     const config = loadConfig(io.env, {
       ...(typeof values['data-dir'] === 'string' ? { dataDir: values['data-dir'] } : {}),
@@ -104,6 +105,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       warn: (line) => io.stderr(`${line}\n`),
     };
     const code = await command.run(ctx, values);
+    failed = false;
     return code ?? 0;
   } catch (err) {
     if (err instanceof UsageError) return fail(2, 'usage', err.message, `usage: ${command.usage}`);
@@ -115,6 +117,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     return fail(1, 'failed', (err as Error).message);
   } finally {
-    if (command.path[0] !== 'serve') await services?.close();
+    // serve closes its own services when it stops; one that failed to start leaves that to us.
+    if (command.path[0] !== 'serve' || failed) await services?.close();
   }
 }
