@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import { ApiError } from '../http/errors.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { buildServices, type Services } from '../services.ts';
 import { commands } from './commands.ts';
 import { UsageError, type Command, type CommandContext } from './command.ts';
 import { assertKekAvailable } from './kek-guard.ts';
+import { isNewDatabase } from '../storage/migrate.ts';
 
 const GLOBAL_OPTIONS = {
   'data-dir': { type: 'string' },
@@ -98,7 +100,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       env: io.env,
       services: () => {
         if (!services) assertKekAvailable(config);
-        return (services ??= buildServices(config, { migrate: true, defaultMetrics: command.path[0] === 'serve' }));
+        // Only serve (and `migrate`) move an existing database forward: any other command of a newer
+        // CLI would upgrade it underneath the older server still running on it. A new one is set up.
+        const migrate = command.path[0] === 'serve' || config.dataDir === ':memory:' || isNewDatabase(join(config.dataDir, 'portcullis.db'));
+        return (services ??= buildServices(config, { migrate, defaultMetrics: command.path[0] === 'serve' }));
       },
       print: (result, human) => io.stdout((json || !human ? JSON.stringify(result) : human(result)) + '\n'),
       write: io.stdout,
