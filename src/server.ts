@@ -2,6 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createServer, type ServerResponse, type Server, type ServerOptions as ServerOptionsOf } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Services } from './services.ts';
+import { ConfigError } from './config/load.ts';
 import { createApp } from './app.ts';
 import { nodeCheckLaneDeps } from './authz/routes/index.ts';
 import { withNodeCheckLane } from './authz/routes/node-check.ts';
@@ -46,7 +47,7 @@ export async function startServer(s: Services, options: ServerOptions = {}): Pro
       },
       () => resolve(srv),
     );
-    srv.once('error', reject);
+    srv.once('error', (err: NodeJS.ErrnoException) => reject(hostError(err, s.config.host) ?? err));
   });
   const http = server as Server;
   const { port } = http.address() as AddressInfo;
@@ -81,4 +82,10 @@ export async function startServer(s: Services, options: ServerOptions = {}): Pro
       return closing;
     },
   };
+}
+
+/** A host that does not resolve, or is no address of this machine, is bad configuration: say which. */
+function hostError(err: NodeJS.ErrnoException, host: string): ConfigError | undefined {
+  if (err.code !== 'ENOTFOUND' && err.code !== 'EAI_AGAIN' && err.code !== 'EADDRNOTAVAIL') return undefined;
+  return new ConfigError('PORTCULLIS_HOST', `cannot listen on '${host}' (${err.code}): give a host name or IP address of this machine, without scheme or port`);
 }

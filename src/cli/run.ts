@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import { ApiError } from '../http/errors.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { buildServices, type Services } from '../services.ts';
 import { commands } from './commands.ts';
 import { UsageError, type Command, type CommandContext } from './command.ts';
 import { assertKekAvailable } from './kek-guard.ts';
+import { isNewDatabase } from '../storage/migrate.ts';
 
 const GLOBAL_OPTIONS = {
   'data-dir': { type: 'string' },
@@ -52,21 +54,26 @@ function overview(prefix: string[] = []): string {
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const { command, rest, prefix } = findCommand(argv);
+  // Known before the arguments parse, so that even a usage error prints one JSON object under --json.
+  const wantsJson = argv.includes('--json');
+  const fail = (exitCode: 1 | 2, code: string, message: string, usage?: string): number => {
+    if (wantsJson) io.stdout(JSON.stringify({ error: { code, message } }) + '\n');
+    io.stderr(`error: ${message}${usage ? `\n${usage}` : ''}\n`);
+    return exitCode;
+  };
   if (!command) {
     const wantsHelp = argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help';
     if (wantsHelp) {
       io.stdout(overview(prefix) + '\n');
       return 0;
     }
-    io.stderr(`error: unknown command '${prefix.join(' ') || argv[0]}'\n\n${overview(prefix.slice(0, 1))}\n`);
-    return 2;
+    return fail(2, 'usage', `unknown command '${prefix.join(' ') || argv[0]}'`, `\n${overview(prefix.slice(0, 1))}`);
   }
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
   } catch (err) {
-    io.stderr(`error: ${(err as Error).message}\nusage: ${command.usage}\n`);
-    return 2;
+    return fail(2, 'usage', (err as Error).message, `usage: ${command.usage}`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) {
@@ -75,17 +82,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const names = command.positionals ?? [];
   if (parsed.positionals.length > names.length) {
-    io.stderr(`error: unexpected argument '${parsed.positionals[names.length]}'\nusage: ${command.usage}\n`);
-    return 2;
+    return fail(2, 'usage', `unexpected argument '${parsed.positionals[names.length]}'`, `usage: ${command.usage}`);
   }
   names.forEach((n, i) => (values[n] = parsed.positionals[i]));
 
   const json = values.json === true;
   let services: Services | undefined;
+  let failed = true;
   try {
     const config = loadConfig(io.env, {
       ...(typeof values['data-dir'] === 'string' ? { dataDir: values['data-dir'] } : {}),
-      ...(command.path[0] === 'serve' ? {} : { logLevel: io.env.PORTCULLIS_LOG_LEVEL ?? 'silent' }),
+      ...(command.path[0] === 'serve' ? {} : { logLevel: io.env.PORTCULLIS_LOG_LEVEL?.trim() || 'silent' }),
     });
     const ctx: CommandContext = {
       config,
@@ -93,31 +100,29 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       env: io.env,
       services: () => {
         if (!services) assertKekAvailable(config);
-        return (services ??= buildServices(config, { migrate: true, defaultMetrics: command.path[0] === 'serve' }));
+        // Only serve (and `migrate`) move an existing database forward: any other command of a newer
+        // CLI would upgrade it underneath the older server still running on it. A new one is set up.
+        const migrate = command.path[0] === 'serve' || config.dataDir === ':memory:' || isNewDatabase(join(config.dataDir, 'portcullis.db'));
+        return (services ??= buildServices(config, { migrate, defaultMetrics: command.path[0] === 'serve' }));
       },
       print: (result, human) => io.stdout((json || !human ? JSON.stringify(result) : human(result)) + '\n'),
       write: io.stdout,
       warn: (line) => io.stderr(`${line}\n`),
     };
     const code = await command.run(ctx, values);
+    failed = false;
     return code ?? 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr(`error: ${err.message}\nusage: ${command.usage}\n`);
-      return 2;
-    }
-    if (err instanceof ConfigError) {
-      io.stderr(`error: ${err.message}\n`);
-      return 2;
-    }
+    if (err instanceof UsageError) return fail(2, 'usage', err.message, `usage: ${command.usage}`);
+    if (err instanceof ConfigError) return fail(2, 'invalid_configuration', err.message);
     if (err instanceof ApiError && err.expose) {
       if (json) io.stdout(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
       io.stderr(`error: ${err.message} (${err.code})\n`);
       return 1;
     }
-    io.stderr(`error: ${(err as Error).message}\n`);
-    return 1;
+    return fail(1, 'failed', (err as Error).message);
   } finally {
-    if (command.path[0] !== 'serve') await services?.close();
+    // serve closes its own services when it stops; one that failed to start leaves that to us.
+    if (command.path[0] !== 'serve' || failed) await services?.close();
   }
 }

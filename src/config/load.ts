@@ -29,6 +29,8 @@ export function loadConfig(
   return Object.freeze(out) as Config;
 }
 
+/** Surrounding spaces (an env file's `KEY=value `) are not part of a value; blank means unset. */
 function emptyToUndefined(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value;
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }

@@ -21,6 +21,20 @@ function privateHostList() {
     .optional();
 }
 
+/**
+ * The public origin, written the one way the OpenID Provider writes its endpoint URLs (lower-case
+ * scheme and host, no default port): the issuer `{origin}/oidc` must be a prefix of them. A path,
+ * query, fragment or credentials would give an issuer that none of its endpoints match.
+ */
+function publicOrigin(value: string, ctx: z.core.$RefinementCtx<string>): string {
+  const url = new URL(value);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: 'must be an origin (scheme, host and port), without path, query, fragment or credentials' });
+    return z.NEVER;
+  }
+  return url.origin;
+}
+
 export const settings = {
   port: {
     env: 'PORTCULLIS_PORT',
@@ -39,7 +53,7 @@ export const settings = {
   },
   baseUrl: {
     env: 'PORTCULLIS_BASE_URL',
-    schema: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8080').transform((u) => u.replace(/\/+$/, '')),
+    schema: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8080').transform(publicOrigin),
     description:
       'Public origin of the service; the OIDC issuer is `{BASE_URL}/oidc`. The OpenID Provider\'s endpoint URLs and cookies follow it whatever a request says: behind a TLS-terminating proxy, an https BASE_URL gives https endpoints and Secure cookies.',
   },
@@ -87,7 +101,8 @@ export const settings = {
   },
   shutdownTimeoutMs: {
     env: 'PORTCULLIS_SHUTDOWN_TIMEOUT_MS',
-    schema: z.coerce.number().int().min(0).default(10_000),
+    // Node timers hold at most 2^31-1 ms; a longer delay fires after 1 ms.
+    schema: z.coerce.number().int().min(0).max(2_147_483_647).default(10_000),
     description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits.',
   },
   migrationLockTimeoutMs: {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import type { RawDatabase } from './database.ts';
 import { migrations, type Migration } from './migrations/index.ts';
 
@@ -125,4 +127,16 @@ function withMigrationLock<T>(db: RawDatabase, options: MigrateOptions, fn: () =
 
 function isBusy(err: unknown): boolean {
   return typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('SQLITE_BUSY');
+}
+
+/** True for a database file no migration has touched yet (absent, or without applied migrations): a new data directory. */
+export function isNewDatabase(file: string): boolean {
+  if (!existsSync(file)) return true;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) return true;
+    return db.prepare('SELECT 1 FROM schema_migrations LIMIT 1').get() === undefined;
+  } finally {
+    db.close();
+  }
 }
