@@ -10,11 +10,19 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
  * the OIDC scopes they request without a consent screen, and ties the grant to the session.
  */
 export async function grantForSession(provider: Provider, sessions: SessionService, details: Details, session: Session): Promise<string> {
-  const clientId = String(details.params.client_id);
-  const grant = new provider.Grant({ accountId: session.user_id, clientId });
-  const requested = String(details.params.scope ?? 'openid').split(' ');
+  return grantFor(provider, sessions, { clientId: String(details.params.client_id), scope: details.params.scope, session });
+}
+
+/** A new grant of the OIDC scopes `scope` names, for `clientId`, tied to `session` (and to the provider's browser session `uid` when given). */
+export async function grantFor(
+  provider: Provider,
+  sessions: SessionService,
+  o: { clientId: string; scope: unknown; session: Session; uid?: string },
+): Promise<string> {
+  const grant = new provider.Grant({ accountId: o.session.user_id, clientId: o.clientId });
+  const requested = String(o.scope ?? 'openid').split(' ');
   grant.addOIDCScope(requested.filter((s) => (OIDC_SCOPES as readonly string[]).includes(s)).join(' '));
   const grantId = await grant.save();
-  sessions.bindGrant(grantId, session, clientId, undefined);
+  sessions.bindGrant(grantId, o.session, o.clientId, o.uid);
   return grantId;
 }

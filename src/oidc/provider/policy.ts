@@ -2,6 +2,8 @@ import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { SessionService } from '../../sessions/service.ts';
 import type { SqliteAppLookup } from '../apps/sqlite-store.ts';
 import type { HomeRealm } from '../../sso/login/home-realm.ts';
+import type { Session } from '../../sessions/session.ts';
+import { grantFor } from '../interactions/grants.ts';
 
 export interface PolicyDeps {
   sessions: SessionService;
@@ -21,42 +23,59 @@ export function interactionPolicyFor(deps: PolicyDeps) {
   const policy = base();
   policy.get('login')?.checks.add(
     new Check('session_not_for_this_tenant', 'The existing session does not belong to this organization', (ctx: KoaContextWithOIDC) => {
-      const { oidc } = ctx;
-      if (!oidc.session?.accountId || oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
-      const session = deps.sessions.liveForOidcSession(oidc.session.uid);
-      if (!session || session.user_id !== oidc.session.accountId) return Check.REQUEST_PROMPT;
-      const app = oidc.client ? deps.apps.findLive(oidc.client.clientId) : undefined;
-      if (!app || (!app.multi_tenant && app.tenant_id !== session.tenant_id)) return Check.REQUEST_PROMPT;
-      const organization = oidc.params?.organization as string | undefined;
-      const wanted = deps.realm.resolve({ organization, email: oidc.params?.login_hint as string | undefined });
-      if ('tenant' in wanted && wanted.tenant.id !== session.tenant_id) return Check.REQUEST_PROMPT;
-      // An unknown organization is refused by a new login; an email domain no tenant verified is only a hint.
-      if ('unknown' in wanted && wanted.unknown === 'organization') return Check.REQUEST_PROMPT;
-      // A connection the app names is binding too: a session made through another IdP is not it.
-      const connection = oidc.params?.connection as string | undefined;
-      if (connection && connection !== session.connection_id) return Check.REQUEST_PROMPT;
-      return Check.NO_NEED_TO_PROMPT;
+      if (!ctx.oidc.session?.accountId || ctx.oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
+      return servingSession(deps, ctx) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
   return policy;
 }
 
 /**
+ * The browser's live sign-in when it may answer this authorization request: it is the provider
+ * session's account, of a tenant the app serves, the one the request names (organization, or a
+ * login_hint in a verified domain), through the connection it names, if any.
+ */
+function servingSession(deps: PolicyDeps, ctx: KoaContextWithOIDC): Session | undefined {
+  const { oidc } = ctx;
+  if (!oidc.session?.accountId) return undefined;
+  const session = deps.sessions.liveForOidcSession(oidc.session.uid);
+  if (!session || session.user_id !== oidc.session.accountId) return undefined;
+  const app = oidc.client ? deps.apps.findLive(oidc.client.clientId) : undefined;
+  if (!app || (!app.multi_tenant && app.tenant_id !== session.tenant_id)) return undefined;
+  const organization = oidc.params?.organization as string | undefined;
+  const wanted = deps.realm.resolve({ organization, email: oidc.params?.login_hint as string | undefined });
+  if ('tenant' in wanted && wanted.tenant.id !== session.tenant_id) return undefined;
+  // An unknown organization is refused by a new login; an email domain no tenant verified is only a hint.
+  if ('unknown' in wanted && wanted.unknown === 'organization') return undefined;
+  // A connection the app names is binding too: a session made through another IdP is not it.
+  const connection = oidc.params?.connection as string | undefined;
+  if (connection && connection !== session.connection_id) return undefined;
+  return session;
+}
+
+/**
  * oidc-provider's default grant lookup, plus: a grant made in our interaction is tied to the
- * browser session that now carries it (so later requests find the tenant-bound session), and an
- * earlier grant is reused only while the sign-in it was made under is live.
+ * browser session that now carries it (so later requests find the tenant-bound session), an
+ * earlier grant is reused only while the sign-in it was made under is live, and an app without
+ * one is granted from the browser's live sign-in when that may answer the request.
  */
 export function loadExistingGrant(deps: PolicyDeps) {
   return async (ctx: KoaContextWithOIDC) => {
     const oidcSession = ctx.oidc.session!;
     const fresh = ctx.oidc.result?.consent?.grantId as string | undefined;
     const grantId = fresh ?? oidcSession.grantIdFor(ctx.oidc.client!.clientId);
-    if (!grantId) return undefined;
     // A grant of a sign-in that has ended (the browser signed in again since) is not reused: its
     // tokens would carry that sign-in's IdP groups and connection. The app is granted anew.
-    const session = fresh ? deps.sessions.forGrant(grantId) : deps.sessions.liveForGrant(grantId);
-    if (!session) return undefined;
-    if (fresh) deps.sessions.bindGrant(grantId, session, ctx.oidc.client!.clientId, oidcSession.uid);
-    return ctx.oidc.provider.Grant.find(grantId);
+    const session = !grantId ? undefined : fresh ? deps.sessions.forGrant(grantId) : deps.sessions.liveForGrant(grantId);
+    if (grantId && session) {
+      if (fresh) deps.sessions.bindGrant(grantId, session, ctx.oidc.client!.clientId, oidcSession.uid);
+      return ctx.oidc.provider.Grant.find(grantId);
+    }
+    // Apps are first-party: a live sign-in that may answer this request grants the app here, as
+    // the interaction would without a page, so a silent request (prompt=none) is answered too.
+    const serving = fresh || ctx.oidc.result?.login ? undefined : servingSession(deps, ctx);
+    if (!serving) return undefined;
+    const id = await grantFor(ctx.oidc.provider, deps.sessions, { clientId: ctx.oidc.client!.clientId, scope: ctx.oidc.params?.scope, session: serving, uid: oidcSession.uid });
+    return ctx.oidc.provider.Grant.find(id);
   };
 }

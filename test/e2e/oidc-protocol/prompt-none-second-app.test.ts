@@ -10,13 +10,8 @@ const CALLBACK = 'http://127.0.0.1:9/callback';
  * `prompt=none` (OIDC Core 3.1.2.1): `consent_required` is for a request that cannot be completed
  * without a consent page. Portcullis' apps are first-party: their consent is pre-configured, and
  * the same request without `prompt=none` is answered with a code and no page (the interaction
- * grants the app from the live sign-in). So a second app's silent sign-in should get a code too.
- *
- * KNOWN BUG, marked `it.fails` until fixed: the provider answers `consent_required`, because the
- * grant is made only by the interaction (src/oidc/interactions/routes.ts `consentOnly`), which
- * `prompt=none` never reaches. The fix belongs in the grant lookup (src/oidc/provider/policy.ts
- * `loadExistingGrant`, outside the review that found it): when the browser's live sign-in may
- * serve this app, make and bind the grant there. Remove `.fails` with the fix.
+ * grants the app from the live sign-in). So a second app's silent sign-in gets a code too: the
+ * grant lookup (src/oidc/provider/policy.ts `loadExistingGrant`) grants it from the live sign-in.
  */
 describe('prompt=none from a second app of the signed-in tenant', () => {
   let env: SsoEnv;
@@ -34,7 +29,7 @@ describe('prompt=none from a second app of the signed-in tenant', () => {
   });
   afterAll(() => env?.close());
 
-  it.fails('is answered with a code from the live sign-in, as its interactive request is without a page, not consent_required', async () => {
+  it('is answered with a code from the live sign-in, as its interactive request is without a page, not consent_required', async () => {
     const browser = new Browser();
     const flow = await env.samlLogin(browser, first, idp, { organization: 'acme' }, () => ({ nameId: 'alice@acme.test', attributes: { email: 'alice@acme.test' } }));
     expect(flow.landed).toMatch(/\/callback\?code=/);
