@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
 import { SsoEnv, authorizationRequest } from '../../helpers/sso-env.ts';
@@ -7,66 +6,10 @@ import { Browser } from '../../helpers/browser.ts';
 import { TestSamlIdp, answerTo } from '../../helpers/saml-idp.ts';
 import { OPENFGA_MISSING_REASON, OpenFgaServer, requireOpenFgaBinary } from '../../helpers/openfga-server.ts';
 import { scimDirectory, type ScimDirectory } from '../../helpers/scim-directory.ts';
+import { DelayingRelay } from './delaying-relay.ts';
 
 const bin = requireOpenFgaBinary();
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-
-/**
- * A TCP relay in front of OpenFGA that, when armed, keeps back what the next client connection
- * sends (the request is late, not lost) until `release()`; every other connection passes. Lets a
- * test put another request's OpenFGA calls before a sign-in's role write.
- */
-class DelayingRelay {
-  #server?: Server;
-  #sockets = new Set<Socket>();
-  #armed = false;
-  #late?: { upstream: Socket; chunks: Buffer[] };
-  url = '';
-
-  async start(target: URL): Promise<void> {
-    this.#server = createServer((downstream) => {
-      const upstream = connect(Number(target.port), target.hostname);
-      for (const s of [downstream, upstream]) {
-        this.#sockets.add(s);
-        s.on('close', () => this.#sockets.delete(s));
-        s.on('error', () => {});
-      }
-      downstream.on('data', (chunk: Buffer) => {
-        if (this.#armed && !this.#late) {
-          this.#armed = false;
-          this.#late = { upstream, chunks: [] };
-        }
-        if (this.#late?.upstream === upstream) this.#late.chunks.push(chunk);
-        else upstream.write(chunk);
-      });
-      upstream.on('data', (chunk) => downstream.write(chunk));
-      downstream.on('close', () => upstream.destroy());
-      upstream.on('close', () => downstream.destroy());
-    });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    const address = this.#server.address();
-    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  }
-
-  arm(): void {
-    this.#armed = true;
-  }
-
-  get holding(): boolean {
-    return (this.#late?.chunks.length ?? 0) > 0;
-  }
-
-  release(): void {
-    const late = this.#late;
-    this.#late = undefined;
-    for (const c of late?.chunks ?? []) late?.upstream.write(c);
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.#sockets) s.destroy();
-    await new Promise((resolve) => this.#server?.close(resolve));
-  }
-}
 
 /**
  * On a remote OpenFGA server a sign-in writes its mapped roles after its transaction commits.
