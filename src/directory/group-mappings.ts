@@ -50,19 +50,40 @@ export class GroupMappings {
     return toPage(rows, limit, (m) => m.id);
   }
 
+  /**
+   * On a remote OpenFGA server the row goes only once the tuple has: when the server cannot be
+   * reached, the mapping stays (listed, still granting) and a retried DELETE finishes it, rather
+   * than answering 404 while the group's members keep the relation.
+   */
   delete(tenantId: string, storeId: string, id: string, actor: Actor): Staged<GroupRoleMapping> {
     const groups = this.storage.forTenant(tenantId).directoryGroups;
     return this.storage.transaction(() => {
       const mapping = groups.findMapping(id);
       if (!mapping) throw notFound('group mapping');
-      groups.deleteMapping(id);
       const deleted = this.tuples.delete(storeId, [mappingTuple(tenantId, mapping.group_id, mapping.relation)]);
-      this.audit.record(
-        tenantId,
-        { action: 'directory.group_mapping.deleted', target: { type: 'group_mapping', id }, before: { group_id: mapping.group_id, relation: mapping.relation }, metadata: { tuples_deleted: deleted.staged } },
-        actor,
-      );
-      return withPending(mapping, [deleted]);
+      if (!deleted.remote) return withPending(this.#forget(tenantId, mapping, deleted.staged, actor), [deleted]);
+      return {
+        staged: mapping,
+        remote: true,
+        flush: async () => {
+          const count = await deleted.flush();
+          // Gone already when a concurrent DELETE (or the group's deletion) got there first.
+          this.storage.transaction(() => {
+            if (groups.findMapping(id)) this.#forget(tenantId, mapping, count, actor);
+          });
+          return mapping;
+        },
+      };
     });
+  }
+
+  #forget(tenantId: string, mapping: GroupRoleMapping, tuplesDeleted: number, actor: Actor): GroupRoleMapping {
+    this.storage.forTenant(tenantId).directoryGroups.deleteMapping(mapping.id);
+    this.audit.record(
+      tenantId,
+      { action: 'directory.group_mapping.deleted', target: { type: 'group_mapping', id: mapping.id }, before: { group_id: mapping.group_id, relation: mapping.relation }, metadata: { tuples_deleted: tuplesDeleted } },
+      actor,
+    );
+    return mapping;
   }
 }

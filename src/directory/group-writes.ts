@@ -117,13 +117,36 @@ export class GroupWrites {
   #addMembers(ctx: DirectoryWriteContext, groupId: string, userIds: string[], active: Map<string, boolean>): Staged<number> {
     const added = this.storage.forTenant(ctx.tenantId).directoryGroups.addMembers(groupId, userIds, this.clock.now().toISOString());
     if (added.length === 0) return this.tuples.addMembers(ctx.storeId, groupId, []);
-    const tuples = this.tuples.addMembers(ctx.storeId, groupId, added.filter((u) => active.get(u)));
+    const written = added.filter((u) => active.get(u));
+    const tuples = this.#rechecked(ctx, groupId, written, this.tuples.addMembers(ctx.storeId, groupId, written));
     this.audit.record(
       ctx.tenantId,
       { action: 'directory.group.members_added', target: { type: 'group', id: groupId }, metadata: { user_ids: added, count: added.length, tuples_written: tuples.staged } },
       ctx.actor,
     );
     return tuples;
+  }
+
+  /**
+   * A remote write lands after the commit: a deactivation, deletion or removal of one of these
+   * members that committed meanwhile found no tuple to delete. Once the write is done, the
+   * memberships that no longer hold are deleted (a change committed after this check sees the write).
+   */
+  #rechecked(ctx: DirectoryWriteContext, groupId: string, userIds: string[], written: Staged<number>): Staged<number> {
+    if (!written.remote) return written;
+    let flushed: Promise<number> | undefined;
+    const recheck = async () => {
+      const n = await written.flush();
+      const undo = this.storage.transaction(() => {
+        const repo = this.storage.forTenant(ctx.tenantId);
+        const active = repo.directoryUsers.existingInDirectory(ctx.directoryId, userIds);
+        const members = repo.directoryGroups.membersAmong(groupId, userIds);
+        return this.tuples.removeMembers(ctx.storeId, groupId, userIds.filter((u) => !(active.get(u) && members.has(u))));
+      });
+      await undo.flush();
+      return n;
+    };
+    return { staged: written.staged, remote: true, flush: () => (flushed ??= recheck()) };
   }
 
   #removeMembers(ctx: DirectoryWriteContext, groupId: string, userIds: string[]): Staged<number> {

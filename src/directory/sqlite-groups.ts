@@ -100,6 +100,14 @@ export class SqliteDirectoryGroups {
     return [...userIds].filter((u) => stmt.run(groupId, u, this.tenantId).changes === 1);
   }
 
+  /** Which of `userIds` are members of the group. */
+  membersAmong(groupId: string, userIds: Iterable<string>): Set<string> {
+    const stmt = this.sql.prepare<[string, string, string], { n: number }>(
+      'SELECT 1 AS n FROM directory_memberships WHERE group_id = ? AND user_id = ? AND tenant_id = ?',
+    );
+    return new Set([...userIds].filter((u) => stmt.get(groupId, u, this.tenantId) !== undefined));
+  }
+
   groupsOfUser(userId: string): DirectoryGroupRef[] {
     return this.sql
       .prepare<[string, string], DirectoryGroupRef>(

@@ -5,7 +5,7 @@ import type { IdpIdentity } from '../identity.ts';
 import type { LoginDeps } from './deps.ts';
 import { LoginFailure } from './failures.ts';
 import { linkIdentity } from './linking.ts';
-import { asMappingFailure, stageGroupRelations } from './group-sync.ts';
+import { asMappingFailure, stageGroupRelations, withdrawOvertakenGrants } from './group-sync.ts';
 import type { LoginState } from './state-store.ts';
 import { DEFAULT_CLOCK_SKEW_SECONDS } from '../connections/service.ts';
 
@@ -28,6 +28,8 @@ export async function finishLogin(
   if (forced) checkReauthenticated(state, seen, identity);
   let flush: () => Promise<unknown> = async () => 0;
   let remote = false;
+  let granted: string[] = [];
+  let storeId = '';
   let connection = seen;
   const session = deps.storage.transaction(() => {
     guard();
@@ -42,6 +44,8 @@ export async function finishLogin(
     }
     flush = groups.staged.flush;
     remote = groups.staged.remote === true;
+    granted = groups.granted;
+    storeId = tenant.authz_store_id;
     const s = deps.sessions.create(
       {
         tenant_id: tenant.id,
@@ -87,7 +91,16 @@ export async function finishLogin(
   });
   try {
     await flush();
+    // A remote write lands after its commit: whatever a deactivation or mapping change did meanwhile must still hold.
+    if (remote && granted.length > 0) {
+      const { userActive } = await withdrawOvertakenGrants(deps, storeId, state.tenant_id, connection.id, session.user_id, identity.groups, granted);
+      if (!userActive) throw new LoginFailure('user_deactivated', `user ${session.user_id} was deactivated while the sign-in wrote its roles`, { tenantId: state.tenant_id, userId: session.user_id });
+    }
   } catch (err) {
+    if (err instanceof LoginFailure) {
+      deps.storage.transaction(() => deps.sessions.revokeOne(session, err.reason, actor));
+      throw err;
+    }
     // The roles could not be written to a remote authorization server: the sign-in fails as a whole.
     const invalid = asMappingFailure(err);
     const reason = invalid ? 'group_mapping_invalid' : 'authz_unavailable';

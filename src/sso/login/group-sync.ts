@@ -79,3 +79,35 @@ export function stageUnmappedRelations(
   const deletes = deps.sessions.usersSignedInThrough(tenantId, connectionId).flatMap((id) => relations.map((relation) => ({ user: `user:${id}`, relation, object })));
   return deletes.length === 0 ? stagedDone(0) : writer.stage(tenant.authz_store_id, { deletes }, actor);
 }
+
+/**
+ * After a sign-in's roles reached a remote server (written after its transaction committed): a
+ * deprovisioning or a mapping change that committed while the write was on its way found nothing
+ * to delete yet, so what it would have taken away is taken away now. Re-derives the granted
+ * relations from the user and connection as they are now: none for a user no longer active (or
+ * deleted) or a deleted connection, else those the connection's current mappings give `groups`.
+ * Anything committed after this check deletes after the write, which it then sees.
+ */
+export async function withdrawOvertakenGrants(
+  deps: LoginDeps,
+  storeId: string,
+  tenantId: string,
+  connectionId: string,
+  userId: string,
+  groups: string[],
+  granted: string[],
+): Promise<{ userActive: boolean; withdrawn: string[] }> {
+  const { userActive, withdrawn, staged } = deps.storage.transaction(() => {
+    const userActive = deps.directory()?.findUserById(tenantId, userId)?.active === true;
+    const connection = deps.connections.repo(tenantId).find(connectionId);
+    const present = new Set(groups);
+    const still = new Set(userActive && connection ? connection.group_mappings.filter((m) => present.has(m.idp_group)).map((m) => m.relation) : []);
+    const withdrawn = granted.filter((r) => !still.has(r));
+    const writer = deps.authzWriter();
+    const object = organizationObject(tenantId);
+    const deletes = withdrawn.map((relation) => ({ user: `user:${userId}`, relation, object }));
+    return { userActive, withdrawn, staged: writer && deletes.length > 0 ? writer.stage(storeId, { deletes }) : stagedDone(0) };
+  });
+  await staged.flush();
+  return { userActive, withdrawn };
+}
