@@ -160,7 +160,8 @@ export class ConnectionService {
         actor,
       );
       const revoked = this.bindingSweep?.revoke(disallowed, id, actor);
-      return { after, unmapped: this.#stageUnmap(tenantId, id, mappedRelations(before), mappedRelations(after), actor), revoked };
+      const regrouped = relationsLeaving(before, after);
+      return { after, unmapped: this.#stageUnmap(tenantId, id, regrouped, mappedRelations(after).filter((r) => !regrouped.includes(r)), actor), revoked };
     });
     await revoked?.flush();
     if (unmapped) await this.#finishUnmap(id, unmapped);
@@ -390,3 +391,14 @@ export class ConnectionService {
 }
 
 const mappedRelations = (c: Connection) => [...new Set(c.group_mappings.map((m) => m.relation))];
+
+/**
+ * The relations of the (IdP group, relation) pairs `before` had and `after` has not: a relation
+ * moved to another IdP group leaves those who had it through the old one too (they get it back at
+ * their next sign-in if the new group is theirs), as a relation no longer mapped at all does.
+ */
+function relationsLeaving(before: Connection, after: Connection): string[] {
+  const pair = (m: { idp_group: string; relation: string }) => `${m.idp_group}\n${m.relation}`;
+  const kept = new Set(after.group_mappings.map(pair));
+  return [...new Set(before.group_mappings.filter((m) => !kept.has(pair(m))).map((m) => m.relation))];
+}

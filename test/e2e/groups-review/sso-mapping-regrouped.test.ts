@@ -4,9 +4,6 @@ import { SsoEnv } from '../../helpers/sso-env.ts';
 import { Browser } from '../../helpers/browser.ts';
 import { TestSamlIdp } from '../../helpers/saml-idp.ts';
 
-const REGROUP_GAP =
-  '(skipped: known bug, not fixed — the connection change takes away only relations no mapping names any more (src/sso/connections/service.ts, outside the scope of this review); a relation moved to another IdP group stays with the old group\'s members until their next sign-in)';
-
 /**
  * An SSO mapping that moves a relation to another IdP group ("Contractors" → admin corrected to
  * "Admins" → admin) must take the relation from those who had it through the old group, as a
@@ -32,11 +29,17 @@ describe('an SSO group mapping moved to another IdP group', () => {
   const admin = async (user: string) =>
     (await env.services.authz.check(tenant.authz_store_id, { tuple_key: { user: `user:${user}`, relation: 'admin', object: `organization:${tenant.id}` } })).allowed;
 
-  it.skip(`takes the relation away from those who had it through the old group ${REGROUP_GAP}`, async () => {
+  it('takes the relation away from those who had it through the old group; a sign-in with the new group grants it again', async () => {
     const flow = await env.samlLogin(new Browser(), rp, idp, { organization: 'acme' }, () => ({ nameId: 'ada@acme.test', attributes: { groups: ['Contractors'] } }));
     expect(flow.landed).toMatch(/\/callback\?code=/);
     expect(await admin(ada)).toBe(true);
     await env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${connection}`, { group_mappings: [{ idp_group: 'Admins', relation: 'admin' }] });
     expect(await admin(ada)).toBe(false);
+    const again = await env.samlLogin(new Browser(), rp, idp, { organization: 'acme' }, () => ({ nameId: 'ada@acme.test', attributes: { groups: ['Admins'] } }));
+    expect(again.landed).toMatch(/\/callback\?code=/);
+    expect(await admin(ada)).toBe(true);
+    // Adding a second group for the same relation takes nothing away.
+    await env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${connection}`, { group_mappings: [{ idp_group: 'Admins', relation: 'admin' }, { idp_group: 'Leads', relation: 'admin' }] });
+    expect(await admin(ada)).toBe(true);
   });
 });
