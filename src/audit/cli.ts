@@ -16,6 +16,8 @@ export const auditCommands: Command[] = [
       if (format !== 'ndjson' && format !== 'csv') throw new UsageError('--format is ndjson or csv');
       const since = isoOption(values, 'since');
       const until = isoOption(values, 'until');
+      // An empty window is a mistake (reversed bounds), not an empty log: say so rather than print nothing.
+      if (since !== undefined && until !== undefined && since >= until) throw new UsageError('--since must be before --until');
       const s = ctx.services();
       const chain = chainOf(s, values);
       if (format === 'csv') ctx.write(csvHeader());
@@ -50,6 +52,7 @@ function chainOf(s: Services, values: Record<string, unknown>): string {
     if (values.tenant !== undefined) throw new UsageError('give --tenant or --platform, not both');
     return PLATFORM_CHAIN;
   }
+  if (values.tenant === undefined) throw new UsageError('give --tenant T (a tenant id or slug) or --platform');
   const ref = requireString(values, 'tenant');
   const deleted = s.storage.unscoped.tenants.findById(ref);
   return deleted?.deleted_at ? deleted.id : s.tenants.get(ref).id;

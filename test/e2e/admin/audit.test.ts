@@ -79,6 +79,19 @@ describe('audit log', () => {
     expect(csvCli.stdout).toBe(csv);
   });
 
+  it('says what is missing or reversed instead of printing nothing: no chain named, --since not before --until', async () => {
+    const t = await h.createTenant('Acme');
+    const none = await cli(['audit', 'verify', '--data-dir', h.dir]);
+    expect([none.code, none.stderr]).toEqual([2, expect.stringContaining('give --tenant T (a tenant id or slug) or --platform')]);
+    const reversed = await cli(['audit', 'export', '--tenant', t.id, '--since', '2026-06-02T00:00:00Z', '--until', '2026-06-01T00:00:00Z', '--data-dir', h.dir]);
+    expect([reversed.code, reversed.stdout, reversed.stderr]).toEqual([2, '', expect.stringContaining('--since must be before --until')]);
+    const ok = await cli(['audit', 'export', '--tenant', t.id, '--since', '2000-01-01T00:00:00Z', '--until', '2999-01-01T00:00:00Z', '--data-dir', h.dir]);
+    const all = await cli(['audit', 'export', '--tenant', t.id, '--data-dir', h.dir]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe(all.stdout);
+    expect(ok.stdout.trim().length).toBeGreaterThan(0);
+  });
+
   it('writes CSV that Python\'s csv module reads back into the same values as the NDJSON export', async () => {
     const t = await h.createTenant('Acme');
     const awkward = 'Acme, "Inc"\r\nline two, =SUM(A1) and a tab\there';

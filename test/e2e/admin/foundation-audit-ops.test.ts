@@ -222,7 +222,7 @@ describe('CLI edges', () => {
     [['tenant', 'create', '--name', 'n'.repeat(201)], /--name/],
     [['apikey', 'revoke', 'key_a', 'key_b'], /unexpected argument 'key_b'/],
     [['audit', 'export', '--tenant'], /--tenant/],
-    [['audit', 'verify'], /--tenant is required/],
+    [['audit', 'verify'], /give --tenant T .* or --platform/],
     [['apikey', 'create', '--tenant', 'acme', '--scopes', ','], /unknown scope/],
     [['audit', 'export', '--tenant', 'acme', '--until', '9999-12-31T23:59:59-14:00'], /--until must fall within/],
   ])('exits 2 for %j with a clear message, no stack trace, and creates nothing', async (args, message) => {
