@@ -55,7 +55,8 @@ export class OidcKeyService {
     return this.privateJwks().map(publicJwk);
   }
 
+  /** Changes when the published key set does (see SigningKeyStore.generation). */
   generation(): string {
-    return this.keys.generation();
+    return this.keys.generation(this.clock.now());
   }
 }

@@ -43,14 +43,19 @@ export class SigningKeyStore {
     return rows.map((row) => ({ row, jwk: JSON.parse(this.box.open(row.private_jwk_sealed, SEAL_CONTEXT)) as PrivateJwk }));
   }
 
-  /** A cheap fingerprint of the key set: changes whenever a key is added or retired. */
-  generation(): string {
+  /**
+   * A cheap fingerprint of the key set published at `now`: changes whenever a key is added or
+   * retired, and when a retired key's publication window ends (time alone, the table unchanged).
+   */
+  generation(now: Date): string {
     const r = this.sql
-      .prepare<[], { n: number; latest: string | null; retired: string | null }>(
-        'SELECT count(*) AS n, max(created_at) AS latest, max(retired_at) AS retired FROM oidc_signing_keys',
+      .prepare<[string], { n: number; latest: string | null; retired: string | null; published: number }>(
+        `SELECT count(*) AS n, max(created_at) AS latest, max(retired_at) AS retired,
+           coalesce(sum(status = 'active' OR expires_at > ?), 0) AS published
+         FROM oidc_signing_keys`,
       )
-      .get();
-    return `${r?.n}:${r?.latest}:${r?.retired}`;
+      .get(now.toISOString());
+    return `${r?.n}:${r?.latest}:${r?.retired}:${r?.published}`;
   }
 
   hasActiveKeys(): boolean {

@@ -10,8 +10,8 @@ const KEY_CHECK_INTERVAL_MS = 1000;
 
 /**
  * Holds the live provider and rebuilds it when the signing keys change (`portcullis keys
- * rotate` may run in another process against the same data dir, and a retired key's publication
- * window ends): at most one cheap read per second notices a new key generation. All provider state is in SQLite, so a rebuild loses nothing.
+ * rotate` may run in another process against the same data dir): at most one cheap query per
+ * second notices a new key generation. All provider state is in SQLite, so a rebuild loses nothing.
  */
 export class ProviderHolder {
   #provider?: Provider;
@@ -29,13 +29,10 @@ export class ProviderHolder {
     if (!this.#provider || now - this.#checkedAt > KEY_CHECK_INTERVAL_MS) {
       this.#checkedAt = now;
       if (!this.#provider) this.keys.ensureKeys(systemActor());
-      // Time alone also changes the published set (a retired key drops out at its `expires_at`)
-      // without changing the table: the kids in use are part of the generation.
-      const jwks = this.keys.privateJwks();
-      const generation = `${this.keys.generation()}|${jwks.map((k) => k.kid).join(' ')}`;
+      const generation = this.keys.generation();
       if (!this.#provider || generation !== this.#generation) {
         this.#generation = generation;
-        this.#provider = buildProvider(this.deps, jwks);
+        this.#provider = buildProvider(this.deps, this.keys.privateJwks());
         auditProviderEvents(this.#provider, this.deps);
         this.#handler = this.#provider.callback() as never;
       }
