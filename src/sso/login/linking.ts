@@ -38,6 +38,8 @@ export function planLink(deps: LoginDeps, tenantId: string, connection: Connecti
     : findOutsideBoundDirectories(deps, directory, tenantId, connection, identity, boundDirectories);
   // The email the user would carry into ID tokens (the matched user's, or the one a new user would get).
   if (!boundTo) assertEmailNotReserved(directory, tenantId, connection, found ? found.user.email : identity.email, boundDirectories);
+  // A bound connection's new user must not carry another bound directory's email either (a look-alike, as above).
+  else if (!found) assertEmailNotReserved(directory, tenantId, connection, identity.email, () => boundDirectories().filter((d) => d !== boundTo));
   if (found) {
     if (!found.user.active) throw new LoginFailure('user_deactivated', `user ${found.user.id} is deactivated`, { tenantId, userId: found.user.id, directoryId: found.user.directory_id ?? undefined });
     return { kind: 'existing', ...found };
@@ -137,7 +139,8 @@ function findOutsideBoundDirectories(
  * An email a bound directory's user holds is reserved to that directory: an unbound connection
  * must not sign anyone in as a user carrying it (a look-alike its IdP made before the directory
  * pushed the person, or a user another directory pushed with that email), or apps that link
- * accounts by email would take it for that person. One query when no directory is bound.
+ * accounts by email would take it for that person; nor may a connection bound to another
+ * directory create such a user just in time. One query when no directory is bound.
  */
 function assertEmailNotReserved(directory: DirectoryLookup, tenantId: string, connection: Connection, email: string | null, boundDirectories: () => string[]): void {
   if (!email) return;
