@@ -111,7 +111,9 @@ export function mapIdentity(
     ok: true,
     identity: {
       external_id: externalId,
-      email: email && /^[^@\s]+@[^@\s]+$/.test(email) ? email.toLowerCase() : null,
+      // Control and format characters (zero-width space, direction marks, soft hyphen) are invisible:
+      // such an address would read as someone else's (and escape the reserved-email check).
+      email: email && /^[^@\s\p{Cc}\p{Cf}]+@[^@\s\p{Cc}\p{Cf}]+$/u.test(email) ? email.toLowerCase() : null,
       given_name: values.given_name,
       family_name: values.family_name,
       name: values.name,
