@@ -38,8 +38,6 @@ export function planLink(deps: LoginDeps, tenantId: string, connection: Connecti
     : findOutsideBoundDirectories(deps, directory, tenantId, connection, identity, boundDirectories);
   // The email the user would carry into ID tokens (the matched user's, or the one a new user would get).
   if (!boundTo) assertEmailNotReserved(directory, tenantId, connection, found ? found.user.email : identity.email, boundDirectories);
-  // A bound connection's new user must not carry another bound directory's email either (a look-alike, as above).
-  else if (!found) assertEmailNotReserved(directory, tenantId, connection, identity.email, () => boundDirectories().filter((d) => d !== boundTo));
   if (found) {
     if (!found.user.active) throw new LoginFailure('user_deactivated', `user ${found.user.id} is deactivated`, { tenantId, userId: found.user.id, directoryId: found.user.directory_id ?? undefined });
     return { kind: 'existing', ...found };
@@ -47,6 +45,8 @@ export function planLink(deps: LoginDeps, tenantId: string, connection: Connecti
   if (!deps.settings.get(tenantId).jit_provisioning) {
     throw new LoginFailure('user_not_provisioned', `no directory user for external id '${identity.external_id}'${inDirectory(connection.id, boundTo)} and JIT provisioning is off`, { tenantId });
   }
+  // A bound connection's new user must not carry another bound directory's email either (a look-alike, as above).
+  if (boundTo) assertEmailNotReserved(directory, tenantId, connection, identity.email, () => boundDirectories().filter((d) => d !== boundTo));
   const userName = identity.email ?? identity.external_id;
   const holder = directory.findUserByUserName(tenantId, userName);
   if (holder) throw userNameTaken(connection, identity, userName, boundTo, { tenantId, userId: holder.id, directoryId: holder.directory_id ?? undefined });
