@@ -99,13 +99,22 @@ export class SqliteDirectoryUsers {
     );
   }
 
-  /** By any of the user's emails, case-insensitively; the primary email wins over others. */
+  /**
+   * By any of the user's emails, case-insensitively. A user whose own address it is (their
+   * primary email, else their first: what `primaryEmail` reports) wins over one who only lists it
+   * besides (an alias on a colleague's account), whatever `primary` flags the SCIM client sent;
+   * then the oldest user.
+   */
   findByEmail(email: string, scope?: UserScope): UserRecord | undefined {
     const within = scopeClause(scope);
     const row = this.sql
       .prepare<unknown[], { user_id: string }>(
         `SELECT e.user_id FROM directory_user_emails e JOIN directory_users u ON u.id = e.user_id AND u.deleted_at IS NULL
-         WHERE e.tenant_id = ? AND e.value_folded = ?${within.sql} ORDER BY e.is_primary DESC, u.id LIMIT 1`,
+         WHERE e.tenant_id = ? AND e.value_folded = ?${within.sql}
+         ORDER BY CASE WHEN e.is_primary = 1 THEN 1
+           WHEN NOT EXISTS (SELECT 1 FROM directory_user_emails p WHERE p.user_id = e.user_id AND p.is_primary = 1 AND p.value != '')
+             AND e.position = (SELECT min(f.position) FROM directory_user_emails f WHERE f.user_id = e.user_id AND f.value != '') THEN 1
+           ELSE 0 END DESC, u.id LIMIT 1`,
       )
       .get(this.tenantId, foldCase(email), ...within.params);
     return row ? this.find(row.user_id) : undefined;

@@ -45,9 +45,11 @@ export const IDP_VALUE_LIMITS = { external_id: 512, email: 254, given_name: 256,
 /** A NameID the IdP makes up anew at each sign-in: it identifies a session, never a person. */
 export const TRANSIENT_NAME_ID = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
 
+// A number only as an integer JSON keeps exactly: beyond 2^53 its last digits are already gone
+// (two people's ids would read alike), so it counts as not sent.
 const first = (v: unknown): string | null => {
   const x = Array.isArray(v) ? v[0] : v;
-  return typeof x === 'string' && x.trim() !== '' ? x.trim() : typeof x === 'number' ? String(x) : null;
+  return typeof x === 'string' && x.trim() !== '' ? x.trim() : typeof x === 'number' && Number.isSafeInteger(x) ? String(x) : null;
 };
 /** Entra ID's SAML overage claim: a Microsoft Graph link in place of the groups claim (above 150 groups). */
 export const ENTRA_GROUPS_LINK = 'http://schemas.microsoft.com/claims/groups.link';
@@ -86,7 +88,9 @@ export function mapIdentity(
   if (!externalId) {
     const detail = transient && mapping.external_id === NAME_ID
       ? 'the NameID is transient (new at each sign-in) and cannot be the external id: use a persistent NameID or map external_id to an attribute'
-      : 'the IdP sent no value for the external id';
+      : typeof source(mapping.external_id) === 'number'
+        ? 'the IdP sent the external id as a number too large to read exactly (above 2^53): have it sent as a string'
+        : 'the IdP sent no value for the external id';
     return { ok: false, reason: 'missing_external_id', detail };
   }
   // An OIDC IdP that says the address is not verified vouches for the account, not the address:
@@ -107,7 +111,9 @@ export function mapIdentity(
     ok: true,
     identity: {
       external_id: externalId,
-      email: email && /^[^@\s]+@[^@\s]+$/.test(email) ? email.toLowerCase() : null,
+      // Control and format characters (zero-width space, direction marks, soft hyphen) are invisible:
+      // such an address would read as someone else's (and escape the reserved-email check).
+      email: email && /^[^@\s\p{Cc}\p{Cf}]+@[^@\s\p{Cc}\p{Cf}]+$/u.test(email) ? email.toLowerCase() : null,
       given_name: values.given_name,
       family_name: values.family_name,
       name: values.name,

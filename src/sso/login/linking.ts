@@ -45,6 +45,8 @@ export function planLink(deps: LoginDeps, tenantId: string, connection: Connecti
   if (!deps.settings.get(tenantId).jit_provisioning) {
     throw new LoginFailure('user_not_provisioned', `no directory user for external id '${identity.external_id}'${inDirectory(connection.id, boundTo)} and JIT provisioning is off`, { tenantId });
   }
+  // A bound connection's new user must not carry another bound directory's email either (a look-alike, as above).
+  if (boundTo) assertEmailNotReserved(directory, tenantId, connection, identity.email, () => boundDirectories().filter((d) => d !== boundTo));
   const userName = identity.email ?? identity.external_id;
   const holder = directory.findUserByUserName(tenantId, userName);
   if (holder) throw userNameTaken(connection, identity, userName, boundTo, { tenantId, userId: holder.id, directoryId: holder.directory_id ?? undefined });
@@ -137,7 +139,8 @@ function findOutsideBoundDirectories(
  * An email a bound directory's user holds is reserved to that directory: an unbound connection
  * must not sign anyone in as a user carrying it (a look-alike its IdP made before the directory
  * pushed the person, or a user another directory pushed with that email), or apps that link
- * accounts by email would take it for that person. One query when no directory is bound.
+ * accounts by email would take it for that person; nor may a connection bound to another
+ * directory create such a user just in time. One query when no directory is bound.
  */
 function assertEmailNotReserved(directory: DirectoryLookup, tenantId: string, connection: Connection, email: string | null, boundDirectories: () => string[]): void {
   if (!email) return;
