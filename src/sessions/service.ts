@@ -86,6 +86,15 @@ export class SessionService {
     return s && isLive(s, this.clock.now()) ? s : undefined;
   }
 
+  /**
+   * The session a token acts under: `liveForGrant` for a token without offline_access (it ends
+   * with its sign-in, not with the provider's browser session, which every visit extends),
+   * `forGrant` otherwise.
+   */
+  forToken(token: { grantId: string; expiresWithSession?: boolean }): Session | undefined {
+    return token.expiresWithSession ? this.liveForGrant(token.grantId) : this.forGrant(token.grantId);
+  }
+
   usersSignedInThrough(tenantId: string, connectionId: string): string[] {
     return this.store.usersSignedInThrough(tenantId, connectionId);
   }
@@ -97,11 +106,6 @@ export class SessionService {
   liveForOidcSession(uid: string): Session | undefined {
     const s = this.store.findByOidcUid(uid);
     return s && isLive(s, this.clock.now()) ? s : undefined;
-  }
-
-  /** Every live sign-in behind a provider browser session (the latest, and any before a step-up). */
-  allLiveForOidcSession(uid: string): Session[] {
-    return this.store.liveByOidcUid(uid, this.clock.now().toISOString());
   }
 
   /**

@@ -36,14 +36,6 @@ export class SqliteSessionStore {
     );
   }
 
-  /** Every live sign-in a provider browser session carries (a step-up adds one). */
-  liveByOidcUid(uid: string, nowIso: string): Session[] {
-    return this.sql
-      .prepare<[string, string], SessionRow>('SELECT * FROM sessions WHERE oidc_session_uid = ? AND revoked_at IS NULL AND expires_at > ?')
-      .all(uid, nowIso)
-      .map((r) => hydrate(r) as Session);
-  }
-
   /** Every sign-in a provider browser session carries that was not revoked (live or past its lifetime), latest first. */
   unrevokedByOidcUid(uid: string): Session[] {
     return this.sql

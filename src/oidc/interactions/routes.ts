@@ -24,6 +24,7 @@ import { bodyLimit } from '../../http/body-limit.ts';
 import { grantForSession } from './grants.ts';
 import { routeLogin } from './routing.ts';
 import { reauthenticationOf } from './reauthentication.ts';
+import { sessionFits } from '../provider/policy.ts';
 import { APP_AUTHZ_SCOPES } from '../constants.ts';
 
 export interface InteractionDeps {
@@ -165,15 +166,10 @@ export function interactionRoutes(d: InteractionDeps) {
     const sessionId = d.states.completeIdpInitiated(stateId, d.clock.now().toISOString());
     const session = sessionId ? d.sessions.find(sessionId) : undefined;
     const app = d.apps.findLive(String(i.params.client_id));
-    if (!session || session.revoked_at || !app || (!app.multi_tenant && app.tenant_id !== session.tenant_id)) return undefined;
-    // The organization (or login_hint domain) the app asked for is binding here too, and so are
-    // the connection it names and a fresh authentication it asks for (prompt=login, an exceeded
-    // max_age): the tile's sign-in answers none of those; the usual routing does.
-    const p = i.params as Record<string, string | undefined>;
-    const wanted = d.realm.resolve({ organization: p.organization, email: p.login_hint });
-    if (('tenant' in wanted && wanted.tenant.id !== session.tenant_id) || ('unknown' in wanted && wanted.unknown === 'organization')) return undefined;
-    if (p.connection && p.connection !== session.connection_id) return undefined;
-    if (reauthenticationOf(i).reauthenticate) return undefined;
+    if (!session || session.revoked_at) return undefined;
+    // As for a browser's session (the same check), and no fresh authentication asked for
+    // (prompt=login, an exceeded max_age): otherwise the usual routing takes the request.
+    if (!sessionFits(d.realm, app, i.params, session) || reauthenticationOf(i).reauthenticate) return undefined;
     return finishWithSession(c, i, session);
   };
 

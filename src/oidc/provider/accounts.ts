@@ -19,9 +19,7 @@ export interface AccountDeps {
  */
 export function sessionFor(deps: AccountDeps, ctx: KoaContextWithOIDC, token: { grantId?: string; expiresWithSession?: boolean } | undefined): Session | undefined {
   const grantId = token?.grantId ?? (ctx.oidc?.result?.consent?.grantId as string | undefined);
-  // A token issued without offline_access lives with the sign-in, not with the provider's
-  // browser session (which each visit extends): once the sign-in has ended, so has the token.
-  if (grantId) return token?.expiresWithSession ? deps.sessions.liveForGrant(grantId) : deps.sessions.forGrant(grantId);
+  if (grantId) return deps.sessions.forToken({ grantId, expiresWithSession: token?.expiresWithSession });
   const uid = ctx.oidc?.session?.uid;
   return uid ? deps.sessions.liveForOidcSession(uid) : undefined;
 }

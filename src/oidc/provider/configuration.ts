@@ -145,8 +145,7 @@ function introspectionAllowed(deps: Pick<ProviderDeps, 'sessions' | 'tenants'>) 
   return async (_ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string; grantId?: string; expiresWithSession?: boolean }): Promise<boolean> => {
     if (token.clientId !== client.clientId) return false;
     if (!token.grantId) return true;
-    // As findAccount: a token without offline_access ends with its sign-in.
-    const session = token.expiresWithSession ? deps.sessions.liveForGrant(token.grantId) : deps.sessions.forGrant(token.grantId);
+    const session = deps.sessions.forToken({ grantId: token.grantId, expiresWithSession: token.expiresWithSession });
     return session !== undefined && deps.tenants.findById(session.tenant_id)?.status === 'active';
   };
 }

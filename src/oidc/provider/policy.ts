@@ -3,6 +3,7 @@ import type { SessionService } from '../../sessions/service.ts';
 import type { SqliteAppLookup } from '../apps/sqlite-store.ts';
 import type { HomeRealm } from '../../sso/login/home-realm.ts';
 import type { Session } from '../../sessions/session.ts';
+import type { App } from '../apps/app.ts';
 import { grantFor } from '../interactions/grants.ts';
 
 export interface PolicyDeps {
@@ -41,16 +42,23 @@ function servingSession(deps: PolicyDeps, ctx: KoaContextWithOIDC): Session | un
   const session = deps.sessions.liveForOidcSession(oidc.session.uid);
   if (!session || session.user_id !== oidc.session.accountId) return undefined;
   const app = oidc.client ? deps.apps.findLive(oidc.client.clientId) : undefined;
-  if (!app || (!app.multi_tenant && app.tenant_id !== session.tenant_id)) return undefined;
-  const organization = oidc.params?.organization as string | undefined;
-  const wanted = deps.realm.resolve({ organization, email: oidc.params?.login_hint as string | undefined });
-  if ('tenant' in wanted && wanted.tenant.id !== session.tenant_id) return undefined;
-  // An unknown organization is refused by a new login; an email domain no tenant verified is only a hint.
-  if ('unknown' in wanted && wanted.unknown === 'organization') return undefined;
-  // A connection the app names is binding too: a session made through another IdP is not it.
-  const connection = oidc.params?.connection as string | undefined;
-  if (connection && connection !== session.connection_id) return undefined;
-  return session;
+  return sessionFits(deps.realm, app, (oidc.params ?? {}) as Record<string, unknown>, session) ? session : undefined;
+}
+
+/**
+ * Whether `session` may answer an authorization request of `app` with these parameters: the app
+ * serves the session's tenant, the request names no other tenant (organization, or a login_hint
+ * in another tenant's verified domain; an unknown organization is refused by a new login, an
+ * email domain no tenant verified is only a hint) and no other connection.
+ */
+export function sessionFits(realm: HomeRealm, app: App | undefined, params: Record<string, unknown>, session: Session): boolean {
+  if (!app || (!app.multi_tenant && app.tenant_id !== session.tenant_id)) return false;
+  const text = (k: string) => (typeof params[k] === 'string' ? (params[k] as string) : undefined);
+  const wanted = realm.resolve({ organization: text('organization'), email: text('login_hint') });
+  if ('tenant' in wanted && wanted.tenant.id !== session.tenant_id) return false;
+  if ('unknown' in wanted && wanted.unknown === 'organization') return false;
+  const connection = text('connection');
+  return !connection || connection === session.connection_id;
 }
 
 /**

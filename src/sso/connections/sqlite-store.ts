@@ -71,16 +71,6 @@ export class SqliteTenantConnections {
       .run(at, at, id, this.tenantId);
   }
 
-  /**
-   * The directory this connection is bound to as stored now (null: unbound), read inside a
-   * sign-in's transaction; undefined when the connection was deleted. One row by primary key.
-   */
-  currentBinding(id: string): { directory_id: string | null } | undefined {
-    return this.sql
-      .prepare<[string, string], { directory_id: string | null }>('SELECT directory_id FROM sso_connections WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL')
-      .get(id, this.tenantId);
-  }
-
   /** The live connections bound to this directory (any status), by id. */
   boundTo(directoryId: string): { id: string; name: string }[] {
     return this.sql

@@ -9,6 +9,12 @@ import { LoginFailure } from './failures.ts';
 /** The tenant's organization object in its authorization store. */
 export const organizationObject = (tenantId: string) => `organization:${tenantId}`;
 
+/** The relations a connection's group mappings give someone in `groups` (sorted, once each). */
+const relationsFor = (connection: Connection, groups: string[]): string[] => {
+  const present = new Set(groups);
+  return [...new Set(connection.group_mappings.filter((m) => present.has(m.idp_group)).map((m) => m.relation))].sort();
+};
+
 /**
  * Maps the IdP groups received at login to relations on the tenant's organization, per the
  * connection's group mappings: relations whose group is present are written, mapped relations
@@ -28,8 +34,7 @@ export function stageGroupRelations(
   const mapped = new Set(connection.group_mappings.map((m) => m.relation));
   if (mapped.size === 0) return { granted: [], removed: [], unchanged: [], staged: stagedDone(0) };
   if (overage) return { granted: [], removed: [], unchanged: [...mapped].sort(), staged: stagedDone(0) };
-  const present = new Set(groups);
-  const granted = [...new Set(connection.group_mappings.filter((m) => present.has(m.idp_group)).map((m) => m.relation))].sort();
+  const granted = relationsFor(connection, groups);
   const removed = [...mapped].filter((r) => !granted.includes(r)).sort();
   const writer = deps.authzWriter();
   if (!writer) {
@@ -100,8 +105,7 @@ export async function withdrawOvertakenGrants(
   const { userActive, withdrawn, staged } = deps.storage.transaction(() => {
     const userActive = deps.directory()?.findUserById(tenantId, userId)?.active === true;
     const connection = deps.connections.repo(tenantId).find(connectionId);
-    const present = new Set(groups);
-    const still = new Set(userActive && connection ? connection.group_mappings.filter((m) => present.has(m.idp_group)).map((m) => m.relation) : []);
+    const still = new Set(userActive && connection ? relationsFor(connection, groups) : []);
     const withdrawn = granted.filter((r) => !still.has(r));
     const writer = deps.authzWriter();
     const object = organizationObject(tenantId);

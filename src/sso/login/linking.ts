@@ -25,11 +25,9 @@ export type LinkPlan =
 export function planLink(deps: LoginDeps, tenantId: string, connection: Connection, identity: IdpIdentity): LinkPlan {
   const directory = deps.directory();
   if (!directory) throw new LoginFailure('directory_unavailable', 'no directory is configured', { tenantId });
-  // The binding as stored now, not as read when the IdP's answer arrived: the sign-in may have
-  // waited for the IdP (OIDC token request) while an admin rebound or deleted the connection.
-  const current = deps.connections.repo(tenantId).currentBinding(connection.id);
-  if (!current) throw new LoginFailure('connection_not_active', `connection ${connection.id} was deleted during the sign-in`, { tenantId });
-  const boundTo = current.directory_id;
+  // The connection as stored now: finishLogin re-reads it in the sign-in's transaction (an admin
+  // may have rebound or deleted it while the sign-in waited for the IdP).
+  const boundTo = connection.directory_id;
   // The directories some live connection is bound to: read once, when first needed.
   let bound: string[] | undefined;
   const boundDirectories = () => (bound ??= deps.connections.repo(tenantId).boundDirectories());

@@ -207,15 +207,16 @@ async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string, e: Env
   const others = e.encrypted ? fallbackValidators(ctx) : [];
   const preferred = e.encrypted ? ctx.lastDecryptedWith : undefined;
   const order = preferred ? [preferred, ...[current, ...others].filter((v) => v !== preferred)] : [current, ...others];
+  // A validator's key: the current one, or the rotation key at its place among `others`.
+  const screened = e.encryptedAssertion ? await screenPlaintext(e.encryptedAssertion, order.map((v) => ctx.otherDecryptionKeys[others.indexOf(v)] ?? ctx.spPrivateKey)) : undefined;
   // The assertion as sent, for what node-saml's result leaves out: the envelope's, or the
-  // encrypted one decrypted again with the key that got node-saml past decryption.
+  // encrypted one as decrypted with the key that got node-saml past decryption (by the screening already, when that key is the one).
   const plaintextWith = (other: number) => async (): Promise<Element> => {
     if (e.assertion) return e.assertion;
     const key = other < 0 ? ctx.spPrivateKey : ctx.otherDecryptionKeys[other];
-    return e.encryptedAssertion && key ? decryptAssertion(e.encryptedAssertion, key) : fail('saml_invalid_response', 'no assertion in the response');
+    if (!e.encryptedAssertion || !key) return fail('saml_invalid_response', 'no assertion in the response');
+    return decryptAssertion(e.encryptedAssertion, key, screened?.key === key ? screened.plaintext : undefined);
   };
-  // A validator's key: the current one, or the rotation key at its place among `others`.
-  if (e.encryptedAssertion) await screenPlaintext(e.encryptedAssertion, order.map((v) => ctx.otherDecryptionKeys[others.indexOf(v)] ?? ctx.spPrivateKey));
   let first: unknown;
   for (const validator of order) {
     const other = others.indexOf(validator);
@@ -238,15 +239,17 @@ async function verifyWithNodeSaml(ctx: SamlContext, samlResponse: string, e: Env
  * The envelope's limit on elements, applied to an encrypted assertion's plaintext before
  * node-saml reads it: anyone can encrypt to the SP certificate, so the plaintext is as much the
  * sender's choice as the envelope. Decrypted with the first of `keys` that works (one more
- * decryption per encrypted sign-in); when none does, node-saml reports that.
+ * decryption per encrypted sign-in), returned with that key for the checks that read it later;
+ * when none works, node-saml reports that.
  */
-async function screenPlaintext(encrypted: Element, keys: string[]): Promise<void> {
+async function screenPlaintext(encrypted: Element, keys: string[]): Promise<{ key: string; plaintext: string } | undefined> {
   const ciphertext = encrypted.toString();
   for (const key of keys) {
     const plaintext: string | undefined = await decryptXml(ciphertext, key).catch(() => undefined);
     if (plaintext === undefined) continue;
     try {
-      return assertFewElements(plaintext);
+      assertFewElements(plaintext);
+      return { key, plaintext };
     } catch (err) {
       if (err instanceof UnsafeXmlError) return fail('saml_response_too_large', `EncryptedAssertion: ${err.message}`);
       throw err;

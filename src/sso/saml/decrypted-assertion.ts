@@ -5,11 +5,12 @@ import { fail } from './failures.ts';
 /**
  * An EncryptedAssertion decrypted once more, with the library and the key node-saml used, and
  * parsed: for what node-saml's result leaves out (the assertion's own signature, which the
- * enveloped-signature transform strips from the verified copy). It costs one RSA decryption, so
- * it is called only where the answer decides something.
+ * enveloped-signature transform strips from the verified copy). It costs one RSA decryption,
+ * unless the plaintext the same key gave is passed in (`decrypted`).
  */
-export async function decryptAssertion(encrypted: Element, key: string): Promise<Element> {
-  const xml: string = await decryptXml(encrypted.toString(), key).catch((err: unknown) => fail('saml_decryption_failed', (err as Error)?.message ?? String(err)));
+export async function decryptAssertion(encrypted: Element, key: string, decrypted?: string): Promise<Element> {
+  const xml: string =
+    decrypted ?? (await decryptXml(encrypted.toString(), key).catch((err: unknown) => fail('saml_decryption_failed', (err as Error)?.message ?? String(err))));
   try {
     const root = parseSafeXml(xml, { allowComments: true }).documentElement as unknown as Element;
     return root.localName === 'Assertion' ? root : fail('saml_decryption_failed', 'the EncryptedAssertion does not hold an Assertion');
