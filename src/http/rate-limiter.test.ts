@@ -53,4 +53,43 @@ describe('token bucket limiter', () => {
     expect([limiter.take('k'), limiter.take('k') > 0]).toEqual([0, true]);
     expect(new TokenBucketLimiter(0.5, 1, () => 0).wouldAllow('new')).toBe(false);
   });
+
+  it('takes several tokens at once, and says how long until that many are there', () => {
+    let now = 0;
+    const limiter = new TokenBucketLimiter(100, 10, () => now);
+    expect(limiter.take('k', 60)).toBe(0);
+    expect(limiter.wouldAllow('k', 60)).toBe(false);
+    expect(limiter.take('k', 60)).toBe(2); // 40 left, 20 more at 10 a second
+    now += 2000;
+    expect(limiter.take('k', 60)).toBe(0);
+  });
+
+  it('charges work after the fact into debt, refusing the key until the debt is refilled', () => {
+    let now = 0;
+    const limiter = new TokenBucketLimiter(10, 2, () => now);
+    expect(limiter.take('k')).toBe(0);
+    limiter.charge('k', 15);
+    expect(limiter.take('k')).toBe(4); // -6: 7 tokens short of one, at 2 a second
+    now += 3500;
+    expect(limiter.take('k')).toBe(0);
+    limiter.charge('k', 0);
+    limiter.charge('k', -5); // a negative cost gives nothing back
+    expect(limiter.wouldAllow('k')).toBe(false);
+  });
+
+  it('keeps a debt to one burst, so one very long piece of work shuts a key out for a bounded time', () => {
+    const limiter = new TokenBucketLimiter(10, 1, () => 0);
+    limiter.charge('k', 1_000_000);
+    expect(limiter.take('k')).toBe(11); // -10: 11 short of one, at 1 a second
+  });
+
+  it('refills nothing when its clock steps back', () => {
+    let now = 10_000;
+    const limiter = new TokenBucketLimiter(2, 1, () => now);
+    expect([limiter.take('k'), limiter.take('k')]).toEqual([0, 0]);
+    now -= 5000;
+    expect(limiter.take('k')).toBe(1);
+    now += 1000;
+    expect(limiter.take('k')).toBe(0);
+  });
 });
