@@ -18,6 +18,8 @@ import { buildAuthz, checkAuthzConfig } from './authz/backend.ts';
 import type { AuditedAuthzEngine } from './authz/wrappers/audited.ts';
 import type { StagedTupleWriter } from './authz/staged-writer.ts';
 import type { AssertionStore } from './authz/assertions.ts';
+import { MainThreadMeter, type RequestCostMeter } from './http/request-cost.ts';
+import { buildSignInBudgets, type SignInBudgets } from './oidc/sign-in-budget.ts';
 
 export interface Services {
   config: Config;
@@ -29,6 +31,8 @@ export interface Services {
   tenants: TenantService;
   apiKeys: ApiKeyService;
   limiter: TokenBucketLimiter;
+  /** Per-client-address budgets of handler time on the sign-in surfaces (`/sso`, `/oidc`); separate from `limiter`. */
+  signInBudgets: SignInBudgets;
   /** Revokers (sessions, tokens, tuples) that SCIM deprovisioning runs; domains register into it. */
   deprovisioner: Deprovisioner;
   /** The tenant directory: lookups and just-in-time users for SSO (implements DirectoryLookup). */
@@ -57,6 +61,8 @@ export interface BuildOptions {
   defaultMetrics?: boolean;
   /** SSO seams: DNS TXT resolver, SAML metadata fetcher, upstream OIDC fetch. */
   sso?: SsoOptions;
+  /** What a sign-in request costs its address's budget (default: its main-thread time). */
+  requestCostMeter?: RequestCostMeter;
 }
 
 /** The composition root: every long-lived object is made here, once, and nowhere else. */
@@ -81,6 +87,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
   deprovisioner.register(authz.revoker);
   const apiKeys = new ApiKeyService(storage, audit, clock);
   const limiter = new TokenBucketLimiter(config.rateLimitBurst, config.rateLimitPerSecond);
+  const signInBudgets = buildSignInBudgets(config, clock, options.requestCostMeter ?? new MainThreadMeter());
   const scim = buildScimServices({ storage, audit, clock, deprovisioner, baseUrl: config.baseUrl, tupleWriter: () => authz.writer });
 
   metrics.gauge('portcullis_tenants', 'Tenants by status.', ['status'], (set) => {
@@ -118,6 +125,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     tenants,
     apiKeys,
     limiter,
+    signInBudgets,
     deprovisioner,
     directory,
     sso,

@@ -77,6 +77,28 @@ export const settings = {
     schema: z.coerce.number().positive().default(300),
     description: 'Token-bucket refill rate per credential, in requests per second (per server process, like the burst).',
   },
+  signInBudgetMsPerSecond: {
+    env: 'PORTCULLIS_SIGNIN_BUDGET_MS_PER_SECOND',
+    schema: z.coerce.number().min(0).default(250),
+    description:
+      'Sign-in routes for browsers and IdPs (`/sso/*` and `/oidc/*`, except the app endpoints below, the JWKS and discovery): the handler time, in ms per second, each client address earns. A request costs the main-thread time its handling took (at least 1 ms; waiting for the network or the database costs nothing); an address that spent its budget gets 429 with `Retry-After` until it has earned the time back, so expensive requests (a padded SAML response) shut their sender out while ordinary sign-ins (a few ms each) pass. The address is the client IP (`PORTCULLIS_TRUST_PROXY` applied; IPv6 by /64). Per server process. 0 turns the limit off.',
+  },
+  signInBudgetBurstMs: {
+    env: 'PORTCULLIS_SIGNIN_BUDGET_BURST_MS',
+    schema: z.coerce.number().min(1).default(5000),
+    description: 'The most handler time (ms) one address can have saved up for the sign-in routes, and the most one expensive request can leave it owing.',
+  },
+  oidcAppBudgetMsPerSecond: {
+    env: 'PORTCULLIS_OIDC_APP_BUDGET_MS_PER_SECOND',
+    schema: z.coerce.number().min(0).default(500),
+    description:
+      'The same per-address budget for the OpenID Provider endpoints apps call from their servers (`/oidc/token`, `/oidc/token/introspection`, `/oidc/token/revocation`, `/oidc/me`, `/oidc/request`), separate and larger because every code exchange and refresh of every tenant comes from the app\'s few server addresses. Refusals are OAuth JSON (`temporarily_unavailable`). 0 turns the limit off.',
+  },
+  oidcAppBudgetBurstMs: {
+    env: 'PORTCULLIS_OIDC_APP_BUDGET_BURST_MS',
+    schema: z.coerce.number().min(1).default(10_000),
+    description: 'The most handler time (ms) one address can have saved up for the app endpoints, and the most it can owe.',
+  },
   trustProxy: {
     env: 'PORTCULLIS_TRUST_PROXY',
     schema: z

@@ -7,19 +7,21 @@ import { interactionRoutes } from './interactions/routes.ts';
 import { pinProviderOrigin } from './provider/origin.ts';
 import { pageSecurityHeaders } from './page-headers.ts';
 import { ssoRoutes } from '../sso/routes.ts';
+import { signInBudget } from './sign-in-budget.ts';
 
 const PREFIX = '/oidc';
 
 /**
  * Mounts the IdP-facing SSO endpoints, the sign-in interactions, and the OpenID Provider itself
- * at `/oidc`. The provider gets the raw Node request (its body unread: no middleware before it
+ * at `/oidc`, each request charged to its client address's budget (sign-in-budget.ts). The provider gets the raw Node request (its body unread: no middleware before it
  * parses bodies) with `/oidc` moved to `originalUrl`, as an Express mount would; it writes the
  * response itself.
  */
 export function mountOidc(app: OpenAPIHono, s: Services): void {
   const sso = s.sso;
-  app.use(`${PREFIX}/*`, pinProviderOrigin(s.config.baseUrl), pageSecurityHeaders());
-  app.use('/sso/*', pageSecurityHeaders());
+  const budget = signInBudget(s.signInBudgets, s.metrics);
+  app.use(`${PREFIX}/*`, pinProviderOrigin(s.config.baseUrl), pageSecurityHeaders(), budget);
+  app.use('/sso/*', pageSecurityHeaders(), budget);
   app.route('/', ssoRoutes({ login: sso.login, connections: sso.connections, box: sso.box, baseUrl: s.config.baseUrl, bodyLimitBytes: s.config.bodyLimitBytes }));
   app.route(
     '/',
