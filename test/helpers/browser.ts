@@ -5,6 +5,9 @@
 export class Browser {
   readonly #cookies = new Map<string, { value: string; path: string }>();
 
+  /** `headers` go on every request (an `X-Forwarded-For` the test's trusted proxy would add). */
+  constructor(readonly headers: Record<string, string> = {}) {}
+
   #cookieHeader(url: URL): string {
     return [...this.#cookies.entries()]
       .filter(([key, c]) => key.startsWith(`${url.hostname}|`) && url.pathname.startsWith(c.path))
@@ -28,7 +31,7 @@ export class Browser {
 
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
     const u = new URL(url);
-    const headers: Record<string, string> = { ...init.headers, cookie: this.#cookieHeader(u) };
+    const headers: Record<string, string> = { ...this.headers, ...init.headers, cookie: this.#cookieHeader(u) };
     let body: string | undefined;
     if (init.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';

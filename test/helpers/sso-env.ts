@@ -6,6 +6,8 @@ import { buildServices, type Services } from '../../src/services.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { systemActor, type AuditEvent } from '../../src/audit/events.ts';
 import type { SsoOptions } from '../../src/sso/compose.ts';
+import type { Clock } from '../../src/lib/clock.ts';
+import type { RequestCostMeter } from '../../src/http/request-cost.ts';
 import { emptyUserFields, type UserRecord } from '../../src/directory/user.ts';
 import { tempDir, LogCapture } from './harness.ts';
 import { Browser } from './browser.ts';
@@ -59,8 +61,11 @@ export class SsoEnv {
    * `host`: the host name in BASE_URL (the server still binds to 127.0.0.1); `localhost` for
    * browser tests. `tls`: behind a TLS-terminating proxy, as in production (BASE_URL https on
    * the proxy's port, one trusted proxy); `api` calls then go to the server directly.
+   * `clock` and `requestCostMeter` replace the service's (see BuildOptions).
    */
-  static async start(options: { sso?: SsoOptions; config?: Record<string, unknown>; host?: string; tls?: boolean } = {}): Promise<SsoEnv> {
+  static async start(
+    options: { sso?: SsoOptions; config?: Record<string, unknown>; host?: string; tls?: boolean; clock?: Clock; requestCostMeter?: RequestCostMeter } = {},
+  ): Promise<SsoEnv> {
     const env = new SsoEnv();
     env.dir = tempDir('portcullis-sso-');
     const port = await freePort();
@@ -71,6 +76,8 @@ export class SsoEnv {
     const config = loadConfig({}, { dataDir: env.dir, port, baseUrl: env.base, logLevel: 'info', ...proxied, ...options.config });
     env.services = buildServices(config, {
       logDestination: env.logs,
+      clock: options.clock,
+      requestCostMeter: options.requestCostMeter,
       sso: { txtResolver: async (name) => env.txt.get(name) ?? [], allowLoopbackBackchannel: true, allowLoopbackIdp: true, ...options.sso },
     });
     env.platformKey = (env.services.apiKeys.ensureFirstPlatformKey(systemActor()) as { key: string }).key;
