@@ -23,3 +23,10 @@ export class ScriptedCosts implements RequestCostMeter {
     return this.#queued.shift() ?? this.each;
   }
 }
+
+/** `portcullis_rate_limited_total` for one realm, as the server at `origin` shows it on /metrics. */
+export async function rateLimitedCount(origin: string, realm: string): Promise<number> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`portcullis_rate_limited_total{realm="${realm}"}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}

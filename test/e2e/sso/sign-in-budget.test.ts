@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as client from 'openid-client';
 import { SsoEnv, authorizationRequest } from '../../helpers/sso-env.ts';
@@ -5,15 +6,10 @@ import { Browser } from '../../helpers/browser.ts';
 import { TestSamlIdp, answerTo, signElement, testKey } from '../../helpers/saml-idp.ts';
 import { FakeClock } from '../../../src/lib/clock.ts';
 import { snapshotDatabase } from '../route-guard/snapshot.ts';
+import { rateLimitedCount } from '../../helpers/request-costs.ts';
+import { startUpstreamIdp } from '../../helpers/upstream-idp.ts';
 
 type AuthnRequest = ReturnType<typeof TestSamlIdp.readAuthnRequest>;
-
-/** The counter of refusals for one realm, as /metrics shows it. */
-export async function refusals(env: SsoEnv, realm: string): Promise<number> {
-  const text = await (await fetch(`${env.direct}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`portcullis_rate_limited_total{realm="${realm}"}`));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
 
 /**
  * A SAML response padded to just under the ACS's element limit, signed with a key the connection
@@ -81,7 +77,7 @@ describe('sign-in budget: an address that sends expensive SAML responses', () =>
     const start = await mallory.request((await authorizationRequest(rp, { organization: 'acme' })).url.toString());
     expect([again.status, start.status]).toEqual([429, 429]);
     expect(snapshotDatabase(env.services), 'no audit event, no interaction, no state').toEqual(before);
-    expect(await refusals(env, 'portcullis-sso')).toBe(3);
+    expect(await rateLimitedCount(env.direct, 'portcullis-sso')).toBe(3);
 
     clock.advance((wait - 1) * 1000);
     expect((await metadata(mallory)).status).toBe(429);
@@ -102,4 +98,56 @@ describe('sign-in budget: an address that sends expensive SAML responses', () =>
     expect(tokens.claims()?.email).toBe('ada@acme.test');
     expect((await metadata(mallory)).status).toBe(429);
   });
+});
+
+describe('sign-in budget: ordinary sign-ins', () => {
+  it('never refuses many sign-ins in a row from one address at the defaults, nor the app exchanging their codes', async () => {
+    const env = await SsoEnv.start();
+    try {
+      const idp = new TestSamlIdp();
+      const acme = await env.tenant('Acme', 'acme');
+      await env.samlConnection(acme.id, idp);
+      const rp = await env.rp(await env.app(acme.id));
+      env.provisionUser(acme.id, { userName: 'ada@acme.test', email: 'ada@acme.test', externalId: 'ada@acme.test' });
+      for (let i = 0; i < 50; i++) {
+        const flow = await env.samlLogin(new Browser(), rp, idp, { organization: 'acme' }, () => ({ nameId: 'ada@acme.test', attributes: { email: 'ada@acme.test' } }));
+        expect(flow.landed, `sign-in ${i + 1}`).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?code=/);
+        const tokens = await client.authorizationCodeGrant(rp, new URL(flow.landed), { pkceCodeVerifier: flow.verifier, expectedState: flow.state });
+        await client.refreshTokenGrant(rp, tokens.refresh_token as string);
+      }
+      expect([await rateLimitedCount(env.direct, 'portcullis-sso'), await rateLimitedCount(env.direct, 'portcullis-oidc')]).toEqual([0, 0]);
+    } finally {
+      await env.close();
+    }
+  }, 120_000);
+
+  it('charges nothing for the time an upstream OIDC IdP takes to answer', async () => {
+    const upstream = await startUpstreamIdp(() => ({ sub: '00uAda', email: 'ada@globex.test' }));
+    // The IdP's token endpoint takes 600 ms; three sign-ins would owe 1.8 s if waiting were charged.
+    const upstreamFetch: client.CustomFetch = async (url, options) => {
+      if (new URL(url).pathname.endsWith('/token')) await sleep(600);
+      return fetch(url, options as RequestInit);
+    };
+    const env = await SsoEnv.start({ clock: new FakeClock(new Date()), sso: { upstreamFetch }, config: { signInBudgetMsPerSecond: 1, signInBudgetBurstMs: 500 } });
+    try {
+      const globex = await env.tenant('Globex', 'globex');
+      await env.ok('PUT', `/admin/v1/tenants/${globex.id}/sso-settings`, { jit_provisioning: true });
+      await env.ok('POST', `/admin/v1/tenants/${globex.id}/connections`, {
+        name: 'Okta OIDC',
+        protocol: 'oidc',
+        status: 'active',
+        oidc: { issuer: upstream.issuer.url, client_id: 'portcullis', client_secret: 'upstream-secret', scopes: 'openid email' },
+      });
+      const rp = await env.rp(await env.app(globex.id));
+      for (let i = 0; i < 3; i++) {
+        const { url } = await authorizationRequest(rp, { organization: 'globex' });
+        const done = await new Browser().follow(url.toString(), (l) => l.startsWith('http://127.0.0.1:9/'));
+        expect(done.url, `sign-in ${i + 1}`).toMatch(/\/callback\?code=/);
+      }
+      expect(await rateLimitedCount(env.direct, 'portcullis-sso')).toBe(0);
+    } finally {
+      await env.close();
+      await upstream.stop();
+    }
+  }, 60_000);
 });
