@@ -14,7 +14,11 @@ import { freePort } from '../../helpers/sso-env.ts';
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const dataDir = tempDir('portcullis-bench-');
-const s = buildServices(loadConfig({}, { dataDir, port, baseUrl: base, logLevel: 'silent', rateLimitBurst: 1_000_000, rateLimitPerSecond: 1_000_000 }));
+const s = buildServices(loadConfig({}, {
+  dataDir, port, baseUrl: base, logLevel: 'silent', rateLimitBurst: 1_000_000, rateLimitPerSecond: 1_000_000,
+  // One load generator, one address: budgets it never exhausts, still metered as in production.
+  oidcAppBudgetMsPerSecond: 1e9, oidcAppBudgetBurstMs: 1e9, signInBudgetMsPerSecond: 1e9, signInBudgetBurstMs: 1e9,
+}));
 const tenant = await s.tenants.create({ name: 'Bench', slug: 'bench' }, systemActor());
 const app = s.sso.apps.create(tenant.id, { name: 'bench', grant_types: ['client_credentials'], authz_scopes: ['authz:read'] }, systemActor());
 await startServer(s);
