@@ -23,16 +23,11 @@ export class MainThreadMeter implements RequestCostMeter {
     before: (asyncId) => this.#enter(asyncId, this.#context.getStore()),
     after: (asyncId) => this.#exit(asyncId),
   });
-  readonly #now: () => number;
   // The callbacks running now, innermost last (a callback may run another synchronously).
   readonly #ids: number[] = [];
   readonly #ledgers: (Ledger | undefined)[] = [];
   #since = 0;
   #running = 0;
-
-  constructor(now: () => number = () => performance.now()) {
-    this.#now = now;
-  }
 
   async measure(work: () => Promise<unknown>): Promise<number> {
     const ledger: Ledger = { ms: 0, open: true };
@@ -62,8 +57,10 @@ export class MainThreadMeter implements RequestCostMeter {
   }
 
   #enter(asyncId: number, ledger: Ledger | undefined): void {
-    const now = this.#now();
+    const now = performance.now();
     this.#charge(now);
+    // Callbacks nest a few deep; a stack this deep lost its `after`s (an uncaught exception): start again.
+    if (this.#ids.length >= MAX_DEPTH) this.#ids.length = this.#ledgers.length = 0;
     this.#ids.push(asyncId);
     this.#ledgers.push(ledger?.open ? ledger : undefined);
     this.#since = now;
@@ -73,7 +70,7 @@ export class MainThreadMeter implements RequestCostMeter {
     const at = this.#ids.lastIndexOf(asyncId);
     // A callback that began before the hook was switched on ends unseen.
     if (at < 0) return;
-    const now = this.#now();
+    const now = performance.now();
     this.#charge(now);
     this.#ids.length = at;
     this.#ledgers.length = at;
@@ -91,6 +88,8 @@ interface Ledger {
   ms: number;
   open: boolean;
 }
+
+const MAX_DEPTH = 1024;
 
 /** Stands for `measure`'s own synchronous call of `work` on the callback stack (async ids are positive). */
 const SYNCHRONOUS_START = -1;
