@@ -10,6 +10,7 @@ import { runCli } from '../../../src/cli/run.ts';
 import { tempDir } from '../../helpers/harness.ts';
 import { freePort } from '../../helpers/openfga-server.ts';
 import { startServerProcess } from '../../helpers/server-process.ts';
+import { bigGroup } from './big-group.ts';
 
 const USERS = Number(process.env.BENCH_SCIM_USERS ?? 10_000);
 const GROUPS = Number(process.env.BENCH_SCIM_GROUPS ?? 1_000);
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
     }
 
     await deactivations(server.url, base, headers, key.key, tenant, ids);
+    await bigGroup(server.url, base, headers, ids, row);
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
