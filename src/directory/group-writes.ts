@@ -63,19 +63,19 @@ export class GroupWrites {
         this.#assertNameFree(ctx, fields.display_name, id);
         if (!groups.update(id, current.version, fields, now)) throw preconditionFailed();
       }
-      const changed: string[] = [];
+      let added: MembershipChange | undefined;
+      let removed: MembershipChange | undefined;
       if (memberIds !== undefined) {
         const wanted = this.#members(ctx, memberIds);
         const existing = new Set(groups.members(id).map((m) => m.user_id));
         const toAdd = [...wanted.keys()].filter((u) => !existing.has(u));
         const toRemove = [...existing].filter((u) => !wanted.has(u));
-        const added = this.#addMembers(ctx, id, toAdd, wanted);
-        const removed = this.#removeMembers(ctx, id, toRemove);
+        added = this.#addMembers(ctx, id, toAdd, wanted);
+        removed = this.#removeMembers(ctx, id, toRemove);
         pending.push(added.tuples, removed.tuples);
-        changed.push(...added.userIds, ...removed.userIds);
-        if (!fieldsChanged && changed.length > 0) groups.touch(id, now);
+        if (!fieldsChanged && added.userIds.length + removed.userIds.length > 0) groups.touch(id, now);
       }
-      this.#touchUsers(ctx, id, fields.display_name !== current.display_name, changed, now);
+      this.#touchUsers(ctx, id, fields.display_name !== current.display_name, added?.userIds ?? [], removed?.userIds ?? [], now);
       const after = groups.find(id) as GroupRecord;
       if (fieldsChanged) {
         this.audit.record(
@@ -123,15 +123,13 @@ export class GroupWrites {
   }
 
   /**
-   * A user's ETag and lastModified move with its `groups`: the members added or removed, or every
+   * A user's ETag and lastModified move with its `groups`: the members added or removed, and every
    * member when the group's displayName changed (each user once).
    */
-  #touchUsers(ctx: Ctx, groupId: string, renamed: boolean, addedOrRemoved: readonly string[], now: string): void {
+  #touchUsers(ctx: Ctx, groupId: string, renamed: boolean, added: readonly string[], removed: readonly string[], now: string): void {
     const users = this.storage.forTenant(ctx.tenantId).directoryUsers;
-    if (!renamed) return users.touch(addedOrRemoved, now);
-    users.touchMembersOf(groupId, now);
-    const members = this.storage.forTenant(ctx.tenantId).directoryGroups.membersAmong(groupId, addedOrRemoved);
-    users.touch(addedOrRemoved.filter((u) => !members.has(u)), now);
+    if (renamed) users.touchMembersOf(groupId, now);
+    users.touch(renamed ? removed : [...added, ...removed], now);
   }
 
   #addMembers(ctx: DirectoryWriteContext, groupId: string, userIds: string[], active: Map<string, boolean>): MembershipChange {
