@@ -81,15 +81,20 @@ export class PendingTupleQueue {
     return this.#drain(storeId);
   }
 
-  /** Drains every store with pending work (the housekeeping). A store that fails is logged and left for the next pass. */
+  /**
+   * Drains every store with pending work, longest waiting first (the housekeeping). A store that
+   * fails is left for the next pass; when the server cannot be reached at all the pass stops there
+   * (every store would wait out the same timeouts).
+   */
   async finishAll(): Promise<{ stores: number; failed: number; applied: number }> {
     const out = { stores: 0, failed: 0, applied: 0 };
     for (const storeId of this.#rows.stores()) {
       out.stores++;
       try {
         out.applied += await this.#drain(storeId);
-      } catch {
+      } catch (err) {
         out.failed++;
+        if (err instanceof OpenFgaError && err.code === 'unavailable') break;
       }
     }
     return out;

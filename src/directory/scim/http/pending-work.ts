@@ -17,6 +17,7 @@ export function finishPendingTupleWork(writer: StagedTupleWriter): MiddlewareHan
     await next();
     const req = c.get('scimRequest') as ScimRequest | undefined;
     const read = c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.path.endsWith('/.search');
-    if (req && !read) await writer.finishPending(req.ctx.storeId);
+    // A 5xx already tells the IdP to retry (usually: its own work just failed on the server).
+    if (req && !read && c.res.status < 500) await writer.finishPending(req.ctx.storeId);
   };
 }
