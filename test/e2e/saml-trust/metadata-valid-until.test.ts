@@ -70,6 +70,15 @@ describe('IdP metadata past its validUntil', () => {
     await refused({ metadata_xml: until(idp.metadataXml(), at(-2 * HOUR)) }, 'metadata_expired', /^saml\.metadata_xml: The metadata expired: its EntityDescriptor is valid until /);
   });
 
+  it('refuses expired metadata in a PATCH too, leaving the connection as it was', async () => {
+    const conn = await env.samlConnection(tenant.id, idp);
+    const path = `/admin/v1/tenants/${tenant.id}/connections/${conn.id}`;
+    const r = await env.api('PATCH', path, { saml: { metadata_xml: until(idp.metadataXml([testKey('idp-next').cert]), at(-2 * HOUR)) } });
+    expect([r.status, r.body.code]).toEqual([400, 'metadata_expired']);
+    const after = await env.ok('GET', path);
+    expect([after.updated_at, after.saml.idp_certificates]).toEqual([conn.updated_at, conn.saml.idp_certificates]);
+  });
+
   it('refuses metadata whose enclosing EntitiesDescriptor expired, or whose IDPSSODescriptor did', async () => {
     await refused({ metadata_xml: aggregateUntil(idp.metadataXml(), at(-2 * HOUR)) }, 'metadata_expired', /EntitiesDescriptor is valid until/);
     const role = idp.metadataXml().replace('<md:IDPSSODescriptor ', `<md:IDPSSODescriptor validUntil="${at(-2 * HOUR)}" `);
