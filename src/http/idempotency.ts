@@ -1,8 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
-import { canonicalJson } from '../lib/canonical-json.ts';
 import type { Clock } from '../lib/clock.ts';
-import { sha256Hex } from '../lib/crypto.ts';
 import { badRequest, conflict, unprocessable } from './errors.ts';
+import { fingerprintMatches, requestFingerprint, type FingerprintedRequest } from './idempotency-fingerprint.ts';
 import type { SqliteIdempotencyStore } from './idempotency-store.ts';
 import { seal, unseal } from './seal.ts';
 import './context.ts';
@@ -19,10 +18,12 @@ interface StoredReply {
 
 /**
  * `Idempotency-Key` on POST: the first request with a key runs and its reply is kept for 24 h;
- * a retry with the same key and the same body gets that reply again (with
- * `Idempotency-Replayed: true`) without repeating the effect; the same key with another body or
- * route is a 422; a retry while the first is still running is a 409 (for at most 5 minutes: a
- * reservation its crashed process never finished frees the key), and so is a retry with
+ * a retry with the same key and the same request (method, path, query, body, and the headers
+ * that change its meaning: `If-Match` and the other preconditions, `Content-Type`; see
+ * idempotency-fingerprint.ts) gets that reply again (with `Idempotency-Replayed: true`) without
+ * repeating the effect; the same key with another request is a 422; a retry while the first is
+ * still running is a 409 (for at most 5 minutes: a reservation its crashed process never
+ * finished frees the key), and so is a retry with
  * another bearer token of the same credential (see below). 5xx and 429 replies are not kept,
  * so a retry after a server error or a rate limit (an OpenFGA server's, passed through) runs
  * again; nor is anything replayed to a suspended tenant's credentials (the route refuses them).
@@ -43,8 +44,16 @@ export function idempotency(options: { store: SqliteIdempotencyStore; clock: Clo
     // may hold a secret minted before the suspension, must not answer for the route.
     if (principal.kind !== 'platform' && principal.tenantStatus !== 'active') return next();
 
-    const raw = await c.req.text();
-    const requestHash = sha256Hex(`${c.req.method} ${c.req.path}\n${normalise(raw)}`);
+    const url = c.req.url;
+    const query = url.indexOf('?');
+    const request: FingerprintedRequest = {
+      method: c.req.method,
+      path: c.req.path,
+      search: query === -1 ? '' : url.slice(query),
+      header: (name) => c.req.header(name),
+      body: await c.req.text(),
+    };
+    const requestHash = requestFingerprint(request);
     const now = clock.now();
     const createdAt = now.toISOString();
     const reserved = store.reserve(
@@ -57,7 +66,7 @@ export function idempotency(options: { store: SqliteIdempotencyStore; clock: Clo
       },
       now.toISOString(),
     );
-    if (!reserved) return replay(c, store.find(principal.credentialId, key), requestHash, digest, key);
+    if (!reserved) return replay(c, store.find(principal.credentialId, key), request, requestHash, digest, key);
 
     try {
       await next();
@@ -83,12 +92,13 @@ export function idempotency(options: { store: SqliteIdempotencyStore; clock: Clo
 function replay(
   c: Parameters<MiddlewareHandler>[0],
   record: ReturnType<SqliteIdempotencyStore['find']>,
+  request: FingerprintedRequest,
   requestHash: string,
   digest: string,
   key: string,
 ): Response {
   if (!record) throw conflict('idempotency_request_in_progress', 'A request with this Idempotency-Key is in progress.');
-  if (record.request_hash !== requestHash) {
+  if (!fingerprintMatches(record.request_hash, request, requestHash)) {
     throw unprocessable(
       'idempotency_key_reused',
       'This Idempotency-Key was used with a different request. Use a new key for a new request.',
@@ -111,12 +121,4 @@ function replay(
     status: reply.status,
     headers: { ...reply.headers, 'Idempotency-Replayed': 'true', 'X-Request-Id': c.get('requestId') },
   });
-}
-
-function normalise(body: string): string {
-  try {
-    return canonicalJson(JSON.parse(body));
-  } catch {
-    return body;
-  }
 }

@@ -19,12 +19,25 @@ describe('token bucket limiter', () => {
     expect(limiter.take('b')).toBe(0);
   });
 
-  it('forgets the oldest key when the table is full instead of growing without bound', () => {
+  it('forgets the least recently used key when the table is full instead of growing without bound', () => {
     const limiter = new TokenBucketLimiter(1, 0.001, () => 0, 2);
     limiter.take('a');
     limiter.take('b');
     limiter.take('c');
     expect(limiter.take('a')).toBe(0);
+  });
+
+  it('keeps a busy key\'s bucket through a flood of new keys that fills the table, so the flood cannot reset its limit', () => {
+    let now = 0;
+    const limiter = new TokenBucketLimiter(2, 0.001, () => now, 100);
+    expect([limiter.take('busy'), limiter.take('busy'), limiter.take('busy') > 0]).toEqual([0, 0, true]);
+    for (let i = 0; i < 1000; i++) {
+      now += 1;
+      limiter.take(`ip:flood-${i}`);
+      if (i % 50 === 0) expect(limiter.take('busy')).toBeGreaterThan(0);
+    }
+    expect(limiter.take('busy')).toBeGreaterThan(0);
+    expect([limiter.take('ip:flood-0'), limiter.take('ip:flood-0')]).toEqual([0, 0]); // forgotten: the table stays bounded
   });
 
   it('answers whether a take would be allowed without taking anything', () => {

@@ -1,6 +1,8 @@
 /**
- * Token buckets keyed by credential: `burst` tokens, refilled at `perSecond`. In memory, per
- * process; a key that goes quiet is forgotten when the table is full.
+ * Token buckets keyed by credential (and by client IP for failed authentication): `burst`
+ * tokens, refilled at `perSecond`. In memory, per process. When the table is full the least
+ * recently used key is forgotten (a forgotten key starts again with a full bucket), so a flood
+ * of new keys (addresses, credentials) cannot reset the limit of a key in use.
  */
 export class TokenBucketLimiter {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
@@ -24,12 +26,15 @@ export class TokenBucketLimiter {
     const now = this.now();
     let bucket = this.#buckets.get(key);
     if (!bucket) {
-      if (this.#buckets.size >= this.maxKeys) this.#evictOldest();
+      if (this.#buckets.size >= this.maxKeys) this.#evictLeastRecentlyUsed();
       bucket = { tokens: this.burst, at: now };
       this.#buckets.set(key, bucket);
     } else {
       bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
       bucket.at = now;
+      // Map order is insertion order: moving the key to the end keeps the table in order of use.
+      this.#buckets.delete(key);
+      this.#buckets.set(key, bucket);
     }
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
@@ -38,8 +43,8 @@ export class TokenBucketLimiter {
     return Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond));
   }
 
-  #evictOldest(): void {
-    const oldest = this.#buckets.keys().next();
-    if (!oldest.done) this.#buckets.delete(oldest.value);
+  #evictLeastRecentlyUsed(): void {
+    const least = this.#buckets.keys().next();
+    if (!least.done) this.#buckets.delete(least.value);
   }
 }

@@ -10,6 +10,19 @@ export const OIDC_TTL = {
   session: 12 * 60 * 60,
 } as const;
 
+/**
+ * Back-channel logout: at most this many logout tokens of one fan-out (one logout, one
+ * deprovisioned user, one connection change) are in flight at once. oidc-provider gives each
+ * delivery 2.5 s.
+ */
+export const BACKCHANNEL_CONCURRENCY = 8;
+
+/**
+ * How long the request that caused a back-channel fan-out waits for it. Deliveries still
+ * running or queued then carry on after the response, so every app is still told.
+ */
+export const BACKCHANNEL_WAIT_MS = 5_000;
+
 /** Tolerance for clock differences when verifying our own JWTs (seconds). */
 export const OIDC_CLOCK_TOLERANCE_SECONDS = 30;
 

@@ -3,8 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemActor } from '../../audit/events.ts';
 import type { LogoutNotice } from '../../sessions/session.ts';
 import type { OidcKeyService } from '../keys/service.ts';
+import { BACKCHANNEL_CONCURRENCY, BACKCHANNEL_WAIT_MS } from '../constants.ts';
 import { buildProvider, type ProviderDeps } from './configuration.ts';
 import { auditProviderEvents, type EventDeps } from './events.ts';
+import { boundedFanOut } from './fan-out.ts';
 
 const KEY_CHECK_INTERVAL_MS = 1000;
 
@@ -46,22 +48,26 @@ export class ProviderHolder {
     return this.#handler as (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   }
 
-  /** Sends OIDC back-channel logout tokens to the apps that had sessions. Returns how many were delivered. */
+  /**
+   * Sends OIDC back-channel logout tokens to the apps that had sessions, at most
+   * `BACKCHANNEL_CONCURRENCY` at once, and waits for them at most `BACKCHANNEL_WAIT_MS`: the
+   * rest are still sent after it returns. Returns how many were delivered by then; failures
+   * are logged.
+   */
   async notify(notices: LogoutNotice[]): Promise<number> {
     const provider = this.get();
     let delivered = 0;
-    await Promise.all(
-      notices.map(async (n) => {
-        try {
-          const client = await provider.Client.find(n.clientId);
-          if (!client?.backchannelLogoutUri) return;
-          await (client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }).backchannelLogout(n.sub, n.sid as string);
-          delivered++;
-        } catch (err) {
-          this.deps.logger.warn({ err: (err as Error).message, client_id: n.clientId }, 'back-channel logout failed');
-        }
-      }),
-    );
+    const deliver = async (n: LogoutNotice) => {
+      try {
+        const client = await provider.Client.find(n.clientId);
+        if (!client?.backchannelLogoutUri) return;
+        await (client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }).backchannelLogout(n.sub, n.sid as string);
+        delivered++;
+      } catch (err) {
+        this.deps.logger.warn({ err: (err as Error).message, client_id: n.clientId }, 'back-channel logout failed');
+      }
+    };
+    await boundedFanOut(notices, deliver, { limit: BACKCHANNEL_CONCURRENCY, waitMs: BACKCHANNEL_WAIT_MS });
     return delivered;
   }
 }
