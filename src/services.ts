@@ -81,7 +81,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
   const audit = new AuditService(storage, clock, (e) => metrics.auditEvents.inc({ action: e.action }));
   // The key-encryption key seals SSO secrets and, through a derived key, authz continuation tokens.
   const box = new SecretBox(loadKeyEncryptionKey(config.dataDir, config.oidcKeyEncryptionKey));
-  const authz = buildAuthz(config, { storage, audit, metrics, clock, continuationKey: Buffer.from(box.derive('authz-continuation-tokens'), 'base64url') });
+  const authz = buildAuthz(config, { storage, audit, metrics, clock, logger, continuationKey: Buffer.from(box.derive('authz-continuation-tokens'), 'base64url') });
   const tenants = new TenantService(storage, audit, clock, authz.provisioner);
   const deprovisioner = new Deprovisioner();
   deprovisioner.register(authz.revoker);

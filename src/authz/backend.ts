@@ -2,6 +2,7 @@ import { ConfigError } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { AuditService } from '../audit/service.ts';
 import type { UserRevoker } from '../directory/deprovisioning.ts';
+import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.ts';
 import type { ReadinessCheck } from '../observability/health.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -13,6 +14,7 @@ import { authzTuplesRevoker } from './deprovisioning.ts';
 import type { AuthzEngine } from './engine.ts';
 import { OpenFgaEngine } from './openfga/engine.ts';
 import { OpenFgaStagedTupleWriter } from './openfga/staged-writer.ts';
+import { PendingTupleQueue } from './openfga/pending-queue.ts';
 import { engineStoreProvisioner } from './provisioner.ts';
 import type { StagedTupleWriter } from './staged-writer.ts';
 import { AuditedStagedTupleWriter } from './wrappers/audited-writer.ts';
@@ -26,6 +28,8 @@ export interface AuthzDeps {
   audit: AuditService;
   metrics: Metrics;
   clock: Clock;
+  /** Where the OpenFGA backend's queue of pending tuple work reports failures (store id, code). */
+  logger?: Logger;
   /** The key that seals the embedded engine's continuation tokens (derived from the KEK). */
   continuationKey?: Buffer;
 }
@@ -47,8 +51,9 @@ export interface Authz {
 
 interface Backend {
   engine: AuthzEngine;
+  /** Audits its own changes (the OpenFGA queue) unless `auditInTransaction` (then wrapped). */
   writer: StagedTupleWriter;
-  auditMode: 'in-transaction' | 'after-flush';
+  auditInTransaction: boolean;
   /** Present when writes can join Portcullis' own transactions (then audited in the same one). */
   transactional?: TransactionalWrites;
   assertions: AssertionStore;
@@ -61,7 +66,7 @@ export function buildAuthz(config: Config, deps: AuthzDeps): Authz {
   const metered = new MeteredAuthzEngine(backend.engine, deps.metrics);
   const transactional = backend.transactional && { writes: backend.transactional, time: <T>(op: string, run: () => T) => metered.timeSync(op, run) };
   const engine = new AuditedAuthzEngine(metered, deps, transactional);
-  const writer = new AuditedStagedTupleWriter(backend.writer, deps, backend.auditMode);
+  const writer = backend.auditInTransaction ? new AuditedStagedTupleWriter(backend.writer, deps) : backend.writer;
   let defaultModel: ReturnType<typeof loadModelFile> | undefined;
   return {
     engine,
@@ -91,8 +96,8 @@ function openFgaBackend(config: Config, deps: AuthzDeps): Backend {
   });
   return {
     engine,
-    writer: new OpenFgaStagedTupleWriter(engine),
-    auditMode: 'after-flush',
+    writer: new OpenFgaStagedTupleWriter(new PendingTupleQueue(engine, deps)),
+    auditInTransaction: false,
     assertions: new OpenFgaAssertionStore(engine.api),
     readiness: [{ name: 'openfga', check: () => engine.ready() }],
   };
@@ -107,7 +112,7 @@ function embeddedBackend(config: Config, deps: AuthzDeps): Backend {
   return {
     engine,
     writer: new EmbeddedStagedTupleWriter(engine),
-    auditMode: 'in-transaction',
+    auditInTransaction: true,
     transactional: engine,
     assertions: new SqliteAssertionStore(deps.storage.sql, engine),
     readiness: [],

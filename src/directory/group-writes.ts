@@ -45,7 +45,8 @@ export class GroupWrites {
       const created = groups.find(id) as GroupRecord;
       this.audit.record(ctx.tenantId, { action: 'directory.group.created', target: { type: 'group', id }, after: groupAuditView(created) }, ctx.actor);
       const added = this.#addMembers(ctx, id, [...active.keys()], active);
-      return withPending(created, [added]);
+      this.storage.forTenant(ctx.tenantId).directoryUsers.touch(added.userIds, now.toISOString());
+      return withPending(created, [added.tuples]);
     });
   }
 
@@ -55,20 +56,26 @@ export class GroupWrites {
     return this.storage.transaction(() => {
       const current = this.get(ctx, id);
       if (!versionMatches(ifMatch, current.version)) throw preconditionFailed();
+      const now = this.clock.now().toISOString();
       const pending: Staged<unknown>[] = [];
       const fieldsChanged = fields.display_name !== current.display_name || fields.external_id !== current.external_id;
       if (fieldsChanged) {
         this.#assertNameFree(ctx, fields.display_name, id);
-        if (!groups.update(id, current.version, fields, this.clock.now().toISOString())) throw preconditionFailed();
+        if (!groups.update(id, current.version, fields, now)) throw preconditionFailed();
       }
+      let added: MembershipChange | undefined;
+      let removed: MembershipChange | undefined;
       if (memberIds !== undefined) {
         const wanted = this.#members(ctx, memberIds);
         const existing = new Set(groups.members(id).map((m) => m.user_id));
         const toAdd = [...wanted.keys()].filter((u) => !existing.has(u));
         const toRemove = [...existing].filter((u) => !wanted.has(u));
-        pending.push(this.#addMembers(ctx, id, toAdd, wanted), this.#removeMembers(ctx, id, toRemove));
-        if (!fieldsChanged && (toAdd.length > 0 || toRemove.length > 0)) groups.touch(id, this.clock.now().toISOString());
+        added = this.#addMembers(ctx, id, toAdd, wanted);
+        removed = this.#removeMembers(ctx, id, toRemove);
+        pending.push(added.tuples, removed.tuples);
+        if (!fieldsChanged && added.userIds.length + removed.userIds.length > 0) groups.touch(id, now);
       }
+      this.#touchUsers(ctx, id, fields.display_name !== current.display_name, added?.userIds ?? [], removed?.userIds ?? [], now);
       const after = groups.find(id) as GroupRecord;
       if (fieldsChanged) {
         this.audit.record(
@@ -89,6 +96,7 @@ export class GroupWrites {
       const members = groups.members(id).map((m) => m.user_id);
       const mappings = groups.mappingsOfGroup(id).map((m) => m.relation);
       const tuples = this.tuples.deleteGroup(ctx.storeId, id);
+      this.storage.forTenant(ctx.tenantId).directoryUsers.touchMembersOf(id, this.clock.now().toISOString());
       groups.delete(id);
       this.audit.record(
         ctx.tenantId,
@@ -114,9 +122,19 @@ export class GroupWrites {
     return found;
   }
 
-  #addMembers(ctx: DirectoryWriteContext, groupId: string, userIds: string[], active: Map<string, boolean>): Staged<number> {
+  /**
+   * A user's ETag and lastModified move with its `groups`: the members added or removed, and every
+   * member when the group's displayName changed (each user once).
+   */
+  #touchUsers(ctx: Ctx, groupId: string, renamed: boolean, added: readonly string[], removed: readonly string[], now: string): void {
+    const users = this.storage.forTenant(ctx.tenantId).directoryUsers;
+    if (renamed) users.touchMembersOf(groupId, now);
+    users.touch(renamed ? removed : [...added, ...removed], now);
+  }
+
+  #addMembers(ctx: DirectoryWriteContext, groupId: string, userIds: string[], active: Map<string, boolean>): MembershipChange {
     const added = this.storage.forTenant(ctx.tenantId).directoryGroups.addMembers(groupId, userIds, this.clock.now().toISOString());
-    if (added.length === 0) return this.tuples.addMembers(ctx.storeId, groupId, []);
+    if (added.length === 0) return { userIds: [], tuples: this.tuples.addMembers(ctx.storeId, groupId, []) };
     const written = added.filter((u) => active.get(u));
     const tuples = this.#rechecked(ctx, groupId, written, this.tuples.addMembers(ctx.storeId, groupId, written));
     this.audit.record(
@@ -124,7 +142,7 @@ export class GroupWrites {
       { action: 'directory.group.members_added', target: { type: 'group', id: groupId }, metadata: { user_ids: added, count: added.length, tuples_written: tuples.staged } },
       ctx.actor,
     );
-    return tuples;
+    return { userIds: added, tuples };
   }
 
   /**
@@ -149,7 +167,7 @@ export class GroupWrites {
     return { staged: written.staged, remote: true, flush: () => (flushed ??= recheck()) };
   }
 
-  #removeMembers(ctx: DirectoryWriteContext, groupId: string, userIds: string[]): Staged<number> {
+  #removeMembers(ctx: DirectoryWriteContext, groupId: string, userIds: string[]): MembershipChange {
     const removed = this.storage.forTenant(ctx.tenantId).directoryGroups.removeMembers(groupId, userIds);
     const tuples = this.tuples.removeMembers(ctx.storeId, groupId, removed);
     if (removed.length > 0) {
@@ -159,13 +177,19 @@ export class GroupWrites {
         ctx.actor,
       );
     }
-    return tuples;
+    return { userIds: removed, tuples };
   }
 
   #assertNameFree(ctx: Ctx, displayName: string, exceptId: string | undefined): void {
     const holder = this.storage.forTenant(ctx.tenantId).directoryGroups.findByDisplayName(ctx.directoryId, displayName);
     if (holder && holder.id !== exceptId) throw conflict('display_name_taken', `A group named '${displayName}' already exists in this directory.`);
   }
+}
+
+/** The memberships one call actually added or removed, and their staged tuple change. */
+interface MembershipChange {
+  userIds: string[];
+  tuples: Staged<number>;
 }
 
 export const groupAuditView = (g: GroupRecord) => ({ display_name: g.display_name, external_id: g.external_id, directory_id: g.directory_id, version: g.version });

@@ -38,6 +38,19 @@ export class SqliteDirectoryGroups {
       .run(updatedAt, id, this.tenantId);
   }
 
+  /**
+   * Bumps version and `updated_at` of every group the user is in (its `display` in their members
+   * changed). `+tenant_id`: by group id, not every group of the tenant.
+   */
+  touchGroupsOf(userId: string, updatedAt: string): void {
+    this.sql
+      .prepare(
+        `UPDATE directory_groups SET version = version + 1, updated_at = ?
+         WHERE +tenant_id = ? AND id IN (SELECT group_id FROM directory_memberships WHERE user_id = ?)`,
+      )
+      .run(updatedAt, this.tenantId, userId);
+  }
+
   /** Deletes the group with its memberships and mappings. */
   delete(id: string): boolean {
     return this.sql.prepare('DELETE FROM directory_groups WHERE id = ? AND tenant_id = ?').run(id, this.tenantId).changes === 1;

@@ -52,6 +52,31 @@ export class SqliteDirectoryUsers {
     return true;
   }
 
+  /**
+   * Bumps the version (the ETag) and `updated_at` (meta.lastModified) of these live users: their
+   * representation changed without their row changing (they joined or left a group). `+tenant_id`
+   * keeps the planner on the id index (else it walks every user of the tenant by its index).
+   */
+  touch(ids: readonly string[], at: string): void {
+    if (ids.length === 0) return;
+    this.sql
+      .prepare(
+        `UPDATE directory_users SET version = version + 1, updated_at = ?
+         WHERE +tenant_id = ? AND deleted_at IS NULL AND id IN (SELECT value FROM json_each(?))`,
+      )
+      .run(at, this.tenantId, JSON.stringify(ids));
+  }
+
+  /** `touch` for every member of the group (it is renamed or deleted: their `groups` change). */
+  touchMembersOf(groupId: string, at: string): void {
+    this.sql
+      .prepare(
+        `UPDATE directory_users SET version = version + 1, updated_at = ?
+         WHERE +tenant_id = ? AND deleted_at IS NULL AND id IN (SELECT user_id FROM directory_memberships WHERE group_id = ? AND tenant_id = ?)`,
+      )
+      .run(at, this.tenantId, groupId, this.tenantId);
+  }
+
   /** Marks the user deleted and drops its contact data. False when already gone. */
   softDelete(id: string, at: string): boolean {
     const result = this.sql

@@ -134,8 +134,11 @@ export class UserWrites {
     const pending: Staged<unknown>[] = [];
     let after = current;
     if (o.adopt || !sameFields(current, fields)) {
-      const ok = repo.directoryUsers.update(current.id, current.version, fields, this.clock.now().toISOString(), o.adopt ? ctx.directoryId : undefined);
+      const now = this.clock.now().toISOString();
+      const ok = repo.directoryUsers.update(current.id, current.version, fields, now, o.adopt ? ctx.directoryId : undefined);
       if (!ok) throw preconditionFailed();
+      // The groups list each member's displayName (`members[].display`): their ETags move with it.
+      if (fields.display_name !== current.display_name) repo.directoryGroups.touchGroupsOf(current.id, now);
       after = repo.directoryUsers.find(current.id) as UserRecord;
       this.audit.record(
         ctx.tenantId,

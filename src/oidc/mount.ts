@@ -37,6 +37,7 @@ export function mountOidc(app: OpenAPIHono, s: Services): void {
       storage: s.storage,
       audit: s.audit,
       clock: s.clock,
+      secureCookies: s.config.baseUrl.startsWith('https:'),
     }),
   );
   app.all(`${PREFIX}/*`, async (c) => {

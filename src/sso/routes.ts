@@ -8,9 +8,7 @@ import type { ConnectionService } from './connections/service.ts';
 import { GENERIC_LOGIN_FAILURE } from './login/failures.ts';
 import type { LoginOutcome, LoginService } from './login/service.ts';
 import { samlContext, spMetadataXml } from './saml/service-provider.ts';
-
-/** Carries an IdP-initiated login from the ACS to the app's authorization request. */
-export const IDP_LOGIN_COOKIE = 'ptc_idp_login';
+import { idpLoginCookie } from './idp-login-cookie.ts';
 
 export interface SsoRouteDeps {
   login: LoginService;
@@ -56,11 +54,9 @@ function respond(c: Context, outcome: LoginOutcome, secureCookies: boolean): Res
   switch (outcome.kind) {
     case 'login':
       return c.redirect(`/oidc/interaction/${encodeURIComponent(outcome.interactionUid)}/complete?state=${encodeURIComponent(outcome.stateId)}`, 303);
-    case 'idp_initiated': {
-      const secure = secureCookies ? '; Secure' : '';
-      c.header('Set-Cookie', `${IDP_LOGIN_COOKIE}=${outcome.stateId}; Path=/oidc/interaction; HttpOnly; SameSite=Lax; Max-Age=600${secure}`);
+    case 'idp_initiated':
+      c.header('Set-Cookie', idpLoginCookie(outcome.stateId, secureCookies));
       return c.redirect(outcome.landing, 303);
-    }
     case 'test':
       return c.html(testResultPage({ ...outcome, mapped: outcome.mapped && { ...outcome.mapped, ...(outcome.link ? { link: outcome.link } : {}) } }), outcome.outcome === 'succeeded' ? 200 : 400);
     case 'failed':

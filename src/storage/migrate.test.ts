@@ -317,6 +317,25 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(db.prepare(`SELECT allowed_google_domains FROM sso_oidc_settings WHERE connection_id = 'c18'`).get()).toEqual({ allowed_google_domains: 'acme.com globex.com' });
     },
   },
+  19: {
+    seed(db) {
+      expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'authz_pending_tuple_work'`).get()).toBeUndefined();
+    },
+    verify(db) {
+      // Nothing existing is queued: the embedded engine never queues, and the OpenFGA backend applied its work before.
+      expect(db.prepare(`SELECT count(*) AS n FROM authz_pending_tuple_work`).get()).toEqual({ n: 0 });
+      const add = db.prepare(`INSERT INTO authz_pending_tuple_work (store_id, kind, work_json, actor_json, created_at) VALUES (?, ?, '{}', '{}', 'x')`);
+      const first = Number(add.run('s1', 'change').lastInsertRowid);
+      db.prepare(`DELETE FROM authz_pending_tuple_work WHERE seq = ?`).run(first);
+      expect(Number(add.run('s1', 'delete_for_user').lastInsertRowid)).toBeGreaterThan(first);
+      expect(db.prepare(`SELECT attempts, last_error_code FROM authz_pending_tuple_work WHERE store_id = 's1'`).get()).toEqual({ attempts: 0, last_error_code: null });
+      expect(() => add.run('s1', 'anything')).toThrow(/CHECK/);
+      expect(() => db.prepare(`UPDATE authz_pending_tuple_work SET attempts = 'many'`).run()).toThrow(/cannot store TEXT value in INTEGER column/);
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM authz_pending_tuple_work WHERE store_id = ? ORDER BY seq LIMIT 1`).all('s1') as { detail: string }[]).map((r) => r.detail).join('; ');
+      expect(plan).toMatch(/authz_pending_tuple_work_by_store \(store_id=\?\)/);
+      expect(plan).not.toMatch(/TEMP B-TREE/);
+    },
+  },
 };
 
 describe('migrations', () => {

@@ -122,6 +122,7 @@ describe('SCIM audit: deprovisioning inside the request, and all-or-nothing writ
   it('a user PATCH that deactivates and then fails (userName taken) revokes nothing and changes nothing', async () => {
     await newUser('taken@acme.test');
     const u = await fullyEquipped('keeps@acme.test');
+    const version = (await s.call('GET', `/Users/${u.id}`)).body.meta.version;
     const r = await s.call('PATCH', `/Users/${u.id}`, {
       schemas: [PATCH_OP],
       Operations: [
@@ -133,7 +134,7 @@ describe('SCIM audit: deprovisioning inside the request, and all-or-nothing writ
     expect(r.status).toBe(409);
     expect(r.body.scimType).toBe('uniqueness');
     const after = await s.call('GET', `/Users/${u.id}`);
-    expect(after.body).toMatchObject({ active: true, userName: 'keeps@acme.test', meta: { version: 'W/"1"' } });
+    expect(after.body).toMatchObject({ active: true, userName: 'keeps@acme.test', meta: { version } });
     expect(after.body.title).toBeUndefined();
     expect(sessionRevoked(u.sessionId)).toBe(false);
     expect(grantRecords(u.grantId)).toBe(GRANT_MODELS.length);

@@ -263,7 +263,11 @@ describe('SCIM audit: isolation, limits and write guarantees', () => {
       const patched = await a.call('PATCH', `/Groups/${aGroup}`, { Operations: [{ op: 'remove', path: 'members' }] }, { 'if-match': etag });
       expect(patched.status).toBe(204);
       expect(patched.res.headers.get('etag')).toBe('W/"2"');
-      expect((await a.call('PUT', `/Users/${aUser}`, { userName: 'ada@acme.test', title: 'CFO' }, { 'if-match': userTag })).status).toBe(200);
+      // The PATCH took the user out of the group: its `groups`, so its ETag, changed too.
+      expect((await a.call('PUT', `/Users/${aUser}`, { userName: 'ada@acme.test', title: 'CFO' }, { 'if-match': userTag })).status).toBe(412);
+      const userNow = (await a.call('GET', `/Users/${aUser}`)).res.headers.get('etag') as string;
+      expect(userNow).not.toBe(userTag);
+      expect((await a.call('PUT', `/Users/${aUser}`, { userName: 'ada@acme.test', title: 'CFO' }, { 'if-match': userNow })).status).toBe(200);
       expect((await a.call('DELETE', `/Groups/${aGroup}`, undefined, { 'if-match': etag })).status).toBe(412);
       expect((await a.call('DELETE', `/Groups/${aGroup}`, undefined, { 'if-match': 'W/"2"' })).status).toBe(204);
     });

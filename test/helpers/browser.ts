@@ -15,6 +15,11 @@ export class Browser {
       .join('; ');
   }
 
+  /** The Cookie header this browser would send to `url`. */
+  cookiesFor(url: string): string {
+    return this.#cookieHeader(new URL(url));
+  }
+
   #store(url: URL, res: Response): void {
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(';').map((s) => s.trim());

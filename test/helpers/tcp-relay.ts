@@ -8,6 +8,8 @@ export class HoldingRelay {
   #server?: Server;
   #sockets = new Set<Socket>();
   mode: 'pass' | 'hold' | 'cut' = 'pass';
+  /** In `pass` mode, a connection that sends this text (e.g. one store's id in a request path) is held from then on; the others pass. */
+  holdWhen?: string;
   held = 0;
   url = '';
 
@@ -20,7 +22,11 @@ export class HoldingRelay {
         s.on('close', () => this.#sockets.delete(s));
         s.on('error', () => {});
       }
-      downstream.on('data', (chunk) => (this.mode === 'pass' ? upstream.write(chunk) : this.held++));
+      let holding = false;
+      downstream.on('data', (chunk: Buffer) => {
+        holding ||= this.holdWhen !== undefined && chunk.includes(this.holdWhen);
+        return this.mode === 'pass' && !holding ? upstream.write(chunk) : this.held++;
+      });
       upstream.on('data', (chunk) => downstream.write(chunk));
       downstream.on('close', () => upstream.destroy());
       upstream.on('close', () => downstream.destroy());

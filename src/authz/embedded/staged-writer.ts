@@ -34,6 +34,13 @@ export class EmbeddedStagedTupleWriter implements StagedTupleWriter {
   stageDeleteTuplesForObject(storeId: string, object: string): Staged<number> {
     return stagedDone(this.engine.deleteTuplesForObjectSync(storeId, object));
   }
+
+  /** Nothing is ever left pending: every change committed with its cause. */
+  async finishPending(): Promise<void> {}
+
+  async finishAllPending(): Promise<{ stores: number; failed: number; applied: number }> {
+    return { stores: 0, failed: 0, applied: 0 };
+  }
 }
 
 function unique<T extends { user: string; relation: string; object: string }>(keys: T[]): T[] {

@@ -1,38 +1,40 @@
 import type { TupleKey, TupleKeyWithoutCondition } from '@openfga/sdk';
-import type { Staged } from '../../lib/staged.ts';
+import { systemActor, type Actor } from '../../audit/events.ts';
+import { stagedDone, type Staged } from '../../lib/staged.ts';
 import type { StagedTupleWriter } from '../staged-writer.ts';
-import type { OpenFgaEngine } from './engine.ts';
-import { applyIdempotently, deleteTuplesForObject } from './tuples.ts';
+import type { PendingTupleQueue } from './pending-queue.ts';
 
 /**
- * Side-effect tuple changes for the OpenFGA backend. Nothing lives in Portcullis' database, so
- * `stage` records nothing (its count is 0) and `flush` makes the remote calls after the caller's
- * commit. Every change is idempotent (`on_duplicate`/`on_missing: ignore`), and `flush` runs its
- * calls once however often it is awaited; a failed flush can be retried by staging again.
+ * Side-effect tuple changes for the OpenFGA backend. `stage*` queues the work in Portcullis'
+ * database, in the caller's transaction (its count is 0: nothing changed yet); `flush` drains
+ * the store's queue, older work first, and audits each change once the server took it. Work a
+ * failed flush left behind stays queued: the next flush of the store, a SCIM request of the
+ * tenant or the housekeeping finishes it. Every change is idempotent (`on_duplicate`/`on_missing:
+ * ignore`), and `flush` runs once however often it is awaited.
  */
 export class OpenFgaStagedTupleWriter implements StagedTupleWriter {
-  constructor(private readonly engine: OpenFgaEngine) {}
+  constructor(private readonly queue: PendingTupleQueue) {}
 
-  stage(storeId: string, change: { writes?: TupleKey[]; deletes?: TupleKeyWithoutCondition[] }): Staged<number> {
-    const copy = { writes: [...(change.writes ?? [])], deletes: [...(change.deletes ?? [])] };
-    return this.#remote(storeId, () => applyIdempotently(this.engine.api, storeId, copy));
+  stage(storeId: string, change: { writes?: TupleKey[]; deletes?: TupleKeyWithoutCondition[] }, actor: Actor = systemActor()): Staged<number> {
+    const writes = [...(change.writes ?? [])];
+    const deletes = [...(change.deletes ?? [])];
+    if (writes.length === 0 && deletes.length === 0) return stagedDone(0);
+    return this.queue.enqueue(storeId, { kind: 'change', writes, deletes }, actor);
   }
 
-  stageDeleteTuplesForUser(storeId: string, user: string): Staged<number> {
-    return this.#remote(storeId, () => this.engine.deleteTuplesForUser(storeId, user));
+  stageDeleteTuplesForUser(storeId: string, user: string, actor: Actor = systemActor()): Staged<number> {
+    return this.queue.enqueue(storeId, { kind: 'delete_for_user', user }, actor);
   }
 
-  stageDeleteTuplesForObject(storeId: string, object: string): Staged<number> {
-    return this.#remote(storeId, () => deleteTuplesForObject(this.engine.api, storeId, object));
+  stageDeleteTuplesForObject(storeId: string, object: string, actor: Actor = systemActor()): Staged<number> {
+    return this.queue.enqueue(storeId, { kind: 'delete_for_object', object }, actor);
   }
 
-  #remote(storeId: string, run: () => Promise<number>): Staged<number> {
-    let running: Promise<number> | undefined;
-    return {
-      staged: 0,
-      remote: true,
-      flush: () =>
-        (running ??= run().finally(() => this.engine.markWritten(storeId))),
-    };
+  async finishPending(storeId: string): Promise<void> {
+    await this.queue.finish(storeId);
+  }
+
+  finishAllPending(): Promise<{ stores: number; failed: number; applied: number }> {
+    return this.queue.finishAll();
   }
 }

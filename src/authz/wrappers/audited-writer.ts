@@ -5,16 +5,14 @@ import type { StagedTupleWriter } from '../staged-writer.ts';
 import { bulkDeleteEvent, recordAll, tupleEvents, type AuthzAuditDeps } from './audited.ts';
 
 /**
- * Audits the tuple side effects of other domains. `in-transaction` (embedded engine): the change
- * is applied by `stage` inside the caller's transaction, and so is its event. `after-flush`
- * (remote server): the change happens in `flush`, and its event is written once it succeeded.
- * Changes that changed nothing (count 0) write no event.
+ * Audits the tuple side effects of the embedded engine: the change is applied by `stage` inside
+ * the caller's transaction, and so is its event. Changes that changed nothing (count 0) write no
+ * event. (The OpenFGA backend audits each change where it is applied: its pending-work queue.)
  */
 export class AuditedStagedTupleWriter implements StagedTupleWriter {
   constructor(
     private readonly inner: StagedTupleWriter,
     private readonly deps: AuthzAuditDeps,
-    private readonly mode: 'in-transaction' | 'after-flush',
   ) {}
 
   stage(storeId: string, change: { writes?: TupleKey[]; deletes?: TupleKeyWithoutCondition[] }, actor: Actor = systemActor()): Staged<number> {
@@ -31,20 +29,16 @@ export class AuditedStagedTupleWriter implements StagedTupleWriter {
     return this.#audited(storeId, this.inner.stageDeleteTuplesForObject(storeId, object, actor), actor, (n) => [bulkDeleteEvent(storeId, { object }, n)]);
   }
 
+  finishPending(storeId: string): Promise<void> {
+    return this.inner.finishPending(storeId);
+  }
+
+  finishAllPending(): Promise<{ stores: number; failed: number; applied: number }> {
+    return this.inner.finishAllPending();
+  }
+
   #audited(storeId: string, inner: Staged<number>, actor: Actor, events: (count: number) => AuditEventInput[]): Staged<number> {
-    if (this.mode === 'in-transaction') {
-      if (inner.staged > 0) recordAll(this.deps, storeId, events(inner.staged), actor);
-      return inner;
-    }
-    let flushed: Promise<number> | undefined;
-    return {
-      staged: inner.staged,
-      ...(inner.remote ? { remote: true } : {}),
-      flush: () =>
-        (flushed ??= inner.flush().then((n) => {
-          if (n > 0) this.deps.storage.transaction(() => recordAll(this.deps, storeId, events(n), actor));
-          return n;
-        })),
-    };
+    if (inner.staged > 0) recordAll(this.deps, storeId, events(inner.staged), actor);
+    return inner;
   }
 }

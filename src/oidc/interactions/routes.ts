@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
-import { deleteCookie, getCookie } from 'hono/cookie';
-import { IDP_LOGIN_COOKIE } from '../../sso/routes.ts';
+import { getCookie } from 'hono/cookie';
+import { IDP_LOGIN_COOKIE, expiredIdpLoginCookie } from '../../sso/idp-login-cookie.ts';
 import { authTimeOf, type Session } from '../../sessions/session.ts';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
@@ -39,6 +39,8 @@ export interface InteractionDeps {
   storage: Storage;
   audit: AuditService;
   clock: Clock;
+  /** Cookies carry `Secure` (an https BASE_URL). */
+  secureCookies: boolean;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -117,13 +119,23 @@ export function interactionRoutes(d: InteractionDeps) {
     if (i.prompt.name === 'consent') return consentOnly(c, i);
     const idpLogin = getCookie(c, IDP_LOGIN_COOKIE);
     if (idpLogin) {
-      deleteCookie(c, IDP_LOGIN_COOKIE, { path: '/oidc/interaction' });
+      expireIdpLoginCookie(c);
       const landed = await idpInitiated(c, i, idpLogin);
       if (landed) return landed;
     }
     const p = i.params as Record<string, string | undefined>;
     return proceed(c, i, { organization: p.organization, email: p.login_hint, connection: p.connection });
   });
+
+  /**
+   * Used once, whatever comes next: on Node's response, which the provider writes itself when it
+   * finishes the interaction, and on Hono's, which replaces Node's Set-Cookie when it has its own.
+   */
+  const expireIdpLoginCookie = (c: Context) => {
+    const expired = expiredIdpLoginCookie(d.secureCookies);
+    node(c).outgoing.appendHeader('Set-Cookie', expired);
+    c.header('Set-Cookie', expired, { append: true });
+  };
 
   app.post('/oidc/interaction/:uid/discover', bodyLimit(16 * 1024), async (c) => {
     const i = await details(c);

@@ -17,13 +17,16 @@ export interface PolicyDeps {
  * when it is live and belongs to the tenant this request is for (the app's tenant, the
  * `organization` parameter, the `login_hint` domain) and, when the app names one, was made
  * through that `connection`. A session from tenant A never signs anyone into tenant B: that
- * asks for a new login.
+ * asks for a new login (`login_required` to `prompt=none`).
  */
 export function interactionPolicyFor(deps: PolicyDeps) {
   const { Check, base } = interactionPolicy;
   const policy = base();
+  // For this request the person is not authenticated (only elsewhere): `prompt=none` answers
+  // login_required (OIDC Core 3.1.2.6), as the provider's own login checks do. A check added after
+  // the prompt was built gets no error of its own, which would read as interaction_required.
   policy.get('login')?.checks.add(
-    new Check('session_not_for_this_tenant', 'The existing session does not belong to this organization', (ctx: KoaContextWithOIDC) => {
+    new Check('session_not_for_this_tenant', 'The existing session does not belong to this organization', 'login_required', (ctx: KoaContextWithOIDC) => {
       if (!ctx.oidc.session?.accountId || ctx.oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
       return servingSession(deps, ctx) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),

@@ -1,7 +1,7 @@
 import { ApiError, badRequest } from '../../http/errors.ts';
 import type { AttributeMapping, AttributePreset, ConnectionStatus, GroupMapping, IdpCertificate, Protocol } from './connection.ts';
 import { parseIdpCertificate } from '../saml/certificates.ts';
-import { parseIdpMetadata } from '../saml/metadata.ts';
+import { assertMetadataCurrent, parseIdpMetadata } from '../saml/metadata.ts';
 import type { MetadataFetcher } from '../saml/metadata-fetch.ts';
 
 export interface SamlInput {
@@ -52,14 +52,21 @@ export interface ResolvedIdp {
   metadata_url: string | null;
 }
 
+/** When metadata is read: expired metadata (`validUntil` more than the connection's clock skew ago) is refused. */
+export interface MetadataReadAt {
+  now: Date;
+  skewSeconds: number;
+}
+
 /** The IdP side of a SAML connection from metadata XML, a metadata URL or explicit fields. */
-export async function resolveSamlIdp(input: SamlInput, fetcher: MetadataFetcher, current?: ResolvedIdp): Promise<ResolvedIdp | undefined> {
+export async function resolveSamlIdp(input: SamlInput, fetcher: MetadataFetcher, at: MetadataReadAt, current?: ResolvedIdp): Promise<ResolvedIdp | undefined> {
   if (input.metadata_xml !== undefined && input.metadata_url !== undefined) {
     throw badRequest('invalid_connection', 'Give either metadata_xml or metadata_url, not both.');
   }
   if (input.metadata_xml !== undefined) {
     const xml = input.metadata_xml;
     const m = about('saml.metadata_xml', () => parseIdpMetadata(xml));
+    about('saml.metadata_xml', () => assertMetadataCurrent(m, at.now, at.skewSeconds));
     assertSsoUrl(m.sso_url, 'saml.metadata_xml', 'invalid_metadata');
     return { idp_entity_id: m.entity_id, idp_sso_url: m.sso_url, idp_certificates: m.certificates, metadata_url: null };
   }
@@ -67,6 +74,7 @@ export async function resolveSamlIdp(input: SamlInput, fetcher: MetadataFetcher,
     const xml = await fetcher(input.metadata_url);
     const field = `saml.metadata_url (the document at ${input.metadata_url.slice(0, 200)})`;
     const m = about(field, () => parseIdpMetadata(xml));
+    about(field, () => assertMetadataCurrent(m, at.now, at.skewSeconds));
     assertSsoUrl(m.sso_url, field, 'invalid_metadata');
     return { idp_entity_id: m.entity_id, idp_sso_url: m.sso_url, idp_certificates: m.certificates, metadata_url: input.metadata_url };
   }

@@ -267,7 +267,7 @@ export class ConnectionService {
     let error: string | null = null;
     let idp: Awaited<ReturnType<typeof resolveSamlIdp>> | undefined;
     try {
-      idp = await resolveSamlIdp({ metadata_url: current.saml.metadata_url }, this.fetchMetadata);
+      idp = await resolveSamlIdp({ metadata_url: current.saml.metadata_url }, this.fetchMetadata, { now: this.clock.now(), skewSeconds: current.saml.clock_skew_seconds });
     } catch (err) {
       error = (err as Error).message.slice(0, 500);
     }
@@ -306,7 +306,7 @@ export class ConnectionService {
     this.#assertLandingApp(tenantId, s.idp_initiated_app_id);
     this.#assertIdpInitiatedLands(s.allow_idp_initiated ?? false, s.idp_initiated_app_id ?? null);
     this.#assertSha1Allowed(s.allow_sha1_signatures);
-    const idp = await resolveSamlIdp(s, this.fetchMetadata);
+    const idp = await resolveSamlIdp(s, this.fetchMetadata, { now, skewSeconds: s.clock_skew_seconds ?? DEFAULT_CLOCK_SKEW_SECONDS });
     if (!idp) throw badRequest('invalid_connection', 'A SAML connection needs metadata_xml, metadata_url, or the IdP fields.');
     const sp = createSpKeyPair(`portcullis ${id}`, now);
     return {
@@ -372,7 +372,7 @@ export class ConnectionService {
     if (s.allow_idp_initiated !== undefined || s.idp_initiated_app_id !== undefined) {
       this.#assertIdpInitiatedLands(s.allow_idp_initiated ?? current.allow_idp_initiated, s.idp_initiated_app_id === undefined ? current.idp_initiated_app_id : s.idp_initiated_app_id);
     }
-    const idp = await resolveSamlIdp(s, this.fetchMetadata, current);
+    const idp = await resolveSamlIdp(s, this.fetchMetadata, { now: this.clock.now(), skewSeconds: s.clock_skew_seconds ?? current.clock_skew_seconds }, current);
     // New IdP settings were just read: a metadata URL counts as refreshed now (an earlier
     // refresh's error no longer holds); metadata XML or explicit fields have no URL to refresh.
     const imported = s.metadata_url !== undefined || s.metadata_xml !== undefined || idp !== current;

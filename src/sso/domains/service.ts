@@ -7,6 +7,7 @@ import type { Storage } from '../../storage/storage.ts';
 import type { AuditService } from '../../audit/service.ts';
 import type { Actor } from '../../audit/events.ts';
 import type { Domain, SqliteDomainStore } from './store.ts';
+import { canonicalDomain } from './canonical.ts';
 
 /**
  * Resolves TXT records (node:dns by default; tests inject their own). Rejects with the DNS error
@@ -25,7 +26,6 @@ export const DNS_RETRY_AFTER_SECONDS = 30;
 
 export const TXT_PREFIX = '_portcullis-verification';
 const TXT_VALUE = 'portcullis-domain-verification=';
-const DOMAIN_PATTERN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 export function domainView(d: Domain) {
   return {
@@ -49,8 +49,9 @@ export class DomainService {
   ) {}
 
   add(tenantId: string, raw: string, actor: Actor): Domain {
-    const domain = raw.trim().toLowerCase().replace(/\.$/, '');
-    if (!DOMAIN_PATTERN.test(domain)) throw badRequest('invalid_domain', `'${raw}' is not a domain name.`);
+    // An internationalised name is claimed (and its TXT record looked up) as its A-labels.
+    const domain = canonicalDomain(raw);
+    if (!domain) throw badRequest('invalid_domain', `'${raw.slice(0, 300)}' is not a domain name.`);
     return this.storage.transaction(() => {
       if (this.store.findByName(tenantId, domain)) throw conflict('domain_exists', `The domain '${domain}' is already added.`);
       const d: Domain = {

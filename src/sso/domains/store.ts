@@ -1,4 +1,5 @@
 import type { Sql } from '../../storage/database.ts';
+import { canonicalDomain } from './canonical.ts';
 
 export interface Domain {
   id: string;
@@ -42,17 +43,25 @@ export class SqliteDomainStore {
     this.sql.prepare('DELETE FROM sso_domains WHERE tenant_id = ? AND id = ?').run(tenantId, id);
   }
 
-  /** The tenant that verified `domain`, if any (unscoped: this is how a login finds its tenant). */
+  /**
+   * The tenant that verified `domain` (an email's domain, in any spelling: Unicode or punycode,
+   * any case), if any (unscoped: this is how a login finds its tenant).
+   */
   verifiedTenantOf(domain: string): string | undefined {
+    const canonical = canonicalDomain(domain);
+    if (!canonical) return undefined;
     return this.sql
       .prepare<[string], { tenant_id: string }>('SELECT tenant_id FROM sso_domains WHERE domain = ? AND verified_at IS NOT NULL')
-      .get(domain)?.tenant_id;
+      .get(canonical)?.tenant_id;
   }
 
+  /** Whether the tenant verified `domain` (an email's domain, in any spelling, as for `verifiedTenantOf`). */
   isVerifiedFor(tenantId: string, domain: string): boolean {
+    const canonical = canonicalDomain(domain);
+    if (!canonical) return false;
     return !!this.sql
       .prepare('SELECT 1 FROM sso_domains WHERE tenant_id = ? AND domain = ? AND verified_at IS NOT NULL')
-      .get(tenantId, domain);
+      .get(tenantId, canonical);
   }
 
   verifiedElsewhere(tenantId: string, domain: string): boolean {

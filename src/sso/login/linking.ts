@@ -3,6 +3,7 @@ import type { DirectoryLookup, DirectoryUser, UserScope } from '../../directory/
 import type { Connection } from '../connections/connection.ts';
 import type { IdpIdentity } from '../identity.ts';
 import { ApiError } from '../../http/errors.ts';
+import { SCIM_LIMITS } from '../../directory/scim/limits.ts';
 import { LoginFailure } from './failures.ts';
 import type { LoginDeps } from './deps.ts';
 
@@ -45,10 +46,29 @@ export function planLink(deps: LoginDeps, tenantId: string, connection: Connecti
   }
   // A bound connection's new user must not carry another bound directory's email either (a look-alike, as above).
   if (boundTo) assertEmailNotReserved(directory, tenantId, connection, identity.email, () => boundDirectories().filter((d) => d !== boundTo));
-  const userName = identity.email ?? identity.external_id;
+  const userName = jitUserName(identity, { tenantId });
   const holder = directory.findUserByUserName(tenantId, userName);
   if (holder) throw userNameTaken(connection, identity, userName, boundTo, { tenantId, userId: holder.id, directoryId: holder.directory_id ?? undefined });
   return { kind: 'jit', directoryId: boundTo, userName };
+}
+
+/**
+ * A new user's `userName`: the email, else the external id. It must be one a SCIM client could
+ * have sent (SCIM's 256 characters), or the directory would hold a user its IdP can never name:
+ * without an email, a longer external id (an opaque SAML NameID) is refused, never cut or hashed
+ * (a made-up name would match no SCIM push, and a cut one could be someone else's).
+ */
+function jitUserName(identity: IdpIdentity, context: LoginFailure['context']): string {
+  const userName = identity.email ?? identity.external_id;
+  const length = [...userName.normalize('NFC')].length;
+  if (length > SCIM_LIMITS.maxNameLength) {
+    throw new LoginFailure(
+      'idp_value_too_long',
+      `the IdP sent no email, and the external id (${length} characters) would be the new user's userName, above the directory's ${SCIM_LIMITS.maxNameLength}: map an email attribute, or have the IdP send a shorter external id`,
+      context,
+    );
+  }
+  return userName;
 }
 
 // Someone else already has this user name, and nothing proves this identity is them: neither its

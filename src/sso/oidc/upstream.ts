@@ -3,9 +3,12 @@ import type { SecretBox } from '../../oidc/keys/key-encryption.ts';
 import { oidcRedirectUri, type Connection, type OidcSettings } from '../connections/connection.ts';
 import { isEntraSharedIssuer, isGoogleIssuer } from '../connections/inputs.ts';
 import { UpstreamRefusedError } from './guarded-fetch.ts';
+import { DiscoveryCache } from './discovery-cache.ts';
 
 export const UPSTREAM_SECRET_CONTEXT = 'oidc-upstream-client-secret';
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
+/** Connections whose discovery is kept (a few KB each); beyond it the least recently used is fetched again. */
+const MAX_CACHED_DISCOVERIES = 1000;
 const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
 
 export class UpstreamOidcError extends Error {
@@ -27,18 +30,21 @@ type OidcConnection = Connection & { oidc: OidcSettings };
  * by openid-client; the connection can further restrict which Entra tenants are accepted.
  */
 export class UpstreamOidc {
-  readonly #configs = new Map<string, { config: client.Configuration; at: number }>();
+  /** Discovered configurations, per connection version (exposed for tests of its bound). */
+  readonly discoveries: DiscoveryCache<client.Configuration>;
 
   constructor(
     private readonly baseUrl: string,
     private readonly box: SecretBox,
     private readonly customFetch?: client.CustomFetch,
-  ) {}
+    options: { maxCachedDiscoveries?: number } = {},
+  ) {
+    this.discoveries = new DiscoveryCache(options.maxCachedDiscoveries ?? MAX_CACHED_DISCOVERIES, DISCOVERY_TTL_MS);
+  }
 
   async #configuration(c: OidcConnection): Promise<client.Configuration> {
-    const key = `${c.id}:${c.version}`;
-    const cached = this.#configs.get(key);
-    if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.config;
+    const cached = this.discoveries.get(c.id, c.version, Date.now());
+    if (cached) return cached;
     const secret = c.oidc.client_secret_sealed ? this.box.open(c.oidc.client_secret_sealed, UPSTREAM_SECRET_CONTEXT) : undefined;
     const insecure = LOOPBACK.test(c.oidc.issuer);
     let config: client.Configuration;
@@ -61,7 +67,7 @@ export class UpstreamOidc {
       throw new UpstreamOidcError('oidc_discovery_failed', networkCause(err)?.message ?? (err as Error).message);
     }
     if (this.customFetch) config[client.customFetch] = this.customFetch;
-    this.#configs.set(key, { config, at: Date.now() });
+    this.discoveries.set(c.id, c.version, config, Date.now());
     return config;
   }
 

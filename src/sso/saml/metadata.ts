@@ -1,6 +1,7 @@
 import { badRequest } from '../../http/errors.ts';
 import type { IdpCertificate } from '../connections/connection.ts';
 import { parseIdpCertificate } from './certificates.ts';
+import { earliestValidUntil, type MetadataValidity } from './metadata-validity.ts';
 import { SAML_LIMITS, UnsafeXmlError, parseSafeXml } from './xml-safety.ts';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
@@ -14,6 +15,8 @@ export interface IdpMetadata {
   sso_url: string;
   /** Every signing certificate listed (IdPs publish the next one ahead of a rollover). */
   certificates: IdpCertificate[];
+  /** The earliest `validUntil` over the IdP's role, its entity and the aggregates around it (null: none). */
+  valid_until: MetadataValidity | null;
 }
 
 /** As many IdP signing certificates as a connection may be given directly (each is tried on every response). */
@@ -39,6 +42,7 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
   const entityId = entity.getAttribute('entityID');
   if (!entityId) throw invalid('The EntityDescriptor has no entityID.');
   const idp = elements(entity, MD, 'IDPSSODescriptor')[0] as Element;
+  const validUntil = earliestValidUntil(idp, (element, value) => invalid(`The ${element}'s validUntil '${value}' is not a date and time (xs:dateTime, e.g. 2030-01-31T00:00:00Z).`));
   const services = elements(idp, MD, 'SingleSignOnService');
   const service = services.find((s) => s.getAttribute('Binding') === REDIRECT) ?? services.find((s) => s.getAttribute('Binding') === POST);
   const ssoUrl = service?.getAttribute('Location');
@@ -52,7 +56,18 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
   if (unique.length > MAX_IDP_CERTIFICATES) {
     throw invalid(`The metadata lists ${unique.length} signing certificates; a connection trusts at most ${MAX_IDP_CERTIFICATES}.`);
   }
-  return { entity_id: entityId, sso_url: ssoUrl, certificates: unique };
+  return { entity_id: entityId, sso_url: ssoUrl, certificates: unique, valid_until: validUntil };
+}
+
+/**
+ * Metadata past its `validUntil` (more than the connection's clock skew ago) must not be relied
+ * on: its keys and URLs may be the ones the IdP has since replaced. 400 `metadata_expired`.
+ */
+export function assertMetadataCurrent(m: IdpMetadata, now: Date, skewSeconds: number): void {
+  const v = m.valid_until;
+  if (v && v.at + skewSeconds * 1000 <= now.getTime()) {
+    throw badRequest('metadata_expired', `The metadata expired: its ${v.element} is valid until ${v.value}. Have the IdP publish current metadata (or take it anew from the IdP).`);
+  }
 }
 
 function elements(root: Element, ns: string, name: string): Element[] {

@@ -44,6 +44,15 @@ describe.skipIf(!bin)(`a sign-in's role write overtaken on OpenFGA (skipped when
   const has = async (userId: string, relation: string) =>
     (await env.services.authz.check(tenant.authz_store_id, { tuple_key: { user: `user:${userId}`, relation, object: `organization:${tenant.id}` } })).allowed;
 
+  /** Runs `change` and returns once it has committed (its audit event is there), while it may still wait for its tuple work to reach OpenFGA. */
+  async function committed<T>(action: string, change: () => Promise<T>): Promise<{ answer: Promise<T> }> {
+    const before = env.audit(tenant.id, action).length;
+    const answer = change();
+    for (let i = 0; i < 200 && env.audit(tenant.id, action).length === before; i++) await sleep(25);
+    expect(env.audit(tenant.id, action).length).toBe(before + 1);
+    return { answer };
+  }
+
   /** Starts a sign-in with the given groups and returns once its role write is being held back. */
   async function signInHeld(name: string, groups: string[]) {
     const browser = new Browser();
@@ -61,9 +70,16 @@ describe.skipIf(!bin)(`a sign-in's role write overtaken on OpenFGA (skipped when
   it('a user deactivated while their sign-in writes its roles keeps none of them', async () => {
     const ada = await okta.push({ userName: 'ada@acme.test', externalId: 'ada@acme.test', email: 'ada@acme.test' });
     const { acs } = await signInHeld('ada', ['Admins']);
-    const deactivated = await okta.call('PATCH', `/Users/${ada}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] });
-    expect(deactivated.status).toBe(200);
+    // The deactivation commits while the role write is held; its own tuple work queues behind that write (same store), so it answers once the write has landed.
+    const { answer: deactivated } = await committed('directory.user.deactivated', () =>
+      okta.call('PATCH', `/Users/${ada}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] }),
+    );
+    let answered = false;
+    void deactivated.then(() => (answered = true));
+    await sleep(50);
+    expect(answered).toBe(false);
     relay.release();
+    expect((await deactivated).status).toBe(200);
     const landed = (await acs).url;
     expect(await has(ada, 'admin')).toBe(false);
     expect(landed).not.toMatch(/\/callback\?code=/);
@@ -73,8 +89,11 @@ describe.skipIf(!bin)(`a sign-in's role write overtaken on OpenFGA (skipped when
   it('a mapping removed while a sign-in writes its role does not leave that role behind', async () => {
     const bo = await okta.push({ userName: 'bo@acme.test', externalId: 'bo@acme.test', email: 'bo@acme.test' });
     const { acs } = await signInHeld('bo', ['Admins', 'Staff']);
-    await env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${connection}`, { group_mappings: [{ idp_group: 'Staff', relation: 'member' }] });
+    const { answer: changed } = await committed('sso.connection.updated', () =>
+      env.ok('PATCH', `/admin/v1/tenants/${tenant.id}/connections/${connection}`, { group_mappings: [{ idp_group: 'Staff', relation: 'member' }] }),
+    );
     relay.release();
+    await changed;
     expect((await acs).url).toMatch(/\/callback\?code=/);
     expect([await has(bo, 'admin'), await has(bo, 'member')]).toEqual([false, true]);
   }, 30_000);

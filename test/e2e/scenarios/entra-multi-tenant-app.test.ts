@@ -226,11 +226,11 @@ describe('scenario: Entra ID over OIDC and Okta over SAML behind one multi-tenan
     const browser = new Browser();
     const a = await env.samlLogin(browser, rp, okta, { organization: 'acme' }, () => ({ nameId: 'alice@acme.com', attributes: { email: 'alice@acme.com' } }));
     expect((await exchange(rp, a.landed, a)).claims()?.org_id).toBe(acme.id);
-    // Silent sign-in for Contoso with Acme's session: no code.
+    // Silent sign-in for Contoso with Acme's session: no code; she is not signed in to Contoso.
     const silent = await authorizationRequest(rp, { organization: 'contoso', prompt: 'none' });
     const quiet = await browser.follow(silent.url.toString(), (l) => l.startsWith(CALLBACK) || l.startsWith(entra.issuer.url as string));
     expect(quiet.url.startsWith(CALLBACK)).toBe(true);
-    expect(new URL(quiet.url).searchParams.get('error')).toBe('interaction_required');
+    expect(new URL(quiet.url).searchParams.get('error')).toBe('login_required');
     // An interactive one goes to Contoso's IdP, not back to the app.
     const interactive = await authorizationRequest(rp, { organization: 'contoso' });
     const toIdp = await browser.follow(interactive.url.toString(), (l) => l.startsWith(CALLBACK) || l.startsWith(entra.issuer.url as string));

@@ -14,6 +14,7 @@ import type { ScimGroups } from '../groups.ts';
 import type { ScimUsers } from '../users.ts';
 import { readScimBody } from './body.ts';
 import { scimDirectoryContext } from './context.ts';
+import { finishPendingTupleWork } from './pending-work.ts';
 import { respond } from './respond.ts';
 import { scimRoute } from './route-defs.ts';
 
@@ -47,6 +48,7 @@ export function scimApi(s: Services): OpenAPIHono {
     bearerAuth({ authenticators: [(t) => s.scim.directories.authenticate(t)], limiter: s.limiter, metrics: s.metrics, realm: 'portcullis-scim' }),
   );
   app.use('/:directory/*', scimDirectoryContext({ storage: s.storage, directories: s.scim.directories }));
+  app.use('/:directory/*', finishPendingTupleWork(s.authzWriter));
 
   mountDiscovery(app);
   mountResource(app, 'Users', s.scim.users);

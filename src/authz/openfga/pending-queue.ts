@@ -1,0 +1,196 @@
+import type { Logger } from 'pino';
+import type { Counter } from 'prom-client';
+import type { Actor, AuditEventInput } from '../../audit/events.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Staged } from '../../lib/staged.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import { OpenFgaError } from '../errors.ts';
+import { bulkDeleteEvent, recordAll, tupleEvents, type AuthzAuditDeps } from '../wrappers/audited.ts';
+import type { OpenFgaEngine } from './engine.ts';
+import { toOpenFgaError } from './errors.ts';
+import { SqlitePendingTupleWork, type PendingTupleWork, type TupleWork } from './pending-store.ts';
+import { applyIdempotently, deleteTuplesForObject, deleteTuplesForUser } from './tuples.ts';
+
+export interface PendingTupleQueueDeps extends AuthzAuditDeps {
+  clock: Clock;
+  metrics: Metrics;
+  logger?: Logger;
+}
+
+/** What the drain learnt about work a flush in this process is waiting for. */
+interface Outcome {
+  since: number;
+  count?: number;
+  error?: unknown;
+}
+
+/** Outcomes nobody collected (a rolled-back stage, a flush never awaited) are dropped after this. */
+const OUTCOME_TTL_MS = 10 * 60_000;
+
+/**
+ * The durable, ordered queue of tuple work owed to the remote OpenFGA server. `enqueue` writes
+ * the work in the caller's transaction (it commits or rolls back with the change that caused
+ * it); draining applies a store's work oldest first, one remote call at a time, deleting each row
+ * (and writing its audit event, attributed to whoever caused it) only once the server took it.
+ * A failure stops the store's drain at that row, so later work waits behind it: order matters
+ * (a removal queued while the server was down must land before a re-add queued after it).
+ * Work the server refuses as invalid (400: the model lacks the relation) would never succeed and
+ * would hold the store forever: it is dropped, logged and counted, and its flush throws the error.
+ *
+ * One drain per store at a time in this process; a second caller joins the running one. Two
+ * processes sharing a data directory may drain the same store at once (idempotent, but their
+ * calls may interleave).
+ */
+export class PendingTupleQueue {
+  readonly #rows: SqlitePendingTupleWork;
+  readonly #drains = new Map<string, Promise<number>>();
+  readonly #outcomes = new Map<number, Outcome>();
+  readonly #attempts: Counter<'outcome'>;
+
+  constructor(
+    private readonly engine: OpenFgaEngine,
+    private readonly deps: PendingTupleQueueDeps,
+  ) {
+    this.#rows = new SqlitePendingTupleWork(deps.storage.sql);
+    deps.metrics.gauge('portcullis_authz_pending_tuple_work', 'Tuple changes queued for the remote OpenFGA server, not yet applied.', [], (set) =>
+      set({}, this.#rows.count()),
+    );
+    this.#attempts = deps.metrics.counter(
+      'portcullis_authz_pending_tuple_work_attempts_total',
+      'Attempts to apply queued tuple work on the OpenFGA server: applied, failed (kept for a retry) or discarded (refused as invalid).',
+      ['outcome'],
+    );
+  }
+
+  /**
+   * Queues work for a store (inside the caller's transaction). Its `flush` drains the store up to
+   * and including this work and resolves to the number of tuples it sent; it throws when the
+   * drain stopped before this work was applied, or the server refused this work.
+   */
+  enqueue(storeId: string, work: TupleWork, actor: Actor): Staged<number> {
+    const now = this.deps.clock.now();
+    const seq = this.#rows.add(storeId, work, actor, now.toISOString());
+    this.#outcomes.set(seq, { since: now.getTime() });
+    let settled: Promise<number> | undefined;
+    return { staged: 0, remote: true, flush: () => (settled ??= this.#settle(storeId, seq)) };
+  }
+
+  /** Applies the store's pending work, oldest first; at once when there is none. Resolves to how many were applied. */
+  finish(storeId: string): Promise<number> {
+    if (!this.#drains.has(storeId) && !this.#rows.hasAny(storeId)) return Promise.resolve(0);
+    return this.#drain(storeId);
+  }
+
+  /**
+   * Drains every store with pending work, longest waiting first (the housekeeping). A store that
+   * fails is left for the next pass; when the server cannot be reached at all the pass stops there
+   * (every store would wait out the same timeouts).
+   */
+  async finishAll(): Promise<{ stores: number; failed: number; applied: number }> {
+    const out = { stores: 0, failed: 0, applied: 0 };
+    for (const storeId of this.#rows.stores()) {
+      out.stores++;
+      try {
+        out.applied += await this.#drain(storeId);
+      } catch (err) {
+        out.failed++;
+        if (err instanceof OpenFgaError && err.code === 'unavailable') break;
+      }
+    }
+    return out;
+  }
+
+  async #settle(storeId: string, seq: number): Promise<number> {
+    try {
+      await this.#drain(storeId);
+    } catch (err) {
+      // A failure after this work was applied (later work of the same store) is not this flush's.
+      if (this.#rows.has(seq)) {
+        this.#outcomes.delete(seq);
+        throw err;
+      }
+    }
+    const outcome = this.#outcomes.get(seq);
+    this.#outcomes.delete(seq);
+    if (outcome?.error !== undefined) throw outcome.error;
+    return outcome?.count ?? 0;
+  }
+
+  #drain(storeId: string): Promise<number> {
+    let run = this.#drains.get(storeId);
+    if (!run) {
+      run = this.#run(storeId);
+      this.#drains.set(storeId, run);
+    }
+    return run;
+  }
+
+  async #run(storeId: string): Promise<number> {
+    // Let #drain register this run before the first read: a caller whose work is committed either
+    // joins a run that will still read it, or starts a new one.
+    await null;
+    let applied = 0;
+    try {
+      for (let work = this.#rows.next(storeId); work; work = this.#rows.next(storeId)) {
+        if (await this.#apply(work)) applied++;
+      }
+      return applied;
+    } finally {
+      this.#drains.delete(storeId);
+      this.#forgetStaleOutcomes();
+    }
+  }
+
+  /** True when applied; false when discarded as invalid; throws (the row stays) otherwise. */
+  async #apply(w: PendingTupleWork): Promise<boolean> {
+    let count: number;
+    try {
+      count = await this.#call(w);
+    } catch (err) {
+      const error = err instanceof OpenFgaError ? err : await toOpenFgaError(err);
+      const log = { store_id: w.storeId, seq: w.seq, kind: w.work.kind, attempts: w.attempts + 1, code: error.code };
+      if (error.status !== 400) {
+        this.deps.storage.transaction(() => this.#rows.recordFailure(w.seq, error.code, this.deps.clock.now().toISOString()));
+        this.#attempts.inc({ outcome: 'failed' });
+        this.deps.logger?.warn(log, 'queued authorization tuple work failed on the OpenFGA server; it stays queued');
+        throw error;
+      }
+      this.deps.storage.transaction(() => this.#rows.remove(w.seq));
+      this.#attempts.inc({ outcome: 'discarded' });
+      this.deps.logger?.warn(log, 'the OpenFGA server refused queued authorization tuple work as invalid; discarded');
+      this.#record(w.seq, { error });
+      return false;
+    } finally {
+      this.engine.markWritten(w.storeId);
+    }
+    this.deps.storage.transaction(() => {
+      if (this.#rows.remove(w.seq) && count > 0) recordAll(this.deps, w.storeId, auditEvents(w, count), w.actor);
+    });
+    this.#attempts.inc({ outcome: 'applied' });
+    this.#record(w.seq, { count });
+    return true;
+  }
+
+  #call({ storeId, work }: PendingTupleWork): Promise<number> {
+    const api = this.engine.api;
+    if (work.kind === 'change') return applyIdempotently(api, storeId, work);
+    if (work.kind === 'delete_for_user') return deleteTuplesForUser(api, storeId, work.user);
+    return deleteTuplesForObject(api, storeId, work.object);
+  }
+
+  #record(seq: number, result: { count?: number; error?: unknown }): void {
+    const waiting = this.#outcomes.get(seq);
+    if (waiting) Object.assign(waiting, result);
+  }
+
+  #forgetStaleOutcomes(): void {
+    const before = this.deps.clock.now().getTime() - OUTCOME_TTL_MS;
+    for (const [seq, o] of this.#outcomes) if (o.since < before) this.#outcomes.delete(seq);
+  }
+}
+
+/** The same events the in-transaction (embedded) path writes for this work. */
+function auditEvents({ storeId, work }: PendingTupleWork, count: number): AuditEventInput[] {
+  if (work.kind === 'change') return tupleEvents(storeId, work.writes, work.deletes, { source: 'directory' });
+  return [bulkDeleteEvent(storeId, work.kind === 'delete_for_user' ? { user: work.user } : { object: work.object }, count)];
+}
