@@ -13,9 +13,9 @@ const PREFIX = '/oidc';
 
 /**
  * Mounts the IdP-facing SSO endpoints, the sign-in interactions, and the OpenID Provider itself
- * at `/oidc`, each request charged to its client address's budget (sign-in-budget.ts). The provider gets the raw Node request (its body unread: no middleware before it
- * parses bodies) with `/oidc` moved to `originalUrl`, as an Express mount would; it writes the
- * response itself.
+ * at `/oidc`, each request charged to its client address's budget (sign-in-budget.ts). The
+ * provider gets the raw Node request (its body unread: no middleware before it parses bodies)
+ * with `/oidc` moved to `originalUrl`, as an Express mount would; it writes the response itself.
  */
 export function mountOidc(app: OpenAPIHono, s: Services): void {
   const sso = s.sso;
