@@ -18,7 +18,7 @@ import { buildAuthz, checkAuthzConfig } from './authz/backend.ts';
 import type { AuditedAuthzEngine } from './authz/wrappers/audited.ts';
 import type { StagedTupleWriter } from './authz/staged-writer.ts';
 import type { AssertionStore } from './authz/assertions.ts';
-import { MainThreadMeter, type RequestCostMeter } from './http/request-cost.ts';
+import { ReportedCost, type RequestCostMeter } from './http/request-cost.ts';
 import { buildSignInBudgets, type SignInBudgets } from './oidc/sign-in-budget.ts';
 
 export interface Services {
@@ -61,7 +61,7 @@ export interface BuildOptions {
   defaultMetrics?: boolean;
   /** SSO seams: DNS TXT resolver, SAML metadata fetcher, upstream OIDC fetch. */
   sso?: SsoOptions;
-  /** What a sign-in request costs its address's budget (default: its main-thread time). */
+  /** What a sign-in request costs its address's budget (default: what its route reports, see ReportedCost). */
   requestCostMeter?: RequestCostMeter;
 }
 
@@ -87,7 +87,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
   deprovisioner.register(authz.revoker);
   const apiKeys = new ApiKeyService(storage, audit, clock);
   const limiter = new TokenBucketLimiter(config.rateLimitBurst, config.rateLimitPerSecond);
-  const signInBudgets = buildSignInBudgets(config, clock, options.requestCostMeter ?? new MainThreadMeter());
+  const signInBudgets = buildSignInBudgets(config, clock, options.requestCostMeter ?? new ReportedCost());
   const scim = buildScimServices({ storage, audit, clock, deprovisioner, baseUrl: config.baseUrl, tupleWriter: () => authz.writer });
 
   metrics.gauge('portcullis_tenants', 'Tenants by status.', ['status'], (set) => {

@@ -81,7 +81,7 @@ export const settings = {
     env: 'PORTCULLIS_SIGNIN_BUDGET_MS_PER_SECOND',
     schema: z.coerce.number().min(0).default(250),
     description:
-      'Sign-in routes for browsers and IdPs (`/sso/*` and `/oidc/*`, except the app endpoints below, the JWKS and discovery): the handler time, in ms per second, each client address earns. A request costs the main-thread time its handling took (at least 1 ms; waiting for the network or the database costs nothing); an address that spent its budget gets 429 with `Retry-After` until it has earned the time back, so expensive requests (a padded SAML response) shut their sender out while ordinary sign-ins (a few ms each) pass. The address is the client IP (`PORTCULLIS_TRUST_PROXY` applied; IPv6 by /64). Per server process. 0 turns the limit off.',
+      'Sign-in routes for browsers and IdPs (`/sso/*` and `/oidc/*`, except the app endpoints below, the JWKS and discovery): the handler time, in ms per second, each client address earns. A request costs 1 ms, and a SAML ACS post also the time its verification and sign-in took (the one step a sender can make expensive: a padded response); an address that spent its budget gets 429 with `Retry-After` until it has earned the time back, so expensive requests (a padded SAML response) shut their sender out while ordinary sign-ins (a few ms each) pass. The address is the client IP (`PORTCULLIS_TRUST_PROXY` applied; IPv6 by /64). Per server process. 0 turns the limit off.',
   },
   signInBudgetBurstMs: {
     env: 'PORTCULLIS_SIGNIN_BUDGET_BURST_MS',

@@ -77,6 +77,6 @@ export function clientBudget(options: ClientBudgetOptions): MiddlewareHandler {
       c.get('log')?.debug({ request_id: c.get('requestId'), realm: budget.realm, retry_after: wait }, 'client address over its budget');
       return refuse(c, wait);
     }
-    budget.settle(address, await budget.meter.measure(next));
+    budget.settle(address, await budget.meter.measure(c, next));
   };
 }

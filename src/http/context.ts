@@ -14,6 +14,8 @@ declare module 'hono' {
     /** The tenant the request acts in, once resolved (for logs and metrics). */
     tenantId: string | undefined;
     renderError: ErrorRenderer | undefined;
+    /** What the route reported this request cost, in ms, for the sign-in budgets (src/http/request-cost.ts). */
+    requestCostMs: number | undefined;
   }
 }
 

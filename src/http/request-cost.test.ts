@@ -1,79 +1,75 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { MainThreadMeter } from './request-cost.ts';
+import { ReportedCost, addRequestCost, timedCost } from './request-cost.ts';
+import './context.ts';
 
-/** Keeps the main thread busy for `ms` of real time (the meter's own clock). */
+/** Keeps the main thread busy for `ms` of real time. */
 function spin(ms: number): void {
   const until = performance.now() + ms;
   while (performance.now() < until);
 }
 
-describe('main-thread cost of a piece of work', () => {
-  it('charges the synchronous start and every continuation of the work, across awaits and timers', async () => {
-    const meter = new MainThreadMeter();
-    const ms = await meter.measure(async () => {
-      spin(20);
-      await Promise.resolve();
-      spin(20);
-      await sleep(1);
-      spin(20);
-      await new Promise<void>((resolve) => setImmediate(() => (spin(20), resolve())));
-    });
-    expect(ms).toBeGreaterThanOrEqual(80);
+/** An app whose middleware measures each request with `ReportedCost` and answers the cost in a header. */
+function measured(route: (app: Hono) => void) {
+  const app = new Hono();
+  const meter = new ReportedCost();
+  app.use('*', async (c, next) => {
+    const ms = await meter.measure(c, next);
+    c.header('x-cost', String(ms));
   });
+  route(app);
+  return async (path: string) => Number((await app.request(path)).headers.get('x-cost'));
+}
 
-  it('does not charge time spent waiting, nor other work that runs meanwhile', async () => {
-    const meter = new MainThreadMeter();
-    const waiting = meter.measure(() => sleep(150));
-    const busy = meter.measure(async () => {
-      await sleep(10);
-      spin(100);
-    });
-    // Code outside any measurement, running while both wait.
-    await sleep(20);
-    spin(100);
-    const [waited, spent] = await Promise.all([waiting, busy]);
-    expect(spent).toBeGreaterThanOrEqual(100);
-    // Either 100 ms spin charged to the wrong measurement would double these.
-    expect(spent).toBeLessThan(190);
-    expect(waited).toBeLessThan(80);
-  });
-
-  it('charges nested work to the innermost measurement only', async () => {
-    const meter = new MainThreadMeter();
-    let inner = 0;
-    const outer = await meter.measure(async () => {
-      spin(30);
-      inner = await meter.measure(async () => {
-        await Promise.resolve();
-        spin(100);
-      });
-    });
-    expect(inner).toBeGreaterThanOrEqual(100);
-    expect(outer).toBeGreaterThanOrEqual(30);
-    expect(outer).toBeLessThan(120);
-  });
-
-  it('settles with the cost when the work throws, synchronously or not', async () => {
-    const meter = new MainThreadMeter();
-    expect(await meter.measure(async () => (spin(20), Promise.reject(new Error('no'))))).toBeGreaterThanOrEqual(20);
-    expect(
-      await meter.measure(() => {
-        spin(20);
-        throw new Error('no');
+describe('request cost reported by the route', () => {
+  it('is what the route timed, summed over its timed parts, across awaits', async () => {
+    const cost = measured((app) =>
+      app.get('/acs', async (c) => {
+        await timedCost(c, async () => {
+          spin(20);
+          await Promise.resolve();
+          spin(20);
+        });
+        await timedCost(c, async () => spin(20));
+        return c.text('ok');
       }),
-    ).toBeGreaterThanOrEqual(20);
+    );
+    expect(await cost('/acs')).toBeGreaterThanOrEqual(60);
   });
 
-  it('ignores what the work leaves running after it settled', async () => {
-    const meter = new MainThreadMeter();
-    let leftover!: Promise<void>;
-    const ms = await meter.measure(async () => {
-      leftover = sleep(5).then(() => spin(100));
+  it('is 0 for a route that reports nothing, however long it takes', async () => {
+    const cost = measured((app) =>
+      app.get('/page', async (c) => {
+        spin(30);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return c.text('ok');
+      }),
+    );
+    expect(await cost('/page')).toBe(0);
+  });
+
+  it('stands when the timed work throws, and the error still reaches the caller', async () => {
+    const cost = measured((app) => {
+      app.get('/fails', async (c) => {
+        await timedCost(c, async () => {
+          spin(15);
+          throw new Error('refused');
+        });
+        return c.text('unreachable');
+      });
+      app.onError((err, c) => c.text(err.message, 400));
     });
-    await leftover;
-    expect(ms).toBeLessThan(50);
-    // The meter still works after the hook was switched off and on.
-    expect(await meter.measure(async () => spin(20))).toBeGreaterThanOrEqual(20);
+    expect(await cost('/fails')).toBeGreaterThanOrEqual(15);
+  });
+
+  it('adds reported amounts', async () => {
+    const cost = measured((app) =>
+      app.get('/x', (c) => {
+        addRequestCost(c, 2.5);
+        addRequestCost(c, 4);
+        return c.text('ok');
+      }),
+    );
+    expect(await cost('/x')).toBe(6.5);
   });
 });

@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import type { RequestCostMeter } from '../../src/http/request-cost.ts';
 
 /**
@@ -14,7 +15,7 @@ export class ScriptedCosts implements RequestCostMeter {
     this.#queued.push(...ms);
   }
 
-  async measure(work: () => Promise<unknown>): Promise<number> {
+  async measure(_c: Context, work: () => Promise<unknown>): Promise<number> {
     try {
       await work();
     } catch {

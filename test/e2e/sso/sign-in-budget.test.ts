@@ -14,7 +14,7 @@ type AuthnRequest = ReturnType<typeof TestSamlIdp.readAuthnRequest>;
 /**
  * A SAML response padded to just under the ACS's element limit, signed with a key the connection
  * does not trust: it is refused, but only after the verifier has tried it against every trusted
- * certificate, which takes a good part of a second of main-thread time. Anyone can send it.
+ * certificate, which takes a good part of a second. Anyone can send it.
  */
 function paddedResponse(idp: TestSamlIdp, req: AuthnRequest): string {
   const assertion = signElement(idp.assertionXml(answerTo(req, 'mallory@acme.test')), 'Assertion', testKey('attacker'), 'Issuer');
@@ -23,7 +23,7 @@ function paddedResponse(idp: TestSamlIdp, req: AuthnRequest): string {
 }
 
 /**
- * The sign-in surfaces (`/sso/*`, `/oidc/*`) charge each request's main-thread time to its client
+ * The sign-in surfaces (`/sso/*`, `/oidc/*`) charge each request (and an ACS post's verification time) to its client
  * address. Here with the real meter and a small budget (100 ms a second, 200 ms at once): one
  * padded SAML response costs more than the whole budget.
  */
