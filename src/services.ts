@@ -136,6 +136,8 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     authzAssertions: authz.assertions,
     readiness: [{ name: 'database', check: () => storage.ready() }, ...authz.readiness],
     async close() {
+      // Logout tokens still going out after their request returned need the database.
+      await sso.provider.drain(config.shutdownTimeoutMs);
       storage.close();
       await flushLogs(logger);
     },

@@ -9,6 +9,7 @@ import { findAccount, type AccountDeps } from './accounts.ts';
 import { interactionPolicyFor, loadExistingGrant, type PolicyDeps } from './policy.ts';
 import { resourceIndicators } from './resources.ts';
 import { CLIENT_IP_HEADER } from './origin.ts';
+import { expiredIdpLoginCookie } from '../../sso/idp-login-cookie.ts';
 
 export interface ProviderDeps extends AccountDeps, PolicyDeps, AdapterDeps {
   baseUrl: string;
@@ -79,7 +80,7 @@ export function buildProvider(deps: ProviderDeps, jwks: PrivateJwk[]): Provider 
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       clientCredentials: { enabled: true },
       backchannelLogout: { enabled: true },
-      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      rpInitiatedLogout: { enabled: true, logoutSource: logoutSource(deps.baseUrl.startsWith('https:')), postLogoutSuccessSource },
       resourceIndicators: resourceIndicators(authzResource(deps.baseUrl), deps.apps, deps.tenants) as never,
     },
     interactions: { url: (_ctx, interaction) => `/oidc/interaction/${interaction.uid}`, policy: interactionPolicyFor(deps) },
@@ -159,14 +160,20 @@ async function revocationAllowed(_ctx: KoaContextWithOIDC, client: Client, token
   return true;
 }
 
-async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
+/**
+ * The sign-out page. It also expires a tile click's `ptc_idp_login` cookie that no sign-in read
+ * (the app's request was answered from the existing sign-in): left in place, the next sign-in in
+ * this browser, after the sign-out, would be signed in as the person who clicked the tile.
+ */
+const logoutSource = (secureCookies: boolean) => async (ctx: KoaContextWithOIDC, form: string): Promise<void> => {
+  ctx.append('Set-Cookie', expiredIdpLoginCookie(secureCookies));
   ctx.body = page(
     'Sign out',
     `${form}<p>Sign out of ${escapeHtml(ctx.oidc.client?.clientName ?? 'this application')} and your organization's single sign-on session?</p>
 <button form="op.logoutForm" type="submit" name="logout" value="yes">Sign out</button>
 <button form="op.logoutForm" type="submit">Stay signed in</button>`,
   );
-}
+};
 
 async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
   ctx.body = page('Signed out', '<p>You are signed out.</p>');

@@ -57,4 +57,19 @@ describe('bounded fan-out', () => {
     }, { limit: 1, waitMs: 60_000 });
     expect(delivered).toEqual([1, 3]);
   });
+
+  it('hands what still runs to carryOn when it stops waiting (it resolves once the last item is done), and nothing when all finished in time', async () => {
+    const d = gatedDeliveries();
+    let rest: Promise<void> | undefined;
+    await boundedFanOut([1, 2, 3], d.deliver, { limit: 2, waitMs: 20, carryOn: (r) => (rest = r) });
+    let restDone = false;
+    void rest?.then(() => (restDone = true));
+    await d.releaseStarted();
+    expect([d.finished, restDone]).toEqual([[1, 2], false]);
+    await d.releaseStarted();
+    expect([d.finished, restDone]).toEqual([[1, 2, 3], true]);
+    let handed = false;
+    await boundedFanOut([1], async () => undefined, { limit: 1, waitMs: 60_000, carryOn: () => (handed = true) });
+    expect(handed).toBe(false);
+  });
 });

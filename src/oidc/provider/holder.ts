@@ -20,6 +20,8 @@ export class ProviderHolder {
   #handler?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   #generation = '';
   #checkedAt = 0;
+  /** Back-channel fan-outs still sending after the request that started them returned. */
+  readonly #carryingOn = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: ProviderDeps & EventDeps,
@@ -67,7 +69,30 @@ export class ProviderHolder {
         this.deps.logger.warn({ err: (err as Error).message, client_id: n.clientId }, 'back-channel logout failed');
       }
     };
-    await boundedFanOut(notices, deliver, { limit: BACKCHANNEL_CONCURRENCY, waitMs: BACKCHANNEL_WAIT_MS });
+    const carryOn = (rest: Promise<void>) => {
+      this.#carryingOn.add(rest);
+      void rest.finally(() => this.#carryingOn.delete(rest));
+    };
+    await boundedFanOut(notices, deliver, { limit: BACKCHANNEL_CONCURRENCY, waitMs: BACKCHANNEL_WAIT_MS, carryOn });
     return delivered;
+  }
+
+  /**
+   * Waits, at most `timeoutMs`, for the logout tokens still being sent after their requests
+   * returned (and for any fan-out that starts meanwhile): a shutdown calls it before the
+   * database closes, which would fail every token not yet sent. Logs what it gave up on.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#carryingOn.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.deps.logger.warn({ fan_outs: this.#carryingOn.size }, 'shutting down with back-channel logout tokens still being sent');
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(this.#carryingOn), new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import type { Sql } from '../../storage/database.ts';
-import { canonicalDomain } from './canonical.ts';
+import { canonicalDomain, exactEmailDomain } from './canonical.ts';
 
 export interface Domain {
   id: string;
@@ -55,9 +55,13 @@ export class SqliteDomainStore {
       .get(canonical)?.tenant_id;
   }
 
-  /** Whether the tenant verified `domain` (an email's domain, in any spelling, as for `verifiedTenantOf`). */
+  /**
+   * Whether the tenant verified `domain`, an email's domain, spelled as IDNA spells it (A-labels
+   * or U-labels, any case): a look-alike that UTS #46 merely maps onto it (full-width letters) is
+   * not vouched for (see `exactEmailDomain`).
+   */
   isVerifiedFor(tenantId: string, domain: string): boolean {
-    const canonical = canonicalDomain(domain);
+    const canonical = exactEmailDomain(domain);
     if (!canonical) return false;
     return !!this.sql
       .prepare('SELECT 1 FROM sso_domains WHERE tenant_id = ? AND domain = ? AND verified_at IS NOT NULL')

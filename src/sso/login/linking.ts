@@ -5,6 +5,7 @@ import type { IdpIdentity } from '../identity.ts';
 import { ApiError } from '../../http/errors.ts';
 import { SCIM_LIMITS } from '../../directory/scim/limits.ts';
 import { LoginFailure } from './failures.ts';
+import { emailSpellings } from '../domains/canonical.ts';
 import type { LoginDeps } from './deps.ts';
 
 export type LinkedBy = 'external_id' | 'verified_email' | 'jit';
@@ -117,7 +118,7 @@ function findExisting(deps: LoginDeps, directory: DirectoryLookup, tenantId: str
   const byExternal = directory.findUserByExternalId(tenantId, identity.external_id, scope);
   if (byExternal) return { user: byExternal, linkedBy: 'external_id' };
   const email = verifiedEmail(deps, tenantId, identity);
-  const byEmail = email ? directory.findUserByEmail(tenantId, email, scope) : undefined;
+  const byEmail = email ? findUserByAnySpelling(directory, tenantId, email, scope) : undefined;
   return byEmail ? { user: byEmail, linkedBy: 'verified_email' } : undefined;
 }
 
@@ -150,7 +151,7 @@ function findOutsideBoundDirectories(
   if (byExternal) return byExternal;
   const email = verifiedEmail(deps, tenantId, identity);
   if (!email) return undefined;
-  return allowed(directory.findUserByEmail(tenantId, email), 'verified_email', (scope) => directory.findUserByEmail(tenantId, email, scope));
+  return allowed(findUserByAnySpelling(directory, tenantId, email), 'verified_email', (scope) => findUserByAnySpelling(directory, tenantId, email, scope));
 }
 
 /**
@@ -164,13 +165,26 @@ function assertEmailNotReserved(directory: DirectoryLookup, tenantId: string, co
   if (!email) return;
   const bound = boundDirectories();
   if (bound.length === 0) return;
-  const holder = directory.findUserByEmail(tenantId, email, { inDirectories: bound });
+  const holder = findUserByAnySpelling(directory, tenantId, email, { inDirectories: bound });
   if (!holder) return;
   throw new LoginFailure(
     'user_directory_mismatch',
     `the email ${email} belongs to user ${holder.id} of directory ${holder.directory_id}, which connection ${connection.id} is not bound to; that directory's users (and their emails) sign in only through the connections bound to it`,
     { tenantId, userId: holder.id, directoryId: holder.directory_id ?? undefined },
   );
+}
+
+/**
+ * The user holding `email` in any spelling of its domain (as given first, then its A-labels and
+ * its U-labels: `anna@bücher.example` is `anna@xn--bcher-kva.example`, and a look-alike such as
+ * `anna@ｂüｃｈｅｒ.example` is taken as what UTS #46 maps it to). One query for an ASCII domain.
+ */
+function findUserByAnySpelling(directory: DirectoryLookup, tenantId: string, email: string, scope?: UserScope): DirectoryUser | undefined {
+  for (const spelling of emailSpellings(email)) {
+    const user = directory.findUserByEmail(tenantId, spelling, scope);
+    if (user) return user;
+  }
+  return undefined;
 }
 
 function verifiedEmail(deps: LoginDeps, tenantId: string, identity: IdpIdentity): string | undefined {

@@ -146,6 +146,31 @@ describe.each([
     expect(visited.filter((u) => u.startsWith(`${idp.url}/sso`))).toEqual([]);
   });
 
+  it("a tile clicked while signed in leaves nothing for the next sign-in after signing out (that one goes to the IdP), and no response sets ptc_idp_login twice", async () => {
+    const { page, context, visited } = await visit();
+    const lines: Promise<string[]>[] = [];
+    context.on('response', (r) => lines.push(r.headersArray().then((hs) => hs.filter((h) => h.name.toLowerCase() === 'set-cookie' && h.value.startsWith('ptc_idp_login=')).map((h) => h.value))));
+    await page.goto(`${app.url}/login?login_hint=alice@acme.test`);
+    await signInAtIdp(page, 'alice@acme.test');
+    await claimsShown(page);
+    // The tile click: the app's request is answered from the live sign-in, no sign-in page runs.
+    await page.goto(`${idp.url}/tile?user=alice@acme.test`);
+    expect((await claimsShown(page)).email).toBe('alice@acme.test');
+    await page.goto(`${app.url}/logout`);
+    await page.waitForURL(`${env.base}/oidc/**`);
+    await page.click('button[value="yes"]');
+    await page.waitForURL(`${app.url}/logged-out`);
+    expect((await context.cookies(env.base)).map((c) => c.name)).not.toContain('ptc_idp_login');
+    visited.length = 0;
+    await page.goto(`${app.url}/login`);
+    await claimsShown(page);
+    // Through the IdP (whose own session answers without its form), not from the old tile click.
+    expect(visited.filter((u) => u.startsWith(`${idp.url}/sso?`))).toHaveLength(1);
+    const set = (await Promise.all(lines)).filter((l) => l.length > 0);
+    expect(set.length).toBeGreaterThanOrEqual(2); // set at the ACS, expired at sign-out
+    expect(set.every((l) => l.length === 1)).toBe(true);
+  });
+
   it('a response Portcullis refuses ends at the app as access_denied; the person sees no detail and the audit log has the reason', async () => {
     const { page } = await visit();
     idp.alter = () => ({ audience: 'https://someone-else.example' });
