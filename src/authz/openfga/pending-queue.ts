@@ -34,8 +34,9 @@ const OUTCOME_TTL_MS = 10 * 60_000;
  * (and writing its audit event, attributed to whoever caused it) only once the server took it.
  * A failure stops the store's drain at that row, so later work waits behind it: order matters
  * (a removal queued while the server was down must land before a re-add queued after it).
- * Work the server refuses as invalid (400: the model lacks the relation) would never succeed and
- * would hold the store forever: it is dropped, logged and counted, and its flush throws the error.
+ * Work the server refuses for good (400: the model lacks the relation; 409: the tuple exists with
+ * another condition) would never succeed and would hold the store forever: it is dropped, logged
+ * and counted, and its flush throws the error.
  *
  * One drain per store at a time in this process; a second caller joins the running one. Two
  * processes sharing a data directory may drain the same store at once (idempotent, but their
@@ -141,7 +142,7 @@ export class PendingTupleQueue {
     }
   }
 
-  /** True when applied; false when discarded as invalid; throws (the row stays) otherwise. */
+  /** True when applied; false when discarded (refused for good); throws (the row stays) otherwise. */
   async #apply(w: PendingTupleWork): Promise<boolean> {
     let count: number;
     try {
@@ -149,7 +150,7 @@ export class PendingTupleQueue {
     } catch (err) {
       const error = err instanceof OpenFgaError ? err : await toOpenFgaError(err);
       const log = { store_id: w.storeId, seq: w.seq, kind: w.work.kind, attempts: w.attempts + 1, code: error.code };
-      if (error.status !== 400) {
+      if (!refusedForGood(error)) {
         this.deps.storage.transaction(() => this.#rows.recordFailure(w.seq, error.code, this.deps.clock.now().toISOString()));
         this.#attempts.inc({ outcome: 'failed' });
         this.deps.logger?.warn(log, 'queued authorization tuple work failed on the OpenFGA server; it stays queued');
@@ -157,7 +158,7 @@ export class PendingTupleQueue {
       }
       this.deps.storage.transaction(() => this.#rows.remove(w.seq));
       this.#attempts.inc({ outcome: 'discarded' });
-      this.deps.logger?.warn(log, 'the OpenFGA server refused queued authorization tuple work as invalid; discarded');
+      this.deps.logger?.warn(log, 'the OpenFGA server refused queued authorization tuple work for good; discarded');
       this.#record(w.seq, { error });
       return false;
     } finally {
@@ -187,6 +188,15 @@ export class PendingTupleQueue {
     const before = this.deps.clock.now().getTime() - OUTCOME_TTL_MS;
     for (const [seq, o] of this.#outcomes) if (o.since < before) this.#outcomes.delete(seq);
   }
+}
+
+/**
+ * Whether no retry of the work can succeed: a validation error (400), or a write of a tuple that
+ * exists with a different condition (409 `Aborted`, as OpenFGA answers it; its other 409s are
+ * transaction conflicts worth a retry, and the message is all that tells them apart).
+ */
+function refusedForGood(error: OpenFgaError): boolean {
+  return error.status === 400 || (error.status === 409 && error.message.includes('already exists with a different condition'));
 }
 
 /** The same events the in-transaction (embedded) path writes for this work. */
