@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import type { Actor, AuditEventInput } from '../../audit/events.ts';
@@ -7,6 +9,7 @@ import type { Metrics } from '../../observability/metrics.ts';
 import { OpenFgaError } from '../errors.ts';
 import { bulkDeleteEvent, recordAll, tupleEvents, type AuthzAuditDeps } from '../wrappers/audited.ts';
 import type { OpenFgaEngine } from './engine.ts';
+import { SqliteDrainLeases } from './drain-lease.ts';
 import { toOpenFgaError } from './errors.ts';
 import { SqlitePendingTupleWork, type PendingTupleWork, type TupleWork } from './pending-store.ts';
 import { applyIdempotently, deleteTuplesForObject, deleteTuplesForUser } from './tuples.ts';
@@ -26,6 +29,10 @@ interface Outcome {
 
 /** Outcomes nobody collected (a rolled-back stage, a flush never awaited) are dropped after this. */
 const OUTCOME_TTL_MS = 10 * 60_000;
+/** A drain's lease on its store, renewed every third of it while the drain runs; lapses when its process died. */
+const LEASE_MS = 30_000;
+/** How often a drain waiting for another process' checks whether it is done. */
+const LEASE_POLL_MS = 50;
 
 /**
  * The durable, ordered queue of tuple work owed to the remote OpenFGA server. `enqueue` writes
@@ -38,12 +45,16 @@ const OUTCOME_TTL_MS = 10 * 60_000;
  * another condition) would never succeed and would hold the store forever: it is dropped, logged
  * and counted, and its flush throws the error.
  *
- * One drain per store at a time in this process; a second caller joins the running one. Two
- * processes sharing a data directory may drain the same store at once (idempotent, but their
- * calls may interleave).
+ * One drain per store at a time in this process; a second caller joins the running one. Across
+ * processes sharing a data directory, a lease in the database (renewed while the drain runs)
+ * lets one drain a store at a time; another process' drain waits for it (its work is applied
+ * by the holder, in order), or takes over once the lease lapsed (the holder died).
  */
 export class PendingTupleQueue {
   readonly #rows: SqlitePendingTupleWork;
+  readonly #leases: SqliteDrainLeases;
+  /** This queue's name on the leases (one per process). */
+  readonly #owner = randomUUID();
   readonly #drains = new Map<string, Promise<number>>();
   readonly #outcomes = new Map<number, Outcome>();
   readonly #attempts: Counter<'outcome'>;
@@ -53,6 +64,7 @@ export class PendingTupleQueue {
     private readonly deps: PendingTupleQueueDeps,
   ) {
     this.#rows = new SqlitePendingTupleWork(deps.storage.sql);
+    this.#leases = new SqliteDrainLeases(deps.storage.sql);
     deps.metrics.gauge('portcullis_authz_pending_tuple_work', 'Tuple changes queued for the remote OpenFGA server, not yet applied.', [], (set) =>
       set({}, this.#rows.count()),
     );
@@ -131,15 +143,32 @@ export class PendingTupleQueue {
     // joins a run that will still read it, or starts a new one.
     await null;
     let applied = 0;
+    const renewal = setInterval(() => this.#takeLease(storeId), LEASE_MS / 3);
+    renewal.unref();
     try {
-      for (let work = this.#rows.next(storeId); work; work = this.#rows.next(storeId)) {
+      for (;;) {
+        if (!this.#takeLease(storeId)) {
+          // Another process drains the store: it applies this process' work too, in order.
+          if (!this.#rows.hasAny(storeId)) break;
+          await sleep(LEASE_POLL_MS);
+          continue;
+        }
+        const work = this.#rows.next(storeId);
+        if (!work) break;
         if (await this.#apply(work)) applied++;
       }
       return applied;
     } finally {
+      clearInterval(renewal);
+      this.#leases.release(storeId, this.#owner);
       this.#drains.delete(storeId);
       this.#forgetStaleOutcomes();
     }
+  }
+
+  #takeLease(storeId: string): boolean {
+    const now = this.deps.clock.now();
+    return this.#leases.take(storeId, this.#owner, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString());
   }
 
   /** True when applied; false when discarded (refused for good); throws (the row stays) otherwise. */
