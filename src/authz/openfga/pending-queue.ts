@@ -143,7 +143,13 @@ export class PendingTupleQueue {
     // joins a run that will still read it, or starts a new one.
     await null;
     let applied = 0;
-    const renewal = setInterval(() => this.#takeLease(storeId), LEASE_MS / 3);
+    const renewal = setInterval(() => {
+      try {
+        this.#takeLease(storeId);
+      } catch {
+        // The database is busy: the loop takes the lease again before its next row.
+      }
+    }, LEASE_MS / 3);
     renewal.unref();
     try {
       for (;;) {
@@ -160,9 +166,13 @@ export class PendingTupleQueue {
       return applied;
     } finally {
       clearInterval(renewal);
-      this.#leases.release(storeId, this.#owner);
       this.#drains.delete(storeId);
       this.#forgetStaleOutcomes();
+      try {
+        this.#leases.release(storeId, this.#owner);
+      } catch {
+        // It lapses on its own.
+      }
     }
   }
 
