@@ -193,7 +193,7 @@ export class PendingTupleQueue {
         this.deps.storage.transaction(() => this.#rows.recordFailure(w.seq, error.code, this.deps.clock.now().toISOString()));
         this.#attempts.inc({ outcome: 'failed' });
         this.deps.logger?.warn(log, 'queued authorization tuple work failed on the OpenFGA server; it stays queued');
-        throw error;
+        throw forCaller(error);
       }
       this.deps.storage.transaction(() => this.#rows.remove(w.seq));
       this.#attempts.inc({ outcome: 'discarded' });
@@ -236,6 +236,16 @@ export class PendingTupleQueue {
  */
 function refusedForGood(error: OpenFgaError): boolean {
   return error.status === 400 || (error.status === 409 && error.message.includes('already exists with a different condition'));
+}
+
+/**
+ * A server that refuses Portcullis' own credential (401, 403: its key rotated on the server only)
+ * is Portcullis' fault, not the caller's: relayed as is, a SCIM IdP or an admin would be told that
+ * their own credential is bad. They get 503, to retry later; the server's answer is the cause.
+ */
+function forCaller(error: OpenFgaError): OpenFgaError {
+  if (error.status !== 401 && error.status !== 403) return error;
+  return new OpenFgaError(503, 'unavailable', `The OpenFGA server refused Portcullis' credential (${error.code}).`, { cause: error });
 }
 
 /** The same events the in-transaction (embedded) path writes for this work. */
