@@ -70,7 +70,7 @@ export class PendingTupleQueue {
     );
     this.#attempts = deps.metrics.counter(
       'portcullis_authz_pending_tuple_work_attempts_total',
-      'Attempts to apply queued tuple work on the OpenFGA server: applied, failed (kept for a retry) or discarded (refused as invalid).',
+      'Attempts to apply queued tuple work on the OpenFGA server: applied, failed (kept for a retry) or discarded (refused for good: invalid, or a condition conflict).',
       ['outcome'],
     );
   }
