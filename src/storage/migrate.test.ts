@@ -336,6 +336,20 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(plan).not.toMatch(/TEMP B-TREE/);
     },
   },
+  20: {
+    seed(db) {
+      db.prepare(`INSERT INTO authz_pending_tuple_work (store_id, kind, work_json, actor_json, created_at) VALUES ('s20', 'change', '{}', '{}', 'x')`).run();
+    },
+    verify(db) {
+      // Work queued before the upgrade stays queued, and no store has a drain yet.
+      expect(db.prepare(`SELECT kind FROM authz_pending_tuple_work WHERE store_id = 's20'`).all()).toEqual([{ kind: 'change' }]);
+      expect(db.prepare(`SELECT count(*) AS n FROM authz_pending_tuple_drains`).get()).toEqual({ n: 0 });
+      const take = db.prepare(`INSERT INTO authz_pending_tuple_drains (store_id, owner, expires_at) VALUES ('s20', ?, 'x')`);
+      take.run('a');
+      expect(() => take.run('b')).toThrow(/UNIQUE/);
+      expect(() => db.prepare(`INSERT INTO authz_pending_tuple_drains (store_id, owner, expires_at) VALUES ('s21', 'a', NULL)`).run()).toThrow(/NOT NULL/);
+    },
+  },
 };
 
 describe('migrations', () => {

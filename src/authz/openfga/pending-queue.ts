@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import type { Actor, AuditEventInput } from '../../audit/events.ts';
@@ -7,6 +9,7 @@ import type { Metrics } from '../../observability/metrics.ts';
 import { OpenFgaError } from '../errors.ts';
 import { bulkDeleteEvent, recordAll, tupleEvents, type AuthzAuditDeps } from '../wrappers/audited.ts';
 import type { OpenFgaEngine } from './engine.ts';
+import { SqliteDrainLeases } from './drain-lease.ts';
 import { toOpenFgaError } from './errors.ts';
 import { SqlitePendingTupleWork, type PendingTupleWork, type TupleWork } from './pending-store.ts';
 import { applyIdempotently, deleteTuplesForObject, deleteTuplesForUser } from './tuples.ts';
@@ -26,6 +29,10 @@ interface Outcome {
 
 /** Outcomes nobody collected (a rolled-back stage, a flush never awaited) are dropped after this. */
 const OUTCOME_TTL_MS = 10 * 60_000;
+/** A drain's lease on its store, renewed every third of it while the drain runs; lapses when its process died. */
+const LEASE_MS = 30_000;
+/** How often a drain waiting for another process' checks whether it is done. */
+const LEASE_POLL_MS = 50;
 
 /**
  * The durable, ordered queue of tuple work owed to the remote OpenFGA server. `enqueue` writes
@@ -34,15 +41,20 @@ const OUTCOME_TTL_MS = 10 * 60_000;
  * (and writing its audit event, attributed to whoever caused it) only once the server took it.
  * A failure stops the store's drain at that row, so later work waits behind it: order matters
  * (a removal queued while the server was down must land before a re-add queued after it).
- * Work the server refuses as invalid (400: the model lacks the relation) would never succeed and
- * would hold the store forever: it is dropped, logged and counted, and its flush throws the error.
+ * Work the server refuses for good (400: the model lacks the relation; 409: the tuple exists with
+ * another condition) would never succeed and would hold the store forever: it is dropped, logged
+ * and counted, and its flush throws the error.
  *
- * One drain per store at a time in this process; a second caller joins the running one. Two
- * processes sharing a data directory may drain the same store at once (idempotent, but their
- * calls may interleave).
+ * One drain per store at a time in this process; a second caller joins the running one. Across
+ * processes sharing a data directory, a lease in the database (renewed while the drain runs)
+ * lets one drain a store at a time; another process' drain waits for it (its work is applied
+ * by the holder, in order), or takes over once the lease lapsed (the holder died).
  */
 export class PendingTupleQueue {
   readonly #rows: SqlitePendingTupleWork;
+  readonly #leases: SqliteDrainLeases;
+  /** This queue's name on the leases (one per process). */
+  readonly #owner = randomUUID();
   readonly #drains = new Map<string, Promise<number>>();
   readonly #outcomes = new Map<number, Outcome>();
   readonly #attempts: Counter<'outcome'>;
@@ -52,12 +64,13 @@ export class PendingTupleQueue {
     private readonly deps: PendingTupleQueueDeps,
   ) {
     this.#rows = new SqlitePendingTupleWork(deps.storage.sql);
+    this.#leases = new SqliteDrainLeases(deps.storage.sql);
     deps.metrics.gauge('portcullis_authz_pending_tuple_work', 'Tuple changes queued for the remote OpenFGA server, not yet applied.', [], (set) =>
       set({}, this.#rows.count()),
     );
     this.#attempts = deps.metrics.counter(
       'portcullis_authz_pending_tuple_work_attempts_total',
-      'Attempts to apply queued tuple work on the OpenFGA server: applied, failed (kept for a retry) or discarded (refused as invalid).',
+      'Attempts to apply queued tuple work on the OpenFGA server: applied, failed (kept for a retry) or discarded (refused for good: invalid, or a condition conflict).',
       ['outcome'],
     );
   }
@@ -130,18 +143,45 @@ export class PendingTupleQueue {
     // joins a run that will still read it, or starts a new one.
     await null;
     let applied = 0;
+    const renewal = setInterval(() => {
+      try {
+        this.#takeLease(storeId);
+      } catch {
+        // The database is busy: the loop takes the lease again before its next row.
+      }
+    }, LEASE_MS / 3);
+    renewal.unref();
     try {
-      for (let work = this.#rows.next(storeId); work; work = this.#rows.next(storeId)) {
+      for (;;) {
+        if (!this.#takeLease(storeId)) {
+          // Another process drains the store: it applies this process' work too, in order.
+          if (!this.#rows.hasAny(storeId)) break;
+          await sleep(LEASE_POLL_MS);
+          continue;
+        }
+        const work = this.#rows.next(storeId);
+        if (!work) break;
         if (await this.#apply(work)) applied++;
       }
       return applied;
     } finally {
+      clearInterval(renewal);
       this.#drains.delete(storeId);
       this.#forgetStaleOutcomes();
+      try {
+        this.#leases.release(storeId, this.#owner);
+      } catch {
+        // It lapses on its own.
+      }
     }
   }
 
-  /** True when applied; false when discarded as invalid; throws (the row stays) otherwise. */
+  #takeLease(storeId: string): boolean {
+    const now = this.deps.clock.now();
+    return this.#leases.take(storeId, this.#owner, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString());
+  }
+
+  /** True when applied; false when discarded (refused for good); throws (the row stays) otherwise. */
   async #apply(w: PendingTupleWork): Promise<boolean> {
     let count: number;
     try {
@@ -149,15 +189,15 @@ export class PendingTupleQueue {
     } catch (err) {
       const error = err instanceof OpenFgaError ? err : await toOpenFgaError(err);
       const log = { store_id: w.storeId, seq: w.seq, kind: w.work.kind, attempts: w.attempts + 1, code: error.code };
-      if (error.status !== 400) {
+      if (!refusedForGood(error)) {
         this.deps.storage.transaction(() => this.#rows.recordFailure(w.seq, error.code, this.deps.clock.now().toISOString()));
         this.#attempts.inc({ outcome: 'failed' });
         this.deps.logger?.warn(log, 'queued authorization tuple work failed on the OpenFGA server; it stays queued');
-        throw error;
+        throw forCaller(error);
       }
       this.deps.storage.transaction(() => this.#rows.remove(w.seq));
       this.#attempts.inc({ outcome: 'discarded' });
-      this.deps.logger?.warn(log, 'the OpenFGA server refused queued authorization tuple work as invalid; discarded');
+      this.deps.logger?.warn(log, 'the OpenFGA server refused queued authorization tuple work for good; discarded');
       this.#record(w.seq, { error });
       return false;
     } finally {
@@ -187,6 +227,25 @@ export class PendingTupleQueue {
     const before = this.deps.clock.now().getTime() - OUTCOME_TTL_MS;
     for (const [seq, o] of this.#outcomes) if (o.since < before) this.#outcomes.delete(seq);
   }
+}
+
+/**
+ * Whether no retry of the work can succeed: a validation error (400), or a write of a tuple that
+ * exists with a different condition (409 `Aborted`, as OpenFGA answers it; its other 409s are
+ * transaction conflicts worth a retry, and the message is all that tells them apart).
+ */
+function refusedForGood(error: OpenFgaError): boolean {
+  return error.status === 400 || (error.status === 409 && error.message.includes('already exists with a different condition'));
+}
+
+/**
+ * A server that refuses Portcullis' own credential (401, 403: its key rotated on the server only)
+ * is Portcullis' fault, not the caller's: relayed as is, a SCIM IdP or an admin would be told that
+ * their own credential is bad. They get 503, to retry later; the server's answer is the cause.
+ */
+function forCaller(error: OpenFgaError): OpenFgaError {
+  if (error.status !== 401 && error.status !== 403) return error;
+  return new OpenFgaError(503, 'unavailable', `The OpenFGA server refused Portcullis' credential (${error.code}).`, { cause: error });
 }
 
 /** The same events the in-transaction (embedded) path writes for this work. */

@@ -5,6 +5,7 @@ import { systemActor, type Actor } from '../../audit/events.ts';
 import { openDatabase, Sql } from '../../storage/database.ts';
 import { migrate } from '../../storage/migrate.ts';
 import { tempDir } from '../../../test/helpers/harness.ts';
+import { SqliteDrainLeases } from './drain-lease.ts';
 import { SqlitePendingTupleWork } from './pending-store.ts';
 
 const AT = '2026-06-01T12:00:00.000Z';
@@ -87,6 +88,26 @@ describe('the queue of tuple work for a remote OpenFGA server (SQLite file)', ()
     expect(second.rows.next('s')).toMatchObject({ seq: waiting, work: { kind: 'delete_for_user', user: 'user:u1' }, actor: scim });
     second.rows.remove(waiting);
     expect(second.rows.add('s', { kind: 'change', writes: [member], deletes: [] }, scim, AT)).toBeGreaterThan(waiting);
+  });
+
+  it('lets one process at a time drain a store: its lease is renewed by its holder, refused to another until it lapses, and freed on release', () => {
+    dir = tempDir();
+    const { sql } = open();
+    const other = open();
+    const leases = new SqliteDrainLeases(sql);
+    const elsewhere = new SqliteDrainLeases(other.sql);
+    const t = (s: number) => new Date(Date.parse(AT) + s * 1000).toISOString();
+    expect(leases.take('s', 'a', t(0), t(30))).toBe(true);
+    expect(elsewhere.take('s', 'b', t(1), t(31))).toBe(false);
+    expect(elsewhere.take('other-store', 'b', t(1), t(31))).toBe(true);
+    expect(leases.take('s', 'a', t(20), t(50))).toBe(true);
+    expect(elsewhere.take('s', 'b', t(40), t(70))).toBe(false);
+    expect(elsewhere.take('s', 'b', t(50), t(80))).toBe(true);
+    expect(leases.take('s', 'a', t(51), t(81))).toBe(false);
+    leases.release('s', 'a');
+    expect(leases.take('s', 'a', t(52), t(82))).toBe(false);
+    elsewhere.release('s', 'b');
+    expect(leases.take('s', 'a', t(53), t(83))).toBe(true);
   });
 
   it('refuses a kind it does not know', () => {

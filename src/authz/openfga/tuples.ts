@@ -7,6 +7,7 @@ import {
   type TupleKey,
   type TupleKeyWithoutCondition,
 } from '@openfga/sdk';
+import { OpenFgaError } from '../errors.ts';
 import { fga } from './errors.ts';
 
 /** OpenFGA's default `--max-tuples-per-write`. */
@@ -44,22 +45,22 @@ export async function allTypeNames(api: OpenFgaApi, storeId: string): Promise<st
   return [...types];
 }
 
-/** Idempotent bulk changes in chunks the server accepts: deletes first, then writes. */
+/**
+ * Idempotent bulk changes in chunks the server accepts: deletes first, then writes. Chunks are of
+ * OpenFGA's default limit; a server run with a lower `--max-tuples-per-write` refuses them
+ * (`exceeded_entity_limit`), and gets them again in the size its message names (else halved).
+ */
 export async function applyIdempotently(
   api: OpenFgaApi,
   storeId: string,
   change: { writes?: TupleKey[]; deletes?: TupleKeyWithoutCondition[] },
 ): Promise<number> {
-  let n = 0;
-  for (const chunk of chunks(change.deletes ?? [])) {
-    await fga(() => api.write(storeId, { deletes: { tuple_keys: chunk.map(withoutCondition), on_missing: WriteRequestDeletesOnMissing.Ignore } }));
-    n += chunk.length;
-  }
-  for (const chunk of chunks(change.writes ?? [])) {
-    await fga(() => api.write(storeId, { writes: { tuple_keys: chunk, on_duplicate: WriteRequestWritesOnDuplicate.Ignore } }));
-    n += chunk.length;
-  }
-  return n;
+  const limit = { size: MAX_TUPLES_PER_WRITE };
+  const deleted = await inChunks(change.deletes ?? [], limit, (chunk) =>
+    api.write(storeId, { deletes: { tuple_keys: chunk.map(withoutCondition), on_missing: WriteRequestDeletesOnMissing.Ignore } }),
+  );
+  const written = await inChunks(change.writes ?? [], limit, (chunk) => api.write(storeId, { writes: { tuple_keys: chunk, on_duplicate: WriteRequestWritesOnDuplicate.Ignore } }));
+  return deleted + written;
 }
 
 /** Deletes every tuple whose user is exactly `user`, across every type the store knows. */
@@ -76,6 +77,23 @@ export async function deleteTuplesForObject(api: OpenFgaApi, storeId: string, ob
 
 const withoutCondition = ({ user, relation, object }: TupleKeyWithoutCondition): TupleKeyWithoutCondition => ({ user, relation, object });
 
-function* chunks<T>(items: T[]): Generator<T[]> {
-  for (let i = 0; i < items.length; i += MAX_TUPLES_PER_WRITE) yield items.slice(i, i + MAX_TUPLES_PER_WRITE);
+async function inChunks<T>(items: T[], limit: { size: number }, send: (chunk: T[]) => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < items.length; ) {
+    const chunk = items.slice(i, i + limit.size);
+    try {
+      await fga(() => send(chunk));
+      i += chunk.length;
+    } catch (err) {
+      const smaller = chunk.length > 1 && err instanceof OpenFgaError && err.code === 'exceeded_entity_limit' ? allowedSize(err.message, chunk.length) : undefined;
+      if (smaller === undefined) throw err;
+      limit.size = smaller;
+    }
+  }
+  return items.length;
+}
+
+/** The limit the server's message names ("… exceeds the allowed limit of 10"), when below `tried`; else half of `tried`. */
+function allowedSize(message: string, tried: number): number {
+  const named = Number(/allowed limit of (\d+)/.exec(message)?.[1]);
+  return Number.isInteger(named) && named >= 1 && named < tried ? named : Math.max(1, Math.floor(tried / 2));
 }

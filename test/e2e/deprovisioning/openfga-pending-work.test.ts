@@ -152,6 +152,26 @@ describe.skipIf(!bin)(`SCIM tuple work left pending on an unreachable OpenFGA (s
     expect(await isMember(acme, u, g)).toBe(false);
   });
 
+  it('a write answered 503 because earlier work could not be applied changed nothing: its retry creates the user once, alone or in a Bulk', async () => {
+    const u = await user(acme, 'ike');
+    const g = await group(acme, 'Backlog', [u]);
+    relay.cut();
+    expect((await removeMember(acme, g, u)).status).toBe(503);
+    const create = () => acme.call('POST', '/Users', { userName: 'jo@acme.test' });
+    const bulk = () =>
+      acme.call('POST', '/Bulk', {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+        Operations: [{ method: 'POST', path: '/Users', bulkId: 'kim', data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'kim@acme.test' } }],
+      });
+    expect([(await create()).status, (await bulk()).status]).toEqual([503, 503]);
+    relay.mode = 'pass';
+    const retried = await create();
+    expect(retried.status, JSON.stringify(retried.body)).toBe(201);
+    const bulkRetried = await bulk();
+    expect(bulkRetried.body.Operations.map((o: { status: string }) => o.status)).toEqual(['201']);
+    expect([queued(acme), await isMember(acme, u, g)]).toEqual([0, false]);
+  });
+
   it('a SCIM change that rolls back queues nothing', async () => {
     const u = await user(acme, 'hal');
     const g = await group(acme, 'Rollback', []);

@@ -80,6 +80,21 @@ describe.skipIf(!bin)(`SCIM deprovisioning while OpenFGA is unreachable (skipped
     expect(logoutsFor(ada.id)).toBe(1);
   }, 60_000);
 
+  it('a deactivation behind tuple work already stuck on OpenFGA still ends the sessions at once (the work waits, not the revocation)', async () => {
+    const eve = await signedInUser('eve');
+    const g = await okta.call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Backlog', members: [{ value: eve.id }] });
+    relay.cut();
+    const removal = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: `members[value eq "${eve.id}"]` }] };
+    expect((await okta.call('PATCH', `/Groups/${g.body.id}`, removal)).status).toBeGreaterThanOrEqual(500);
+    const off = await okta.call('PATCH', `/Users/${eve.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] });
+    expect(off.status).toBeGreaterThanOrEqual(500);
+    expect(logoutsFor(eve.id)).toBe(1);
+    await expect(client.refreshTokenGrant(rp, eve.tokens.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+    relay.mode = 'pass';
+    await env.services.authzWriter.finishPending(tenant.authz_store_id);
+    expect(await viewer(eve.id)).toBe(false);
+  }, 60_000);
+
   it('a DELETE that fails on OpenFGA is finished by its retry: the user keeps no tuple', async () => {
     const bo = await signedInUser('bo');
     relay.cut();
