@@ -44,7 +44,7 @@ describe('adoption into a bound directory revokes the sign-ins, not the tuples',
     const id = jitUser('ada@acme.test');
     const res = await post('ada@acme.test');
     expect(res).toMatchObject({ status: 201, body: { id } });
-    expect(calls).toEqual([{ inTransaction: true, target: { tenantId: s.tenantId, userId: id, reason: 'scim_adopted', directoryId: s.directoryId } }]);
+    expect(calls).toEqual([{ inTransaction: true, target: { tenantId: s.tenantId, userId: id, reason: 'scim_adopted', directoryId: s.directoryId, actor: expect.objectContaining({ type: 'scim_token' }) } }]);
     expect(flushed).toBe(1);
     const [event] = deprovisioned(id);
     expect(event?.metadata).toMatchObject({ reason: 'scim_adopted', revoked: { test_sessions: 1, sessions: 0, refresh_tokens: 0, grants: 0 }, total: 1, kept: ['authz_tuples'] });

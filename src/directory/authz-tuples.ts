@@ -1,4 +1,5 @@
 import type { TupleKey, TupleKeyWithoutCondition } from '@openfga/sdk';
+import type { Actor } from '../audit/events.ts';
 import type { StagedTupleWriter } from '../authz/staged-writer.ts';
 import { stagedDone, type Staged } from '../lib/staged.ts';
 
@@ -52,34 +53,35 @@ export function combineStaged(parts: Staged<number>[]): Staged<number> {
 /**
  * The directory's side of authorization: membership tuples and group→role mapping tuples,
  * staged through the authz engine's StagedTupleWriter (inside the caller's transaction). Without
- * a writer (a build with no authorization engine wired in) these are no-ops.
+ * a writer (a build with no authorization engine wired in) these are no-ops. Each change is
+ * audited (authz.tuples.*) as `actor`'s: the SCIM token or the admin whose request caused it.
  */
 export class DirectoryTuples {
   constructor(private readonly writer: () => StagedTupleWriter | undefined) {}
 
-  write(storeId: string, writes: TupleKey[]): Staged<number> {
+  write(storeId: string, writes: TupleKey[], actor: Actor): Staged<number> {
     const w = this.writer();
-    return w && writes.length > 0 ? w.stage(storeId, { writes }) : stagedDone(0);
+    return w && writes.length > 0 ? w.stage(storeId, { writes }, actor) : stagedDone(0);
   }
 
-  delete(storeId: string, deletes: TupleKeyWithoutCondition[]): Staged<number> {
+  delete(storeId: string, deletes: TupleKeyWithoutCondition[], actor: Actor): Staged<number> {
     const w = this.writer();
-    return w && deletes.length > 0 ? w.stage(storeId, { deletes }) : stagedDone(0);
+    return w && deletes.length > 0 ? w.stage(storeId, { deletes }, actor) : stagedDone(0);
   }
 
-  addMembers(storeId: string, groupId: string, userIds: readonly string[]): Staged<number> {
-    return this.write(storeId, userIds.map((u) => membershipTuple(groupId, u)));
+  addMembers(storeId: string, groupId: string, userIds: readonly string[], actor: Actor): Staged<number> {
+    return this.write(storeId, userIds.map((u) => membershipTuple(groupId, u)), actor);
   }
 
-  removeMembers(storeId: string, groupId: string, userIds: readonly string[]): Staged<number> {
-    return this.delete(storeId, userIds.map((u) => membershipTuple(groupId, u)));
+  removeMembers(storeId: string, groupId: string, userIds: readonly string[], actor: Actor): Staged<number> {
+    return this.delete(storeId, userIds.map((u) => membershipTuple(groupId, u)), actor);
   }
 
   /** Every tuple about the group: its memberships (object) and the mappings its members get (userset). */
-  deleteGroup(storeId: string, groupId: string): Staged<number> {
+  deleteGroup(storeId: string, groupId: string, actor: Actor): Staged<number> {
     const w = this.writer();
     if (!w) return stagedDone(0);
-    return combineStaged([w.stageDeleteTuplesForObject(storeId, groupObject(groupId)), w.stageDeleteTuplesForUser(storeId, groupMembers(groupId))]);
+    return combineStaged([w.stageDeleteTuplesForObject(storeId, groupObject(groupId), actor), w.stageDeleteTuplesForUser(storeId, groupMembers(groupId), actor)]);
   }
 }
 

@@ -18,7 +18,7 @@ export function deprovisionUser(
   reason: DeprovisionReason,
   options: { alwaysAudit: boolean; except?: readonly string[] },
 ): Staged<Record<string, number>> {
-  const revocation = deps.deprovisioner.revokeAll({ tenantId: ctx.tenantId, userId, reason, directoryId: ctx.directoryId }, { except: options.except });
+  const revocation = deps.deprovisioner.revokeAll({ tenantId: ctx.tenantId, userId, reason, directoryId: ctx.directoryId, actor: ctx.actor }, { except: options.except });
   const kept = options.except?.length ? { kept: [...options.except] } : {};
   const stagedTotal = sum(revocation.staged);
   if (options.alwaysAudit || stagedTotal > 0) {

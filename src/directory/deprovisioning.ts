@@ -1,3 +1,4 @@
+import type { Actor } from '../audit/events.ts';
 import type { Staged } from '../lib/staged.ts';
 import { flushEach } from './authz-tuples.ts';
 
@@ -18,6 +19,8 @@ export interface DeprovisionTarget {
   reason: DeprovisionReason;
   /** The directory the user is in after the change (the adopting one for `scim_adopted`); null outside any. */
   directoryId?: string | null;
+  /** Whose request deprovisions (the SCIM token's actor); the changes a revoker audits are theirs. Absent: the system. */
+  actor?: Actor;
 }
 
 /**

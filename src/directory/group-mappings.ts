@@ -35,7 +35,7 @@ export class GroupMappings {
       const now = this.clock.now();
       const mapping = { id: ulid(now.getTime()), group_id: input.group_id, relation: input.relation, created_at: now.toISOString(), created_by: actor.credential_id ?? actor.type };
       groups.insertMapping(mapping);
-      const written = this.tuples.write(storeId, [mappingTuple(tenantId, input.group_id, input.relation)]);
+      const written = this.tuples.write(storeId, [mappingTuple(tenantId, input.group_id, input.relation)], actor);
       this.audit.record(
         tenantId,
         { action: 'directory.group_mapping.created', target: { type: 'group_mapping', id: mapping.id }, after: { group_id: input.group_id, relation: input.relation }, metadata: { tuples_written: written.staged } },
@@ -60,7 +60,7 @@ export class GroupMappings {
     return this.storage.transaction(() => {
       const mapping = groups.findMapping(id);
       if (!mapping) throw notFound('group mapping');
-      const deleted = this.tuples.delete(storeId, [mappingTuple(tenantId, mapping.group_id, mapping.relation)]);
+      const deleted = this.tuples.delete(storeId, [mappingTuple(tenantId, mapping.group_id, mapping.relation)], actor);
       if (!deleted.remote) return withPending(this.#forget(tenantId, mapping, deleted.staged, actor), [deleted]);
       return {
         staged: mapping,

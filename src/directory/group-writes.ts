@@ -95,7 +95,7 @@ export class GroupWrites {
       if (!versionMatches(ifMatch, current.version)) throw preconditionFailed();
       const members = groups.members(id).map((m) => m.user_id);
       const mappings = groups.mappingsOfGroup(id).map((m) => m.relation);
-      const tuples = this.tuples.deleteGroup(ctx.storeId, id);
+      const tuples = this.tuples.deleteGroup(ctx.storeId, id, ctx.actor);
       this.storage.forTenant(ctx.tenantId).directoryUsers.touchMembersOf(id, this.clock.now().toISOString());
       groups.delete(id);
       this.audit.record(
@@ -134,9 +134,9 @@ export class GroupWrites {
 
   #addMembers(ctx: DirectoryWriteContext, groupId: string, userIds: string[], active: Map<string, boolean>): MembershipChange {
     const added = this.storage.forTenant(ctx.tenantId).directoryGroups.addMembers(groupId, userIds, this.clock.now().toISOString());
-    if (added.length === 0) return { userIds: [], tuples: this.tuples.addMembers(ctx.storeId, groupId, []) };
+    if (added.length === 0) return { userIds: [], tuples: this.tuples.addMembers(ctx.storeId, groupId, [], ctx.actor) };
     const written = added.filter((u) => active.get(u));
-    const tuples = this.#rechecked(ctx, groupId, written, this.tuples.addMembers(ctx.storeId, groupId, written));
+    const tuples = this.#rechecked(ctx, groupId, written, this.tuples.addMembers(ctx.storeId, groupId, written, ctx.actor));
     this.audit.record(
       ctx.tenantId,
       { action: 'directory.group.members_added', target: { type: 'group', id: groupId }, metadata: { user_ids: added, count: added.length, tuples_written: tuples.staged } },
@@ -159,7 +159,7 @@ export class GroupWrites {
         const repo = this.storage.forTenant(ctx.tenantId);
         const active = repo.directoryUsers.existingInDirectory(ctx.directoryId, userIds);
         const members = repo.directoryGroups.membersAmong(groupId, userIds);
-        return this.tuples.removeMembers(ctx.storeId, groupId, userIds.filter((u) => !(active.get(u) && members.has(u))));
+        return this.tuples.removeMembers(ctx.storeId, groupId, userIds.filter((u) => !(active.get(u) && members.has(u))), ctx.actor);
       });
       await undo.flush();
       return n;
@@ -169,7 +169,7 @@ export class GroupWrites {
 
   #removeMembers(ctx: DirectoryWriteContext, groupId: string, userIds: string[]): MembershipChange {
     const removed = this.storage.forTenant(ctx.tenantId).directoryGroups.removeMembers(groupId, userIds);
-    const tuples = this.tuples.removeMembers(ctx.storeId, groupId, removed);
+    const tuples = this.tuples.removeMembers(ctx.storeId, groupId, removed, ctx.actor);
     if (removed.length > 0) {
       this.audit.record(
         ctx.tenantId,

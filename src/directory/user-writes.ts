@@ -95,7 +95,7 @@ export class UserWrites {
         repo.directoryGroups.removeMembers(g.id, [id]);
         repo.directoryGroups.touch(g.id, now);
       }
-      const membershipTuples = groups.map((g) => this.tuples.removeMembers(ctx.storeId, g.id, [id]));
+      const membershipTuples = groups.map((g) => this.tuples.removeMembers(ctx.storeId, g.id, [id], ctx.actor));
       repo.directoryUsers.softDelete(id, now);
       const revoked = deprovisionUser(this.#deps, ctx, id, 'scim_deleted', { alwaysAudit: true });
       this.audit.record(
@@ -162,7 +162,7 @@ export class UserWrites {
     }
     if (!current.active && after.active) {
       const groupIds = repo.directoryGroups.groupsOfUser(current.id).map((g) => g.id);
-      pending.push(...groupIds.map((g) => this.tuples.addMembers(ctx.storeId, g, [current.id])));
+      pending.push(...groupIds.map((g) => this.tuples.addMembers(ctx.storeId, g, [current.id], ctx.actor)));
       this.audit.record(ctx.tenantId, { action: 'directory.user.reactivated', target, metadata: { memberships_restored: groupIds.length } }, ctx.actor);
     }
     return withPending(after, pending);
