@@ -103,6 +103,21 @@ describe.skipIf(!bin)(`tuple work queued for a remote OpenFGA server (skipped wh
     expect([await has(c), await has(d)]).toEqual([true, true]);
   });
 
+  it('reports the age of the oldest queued work as a gauge, 0 once the queue is empty', async () => {
+    const oldest = 'portcullis_authz_pending_tuple_work_oldest_seconds';
+    expect(await metric(oldest)).toBe(0);
+    const t = { user: 'user:stuck', relation: 'member', object: org };
+    relay.cut();
+    await expect(stage({ writes: [t] }).flush()).rejects.toMatchObject({ status: 503 });
+    h.clock.advance(90_000);
+    await expect(stage({ deletes: [t] }).flush()).rejects.toMatchObject({ status: 503 });
+    h.clock.advance(30_500);
+    expect(await metric(oldest)).toBe(120.5);
+    relay.mode = 'pass';
+    await s().authzWriter.finishPending(store);
+    expect(await metric(oldest)).toBe(0);
+  });
+
   it('drops work the server refuses as invalid (it would hold the store forever): its flush throws the server error, later work still goes through', async () => {
     const invalid = stage({ writes: [{ user: 'user:e', relation: 'no_such_relation', object: org }] });
     const valid = stage({ writes: [{ user: 'user:e', relation: 'viewer', object: org }] });

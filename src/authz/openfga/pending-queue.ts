@@ -68,6 +68,12 @@ export class PendingTupleQueue {
     deps.metrics.gauge('portcullis_authz_pending_tuple_work', 'Tuple changes queued for the remote OpenFGA server, not yet applied.', [], (set) =>
       set({}, this.#rows.count()),
     );
+    deps.metrics.gauge(
+      'portcullis_authz_pending_tuple_work_oldest_seconds',
+      'Age in seconds of the oldest tuple change queued for the remote OpenFGA server (0 when none is): alert when it keeps growing, the queue is not draining.',
+      [],
+      (set) => set({}, this.#oldestAgeSeconds()),
+    );
     this.#attempts = deps.metrics.counter(
       'portcullis_authz_pending_tuple_work_attempts_total',
       'Attempts to apply queued tuple work on the OpenFGA server: applied, failed (kept for a retry) or discarded (refused for good: invalid, or a condition conflict).',
@@ -221,6 +227,11 @@ export class PendingTupleQueue {
   #record(seq: number, result: { count?: number; error?: unknown }): void {
     const waiting = this.#outcomes.get(seq);
     if (waiting) Object.assign(waiting, result);
+  }
+
+  #oldestAgeSeconds(): number {
+    const since = this.#rows.oldestCreatedAt();
+    return since === undefined ? 0 : Math.max(0, (this.deps.clock.now().getTime() - Date.parse(since)) / 1000);
   }
 
   #forgetStaleOutcomes(): void {

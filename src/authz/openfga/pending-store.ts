@@ -78,6 +78,11 @@ export class SqlitePendingTupleWork {
       .map((r) => r.store_id);
   }
 
+  /** When the oldest work still queued (any store) was queued; undefined when none is. */
+  oldestCreatedAt(): string | undefined {
+    return this.sql.prepare<[], { created_at: string }>(`SELECT created_at FROM authz_pending_tuple_work ORDER BY seq LIMIT 1`).get()?.created_at;
+  }
+
   count(): number {
     return (this.sql.prepare<[], { n: number }>(`SELECT count(*) AS n FROM authz_pending_tuple_work`).get() as { n: number }).n;
   }
