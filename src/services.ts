@@ -136,8 +136,9 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     authzAssertions: authz.assertions,
     readiness: [{ name: 'database', check: () => storage.ready() }, ...authz.readiness],
     async close() {
-      // Logout tokens still going out after their request returned need the database.
-      await sso.provider.drain(config.shutdownTimeoutMs);
+      // Logout tokens still going out after their request returned need the database, and so do
+      // tuple changes on their way to a remote OpenFGA server (then their stores' leases are released).
+      await Promise.all([sso.provider.drain(config.shutdownTimeoutMs), authz.close(config.shutdownTimeoutMs)]);
       storage.close();
       await flushLogs(logger);
     },

@@ -47,6 +47,8 @@ export interface Authz {
   /** Model assertions (OpenFGA's Read/WriteAssertions). */
   assertions: AssertionStore;
   readiness: ReadinessCheck[];
+  /** For a shutdown, before the database closes: stops the OpenFGA queue's drains and releases their leases (waits at most `timeoutMs`). */
+  close(timeoutMs: number): Promise<void>;
 }
 
 interface Backend {
@@ -58,6 +60,7 @@ interface Backend {
   transactional?: TransactionalWrites;
   assertions: AssertionStore;
   readiness: ReadinessCheck[];
+  close?(timeoutMs: number): Promise<void>;
 }
 
 /** Builds the configured backend (`PORTCULLIS_AUTHZ`) behind the engine interface, with its decorators. */
@@ -75,6 +78,7 @@ export function buildAuthz(config: Config, deps: AuthzDeps): Authz {
     revoker: authzTuplesRevoker(deps.storage, writer),
     assertions: backend.assertions,
     readiness: backend.readiness,
+    close: async (timeoutMs) => backend.close?.(timeoutMs),
   };
 }
 
@@ -94,12 +98,14 @@ function openFgaBackend(config: Config, deps: AuthzDeps): Backend {
     consistencyWindowMs: config.openfgaConsistencyWindowMs,
     ...(deps.continuationKey ? { continuationKey: deps.continuationKey } : {}),
   });
+  const queue = new PendingTupleQueue(engine, deps);
   return {
     engine,
-    writer: new OpenFgaStagedTupleWriter(new PendingTupleQueue(engine, deps)),
+    writer: new OpenFgaStagedTupleWriter(queue),
     auditInTransaction: false,
     assertions: new OpenFgaAssertionStore(engine.api),
     readiness: [{ name: 'openfga', check: () => engine.ready() }],
+    close: (timeoutMs) => queue.close(timeoutMs),
   };
 }
 

@@ -22,6 +22,13 @@ export class SqliteDrainLeases {
     );
   }
 
+  /** Gives up every lease `owner` holds but those of `except` (a shutdown). */
+  releaseAll(owner: string, except: readonly string[]): void {
+    this.sql.transaction(() =>
+      this.sql.prepare(`DELETE FROM authz_pending_tuple_drains WHERE owner = ? AND store_id NOT IN (SELECT value FROM json_each(?))`).run(owner, JSON.stringify(except)),
+    );
+  }
+
   /** Gives the lease up (nothing when another owner holds it by now). */
   release(storeId: string, owner: string): void {
     this.sql.transaction(() => this.sql.prepare(`DELETE FROM authz_pending_tuple_drains WHERE store_id = ? AND owner = ?`).run(storeId, owner));

@@ -48,7 +48,8 @@ const LEASE_POLL_MS = 50;
  * One drain per store at a time in this process; a second caller joins the running one. Across
  * processes sharing a data directory, a lease in the database (renewed while the drain runs)
  * lets one drain a store at a time; another process' drain waits for it (its work is applied
- * by the holder, in order), or takes over once the lease lapsed (the holder died).
+ * by the holder, in order), or takes over once the lease lapsed (the holder died). A process
+ * shutting down (`close`) gives its leases up once the changes it is sending are done.
  */
 export class PendingTupleQueue {
   readonly #rows: SqlitePendingTupleWork;
@@ -58,6 +59,7 @@ export class PendingTupleQueue {
   readonly #drains = new Map<string, Promise<number>>();
   readonly #outcomes = new Map<number, Outcome>();
   readonly #attempts: Counter<'outcome'>;
+  #closing = false;
 
   constructor(
     private readonly engine: OpenFgaEngine,
@@ -119,6 +121,31 @@ export class PendingTupleQueue {
     return out;
   }
 
+  /**
+   * Stops draining for a shutdown (before the database closes): no drain starts or takes another
+   * change; the changes being sent are awaited, at most `timeoutMs`, and then this process' leases
+   * are released, so another process goes on with the stores' queues at once rather than after
+   * the lease lapsed (30 s). A store whose change is still on its way when the time is up keeps
+   * its lease until it lapses: released, another process could apply later work of the store
+   * before that change lands (the order the lease exists for).
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.#closing = true;
+    const running = Promise.allSettled([...this.#drains.values()]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([running, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+    const sending = [...this.#drains.keys()];
+    if (sending.length > 0) {
+      this.deps.logger?.warn({ stores: sending }, 'shutting down with tuple work still being sent to the OpenFGA server; those stores\' leases lapse in 30 s');
+    }
+    try {
+      this.#leases.releaseAll(this.#owner, sending);
+    } catch {
+      // They lapse on their own.
+    }
+  }
+
   async #settle(storeId: string, seq: number): Promise<number> {
     try {
       await this.#drain(storeId);
@@ -138,6 +165,7 @@ export class PendingTupleQueue {
   #drain(storeId: string): Promise<number> {
     let run = this.#drains.get(storeId);
     if (!run) {
+      if (this.#closing) return Promise.reject(shuttingDown());
       run = this.#run(storeId);
       this.#drains.set(storeId, run);
     }
@@ -159,6 +187,7 @@ export class PendingTupleQueue {
     renewal.unref();
     try {
       for (;;) {
+        if (this.#closing) throw shuttingDown();
         if (!this.#takeLease(storeId)) {
           // Another process drains the store: it applies this process' work too, in order.
           if (!this.#rows.hasAny(storeId)) break;
@@ -247,6 +276,11 @@ export class PendingTupleQueue {
  */
 function refusedForGood(error: OpenFgaError): boolean {
   return error.status === 400 || (error.status === 409 && error.message.includes('already exists with a different condition'));
+}
+
+/** What a flush gets when this process stopped draining: its work stays queued for another process, or the next start. */
+function shuttingDown(): OpenFgaError {
+  return new OpenFgaError(503, 'unavailable', 'Portcullis is shutting down: the tuple work stays queued and is applied by another process or after the restart.');
 }
 
 /**
