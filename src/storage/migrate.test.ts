@@ -350,6 +350,20 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(() => db.prepare(`INSERT INTO authz_pending_tuple_drains (store_id, owner, expires_at) VALUES ('s21', 'a', NULL)`).run()).toThrow(/NOT NULL/);
     },
   },
+  21: {
+    seed() {},
+    verify(db) {
+      // Work queued before the upgrade stays queued, by no known process.
+      expect(db.prepare(`SELECT kind, queued_by FROM authz_pending_tuple_work WHERE store_id = 's20'`).all()).toEqual([{ kind: 'change', queued_by: null }]);
+      const outcome = db.prepare(`INSERT INTO authz_pending_tuple_outcomes (seq, applied, error_status, error_code, error_message, recorded_at) VALUES (?, ?, ?, ?, ?, 'x')`);
+      outcome.run(1, 3, null, null, null);
+      outcome.run(2, null, 400, 'validation_error', 'no such relation');
+      expect(() => outcome.run(3, null, null, null, null)).toThrow(/CHECK/);
+      expect(() => outcome.run(4, 1, 400, 'validation_error', 'both')).toThrow(/CHECK/);
+      expect(() => outcome.run(1, 0, null, null, null)).toThrow(/UNIQUE|PRIMARY KEY/);
+      expect(() => db.prepare(`UPDATE authz_pending_tuple_outcomes SET applied = 'two' WHERE seq = 1`).run()).toThrow(/cannot store TEXT value in INTEGER column/);
+    },
+  },
 };
 
 describe('migrations', () => {

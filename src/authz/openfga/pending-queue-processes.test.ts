@@ -69,6 +69,36 @@ describe.skipIf(!bin)(`tuple work queued for OpenFGA, drained by two processes o
     expect(await has(t)).toBe(false);
   });
 
+  it('a flush whose work the other process applied gets its count, or its refusal, from that process; unclaimed outcomes are purged', async () => {
+    const outcomes = () => (a().storage.sql.raw.prepare('SELECT count(*) AS n FROM authz_pending_tuple_outcomes').get() as { n: number }).n;
+    const t = { user: 'user:counted', relation: 'admin', object: org };
+    // Outcomes of work this process applied itself are not kept (those the last test left are nobody's: its flushes were never awaited).
+    const before = outcomes();
+    await a().storage.transaction(() => a().authzWriter.stage(store, { writes: [t, { ...t, relation: 'member' }] })).flush();
+    expect(outcomes()).toBe(before);
+
+    b.storage.transaction(() => b.authzWriter.stage(store, { writes: [{ user: 'user:first', relation: 'member', object: org }] }));
+    relayB.holdWhen = store;
+    const drainB = b.authzWriter.finishPending(store);
+    for (let i = 0; i < 200 && relayB.held === 0; i++) await sleep(25);
+    const deleted = a().storage.transaction(() => a().authzWriter.stageDeleteTuplesForUser(store, 'user:counted')).flush();
+    const refused = a().storage.transaction(() => a().authzWriter.stage(store, { writes: [{ ...t, relation: 'no_such_relation' }] })).flush();
+    const refusal = refused.catch((err: unknown) => err);
+    for (let i = 0; i < 10; i++) await sleep(25);
+    expect(queued()).toBe(3);
+    relayB.release();
+    await drainB;
+
+    expect(await deleted).toBe(2);
+    expect(await refusal).toMatchObject({ status: 400 });
+    expect([queued(), outcomes()]).toEqual([0, before]);
+    // Nobody's outcomes go with the housekeeping after 10 minutes.
+    expect(before).toBeGreaterThan(0);
+    h.clock.advance(10 * 60_000 + 1);
+    await a().authzWriter.finishAllPending();
+    expect(outcomes()).toBe(0);
+  });
+
   it('takes over the store from a process that died while draining it, once its lease has lapsed', async () => {
     const t = { user: 'user:orphan', relation: 'admin', object: org };
     a().storage.transaction(() => a().authzWriter.stage(store, { writes: [t] }));

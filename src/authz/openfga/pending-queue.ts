@@ -11,7 +11,7 @@ import { bulkDeleteEvent, recordAll, tupleEvents, type AuthzAuditDeps } from '..
 import type { OpenFgaEngine } from './engine.ts';
 import { SqliteDrainLeases } from './drain-lease.ts';
 import { toOpenFgaError } from './errors.ts';
-import { SqlitePendingTupleWork, type PendingTupleWork, type TupleWork } from './pending-store.ts';
+import { SqlitePendingTupleWork, type PendingTupleWork, type TupleWork, type TupleWorkOutcome } from './pending-store.ts';
 import { applyIdempotently, deleteTuplesForObject, deleteTuplesForUser } from './tuples.ts';
 
 export interface PendingTupleQueueDeps extends AuthzAuditDeps {
@@ -43,7 +43,8 @@ const LEASE_POLL_MS = 50;
  * (a removal queued while the server was down must land before a re-add queued after it).
  * Work the server refuses for good (400: the model lacks the relation; 409: the tuple exists with
  * another condition) would never succeed and would hold the store forever: it is dropped, logged
- * and counted, and its flush throws the error.
+ * and counted, and its flush throws the error. A flush whose work another process applied gets
+ * the count (or the refusal) that process recorded with the removal.
  *
  * One drain per store at a time in this process; a second caller joins the running one. Across
  * processes sharing a data directory, a lease in the database (renewed while the drain runs)
@@ -90,7 +91,7 @@ export class PendingTupleQueue {
    */
   enqueue(storeId: string, work: TupleWork, actor: Actor): Staged<number> {
     const now = this.deps.clock.now();
-    const seq = this.#rows.add(storeId, work, actor, now.toISOString());
+    const seq = this.#rows.add(storeId, work, actor, now.toISOString(), this.#owner);
     this.#outcomes.set(seq, { since: now.getTime() });
     let settled: Promise<number> | undefined;
     return { staged: 0, remote: true, flush: () => (settled ??= this.#settle(storeId, seq)) };
@@ -109,6 +110,8 @@ export class PendingTupleQueue {
    */
   async finishAll(): Promise<{ stores: number; failed: number; applied: number }> {
     const out = { stores: 0, failed: 0, applied: 0 };
+    const stale = new Date(this.deps.clock.now().getTime() - OUTCOME_TTL_MS).toISOString();
+    this.deps.storage.transaction(() => this.#rows.purgeOutcomes(stale));
     for (const storeId of this.#rows.stores()) {
       out.stores++;
       try {
@@ -159,7 +162,11 @@ export class PendingTupleQueue {
     const outcome = this.#outcomes.get(seq);
     this.#outcomes.delete(seq);
     if (outcome?.error !== undefined) throw outcome.error;
-    return outcome?.count ?? 0;
+    if (outcome?.count !== undefined) return outcome.count;
+    // Another process applied it (it held the store's lease) and recorded what became of it.
+    const recorded = this.deps.storage.transaction(() => this.#rows.takeOutcome(seq));
+    if (recorded && 'error' in recorded) throw new OpenFgaError(recorded.error.status, recorded.error.code, recorded.error.message);
+    return recorded?.applied ?? 0;
   }
 
   #drain(storeId: string): Promise<number> {
@@ -230,7 +237,9 @@ export class PendingTupleQueue {
         this.deps.logger?.warn(log, 'queued authorization tuple work failed on the OpenFGA server; it stays queued');
         throw forCaller(error);
       }
-      this.deps.storage.transaction(() => this.#rows.remove(w.seq));
+      this.deps.storage.transaction(() => {
+        if (this.#rows.remove(w.seq)) this.#recordFor(w, { error: { status: error.status, code: error.code, message: error.message } });
+      });
       this.#attempts.inc({ outcome: 'discarded' });
       this.deps.logger?.warn(log, 'the OpenFGA server refused queued authorization tuple work for good; discarded');
       this.#record(w.seq, { error });
@@ -239,7 +248,9 @@ export class PendingTupleQueue {
       this.engine.markWritten(w.storeId);
     }
     this.deps.storage.transaction(() => {
-      if (this.#rows.remove(w.seq) && count > 0) recordAll(this.deps, w.storeId, auditEvents(w, count), w.actor);
+      if (!this.#rows.remove(w.seq)) return;
+      if (count > 0) recordAll(this.deps, w.storeId, auditEvents(w, count), w.actor);
+      this.#recordFor(w, { applied: count });
     });
     this.#attempts.inc({ outcome: 'applied' });
     this.#record(w.seq, { count });
@@ -251,6 +262,11 @@ export class PendingTupleQueue {
     if (work.kind === 'change') return applyIdempotently(api, storeId, work);
     if (work.kind === 'delete_for_user') return deleteTuplesForUser(api, storeId, work.user);
     return deleteTuplesForObject(api, storeId, work.object);
+  }
+
+  /** Work another process queued: its flush there learns the outcome from the database. */
+  #recordFor(w: PendingTupleWork, outcome: TupleWorkOutcome): void {
+    if (w.queuedBy !== this.#owner) this.#rows.recordOutcome(w.seq, outcome, this.deps.clock.now().toISOString());
   }
 
   #record(seq: number, result: { count?: number; error?: unknown }): void {

@@ -39,6 +39,7 @@ describe('the queue of tuple work for a remote OpenFGA server (SQLite file)', ()
       storeId: 'store-a',
       work: { kind: 'change', writes: [], deletes: [member] },
       actor: scim,
+      queuedBy: null,
       createdAt: AT,
       attempts: 0,
       lastErrorCode: null,
@@ -108,6 +109,41 @@ describe('the queue of tuple work for a remote OpenFGA server (SQLite file)', ()
     expect(leases.take('s', 'a', t(52), t(82))).toBe(false);
     elsewhere.release('s', 'b');
     expect(leases.take('s', 'a', t(53), t(83))).toBe(true);
+  });
+
+  it('releases every lease of a process but those it names, and none of another process\'', () => {
+    dir = tempDir();
+    const { sql } = open();
+    const leases = new SqliteDrainLeases(sql);
+    const until = '2026-06-01T12:00:30.000Z';
+    for (const store of ['s1', 's2', 's3']) expect(leases.take(store, 'a', AT, until)).toBe(true);
+    expect(leases.take('s4', 'b', AT, until)).toBe(true);
+    leases.releaseAll('a', ['s2']);
+    expect(sql.raw.prepare('SELECT store_id, owner FROM authz_pending_tuple_drains ORDER BY store_id').all()).toEqual([
+      { store_id: 's2', owner: 'a' },
+      { store_id: 's4', owner: 'b' },
+    ]);
+  });
+
+  it('keeps what became of work applied for another process until that process reads it once, or it is purged', () => {
+    dir = tempDir();
+    const { sql, rows } = open();
+    const other = open();
+    const applied = rows.add('s', { kind: 'delete_for_user', user: 'user:u1' }, scim, AT, 'process-a');
+    const refused = rows.add('s', { kind: 'change', writes: [member], deletes: [] }, scim, AT, 'process-a');
+    const forgotten = rows.add('s', { kind: 'change', writes: [member], deletes: [] }, scim, AT, 'process-gone');
+    expect(rows.next('s')).toMatchObject({ seq: applied, queuedBy: 'process-a' });
+    const later = '2026-06-01T12:20:00.000Z';
+    other.sql.transaction(() => {
+      other.rows.recordOutcome(applied, { applied: 3 }, later);
+      other.rows.recordOutcome(refused, { error: { status: 400, code: 'validation_error', message: 'relation not found' } }, later);
+      other.rows.recordOutcome(forgotten, { applied: 1 }, AT);
+    });
+    expect(sql.transaction(() => rows.purgeOutcomes('2026-06-01T12:10:00.000Z'))).toBe(1);
+    expect(sql.transaction(() => rows.takeOutcome(applied))).toEqual({ applied: 3 });
+    expect(sql.transaction(() => rows.takeOutcome(applied))).toBeUndefined();
+    expect(sql.transaction(() => rows.takeOutcome(refused))).toEqual({ error: { status: 400, code: 'validation_error', message: 'relation not found' } });
+    expect(sql.transaction(() => rows.takeOutcome(forgotten))).toBeUndefined();
   });
 
   it('refuses a kind it does not know', () => {
