@@ -110,8 +110,7 @@ export class PendingTupleQueue {
    */
   async finishAll(): Promise<{ stores: number; failed: number; applied: number }> {
     const out = { stores: 0, failed: 0, applied: 0 };
-    const stale = new Date(this.deps.clock.now().getTime() - OUTCOME_TTL_MS).toISOString();
-    this.deps.storage.transaction(() => this.#rows.purgeOutcomes(stale));
+    this.#purgeUnclaimedOutcomes();
     for (const storeId of this.#rows.stores()) {
       out.stores++;
       try {
@@ -277,6 +276,17 @@ export class PendingTupleQueue {
   #oldestAgeSeconds(): number {
     const since = this.#rows.oldestCreatedAt();
     return since === undefined ? 0 : Math.max(0, (this.deps.clock.now().getTime() - Date.parse(since)) / 1000);
+  }
+
+  /** Outcomes recorded for another process that never read them (it stopped waiting, or stopped). */
+  #purgeUnclaimedOutcomes(): void {
+    const stale = new Date(this.deps.clock.now().getTime() - OUTCOME_TTL_MS).toISOString();
+    try {
+      this.deps.storage.transaction(() => this.#rows.purgeOutcomes(stale));
+    } catch (err) {
+      // The database is busy: the next pass purges them; the queue's work matters more.
+      this.deps.logger?.warn({ err }, 'could not purge unclaimed outcomes of queued tuple work');
+    }
   }
 
   #forgetStaleOutcomes(): void {
