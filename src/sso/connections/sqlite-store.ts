@@ -190,14 +190,17 @@ export class SqliteTenantConnections {
     this.sql
       .prepare(
         `INSERT INTO sso_saml_settings (connection_id, idp_entity_id, idp_sso_url, metadata_url, metadata_refreshed_at, metadata_error,
+           metadata_valid_until, metadata_cache_duration_seconds,
            want_assertions_signed, want_response_signed, allow_idp_initiated, idp_initiated_app_id, clock_skew_seconds,
            allow_sha1_signatures, sp_private_key_sealed, sp_certificate, sp_certificate_created_at)
          VALUES (@id, @idp_entity_id, @idp_sso_url, @metadata_url, @metadata_refreshed_at, @metadata_error,
+           @metadata_valid_until, @metadata_cache_duration_seconds,
            @want_assertions_signed, @want_response_signed, @allow_idp_initiated, @idp_initiated_app_id, @clock_skew_seconds,
            @allow_sha1_signatures, @sp_private_key_sealed, @sp_certificate, @sp_certificate_created_at)
          ON CONFLICT (connection_id) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, idp_sso_url = excluded.idp_sso_url,
            metadata_url = excluded.metadata_url, metadata_refreshed_at = excluded.metadata_refreshed_at,
-           metadata_error = excluded.metadata_error, want_assertions_signed = excluded.want_assertions_signed,
+           metadata_error = excluded.metadata_error, metadata_valid_until = excluded.metadata_valid_until,
+           metadata_cache_duration_seconds = excluded.metadata_cache_duration_seconds, want_assertions_signed = excluded.want_assertions_signed,
            want_response_signed = excluded.want_response_signed, allow_idp_initiated = excluded.allow_idp_initiated,
            idp_initiated_app_id = excluded.idp_initiated_app_id, clock_skew_seconds = excluded.clock_skew_seconds,
            allow_sha1_signatures = excluded.allow_sha1_signatures`,
