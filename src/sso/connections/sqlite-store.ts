@@ -350,7 +350,8 @@ export class SqliteConnectionLookup {
   /**
    * SAML connections whose metadata URL is due for a refresh (not those of a deleted tenant): the
    * last attempt is older than `refreshMinutes`; or older than the document's `cacheDuration`; or
-   * the document's `validUntil` comes before the next scheduled refresh. The last two wait at
+   * the document's `validUntil` comes before the next scheduled refresh (not for an `inactive`
+   * connection, which signs nobody in). The last two wait at
    * least `floorSeconds` after an attempt, so a tiny `cacheDuration` or a document that stays
    * near (or past) its `validUntil` is not fetched at every pass.
    */
@@ -363,7 +364,7 @@ export class SqliteConnectionLookup {
            AND (s.metadata_refreshed_at IS NULL OR s.metadata_refreshed_at < @scheduled
              OR (s.metadata_refreshed_at <= @floor AND (
                unixepoch(s.metadata_refreshed_at, 'subsec') + max(s.metadata_cache_duration_seconds, @floorSeconds) <= unixepoch(@now, 'subsec')
-               OR s.metadata_valid_until < @horizon)))`,
+               OR (s.metadata_valid_until < @horizon AND c.status <> 'inactive'))))`,
       )
       .all({
         now: now.toISOString(),

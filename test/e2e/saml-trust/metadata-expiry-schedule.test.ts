@@ -72,9 +72,10 @@ describe('the scheduled metadata refresh and the document it serves', () => {
   beforeAll(async () => (s = await start()));
   afterAll(() => s?.close());
 
-  async function connection(document: string) {
+  async function connection(document: string, status: 'testing' | 'inactive' = 'testing') {
     s.metadata.document = document;
     const conn = await s.env.samlConnection(s.tenant.id, idp, { status: 'testing', saml: { metadata_url: s.metadata.url } });
+    if (status === 'inactive') await s.env.ok('PATCH', `/admin/v1/tenants/${s.tenant.id}/connections/${conn.id}`, { status });
     const fetches = () => s.env.audit(s.tenant.id, 'sso.connection.metadata_refreshed').filter((e) => e.target?.id === conn.id).length;
     /** Moves the clock on and runs one housekeeping pass: whether the connection's URL was fetched. */
     const after = async (ms: number) => {
@@ -111,8 +112,11 @@ describe('the scheduled metadata refresh and the document it serves', () => {
   it('fetches a document whose validUntil would pass before the next scheduled fetch every 5 minutes, so a republished one is taken before sign-ins stop', async () => {
     const soon = new Date(s.clock.now().getTime() + 2 * 60 * MINUTE).toISOString();
     const { conn, after } = await connection(withEntityAttributes(idp.metadataXml(), { validUntil: soon }));
-    expect(await after(4 * MINUTE)).toBe(0);
+    // An inactive connection signs nobody in: it keeps the usual schedule.
+    const inactive = await connection(withEntityAttributes(idp.metadataXml(), { validUntil: soon }), 'inactive');
+    expect(await inactive.after(4 * MINUTE)).toBe(0);
     expect(await after(MINUTE)).toBe(1);
+    expect(await inactive.after(5 * MINUTE)).toBe(0);
     const later = new Date(s.clock.now().getTime() + 7 * DAY).toISOString();
     s.metadata.document = withEntityAttributes(idp.metadataXml(), { validUntil: later });
     expect(await after(5 * MINUTE)).toBe(1);
