@@ -12,6 +12,7 @@ import { TokenBucketLimiter } from './http/rate-limiter.ts';
 import { Deprovisioner } from './directory/deprovisioning.ts';
 import { DirectoryService } from './directory/service.ts';
 import { buildSso, type Sso, type SsoOptions } from './sso/compose.ts';
+import { registerMetadataGauge } from './sso/metadata-gauge.ts';
 import { SecretBox, loadKeyEncryptionKey } from './oidc/keys/key-encryption.ts';
 import { buildScimServices, type ScimServices } from './directory/compose.ts';
 import { buildAuthz, checkAuthzConfig } from './authz/backend.ts';
@@ -114,6 +115,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
       for (const [state, n] of Object.entries(health)) set({ idp_certificate: state }, n);
     },
   );
+  registerMetadataGauge(metrics, sso.connections.lookup, clock);
 
   return {
     config,

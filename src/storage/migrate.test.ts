@@ -351,6 +351,22 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
     },
   },
   21: {
+    seed(db) {
+      db.prepare(`UPDATE sso_saml_settings SET metadata_url = 'https://idp.example/metadata', metadata_refreshed_at = 'x' WHERE connection_id = 'c13'`).run();
+    },
+    verify(db) {
+      // Connections stored before have no bound (their metadata was not kept) and the usual refresh schedule.
+      expect(db.prepare(`SELECT connection_id, metadata_valid_until, metadata_cache_duration_seconds FROM sso_saml_settings ORDER BY connection_id`).all()).toEqual([
+        { connection_id: 'c1', metadata_valid_until: null, metadata_cache_duration_seconds: null },
+        { connection_id: 'c13', metadata_valid_until: null, metadata_cache_duration_seconds: null },
+      ]);
+      db.prepare(`UPDATE sso_saml_settings SET metadata_valid_until = '2030-01-31T00:00:00.000Z', metadata_cache_duration_seconds = 3600 WHERE connection_id = 'c13'`).run();
+      expect(db.prepare(`SELECT metadata_valid_until, metadata_cache_duration_seconds FROM sso_saml_settings WHERE connection_id = 'c13'`).get()).toEqual({ metadata_valid_until: '2030-01-31T00:00:00.000Z', metadata_cache_duration_seconds: 3600 });
+      expect(() => db.prepare(`UPDATE sso_saml_settings SET metadata_cache_duration_seconds = -1 WHERE connection_id = 'c13'`).run()).toThrow(/CHECK/);
+      expect(() => db.prepare(`UPDATE sso_saml_settings SET metadata_valid_until = x'00' WHERE connection_id = 'c13'`).run()).toThrow(/cannot store BLOB value in TEXT column/);
+    },
+  },
+  22: {
     seed() {},
     verify(db) {
       // Work queued before the upgrade stays queued, by no known process.

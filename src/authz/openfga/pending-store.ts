@@ -14,7 +14,7 @@ export interface PendingTupleWork {
   storeId: string;
   work: TupleWork;
   actor: Actor;
-  /** The process (its queue's id) that queued it; null for work queued before migration 0021. */
+  /** The process (its queue's id) that queued it; null for work queued before migration 0022. */
   queuedBy: string | null;
   createdAt: string;
   /** Failed attempts so far, and the server's error code of the last one. */
@@ -34,12 +34,12 @@ interface Row {
   last_error_code: string | null;
 }
 
-/** What became of work a process applied for another (`authz_pending_tuple_outcomes`, migration 0021). */
+/** What became of work a process applied for another (`authz_pending_tuple_outcomes`, migration 0022). */
 export type TupleWorkOutcome = { applied: number } | { error: { status: number; code: string; message: string } };
 
 /**
  * The `authz_pending_tuple_work` table (migration 0019), and the outcomes of work applied by
- * another process than the one that queued it (0021). Keyed by authorization store, not by
+ * another process than the one that queued it (0022). Keyed by authorization store, not by
  * tenant: the remote server knows stores, and the drain runs below the tenant layer.
  */
 export class SqlitePendingTupleWork {

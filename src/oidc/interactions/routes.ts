@@ -17,7 +17,7 @@ import type { SqliteTenantRegistry } from '../../tenants/sqlite-store.ts';
 import type { SqliteAppLookup } from '../apps/sqlite-store.ts';
 import type { ProviderHolder } from '../provider/holder.ts';
 import { connectionPickerPage, errorPage, pickerPage } from '../pages.ts';
-import { GENERIC_LOGIN_FAILURE } from '../../sso/login/failures.ts';
+import { GENERIC_LOGIN_FAILURE, LoginFailure } from '../../sso/login/failures.ts';
 import { UpstreamOidcError } from '../../sso/oidc/upstream.ts';
 import { actorFrom } from '../../http/actor.ts';
 import { bodyLimit } from '../../http/body-limit.ts';
@@ -97,8 +97,10 @@ export function interactionRoutes(d: InteractionDeps) {
     try {
       url = await d.login.begin({ connection: route.go, purpose: 'login', interactionUid: i.uid, ...(hints.email ? { loginHint: hints.email } : {}), ...reauthenticationOf(i) });
     } catch (err) {
-      // The upstream IdP is unreachable or its discovery document unusable: the person sees the
-      // generic failure at the app, the audit log says which connection and why.
+      // The upstream IdP is unreachable or its discovery document unusable, or the SAML IdP's
+      // metadata expired: the person sees the generic failure at the app, the audit log says
+      // which connection and why.
+      if (err instanceof LoginFailure) return finishWithError(c, err.reason, route.go.tenant_id, { connection_id: route.go.id, detail: err.detail.slice(0, 500) });
       if (!(err instanceof UpstreamOidcError)) throw err;
       return finishWithError(c, err.reason, route.go.tenant_id, { connection_id: route.go.id, detail: err.message.slice(0, 500) });
     }

@@ -13,6 +13,7 @@ import { ConnectionSchema, CreateConnectionBody, RevokedSessionsSchema, TestLogi
 import { jsonWithHeaders } from '../../http/json-response.ts';
 import { badGateway, unprocessable } from '../../http/errors.ts';
 import { UpstreamOidcError } from '../oidc/upstream.ts';
+import { LoginFailure } from '../login/failures.ts';
 
 const Param = TenantParam.extend({ connection_id: z.string().min(1).max(64) });
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -29,7 +30,7 @@ const routes = {
   stageSp: createRoute({ method: 'post', path: `${path}/{connection_id}/sp-certificates`, summary: 'SAML: stage a new SP certificate (published in SP metadata beside the current one; activate it once the IdP has the new metadata)', request: { params: Param, headers: IfMatchHeader }, responses: { 201: json(ConnectionSchema, 'Staged'), 409: errorResponse('A new certificate is already staged (`sp_certificate_pending`)'), 412: errorResponse('Stale ETag'), ...commonErrors } }),
   activateSp: createRoute({ method: 'post', path: `${path}/{connection_id}/sp-certificates/activate`, summary: 'SAML: sign with the staged SP certificate; the replaced one stays accepted for decryption until retired', request: { params: Param, headers: IfMatchHeader }, responses: { 200: json(ConnectionSchema, 'Activated'), 409: errorResponse('Nothing staged (`no_pending_sp_certificate`) or a previous certificate not yet retired (`sp_certificate_previous_exists`)'), 412: errorResponse('Stale ETag'), ...commonErrors } }),
   retireSp: createRoute({ method: 'delete', path: `${path}/{connection_id}/sp-certificates/{which}`, summary: 'SAML: retire the previous SP certificate (no longer accepted for decryption) or discard the staged one', request: { params: Param.extend({ which: z.enum(['pending', 'previous']) }), headers: IfMatchHeader }, responses: { 200: json(ConnectionSchema, 'Retired'), 412: errorResponse('Stale ETag'), ...commonErrors } }),
-  test: createRoute({ method: 'post', path: `${path}/{connection_id}/test-login`, summary: 'Start an admin test login: open the returned URL; the result page shows what the IdP sent', request: { params: Param }, responses: { 201: json(TestLoginSchema, 'Test login started'), 422: errorResponse("The upstream OIDC IdP's discovery document could not be read (`idp_unreachable`)"), ...commonErrors } }),
+  test: createRoute({ method: 'post', path: `${path}/{connection_id}/test-login`, summary: 'Start an admin test login: open the returned URL; the result page shows what the IdP sent', request: { params: Param }, responses: { 201: json(TestLoginSchema, 'Test login started'), 422: errorResponse("The upstream OIDC IdP's discovery document could not be read (`idp_unreachable`), or the SAML IdP's metadata is past its `validUntil` (`saml_metadata_expired`, recorded as the failed test in `last_test`)"), ...commonErrors } }),
 };
 
 export function connectionRoutes(tenants: TenantService, connections: ConnectionService, login: LoginService) {
@@ -112,6 +113,10 @@ export function connectionRoutes(tenants: TenantService, connections: Connection
     } catch (err) {
       // Said to the admin (it is their IdP): a valid request the IdP cannot serve right now.
       if (err instanceof UpstreamOidcError) throw unprocessable('idp_unreachable', `The IdP could not be used: ${err.message.slice(0, 300)}`);
+      if (err instanceof LoginFailure) {
+        login.recordRefusedTest(connection, err, actorFrom(c));
+        throw unprocessable(err.reason, `The connection cannot sign anyone in: ${err.detail.slice(0, 500)}`);
+      }
       throw err;
     }
     return c.json({ url, expires_at: new Date(Date.now() + LOGIN_STATE_TTL_MS).toISOString() }, 201);

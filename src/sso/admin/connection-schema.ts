@@ -36,6 +36,10 @@ const SamlViewSchema = z
     metadata_url: z.string().nullable().openapi({ description: 'Where the IdP metadata is re-fetched from; null when imported from XML or fields.' }),
     metadata_refreshed_at: Instant.nullable().openapi({ description: 'The last fetch of `metadata_url`, good or not.' }),
     metadata_error: z.string().nullable().openapi({ description: 'Why the last fetch failed; null after a good one.' }),
+    metadata_valid_until: Instant.nullable().openapi({
+      description:
+        "The earliest `validUntil` of the IdP metadata the settings came from (SAML V2.0 Metadata §2.2.1): past it, beyond `clock_skew_seconds`, sign-ins through the connection are refused (`saml_metadata_expired`) until a refresh or an import brings current metadata. Null: no bound (the metadata had none, the IdP was given as fields, or the connection was imported before Portcullis kept it).",
+    }),
     want_assertions_signed: z.boolean(),
     want_response_signed: z.boolean(),
     allow_idp_initiated: z.boolean(),

@@ -40,6 +40,15 @@ export interface SamlSettings {
   metadata_url: string | null;
   metadata_refreshed_at: string | null;
   metadata_error: string | null;
+  /**
+   * The earliest `validUntil` of the metadata the IdP settings came from (ISO 8601, UTC): past it
+   * (beyond the clock skew) no sign-in through the connection is accepted (SAML V2.0 Metadata
+   * §2.2.1). Null: the metadata had none, the settings were given as fields, or the connection
+   * was imported before Portcullis kept it (migration 0021).
+   */
+  metadata_valid_until: string | null;
+  /** The metadata's shortest `cacheDuration` in seconds, for a metadata URL (null otherwise, or none). */
+  metadata_cache_duration_seconds: number | null;
   want_assertions_signed: boolean;
   want_response_signed: boolean;
   allow_idp_initiated: boolean;
@@ -129,6 +138,7 @@ export function connectionView(c: Connection, baseUrl: string, lastTest?: unknow
           metadata_url: c.saml.metadata_url,
           metadata_refreshed_at: c.saml.metadata_refreshed_at,
           metadata_error: c.saml.metadata_error,
+          metadata_valid_until: c.saml.metadata_valid_until,
           want_assertions_signed: c.saml.want_assertions_signed,
           want_response_signed: c.saml.want_response_signed,
           allow_idp_initiated: c.saml.allow_idp_initiated,

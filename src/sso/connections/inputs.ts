@@ -1,7 +1,8 @@
 import { ApiError, badRequest } from '../../http/errors.ts';
 import type { AttributeMapping, AttributePreset, ConnectionStatus, GroupMapping, IdpCertificate, Protocol } from './connection.ts';
 import { parseIdpCertificate } from '../saml/certificates.ts';
-import { assertMetadataCurrent, parseIdpMetadata } from '../saml/metadata.ts';
+import { assertMetadataCurrent, parseIdpMetadata, type IdpMetadata } from '../saml/metadata.ts';
+import { storedValidUntil } from '../saml/metadata-validity.ts';
 import type { MetadataFetcher } from '../saml/metadata-fetch.ts';
 
 export interface SamlInput {
@@ -50,6 +51,10 @@ export interface ResolvedIdp {
   idp_sso_url: string;
   idp_certificates: IdpCertificate[];
   metadata_url: string | null;
+  /** The metadata's earliest `validUntil` (ISO 8601): no sign-in relies on it after that. Null: no bound, or no metadata. */
+  metadata_valid_until: string | null;
+  /** The metadata's shortest `cacheDuration` (seconds), kept for a metadata URL only: it is re-fetched no later than that. */
+  metadata_cache_duration_seconds: number | null;
 }
 
 /** When metadata is read: expired metadata (`validUntil` more than the connection's clock skew ago) is refused. */
@@ -68,7 +73,7 @@ export async function resolveSamlIdp(input: SamlInput, fetcher: MetadataFetcher,
     const m = about('saml.metadata_xml', () => parseIdpMetadata(xml));
     about('saml.metadata_xml', () => assertMetadataCurrent(m, at.now, at.skewSeconds));
     assertSsoUrl(m.sso_url, 'saml.metadata_xml', 'invalid_metadata');
-    return { idp_entity_id: m.entity_id, idp_sso_url: m.sso_url, idp_certificates: m.certificates, metadata_url: null };
+    return fromMetadata(m, null);
   }
   if (input.metadata_url !== undefined) {
     const xml = await fetcher(input.metadata_url);
@@ -76,7 +81,7 @@ export async function resolveSamlIdp(input: SamlInput, fetcher: MetadataFetcher,
     const m = about(field, () => parseIdpMetadata(xml));
     about(field, () => assertMetadataCurrent(m, at.now, at.skewSeconds));
     assertSsoUrl(m.sso_url, field, 'invalid_metadata');
-    return { idp_entity_id: m.entity_id, idp_sso_url: m.sso_url, idp_certificates: m.certificates, metadata_url: input.metadata_url };
+    return fromMetadata(m, input.metadata_url);
   }
   const explicit = input.idp_entity_id !== undefined || input.idp_sso_url !== undefined || input.idp_certificates !== undefined;
   if (!explicit) return current;
@@ -88,7 +93,19 @@ export async function resolveSamlIdp(input: SamlInput, fetcher: MetadataFetcher,
     throw badRequest('invalid_connection', `A SAML connection needs saml.metadata_xml, saml.metadata_url, or saml.idp_entity_id, saml.idp_sso_url and saml.idp_certificates (missing: ${missing.join(', ')}).`);
   }
   assertSsoUrl(ssoUrl, 'saml.idp_sso_url', 'invalid_connection');
-  return { idp_entity_id: entityId, idp_sso_url: ssoUrl, idp_certificates: certs, metadata_url: null };
+  // Fields given by hand are no longer what a metadata document said: its bounds go with it.
+  return { idp_entity_id: entityId, idp_sso_url: ssoUrl, idp_certificates: certs, metadata_url: null, metadata_valid_until: null, metadata_cache_duration_seconds: null };
+}
+
+function fromMetadata(m: IdpMetadata, url: string | null): ResolvedIdp {
+  return {
+    idp_entity_id: m.entity_id,
+    idp_sso_url: m.sso_url,
+    idp_certificates: m.certificates,
+    metadata_url: url,
+    metadata_valid_until: storedValidUntil(m.valid_until),
+    metadata_cache_duration_seconds: url === null ? null : m.cache_duration_seconds,
+  };
 }
 
 /**

@@ -292,7 +292,7 @@ export class ConnectionService {
         {
           action: 'sso.connection.metadata_refreshed',
           target: { type: 'connection', id },
-          metadata: { ok: error === null, error, certificates: saml.idp_certificates.map((c) => c.fingerprint) },
+          metadata: { ok: error === null, error, certificates: saml.idp_certificates.map((c) => c.fingerprint), metadata_valid_until: saml.metadata_valid_until },
         },
         actor,
       );

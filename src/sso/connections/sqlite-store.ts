@@ -190,14 +190,17 @@ export class SqliteTenantConnections {
     this.sql
       .prepare(
         `INSERT INTO sso_saml_settings (connection_id, idp_entity_id, idp_sso_url, metadata_url, metadata_refreshed_at, metadata_error,
+           metadata_valid_until, metadata_cache_duration_seconds,
            want_assertions_signed, want_response_signed, allow_idp_initiated, idp_initiated_app_id, clock_skew_seconds,
            allow_sha1_signatures, sp_private_key_sealed, sp_certificate, sp_certificate_created_at)
          VALUES (@id, @idp_entity_id, @idp_sso_url, @metadata_url, @metadata_refreshed_at, @metadata_error,
+           @metadata_valid_until, @metadata_cache_duration_seconds,
            @want_assertions_signed, @want_response_signed, @allow_idp_initiated, @idp_initiated_app_id, @clock_skew_seconds,
            @allow_sha1_signatures, @sp_private_key_sealed, @sp_certificate, @sp_certificate_created_at)
          ON CONFLICT (connection_id) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, idp_sso_url = excluded.idp_sso_url,
            metadata_url = excluded.metadata_url, metadata_refreshed_at = excluded.metadata_refreshed_at,
-           metadata_error = excluded.metadata_error, want_assertions_signed = excluded.want_assertions_signed,
+           metadata_error = excluded.metadata_error, metadata_valid_until = excluded.metadata_valid_until,
+           metadata_cache_duration_seconds = excluded.metadata_cache_duration_seconds, want_assertions_signed = excluded.want_assertions_signed,
            want_response_signed = excluded.want_response_signed, allow_idp_initiated = excluded.allow_idp_initiated,
            idp_initiated_app_id = excluded.idp_initiated_app_id, clock_skew_seconds = excluded.clock_skew_seconds,
            allow_sha1_signatures = excluded.allow_sha1_signatures`,
@@ -296,6 +299,21 @@ export class SqliteConnectionLookup {
     return out;
   }
 
+  /**
+   * The metadata bound of every active SAML connection of a live tenant (the connections
+   * `idpCertificateHealth` counts), its clock skew, and whether a metadata URL refreshes it.
+   */
+  activeMetadataBounds(): { metadata_valid_until: string | null; clock_skew_seconds: number; from_url: 0 | 1 }[] {
+    return this.sql
+      .prepare<[], { metadata_valid_until: string | null; clock_skew_seconds: number; from_url: 0 | 1 }>(
+        `SELECT s.metadata_valid_until, s.clock_skew_seconds, s.metadata_url IS NOT NULL AS from_url FROM sso_connections c
+         JOIN sso_saml_settings s ON s.connection_id = c.id
+         JOIN tenants t ON t.id = c.tenant_id AND t.deleted_at IS NULL
+         WHERE c.deleted_at IS NULL AND c.status = 'active'`,
+      )
+      .all();
+  }
+
   /** Records that the SP certificate with this fingerprint decrypted an assertion (see migration 0011). */
   noteDecryption(connectionId: string, fingerprint: string, at: string): void {
     this.sql
@@ -329,16 +347,32 @@ export class SqliteConnectionLookup {
     return this.sql.prepare<[], { id: string; tenant_id: string }>('SELECT id, tenant_id FROM sso_connections WHERE unmap_pending IS NOT NULL').all();
   }
 
-  /** SAML connections whose metadata URL is due for a refresh (not those of a deleted tenant). */
-  metadataDue(olderThanIso: string): { id: string; tenant_id: string }[] {
+  /**
+   * SAML connections whose metadata URL is due for a refresh (not those of a deleted tenant): the
+   * last attempt is older than `refreshMinutes`; or older than the document's `cacheDuration`; or
+   * the document's `validUntil` comes before the next scheduled refresh (not for an `inactive`
+   * connection, which signs nobody in). The last two wait at
+   * least `floorSeconds` after an attempt, so a tiny `cacheDuration` or a document that stays
+   * near (or past) its `validUntil` is not fetched at every pass.
+   */
+  metadataDue(now: Date, refreshMinutes: number, floorSeconds: number): { id: string; tenant_id: string }[] {
     return this.sql
-      .prepare<[string], { id: string; tenant_id: string }>(
+      .prepare<[{ now: string; scheduled: string; floor: string; horizon: string; floorSeconds: number }], { id: string; tenant_id: string }>(
         `SELECT c.id, c.tenant_id FROM sso_connections c JOIN sso_saml_settings s ON s.connection_id = c.id
          JOIN tenants t ON t.id = c.tenant_id AND t.deleted_at IS NULL
          WHERE c.deleted_at IS NULL AND s.metadata_url IS NOT NULL
-           AND (s.metadata_refreshed_at IS NULL OR s.metadata_refreshed_at < ?)`,
+           AND (s.metadata_refreshed_at IS NULL OR s.metadata_refreshed_at < @scheduled
+             OR (s.metadata_refreshed_at <= @floor AND (
+               unixepoch(s.metadata_refreshed_at, 'subsec') + max(s.metadata_cache_duration_seconds, @floorSeconds) <= unixepoch(@now, 'subsec')
+               OR (s.metadata_valid_until < @horizon AND c.status <> 'inactive'))))`,
       )
-      .all(olderThanIso);
+      .all({
+        now: now.toISOString(),
+        scheduled: new Date(now.getTime() - refreshMinutes * 60_000).toISOString(),
+        floor: new Date(now.getTime() - floorSeconds * 1000).toISOString(),
+        horizon: new Date(now.getTime() + refreshMinutes * 60_000).toISOString(),
+        floorSeconds,
+      });
   }
 
   saveTestResult(connectionId: string, r: { tested_at: string; outcome: 'succeeded' | 'failed'; reason: string | null; received: unknown }): void {

@@ -5,6 +5,7 @@ import type { Connection } from '../connections/connection.ts';
 import { authnRequestUrl, samlContext, type SamlContext } from '../saml/service-provider.ts';
 import { LOGIN_STATE_TTL_MS, type LoginDeps } from './deps.ts';
 import type { LoginState } from './state-store.ts';
+import { assertMetadataCurrentForSignIn } from './metadata-current.ts';
 
 export interface BeginLogin {
   connection: Connection;
@@ -21,7 +22,10 @@ export interface BeginLogin {
   maxAge?: number;
 }
 
-/** Records the login state and returns the IdP URL to send the browser to. */
+/**
+ * Records the login state and returns the IdP URL to send the browser to. A SAML connection whose
+ * metadata expired refuses with a `LoginFailure` (`saml_metadata_expired`) for its caller to audit.
+ */
 export async function beginLogin(
   deps: LoginDeps,
   args: BeginLogin,
@@ -31,6 +35,7 @@ export async function beginLogin(
   if (args.purpose === 'login' && connection.status !== 'active') throw badRequest('connection_not_active', 'The connection is not active.');
   if (connection.status === 'inactive') throw badRequest('connection_inactive', 'The connection is inactive.');
   const now = deps.clock.now();
+  assertMetadataCurrentForSignIn(connection, now);
   // SAML has no max_age: the only way to honour one at an IdP visit is a fresh authentication
   // (OIDC Core 3.1.2.1: the OP must re-authenticate rather than report an older auth_time).
   const forced = args.reauthenticate === true || (connection.protocol === 'saml' && args.maxAge !== undefined);

@@ -16,6 +16,7 @@ import { LOGIN_STATE_TTL_MS } from './deps.ts';
 import { certificateFingerprint } from '../saml/certificates.ts';
 import { mappingWarnings } from './test-warnings.ts';
 import { previewLink, type LinkPreview } from './link-preview.ts';
+import { assertMetadataCurrentForSignIn } from './metadata-current.ts';
 
 const DECRYPTION_NOTE_INTERVAL_MS = 3_600_000;
 
@@ -61,6 +62,7 @@ export class LoginService {
     let state: LoginState | undefined;
     try {
       state = this.#takeState(connection, typeof form.RelayState === 'string' ? form.RelayState : undefined);
+      assertMetadataCurrentForSignIn(connection, this.deps.clock.now());
       const ctx = this.#connections.saml(connection);
       const verified = await validateSamlResponse(ctx, form.SAMLResponse, state.request_id);
       const identity = this.#identity(connection, verified.attributes, {
@@ -101,6 +103,11 @@ export class LoginService {
     } catch (err) {
       return this.#fail(err, connection, state, actor);
     }
+  }
+
+  /** A test login that could not start (`begin` refused it): recorded as its result, as one refused at the ACS is. */
+  recordRefusedTest(connection: Connection, failure: LoginFailure, actor: Actor): void {
+    this.#recordTest(connection, 'failed', failure.reason, { detail: failure.detail }, undefined, actor);
   }
 
   #connection(id: string, protocol: Connection['protocol']): Connection {

@@ -56,3 +56,46 @@ export function earliestValidUntil(role: Element, malformed: (element: string, v
   }
   return earliest;
 }
+
+/** The latest instant a stored ISO 8601 string holds in four-digit years (they then sort as text). */
+const LAST_STORED_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * The bound as the connection keeps it: ISO 8601 UTC; a year beyond 9999 is kept as the end of
+ * 9999 (never reached; it keeps the stored strings comparable as text).
+ */
+export function storedValidUntil(v: MetadataValidity | null): string | null {
+  return v ? new Date(Math.min(v.at, LAST_STORED_INSTANT)).toISOString() : null;
+}
+
+/** Whether metadata valid until `validUntil` (ISO; null: no bound) is past at `now`, beyond `skewSeconds`. */
+export function metadataExpired(validUntil: string | null, skewSeconds: number, now: Date): boolean {
+  return validUntil !== null && Date.parse(validUntil) + skewSeconds * 1000 <= now.getTime();
+}
+
+/**
+ * Seconds in an `xs:duration` (`P1D`, `PT6H`, `P1Y2M3DT4H5M6.5S`), a year as 365 days and a month
+ * as 30 (`cacheDuration` is a hint; a day either way makes no difference); undefined when it is
+ * not one, or negative.
+ */
+export function parseXsDuration(value: string): number | undefined {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value);
+  if (!m || value === 'P' || value.endsWith('T')) return undefined;
+  const [y, mo, d, h, min, s] = m.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+  return ((y * 365 + mo * 30 + d) * 24 + h) * 3600 + min * 60 + s;
+}
+
+/**
+ * The shortest `cacheDuration` (seconds) on `role`, its `EntityDescriptor` and every enclosing
+ * element: how long the IdP asks that the document be cached before it is fetched again
+ * (SAML V2.0 Metadata §2.2.1). Null when none carries a readable one; one that is not an
+ * `xs:duration` is ignored (a hint, unlike `validUntil`).
+ */
+export function shortestCacheDuration(role: Element): number | null {
+  let shortest: number | null = null;
+  for (let node: Node | null = role; node && node.nodeType === 1; node = node.parentNode) {
+    const seconds = parseXsDuration(((node as Element).getAttribute('cacheDuration') ?? '').trim());
+    if (seconds !== undefined && (shortest === null || seconds < shortest)) shortest = seconds;
+  }
+  return shortest;
+}

@@ -1,7 +1,7 @@
 import { badRequest } from '../../http/errors.ts';
 import type { IdpCertificate } from '../connections/connection.ts';
 import { parseIdpCertificate } from './certificates.ts';
-import { earliestValidUntil, type MetadataValidity } from './metadata-validity.ts';
+import { earliestValidUntil, shortestCacheDuration, type MetadataValidity } from './metadata-validity.ts';
 import { SAML_LIMITS, UnsafeXmlError, parseSafeXml } from './xml-safety.ts';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
@@ -17,6 +17,8 @@ export interface IdpMetadata {
   certificates: IdpCertificate[];
   /** The earliest `validUntil` over the IdP's role, its entity and the aggregates around it (null: none). */
   valid_until: MetadataValidity | null;
+  /** The shortest `cacheDuration` over the same elements, in seconds (null: none readable). */
+  cache_duration_seconds: number | null;
 }
 
 /** As many IdP signing certificates as a connection may be given directly (each is tried on every response). */
@@ -56,7 +58,7 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
   if (unique.length > MAX_IDP_CERTIFICATES) {
     throw invalid(`The metadata lists ${unique.length} signing certificates; a connection trusts at most ${MAX_IDP_CERTIFICATES}.`);
   }
-  return { entity_id: entityId, sso_url: ssoUrl, certificates: unique, valid_until: validUntil };
+  return { entity_id: entityId, sso_url: ssoUrl, certificates: unique, valid_until: validUntil, cache_duration_seconds: shortestCacheDuration(idp) };
 }
 
 /**

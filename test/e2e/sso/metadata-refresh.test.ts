@@ -129,7 +129,7 @@ describe('a manual metadata refresh that fails', () => {
     await env.ok('DELETE', `/admin/v1/tenants/${gone.id}`);
     const later = { now: () => new Date(Date.now() + 13 * 3600_000) };
     await runSsoMaintenance(env.services.sso, later, 720);
-    const due = env.services.sso.connections.lookup.metadataDue(later.now().toISOString()).map((c) => c.id);
+    const due = env.services.sso.connections.lookup.metadataDue(later.now(), 720, 300).map((c) => c.id);
     expect(due).not.toContain(conn.id);
     expect(env.audit(gone.id, 'sso.connection.metadata_refreshed')).toHaveLength(0);
   });

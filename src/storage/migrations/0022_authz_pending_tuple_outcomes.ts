@@ -11,7 +11,7 @@ import type { Migration } from './index.ts';
  * queuing process stopped) are deleted by the housekeeping after 10 minutes.
  */
 export const authzPendingTupleOutcomes: Migration = {
-  version: 21,
+  version: 22,
   name: 'authz_pending_tuple_outcomes',
   sql: `
 ALTER TABLE authz_pending_tuple_work ADD COLUMN queued_by TEXT;
