@@ -125,7 +125,7 @@ export const settings = {
     env: 'PORTCULLIS_SHUTDOWN_TIMEOUT_MS',
     // Node timers hold at most 2^31-1 ms; a longer delay fires after 1 ms.
     schema: z.coerce.number().int().min(0).max(2_147_483_647).default(10_000),
-    description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits, and then how long back-channel logout tokens still being sent (after the request that ended the sessions returned) may take.',
+    description: 'On SIGTERM/SIGINT, how long in-flight requests may take before the process exits, and then how long back-channel logout tokens still being sent (after the request that ended the sessions returned) and a tuple change on its way to a remote OpenFGA server may take.',
   },
   migrationLockTimeoutMs: {
     env: 'PORTCULLIS_MIGRATION_LOCK_TIMEOUT_MS',
