@@ -38,7 +38,7 @@ export async function finishLogin(
     if (!tenant || tenant.status !== 'active') throw new LoginFailure('tenant_not_active', `tenant ${state.tenant_id} is not active`);
     const { user, linkedBy } = linkIdentity(deps, tenant.id, connection, identity, actor);
     const userActor = { ...actor, type: 'user' as const, id: user.id };
-    const groups = stageGroupRelations(deps, tenant.authz_store_id, tenant.id, connection, user.id, identity.groups, identity.groups_overage);
+    const groups = stageGroupRelations(deps, tenant.authz_store_id, tenant.id, connection, user.id, identity.groups, identity.groups_overage ?? false, userActor);
     if (identity.groups_overage) {
       deps.logger.warn({ connection_id: connection.id, user_id: user.id }, 'IdP sent a groups overage marker instead of groups; mapped relations left unchanged');
     }

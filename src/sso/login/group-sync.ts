@@ -20,7 +20,8 @@ const relationsFor = (connection: Connection, groups: string[]): string[] => {
  * connection's group mappings: relations whose group is present are written, mapped relations
  * whose group is absent are deleted. When the IdP signalled a groups overage (it left the groups
  * out because there were too many), nothing is written or deleted: the mapped relations are
- * returned as `unchanged`. Stage inside the login transaction; flush before answering.
+ * returned as `unchanged`. Stage inside the login transaction; flush before answering. The tuple
+ * events are the signing-in person's (`actor`), as the sign-in's own events are.
  */
 export function stageGroupRelations(
   deps: LoginDeps,
@@ -29,7 +30,8 @@ export function stageGroupRelations(
   connection: Connection,
   userId: string,
   groups: string[],
-  overage = false,
+  overage: boolean,
+  actor: Actor,
 ): { granted: string[]; removed: string[]; unchanged: string[]; staged: Staged<number> } {
   const mapped = new Set(connection.group_mappings.map((m) => m.relation));
   if (mapped.size === 0) return { granted: [], removed: [], unchanged: [], staged: stagedDone(0) };
@@ -48,7 +50,7 @@ export function stageGroupRelations(
     staged = writer.stage(storeId, {
       writes: granted.map((relation) => ({ user, relation, object })),
       deletes: removed.map((relation) => ({ user, relation, object })),
-    });
+    }, actor);
   } catch (err) {
     throw asMappingFailure(err) ?? err;
   }
