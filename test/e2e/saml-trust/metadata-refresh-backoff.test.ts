@@ -47,7 +47,7 @@ describe('refreshing a metadata URL stuck past its validUntil', () => {
     metadata.document = withEntityAttributes(idp.metadataXml(), { validUntil });
     const conn = await env.samlConnection(tenant.id, idp, { saml: { metadata_url: metadata.url } });
     clock.set(new Date(Date.parse(validUntil)));
-    const audited = () => env.audit(tenant.id, 'sso.connection.metadata_refreshed').filter((e) => e.target.id === conn.id).length;
+    const audited = () => env.audit(tenant.id, 'sso.connection.metadata_refreshed').filter((e) => e.target?.id === conn.id).length;
 
     // Minute 2 (5 minutes after the import, near the bound): the first failure. Then 5 min after
     // it (when it had been expired 2 min), 7 min after (expired 7), 14, 28, 56, then hourly.
