@@ -63,6 +63,15 @@ describe('attribute mapping', () => {
     expect(mapIdentity('oidc', 'entra', {}, { oid: 'o', _claim_names: { roles: 'src1' } }, extra)).toMatchObject({ ok: true, identity: { groups_overage: false } });
   });
 
+  it('says why an email the IdP sent is not used: said unverified, or not a usable address', () => {
+    const oidc = (received: Record<string, unknown>) => mapIdentity('oidc', 'generic', {}, { sub: 's', ...received }, extra);
+    expect(oidc({ email: 'a@b.test', email_verified: false })).toMatchObject({ ok: true, identity: { email: null, email_unused: expect.stringContaining('not verified (email_verified: false)') } });
+    expect(oidc({ email: 'a\u200e@b.test' })).toMatchObject({ ok: true, identity: { email: null, email_unused: expect.stringContaining('invisible characters') } });
+    expect(oidc({ email_verified: false })).toMatchObject({ ok: true, identity: { email: null } });
+    expect(oidc({ email_verified: false }).ok && 'email_unused' in (oidc({ email_verified: false }) as { identity: object }).identity).toBe(false);
+    expect('email_unused' in (oidc({ email: 'a@b.test' }) as { identity: object }).identity).toBe(false);
+  });
+
   it('refuses values longer than the directory accepts, never cutting them (a cut id or email could be someone else\'s)', () => {
     const ok = (received: Record<string, unknown>) => mapIdentity('oidc', 'generic', {}, { sub: 's', ...received }, extra);
     expect(ok({ sub: 'x'.repeat(512), email: `${'a'.repeat(240)}@example.test`, name: 'n'.repeat(256), groups: Array.from({ length: 2000 }, (_, i) => `g${i}`) }).ok).toBe(true);

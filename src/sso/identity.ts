@@ -29,6 +29,8 @@ export interface IdpIdentity {
   sha1_signature?: boolean;
   /** How many SAML `EncryptedAttribute`s the assertion held: not read (only plain attributes are), so the test login warns. */
   encrypted_attributes?: number;
+  /** The IdP sent an email that is not used (`email` null): why, for the messages that name its absence. */
+  email_unused?: string;
   /** Everything received (attributes or claims), shown by the admin test login. */
   received: Record<string, unknown>;
 }
@@ -97,7 +99,8 @@ export function mapIdentity(
   // taken anyway, it would link the person to whoever holds it (and reach apps as verified when
   // its domain is the tenant's). Neither the claim nor a fallback is used then.
   // One spelling per address: an email in decomposed Unicode (NFD) is the same address as the composed one.
-  const email = emailSaidUnverified(protocol, received) ? undefined : pick('email')?.normalize('NFC');
+  const unverified = emailSaidUnverified(protocol, received);
+  const email = unverified ? undefined : pick('email')?.normalize('NFC');
   const values = { external_id: externalId, email: email ?? null, given_name: pick('given_name'), family_name: pick('family_name'), name: pick('name') };
   const groups = list(source(mapping.groups));
   const tooLong =
@@ -107,13 +110,20 @@ export function mapIdentity(
     const size = tooLong === 'groups' ? `${groups.length} groups, longest ${Math.max(...groups.map((g) => g.length))} characters` : `${values[tooLong]?.length} characters`;
     return { ok: false, reason: 'idp_value_too_long', detail: `the IdP sent ${tooLong} with ${size}, above the limit` };
   }
+  // Control and format characters (zero-width space, direction marks, soft hyphen) are invisible:
+  // such an address would read as someone else's (and escape the reserved-email check).
+  const usable = email && /^[^@\s\p{Cc}\p{Cf}]+@[^@\s\p{Cc}\p{Cf}]+$/u.test(email) ? email.toLowerCase() : null;
+  const emailUnused = unverified && pick('email')
+    ? 'the IdP sent an email but said it is not verified (email_verified: false), so it is not used'
+    : email && !usable
+      ? 'the IdP sent an email that is not a usable address (spaces, control or invisible characters such as a zero-width space, or not one @), so it is not used'
+      : undefined;
   return {
     ok: true,
     identity: {
       external_id: externalId,
-      // Control and format characters (zero-width space, direction marks, soft hyphen) are invisible:
-      // such an address would read as someone else's (and escape the reserved-email check).
-      email: email && /^[^@\s\p{Cc}\p{Cf}]+@[^@\s\p{Cc}\p{Cf}]+$/u.test(email) ? email.toLowerCase() : null,
+      email: usable,
+      ...(emailUnused ? { email_unused: emailUnused } : {}),
       given_name: values.given_name,
       family_name: values.family_name,
       name: values.name,

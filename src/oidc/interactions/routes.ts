@@ -88,7 +88,10 @@ export function interactionRoutes(d: InteractionDeps) {
       if (asked) return finishWithError(c, 'organization_not_found');
       return c.html(pickerPage(`${base(i.uid)}/discover`, route.ask), route.ask ? 400 : 200);
     }
-    if ('refuse' in route) return finishWithError(c, route.refuse.reason, route.refuse.tenantId);
+    if ('refuse' in route) {
+      const { reason, tenantId, connection_id, detail } = route.refuse;
+      return finishWithError(c, reason, tenantId, connection_id && detail ? { connection_id, detail } : undefined);
+    }
     if ('choose' in route) {
       const links = route.choose.connections.map((x) => ({ name: x.name, href: `${base(i.uid)}/start?connection=${encodeURIComponent(x.id)}&organization=${encodeURIComponent(route.choose.tenant.id)}` }));
       return c.html(connectionPickerPage(links));

@@ -353,7 +353,11 @@ export class SqliteConnectionLookup {
    * the document's `validUntil` comes before the next scheduled refresh (not for an `inactive`
    * connection, which signs nobody in). The last two wait at
    * least `floorSeconds` after an attempt, so a tiny `cacheDuration` or a document that stays
-   * near (or past) its `validUntil` is not fetched at every pass.
+   * near (or past) its `validUntil` is not fetched at every pass. Once the document is past its
+   * `validUntil` and the last attempt failed, the wait after an attempt is how long it had been
+   * expired then (at least `floorSeconds`, at most an hour): the failures back off 5, 10, 20, 40
+   * minutes … then hourly, derived from the stored bound, so a success or an imported document
+   * (which moves or clears it) starts again from the fast first retry.
    */
   metadataDue(now: Date, refreshMinutes: number, floorSeconds: number): { id: string; tenant_id: string }[] {
     return this.sql
@@ -362,7 +366,10 @@ export class SqliteConnectionLookup {
          JOIN tenants t ON t.id = c.tenant_id AND t.deleted_at IS NULL
          WHERE c.deleted_at IS NULL AND s.metadata_url IS NOT NULL
            AND (s.metadata_refreshed_at IS NULL OR s.metadata_refreshed_at < @scheduled
-             OR (s.metadata_refreshed_at <= @floor AND (
+             OR (s.metadata_refreshed_at <= @floor
+               AND (s.metadata_error IS NULL OR s.metadata_valid_until IS NULL OR s.metadata_valid_until > s.metadata_refreshed_at
+                 OR unixepoch(s.metadata_refreshed_at, 'subsec') + min(max(unixepoch(s.metadata_refreshed_at, 'subsec') - unixepoch(s.metadata_valid_until, 'subsec'), @floorSeconds), 3600) <= unixepoch(@now, 'subsec'))
+               AND (
                unixepoch(s.metadata_refreshed_at, 'subsec') + max(s.metadata_cache_duration_seconds, @floorSeconds) <= unixepoch(@now, 'subsec')
                OR (s.metadata_valid_until < @horizon AND c.status <> 'inactive'))))`,
       )

@@ -65,7 +65,7 @@ function jitUserName(identity: IdpIdentity, context: LoginFailure['context']): s
   if (length > SCIM_LIMITS.maxNameLength) {
     throw new LoginFailure(
       'idp_value_too_long',
-      `the IdP sent no email, and the external id (${length} characters) would be the new user's userName, above the directory's ${SCIM_LIMITS.maxNameLength}: map an email attribute, or have the IdP send a shorter external id`,
+      `${identity.email_unused ?? 'the IdP sent no email'}, and the external id (${length} characters) would be the new user's userName, above the directory's ${SCIM_LIMITS.maxNameLength}: map an email attribute, or have the IdP send a shorter external id`,
       context,
     );
   }

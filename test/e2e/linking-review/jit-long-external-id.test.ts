@@ -51,6 +51,14 @@ describe('a just-in-time user whose external id is too long to be its userName',
     expect(env.services.directory.findUserByExternalId(tenant.id, `_${'x'.repeat(299)}`)).toBeUndefined();
   });
 
+  it('says why an email the IdP sent was not used (an invisible character), instead of that it sent none', async () => {
+    const before = created();
+    const r = await signIn(`_${'v'.repeat(299)}`, { email: 'vera\u200b@acme.test' });
+    expect(r).toEqual({ reason: 'idp_value_too_long', detail: expect.stringMatching(/^the IdP sent an email that is not a usable address \(spaces, control or invisible characters such as a zero-width space, or not one @\), so it is not used, and the external id \(300 characters\)/) });
+    expect(String(r.detail)).not.toMatch(/sent no email/);
+    expect(created()).toBe(before);
+  });
+
   it('counts characters, not UTF-16 units, as SCIM does: 256 are a valid userName, 257 are not', async () => {
     const id = `${'𝒶'.repeat(200)}${'b'.repeat(56)}`;
     expect([id.length, [...id].length]).toEqual([456, 256]);
