@@ -11,7 +11,8 @@ export function sessionRevokers(sessions: SessionService): UserRevoker[] {
     {
       name: 'sessions',
       revoke(target: DeprovisionTarget) {
-        const actor = { ...systemActor(), id: `deprovisioning:${target.reason}` };
+        // The request's actor (the SCIM token) when there is one, as the tuple revoker's events.
+        const actor = target.actor ?? { ...systemActor(), id: `deprovisioning:${target.reason}` };
         const { count, notices } = sessions.revokeSessionsOfUser(target.tenantId, target.userId, target.reason, actor);
         return {
           staged: count,

@@ -41,7 +41,7 @@ export function adoptionRelationsRevoker(deps: AdoptionRelationsDeps): UserRevok
       if (relations.size === 0) return stagedDone(0);
       const user = `user:${target.userId}`;
       const object = organizationObject(target.tenantId);
-      const actor = { ...systemActor(), id: `deprovisioning:${target.reason}` };
+      const actor = target.actor ?? { ...systemActor(), id: `deprovisioning:${target.reason}` };
       return writer.stage(storeId, { deletes: [...relations].sort().map((relation) => ({ user, relation, object })) }, actor);
     },
   };

@@ -106,6 +106,9 @@ describe('SCIM adoption of a just-in-time user into a bound directory', () => {
     expect(revoked.grants).toBeGreaterThanOrEqual(1);
     expect(revoked).not.toHaveProperty('authz_tuples');
     expect(env.audit(tenant.id, 'session.revoked').at(-1)?.metadata).toEqual({ reason: 'scim_adopted' });
+    // The session and the mapped relations were ended by the SCIM request: its token's doing.
+    expect(env.audit(tenant.id, 'session.revoked').at(-1)?.actor.type).toBe('scim_token');
+    expect(env.audit(tenant.id, 'authz.tuples.deleted').at(-1)?.actor.type).toBe('scim_token');
 
     await expect(client.refreshTokenGrant(rp, latest.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await client.tokenIntrospection(rp, latest.access_token)).active).toBe(false);
