@@ -30,7 +30,7 @@ describe('purging a deleted tenant\'s embedded authorization store', () => {
   };
   const remove = async (tenantId: string) => expect((await h.request('DELETE', `/admin/v1/tenants/${tenantId}`)).status).toBe(204);
 
-  it('deletes a small store with its tenant, in the deletion itself, and audits it once on the tenant\'s chain', async () => {
+  it('deletes a small store\'s rows in the deletion itself, and audits the purge once, on the tenant\'s chain, at the next housekeeping pass', async () => {
     h = new Harness();
     const gone = await h.createTenant('Gone');
     const kept = await h.createTenant('Kept');
@@ -41,6 +41,9 @@ describe('purging a deleted tenant\'s embedded authorization store', () => {
     expect(everything(gone.authz_store_id)).toEqual({ tuples: 0, changes: 0, models: 0, assertions: 0, stores: 0 });
     expect(everything(kept.authz_store_id)).toEqual(before);
     expect(before.tuples).toBe(30);
+    // The deletion is one event, the admin's; the purge is the system's, from the housekeeping.
+    expect(purgedEvents(gone.id)).toHaveLength(0);
+    expect((await runMaintenance(h.services, h.clock)).authzStorePurges).toEqual({ purged: 1, failed: 0, pending: 0, tuplesDeleted: 0 });
     const events = purgedEvents(gone.id);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actor_type: 'system', target_id: gone.authz_store_id });

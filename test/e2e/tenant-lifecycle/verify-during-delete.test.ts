@@ -28,9 +28,7 @@ describe('verifying a domain while its tenant is being deleted', () => {
     const answer = await verifying;
 
     expect(answer.status).toBe(404);
-    // After the deletion only its store's purge (a small store is purged in the deletion itself).
-    const actions = env.audit(tenant.id).map((e) => e.action);
-    expect(actions.slice(actions.indexOf('tenant.deleted'))).toEqual(['tenant.deleted', 'authz.store.purged']);
+    expect(env.audit(tenant.id).at(-1)?.action).toBe('tenant.deleted');
     const row = env.services.storage.sql.raw.prepare('SELECT verified_at FROM sso_domains WHERE id = ?').get(d.id) as { verified_at: string | null };
     expect(row.verified_at).toBeNull();
   });
