@@ -19,6 +19,7 @@ import { buildAuthz, checkAuthzConfig } from './authz/backend.ts';
 import type { AuditedAuthzEngine } from './authz/wrappers/audited.ts';
 import type { StagedTupleWriter } from './authz/staged-writer.ts';
 import type { AssertionStore } from './authz/assertions.ts';
+import type { StorePurges } from './authz/purge/service.ts';
 import { ReportedCost, type RequestCostMeter } from './http/request-cost.ts';
 import { buildSignInBudgets, type SignInBudgets } from './oidc/sign-in-budget.ts';
 
@@ -50,6 +51,8 @@ export interface Services {
   authzWriter: StagedTupleWriter;
   /** Authorization model assertions (OpenFGA's Read/WriteAssertions). */
   authzAssertions: AssertionStore;
+  /** Deleted tenants' authorization stores, purged by the housekeeping. */
+  authzStorePurges: StorePurges;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -136,6 +139,7 @@ export function buildServices(config: Config, options: BuildOptions = {}): Servi
     authz: authz.engine,
     authzWriter: authz.writer,
     authzAssertions: authz.assertions,
+    authzStorePurges: authz.storePurges,
     readiness: [{ name: 'database', check: () => storage.ready() }, ...authz.readiness],
     async close() {
       // Logout tokens still going out after their request returned need the database, and so do

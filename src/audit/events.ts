@@ -12,6 +12,7 @@ export const AUDIT_ACTIONS = [
   'api_key.revoked',
   'authz.assertions.written',
   'authz.model.written',
+  'authz.store.purged',
   'authz.tuples.written',
   'authz.tuples.deleted',
   'directory.user.created',

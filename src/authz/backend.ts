@@ -16,6 +16,8 @@ import { OpenFgaEngine } from './openfga/engine.ts';
 import { OpenFgaStagedTupleWriter } from './openfga/staged-writer.ts';
 import { PendingTupleQueue } from './openfga/pending-queue.ts';
 import { engineStoreProvisioner } from './provisioner.ts';
+import { embeddedStoreRemover, openFgaStoreRemover, type StoreRemover } from './purge/removers.ts';
+import { StorePurges } from './purge/service.ts';
 import type { StagedTupleWriter } from './staged-writer.ts';
 import { AuditedStagedTupleWriter } from './wrappers/audited-writer.ts';
 import { AuditedAuthzEngine, type TransactionalWrites } from './wrappers/audited.ts';
@@ -44,6 +46,8 @@ export interface Authz {
   provisioner: StoreProvisioner;
   /** The `authz_tuples` deprovisioning revoker. */
   revoker: UserRevoker;
+  /** Deleted tenants' stores, purged by the housekeeping (`runPass`). */
+  storePurges: StorePurges;
   /** Model assertions (OpenFGA's Read/WriteAssertions). */
   assertions: AssertionStore;
   readiness: ReadinessCheck[];
@@ -60,6 +64,8 @@ interface Backend {
   transactional?: TransactionalWrites;
   assertions: AssertionStore;
   readiness: ReadinessCheck[];
+  /** How a deleted tenant's store is removed. */
+  remover: StoreRemover;
   close?(timeoutMs: number): Promise<void>;
 }
 
@@ -71,10 +77,12 @@ export function buildAuthz(config: Config, deps: AuthzDeps): Authz {
   const engine = new AuditedAuthzEngine(metered, deps, transactional);
   const writer = backend.auditInTransaction ? new AuditedStagedTupleWriter(backend.writer, deps) : backend.writer;
   let defaultModel: ReturnType<typeof loadModelFile> | undefined;
+  const storePurges = new StorePurges(deps, backend.remover, config.authzPurgeBatchesPerPass);
   return {
     engine,
     writer,
-    provisioner: engineStoreProvisioner({ engine: metered, transactional, audit: deps.audit }, () => (defaultModel ??= loadModelFile(DEFAULT_MODEL_PATH))),
+    provisioner: engineStoreProvisioner({ engine: metered, transactional, audit: deps.audit, purges: storePurges }, () => (defaultModel ??= loadModelFile(DEFAULT_MODEL_PATH))),
+    storePurges,
     revoker: authzTuplesRevoker(deps.storage, writer),
     assertions: backend.assertions,
     readiness: backend.readiness,
@@ -105,6 +113,7 @@ function openFgaBackend(config: Config, deps: AuthzDeps): Backend {
     auditInTransaction: false,
     assertions: new OpenFgaAssertionStore(engine.api),
     readiness: [{ name: 'openfga', check: () => engine.ready() }],
+    remover: openFgaStoreRemover(deps.storage, engine),
     close: (timeoutMs) => queue.close(timeoutMs),
   };
 }
@@ -122,5 +131,6 @@ function embeddedBackend(config: Config, deps: AuthzDeps): Backend {
     transactional: engine,
     assertions: new SqliteAssertionStore(deps.storage.sql, engine),
     readiness: [],
+    remover: embeddedStoreRemover(deps.storage, { batchSize: config.authzPurgeBatchSize, batchesPerPass: config.authzPurgeBatchesPerPass }),
   };
 }

@@ -3,6 +3,7 @@ import type { AuditService } from '../audit/service.ts';
 import type { StoreProvisioner } from '../tenants/service.ts';
 import type { AuthzEngine } from './engine.ts';
 import { modelEvent, type Transactional } from './wrappers/audited.ts';
+import type { StorePurges } from './purge/service.ts';
 
 export interface ProvisionerDeps {
   /** The engine under the audit decorator: the default model's event is written here, on the tenant's chain. */
@@ -10,6 +11,8 @@ export interface ProvisionerDeps {
   /** Present when model writes join Portcullis' own transactions (the embedded engine). */
   transactional?: Transactional;
   audit: AuditService;
+  /** Purges a deleted tenant's store (`retireStore`). */
+  purges?: StorePurges;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface ProvisionerDeps {
  * a remote server the model is written before it and the event recorded inside it.
  */
 export function engineStoreProvisioner(deps: ProvisionerDeps, defaultModel: () => WriteAuthorizationModelRequest): StoreProvisioner {
-  const { engine, transactional: tx, audit } = deps;
+  const { engine, transactional: tx, audit, purges } = deps;
   return {
     async createStore(tenantName) {
       const store = await engine.createStore(tenantName);
@@ -44,5 +47,6 @@ export function engineStoreProvisioner(deps: ProvisionerDeps, defaultModel: () =
       return { storeId: store.id, complete: (tenantId, actor) => void audit.record(tenantId, modelEvent(store.id, model, modelId), actor) };
     },
     deleteStore: (storeId) => engine.deleteStore(storeId),
+    ...(purges ? { retireStore: (tenantId: string, storeId: string) => purges.retire(tenantId, storeId) } : {}),
   };
 }

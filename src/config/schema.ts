@@ -172,6 +172,18 @@ export const settings = {
     description:
       'Embedded engine: how many answers of plain Checks (no contextual tuples, no context) are kept in memory. Exact, not a time-to-live: any write to the database, by this process or another, empties the cache before the next Check answers. 0 turns it off.',
   },
+  authzPurgeBatchSize: {
+    env: 'PORTCULLIS_AUTHZ_PURGE_BATCH_SIZE',
+    schema: z.coerce.number().int().min(1).max(100_000).default(5_000),
+    description:
+      "Embedded engine: rows of a deleted tenant's authorization store (tuples, changelog, assertions, models) deleted per write transaction by the housekeeping, so purging a large store never holds the write lock for long.",
+  },
+  authzPurgeBatchesPerPass: {
+    env: 'PORTCULLIS_AUTHZ_PURGE_BATCHES_PER_PASS',
+    schema: z.coerce.number().int().min(1).max(10_000).default(40),
+    description:
+      "How many of those batches one housekeeping pass (every minute) runs across deleted tenants' stores; with `PORTCULLIS_AUTHZ=openfga`, how many stores it asks the server to delete.",
+  },
   openfgaUrl: {
     env: 'PORTCULLIS_OPENFGA_URL',
     schema: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).optional(),

@@ -380,6 +380,21 @@ const dataCases: Record<number, { seed(db: RawDatabase): void; verify(db: RawDat
       expect(() => db.prepare(`UPDATE authz_pending_tuple_outcomes SET applied = 'two' WHERE seq = 1`).run()).toThrow(/cannot store TEXT value in INTEGER column/);
     },
   },
+  23: {
+    seed(db) {
+      const tenant = db.prepare(`INSERT INTO tenants (id, slug, name, status, authz_store_id, created_at, updated_at, deleted_at) VALUES (?, ?, ?, ?, ?, 'c', 'u', ?)`);
+      tenant.run('t23a', 'gone23', 'Gone', 'deleted', 's23a', 'd23');
+      tenant.run('t23b', 'live23', 'Live', 'active', 's23b', null);
+    },
+    verify(db) {
+      // A tenant deleted before the upgrade has its store scheduled for purging; a live one not.
+      expect(db.prepare(`SELECT store_id, tenant_id, requested_at, purged_at, tuples_deleted, attempts FROM authz_store_purges`).all()).toEqual([
+        { store_id: 's23a', tenant_id: 't23a', requested_at: 'd23', purged_at: null, tuples_deleted: 0, attempts: 0 },
+      ]);
+      expect(() => db.prepare(`INSERT INTO authz_store_purges (store_id, tenant_id, requested_at) VALUES ('s23a', 't23a', 'x')`).run()).toThrow(/UNIQUE|PRIMARY KEY/);
+      expect(() => db.prepare(`UPDATE authz_store_purges SET attempts = 'many'`).run()).toThrow(/cannot store TEXT value in INTEGER column/);
+    },
+  },
 };
 
 describe('migrations', () => {

@@ -18,6 +18,11 @@ export interface StoreProvisioner {
   createStore(tenantName: string): Promise<ProvisionedStore>;
   /** Undo for a store whose tenant could not be saved. */
   deleteStore(storeId: string): Promise<void>;
+  /**
+   * Runs inside the tenant-deletion transaction, after its audit event: the deleted tenant's
+   * store is scheduled for purging (the housekeeping finishes it) and hidden at once.
+   */
+  retireStore?(tenantId: string, storeId: string): void;
 }
 
 export interface ProvisionedStore {
@@ -126,8 +131,9 @@ export class TenantService {
   }
 
   /**
-   * Soft delete: the row stays (for audit), the tenant disappears, its API keys are revoked and
-   * its apps deleted (a multi-tenant app too: it served other tenants on this one's behalf).
+   * Soft delete: the row stays (for audit), the tenant disappears, its API keys are revoked,
+   * its apps deleted (a multi-tenant app too: it served other tenants on this one's behalf) and
+   * its authorization store scheduled for purging (`StoreProvisioner.retireStore`).
    */
   delete(ref: string, ifMatch: string | undefined, actor: Actor): Tenant {
     const at = this.clock.now().toISOString();
@@ -136,7 +142,11 @@ export class TenantService {
       const apps = this.storage.sql
         .prepare('UPDATE oidc_apps SET deleted_at = ?, updated_at = ? WHERE tenant_id = ? AND deleted_at IS NULL')
         .run(at, at, current.id).changes;
-      return { fields: { status: 'deleted', deleted_at: at }, metadata: { api_keys_revoked: revoked, ...(apps > 0 ? { apps_deleted: apps } : {}) } };
+      return {
+        fields: { status: 'deleted', deleted_at: at },
+        metadata: { api_keys_revoked: revoked, ...(apps > 0 ? { apps_deleted: apps } : {}) },
+        after: () => this.stores.retireStore?.(current.id, current.authz_store_id),
+      };
     });
   }
 
@@ -145,12 +155,12 @@ export class TenantService {
     ifMatch: string | undefined,
     actor: Actor,
     action: AuditAction,
-    decide: (current: Tenant) => { fields: TenantFields; metadata?: Record<string, unknown> },
+    decide: (current: Tenant) => { fields: TenantFields; metadata?: Record<string, unknown>; after?: () => void },
   ): Tenant {
     return this.storage.transaction(() => {
       const current = this.get(ref);
       if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, etagOf(current))) throw preconditionFailed();
-      const { fields, metadata } = decide(current);
+      const { fields, metadata, after } = decide(current);
       if (Object.keys(fields).length === 0) return current;
       const updated = this.registry.update(current.id, current.version, fields, this.clock.now().toISOString());
       if (!updated) throw preconditionFailed();
@@ -159,6 +169,7 @@ export class TenantService {
         { action, target: { type: 'tenant', id: current.id }, before: tenantView(current), after: tenantView(updated), metadata },
         actor,
       );
+      after?.();
       return updated;
     });
   }

@@ -74,6 +74,11 @@ export class SqlitePendingTupleWork {
   }
 
   /** Keeps what became of work applied for another process (call in the transaction that removes it). */
+  /** Drops every piece of work queued for the store (its tenant was deleted: the store goes, nothing is owed to it). */
+  dropStore(storeId: string): number {
+    return this.sql.prepare('DELETE FROM authz_pending_tuple_work WHERE store_id = ?').run(storeId).changes;
+  }
+
   recordOutcome(seq: number, outcome: TupleWorkOutcome, at: string): void {
     const e = 'error' in outcome ? outcome.error : undefined;
     this.sql

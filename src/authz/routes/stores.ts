@@ -92,8 +92,8 @@ export function storeRoutes(deps: AuthzRouteDeps) {
   app.openapi({ ...remove, middleware: needs(deps, 'authz:model') }, async (c) => {
     requirePlatform(c.get('principal'));
     const tenant = c.get('authzTenant');
+    // The store is purged with its tenant (at once when small, else by the housekeeping).
     deps.tenants.delete(tenant.id, undefined, actorFrom(c));
-    await deps.engine.deleteStore(tenant.authz_store_id);
     return c.body(null, 204);
   });
 

@@ -20,6 +20,7 @@ import { authzPendingTupleWork } from './0019_authz_pending_tuple_work.ts';
 import { authzPendingTupleDrains } from './0020_authz_pending_tuple_drains.ts';
 import { samlMetadataValidity } from './0021_saml_metadata_validity.ts';
 import { authzPendingTupleOutcomes } from './0022_authz_pending_tuple_outcomes.ts';
+import { authzStorePurges } from './0023_authz_store_purges.ts';
 
 /** A forward-only schema step. Never edit one that has shipped: add the next number. */
 export interface Migration {
@@ -28,4 +29,4 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc, ssoUnmapPending, spCertificateUsage, ssoReauthentication, samlSha1Policy, connectionDirectory, directoryCaseFold, emailTypeFoldedIndex, sessionIdpEnd, oidcGoogleDomains, authzPendingTupleWork, authzPendingTupleDrains, samlMetadataValidity, authzPendingTupleOutcomes];
+export const migrations: readonly Migration[] = [foundation, authz, directory, sso, authzApi, perfIndexes, authzConditionIndex, samlSpRotation, directoryUnicodeNfc, ssoUnmapPending, spCertificateUsage, ssoReauthentication, samlSha1Policy, connectionDirectory, directoryCaseFold, emailTypeFoldedIndex, sessionIdpEnd, oidcGoogleDomains, authzPendingTupleWork, authzPendingTupleDrains, samlMetadataValidity, authzPendingTupleOutcomes, authzStorePurges];
