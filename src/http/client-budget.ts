@@ -45,9 +45,19 @@ export class ClientBudget {
     return this.#limiter.take(clientAddressKey(address), this.settings.requestMs);
   }
 
-  /** Charges what an admitted request cost beyond its up-front part. */
-  settle(address: string | null, costMs: number): void {
-    this.#limiter.charge(clientAddressKey(address), costMs - this.settings.requestMs);
+  /** The seconds until the address could pay for a request again (0: now); takes nothing. */
+  wait(address: string | null): number {
+    return this.#limiter.waitFor(clientAddressKey(address), this.settings.requestMs);
+  }
+
+  /** Charges `costMs` to the address now (work an admitted request did). */
+  charge(address: string | null, costMs: number): void {
+    this.#limiter.charge(clientAddressKey(address), costMs);
+  }
+
+  /** Charges what an admitted request cost beyond its up-front part and the `chargedMs` already charged. */
+  settle(address: string | null, costMs: number, chargedMs = 0): void {
+    this.#limiter.charge(clientAddressKey(address), costMs - this.settings.requestMs - chargedMs);
   }
 }
 
@@ -70,13 +80,25 @@ export function clientBudget(options: ClientBudgetOptions): MiddlewareHandler {
     const budget = budgetFor(c);
     if (!budget) return next();
     const address = c.get('clientIp');
-    const wait = budget.admit(address);
-    if (wait > 0) {
+    const refusal = (wait: number) => {
       metrics.rateLimited.inc({ realm: budget.realm });
       // The access log has the request already; one line per refusal of a flood stays at debug.
       c.get('log')?.debug({ request_id: c.get('requestId'), realm: budget.realm, retry_after: wait }, 'client address over its budget');
       return refuse(c, wait);
-    }
-    budget.settle(address, await budget.meter.measure(c, next));
+    };
+    const wait = budget.admit(address);
+    if (wait > 0) return refusal(wait);
+    let charged = 0;
+    c.set('costAccount', {
+      refusal: () => {
+        const later = budget.wait(address);
+        return later > 0 ? refusal(later) : undefined;
+      },
+      charge: (ms) => {
+        charged += ms;
+        budget.charge(address, ms);
+      },
+    });
+    budget.settle(address, await budget.meter.measure(c, next), charged);
   };
 }

@@ -24,6 +24,13 @@ export class TokenBucketLimiter {
     return this.#refill(bucket.tokens, this.now() - bucket.at) >= cost;
   }
 
+  /** The seconds until `key` has `cost` tokens (0: it has them now); takes nothing. */
+  waitFor(key: string, cost = 1): number {
+    const bucket = this.#buckets.get(key);
+    const tokens = bucket ? this.#refill(bucket.tokens, this.now() - bucket.at) : this.burst;
+    return tokens >= cost ? 0 : Math.max(1, Math.ceil((cost - tokens) / this.perSecond));
+  }
+
   /** Takes `cost` tokens (one by default). Returns 0 when allowed, else the seconds until they are available. */
   take(key: string, cost = 1): number {
     const bucket = this.#current(key);

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { Untimed } from '../lib/untimed.ts';
 import './context.ts';
 
 /** How much of the server a piece of request handling took, for budgets charged by cost. */
@@ -31,15 +32,48 @@ export function addRequestCost(c: Context, ms: number): void {
 }
 
 /**
- * Runs `work` and reports its elapsed time as the request's cost. For work that only computes
- * (no network waits), where elapsed time is main-thread time: continuations of promises that are
- * already settled run before any other request's I/O callbacks.
+ * What a per-address budget lends the route for the work it times (set by the budget middleware,
+ * src/http/client-budget.ts): a last check before expensive work and the charge right after it,
+ * so requests admitted together (their headers arrived before any body) cannot all run the work
+ * before the first of them has been charged.
  */
-export async function timedCost<T>(c: Context, work: () => Promise<T>): Promise<T> {
-  const start = performance.now();
+export interface CostAccount {
+  /** The answer refusing this request (429, Retry-After) when its address cannot pay for more work now; else undefined. */
+  refusal(): Response | undefined;
+  /** Charges `ms` of work to the address now. */
+  charge(ms: number): void;
+}
+
+/** The refusal for a request whose address is out of budget now (see CostAccount), to answer instead of running expensive work. */
+export function overBudget(c: Context): Response | undefined {
+  return c.get('costAccount')?.refusal();
+}
+
+/**
+ * Runs `work` and reports its elapsed time as the request's cost, charged to the address as soon
+ * as it is known (CostAccount), not once the response is sent. For work that computes, where
+ * elapsed time is main-thread time: continuations of promises that are already settled run
+ * before any other request's I/O callbacks. A network wait inside it goes through `untimed`, so
+ * neither the other server's time nor what other requests ran meanwhile is charged.
+ */
+export async function timedCost<T>(c: Context, work: (untimed: Untimed) => Promise<T>): Promise<T> {
+  let start = performance.now();
+  const lap = () => {
+    const ms = performance.now() - start;
+    addRequestCost(c, ms);
+    c.get('costAccount')?.charge(ms);
+  };
+  const untimed: Untimed = async (wait) => {
+    lap();
+    try {
+      return await wait();
+    } finally {
+      start = performance.now();
+    }
+  };
   try {
-    return await work();
+    return await work(untimed);
   } finally {
-    addRequestCost(c, performance.now() - start);
+    lap();
   }
 }

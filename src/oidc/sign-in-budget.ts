@@ -27,9 +27,9 @@ export function buildSignInBudgets(config: Config, clock: Clock, meter: RequestC
 }
 
 /** Public keys and discovery: cheap, cached, fetched by every app and resource server. */
-const UNBUDGETED = /^\/oidc\/(jwks\/?$|\.well-known\/)/;
-/** Token, introspection, revocation, userinfo, pushed authorization requests: OAuth JSON callers. */
-const APP_ENDPOINTS = /^\/oidc\/(token|token\/introspection|token\/revocation|me|request)\/?$/;
+const UNBUDGETED = /^\/oidc\/(jwks\/?$|\.well-known\/)/i;
+/** Token, introspection, revocation, userinfo, pushed authorization requests: OAuth JSON callers. Both lists ignore case, as the provider's router does. */
+const APP_ENDPOINTS = /^\/oidc\/(token|token\/introspection|token\/revocation|me|request)\/?$/i;
 
 /**
  * Charges requests under `/sso` and `/oidc` to their client address's budget (src/http/client-budget.ts).

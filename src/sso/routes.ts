@@ -9,7 +9,7 @@ import { GENERIC_LOGIN_FAILURE } from './login/failures.ts';
 import type { LoginOutcome, LoginService } from './login/service.ts';
 import { samlContext, spMetadataXml } from './saml/service-provider.ts';
 import { idpLoginCookie } from './idp-login-cookie.ts';
-import { timedCost } from '../http/request-cost.ts';
+import { overBudget, timedCost } from '../http/request-cost.ts';
 
 export interface SsoRouteDeps {
   login: LoginService;
@@ -33,8 +33,12 @@ export function ssoRoutes(d: SsoRouteDeps) {
 
   app.post('/sso/saml/:connection/acs', bodyLimit(d.bodyLimitBytes), async (c) => {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    // Verifying a response is the one sign-in step a sender can make expensive: charged to its address.
-    const outcome = await timedCost(c, () => d.login.samlAcs(c.req.param('connection'), form, userActor(c)));
+    // Verifying a response is the one sign-in step a sender can make expensive: charged to its
+    // address as it is done, and refused here to an address whose earlier posts (admitted with
+    // this one) have spent its budget meanwhile.
+    const refused = overBudget(c);
+    if (refused) return refused;
+    const outcome = await timedCost(c, (untimed) => d.login.samlAcs(c.req.param('connection'), form, userActor(c), untimed));
     return respond(c, outcome, d.baseUrl.startsWith('https:'));
   });
 

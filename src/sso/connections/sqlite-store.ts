@@ -357,7 +357,8 @@ export class SqliteConnectionLookup {
    * `validUntil` and the last attempt failed, the wait after an attempt is how long it had been
    * expired then (at least `floorSeconds`, at most an hour): the failures back off 5, 10, 20, 40
    * minutes … then hourly, derived from the stored bound, so a success or an imported document
-   * (which moves or clears it) starts again from the fast first retry.
+   * (which moves or clears it) starts again from the fast first retry. An attempt recorded in the
+   * future (the clock was ahead, then corrected) is due at once, not once the clock catches up.
    */
   metadataDue(now: Date, refreshMinutes: number, floorSeconds: number): { id: string; tenant_id: string }[] {
     return this.sql
@@ -365,7 +366,7 @@ export class SqliteConnectionLookup {
         `SELECT c.id, c.tenant_id FROM sso_connections c JOIN sso_saml_settings s ON s.connection_id = c.id
          JOIN tenants t ON t.id = c.tenant_id AND t.deleted_at IS NULL
          WHERE c.deleted_at IS NULL AND s.metadata_url IS NOT NULL
-           AND (s.metadata_refreshed_at IS NULL OR s.metadata_refreshed_at < @scheduled
+           AND (s.metadata_refreshed_at IS NULL OR s.metadata_refreshed_at < @scheduled OR s.metadata_refreshed_at > @now
              OR (s.metadata_refreshed_at <= @floor
                AND (s.metadata_error IS NULL OR s.metadata_valid_until IS NULL OR s.metadata_valid_until > s.metadata_refreshed_at
                  OR unixepoch(s.metadata_refreshed_at, 'subsec') + min(max(unixepoch(s.metadata_refreshed_at, 'subsec') - unixepoch(s.metadata_valid_until, 'subsec'), @floorSeconds), 3600) <= unixepoch(@now, 'subsec'))

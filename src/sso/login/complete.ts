@@ -1,4 +1,5 @@
 import type { Actor } from '../../audit/events.ts';
+import { notTimed, type Untimed } from '../../lib/untimed.ts';
 import type { Session } from '../../sessions/session.ts';
 import type { Connection } from '../connections/connection.ts';
 import type { IdpIdentity } from '../identity.ts';
@@ -23,6 +24,8 @@ export async function finishLogin(
   actor: Actor,
   /** Runs first inside the transaction (the SAML replay cache), so a refused login leaves nothing behind. */
   guard: () => void = () => {},
+  /** Runs the waits on a remote authorization server, left out of a caller's timing. */
+  untimed: Untimed = notTimed,
 ): Promise<Session> {
   const forced = state.forced_reauthentication === 1;
   if (forced) checkReauthenticated(state, seen, identity);
@@ -90,10 +93,10 @@ export async function finishLogin(
     return s;
   });
   try {
-    await flush();
+    await untimed(flush);
     // A remote write lands after its commit: whatever a deactivation or mapping change did meanwhile must still hold.
     if (remote && granted.length > 0) {
-      const { userActive } = await withdrawOvertakenGrants(deps, storeId, state.tenant_id, connection.id, session.user_id, identity.groups, granted);
+      const { userActive } = await untimed(() => withdrawOvertakenGrants(deps, storeId, state.tenant_id, connection.id, session.user_id, identity.groups, granted));
       if (!userActive) throw new LoginFailure('user_deactivated', `user ${session.user_id} was deactivated while the sign-in wrote its roles`, { tenantId: state.tenant_id, userId: session.user_id });
     }
   } catch (err) {

@@ -1,4 +1,5 @@
 import type { Actor } from '../../audit/events.ts';
+import { notTimed, type Untimed } from '../../lib/untimed.ts';
 import { notFound } from '../../http/errors.ts';
 import { MAX_CLOCK_SKEW_SECONDS, type Connection } from '../connections/connection.ts';
 import { mapIdentity, type IdpIdentity } from '../identity.ts';
@@ -57,7 +58,8 @@ export class LoginService {
   }
 
   /** `/sso/saml/{connection}/acs`: the IdP's POSTed SAMLResponse (and RelayState). */
-  async samlAcs(connectionId: string, form: Record<string, unknown>, actor: Actor): Promise<LoginOutcome> {
+  /** `untimed` runs the sign-in's waits on another server (roles written to a remote OpenFGA), for a caller timing the work. */
+  async samlAcs(connectionId: string, form: Record<string, unknown>, actor: Actor, untimed: Untimed = notTimed): Promise<LoginOutcome> {
     const connection = this.#connection(connectionId, 'saml');
     let state: LoginState | undefined;
     try {
@@ -77,7 +79,7 @@ export class LoginService {
         encryptedAttributes: verified.encryptedAttributes,
       });
       const taken = state;
-      return await this.#finish(state, connection, identity, actor, () => {
+      return await this.#finish(state, connection, identity, actor, untimed, () => {
         this.#rememberAssertion(connection, verified);
         // An unsolicited response's state is written only with the sign-in it completes: a refused post leaves none.
         if (taken.purpose === 'idp_initiated') this.deps.states.insert(taken);
@@ -99,7 +101,7 @@ export class LoginService {
         codeVerifier: state.code_verifier as string,
       });
       const identity = this.#identity(connection, claims, { amr: amrOfOidc(claims.amr), acr: typeof claims.acr === 'string' ? claims.acr : DEFAULT_ACR });
-      return await this.#finish(state, connection, identity, actor);
+      return await this.#finish(state, connection, identity, actor, notTimed);
     } catch (err) {
       return this.#fail(err, connection, state, actor);
     }
@@ -190,7 +192,7 @@ export class LoginService {
     return mapped.identity;
   }
 
-  async #finish(state: LoginState, connection: Connection, identity: IdpIdentity, actor: Actor, guard: () => void = () => {}): Promise<LoginOutcome> {
+  async #finish(state: LoginState, connection: Connection, identity: IdpIdentity, actor: Actor, untimed: Untimed, guard: () => void = () => {}): Promise<LoginOutcome> {
     if (state.purpose === 'test') {
       this.deps.storage.transaction(guard);
       const { mapped, warnings, link } = this.#recordTest(connection, 'succeeded', null, identity.received, identity, actor);
@@ -198,7 +200,7 @@ export class LoginService {
     }
     if (connection.status !== 'active') throw new LoginFailure('connection_not_active', `connection is ${connection.status}`);
     const landing = state.purpose === 'idp_initiated' ? this.#landing(connection, identity) : undefined;
-    await finishLogin(this.deps, state, connection, identity, actor, guard);
+    await finishLogin(this.deps, state, connection, identity, actor, guard, untimed);
     if (landing) return { kind: 'idp_initiated', stateId: state.id, landing };
     return { kind: 'login', interactionUid: state.interaction_uid as string, stateId: state.id };
   }

@@ -53,6 +53,14 @@ describe('route guard: public routes draw from a client address budget', () => {
     expect([...UNBUDGETED_OIDC_ENDPOINTS].filter((e) => !(e in OIDC_ENDPOINTS))).toEqual([]);
   });
 
+  it('charges an app endpoint written in other letter cases (the provider matches paths case-insensitively) to the app budget, refused as OAuth JSON', async () => {
+    const caps = { 'x-forwarded-for': '203.0.113.101' };
+    await call('POST', '/oidc/token', caps);
+    const refused = await call('POST', '/oidc/Token', caps);
+    expect([refused.status, refused.headers.get('content-type')]).toEqual([429, 'application/json']);
+    expect(await refused.json()).toMatchObject({ error: 'temporarily_unavailable' });
+  });
+
   it('keeps addresses apart: another address is not refused', async () => {
     expect((await call('GET', '/oidc/auth', { 'x-forwarded-for': '203.0.113.100' })).status).not.toBe(429);
   });

@@ -134,6 +134,15 @@ describe('a manual metadata refresh that fails', () => {
     expect(env.audit(gone.id, 'sso.connection.metadata_refreshed')).toHaveLength(0);
   });
 
+  it('refreshes a connection whose last refresh is recorded in the future (written while the clock was ahead), not only once the clock has caught up', async () => {
+    serve = (_req, res) => res.end(idp.metadataXml());
+    const conn = await env.samlConnection(tenant.id, idp, { saml: { metadata_url: url } });
+    const ahead = new Date(Date.now() + 365 * 86_400_000).toISOString();
+    env.services.storage.sql.raw.prepare('UPDATE sso_saml_settings SET metadata_refreshed_at = ? WHERE connection_id = ?').run(ahead, conn.id);
+    const due = env.services.sso.connections.lookup.metadataDue(new Date(), 720, 300).map((c) => c.id);
+    expect(due).toContain(conn.id);
+  });
+
   it('lets the scheduled refresh count a failure and go on (the same attempt recorded, nothing thrown)', async () => {
     serve = (_req, res) => res.end(idp.metadataXml());
     const conn = await env.samlConnection(tenant.id, idp, { saml: { metadata_url: url } });
