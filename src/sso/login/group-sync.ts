@@ -58,11 +58,17 @@ export function stageGroupRelations(
 }
 
 /**
- * The authorization store refused the mapped tuples themselves (a 400: the tenant's model, which
- * an app may replace, lacks the mapped relation): a mapping the admin must fix, not an outage.
+ * The authorization store refused the mapped tuples themselves — a 400 (the tenant's model, which
+ * an app may replace, lacks the mapped relation), or a 409 for a role the app already granted the
+ * person with a condition (a mapped role is unconditional) — a mapping the admin must fix, not an
+ * outage.
  */
 export function asMappingFailure(err: unknown): LoginFailure | undefined {
-  if (!(err instanceof OpenFgaError) || err.status !== 400) return undefined;
+  if (!(err instanceof OpenFgaError)) return undefined;
+  if (err.status === 409 && err.message.includes('already exists with a different condition')) {
+    return new LoginFailure('group_mapping_invalid', `the person already holds a mapped role with a condition (written by the app), which the unconditional mapped role would replace: ${err.message}`);
+  }
+  if (err.status !== 400) return undefined;
   return new LoginFailure('group_mapping_invalid', `the tenant's authorization model refuses the mapped roles: ${err.message}`);
 }
 
