@@ -30,13 +30,15 @@ export interface FingerprintedRequest {
 
 /**
  * What a retry must match to get the stored reply: method, path, query, the meaningful headers
- * (a media type compared without case or spaces, other values as sent) and the body (JSON
+ * (a media type compared without case, spaces or a `charset` — bodies are read as UTF-8 whatever
+ * it says, so a client adding `charset=utf-8` on its retry sends the same request; other values
+ * as sent) and the body (JSON
  * compared with keys in any order). An absent header differs from an empty one.
  */
 export function requestFingerprint(r: FingerprintedRequest): string {
   const headers = MEANINGFUL_HEADERS.map((name) => {
     const value = r.header(name)?.trim();
-    return value === undefined ? null : name === 'content-type' ? value.toLowerCase().replace(/\s+/g, '') : value;
+    return value === undefined ? null : name === 'content-type' ? mediaType(value) : value;
   });
   return VERSION + sha256Hex(JSON.stringify([r.method, r.path, r.search, headers, normaliseBody(r.body)]));
 }
@@ -58,4 +60,14 @@ function normaliseBody(body: string): string {
   } catch {
     return body;
   }
+}
+
+/** A Content-Type as compared: lower case, no spaces, without its `charset` parameter. */
+function mediaType(value: string): string {
+  return value
+    .toLowerCase()
+    .replace(/\s+/g, '')
+    .split(';')
+    .filter((part, i) => i === 0 || !part.startsWith('charset='))
+    .join(';');
 }

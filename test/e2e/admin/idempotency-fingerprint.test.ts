@@ -63,6 +63,17 @@ describe('Idempotency-Key: the request fingerprint', () => {
     expect(audit.body.data).toHaveLength(1);
   });
 
+  it('replays a retry that adds or drops a charset (bodies are read as UTF-8 whatever it says), and refuses another media type', async () => {
+    const key = { 'Idempotency-Key': 'charset-1' };
+    const rawBody = JSON.stringify({ name: 'Charset Co' });
+    const first = await h.json('POST', '/admin/v1/tenants', { rawBody, headers: { ...key, 'content-type': 'application/json' } });
+    const retry = await h.json('POST', '/admin/v1/tenants', { rawBody, headers: { ...key, 'content-type': 'application/json; charset=utf-8' } });
+    expect([first.status, retry.status, retry.res.headers.get('idempotency-replayed')]).toEqual([201, 201, 'true']);
+    expect(retry.body).toEqual(first.body);
+    const other = await h.json('POST', '/admin/v1/tenants', { rawBody, headers: { ...key, 'content-type': 'application/merge-patch+json' } });
+    expect([other.status, other.body.code]).toEqual([422, 'idempotency_key_reused']);
+  });
+
   it('still replays a key stored before the upgrade (fingerprint of method, path and body) to its true retry, and refuses another body', async () => {
     const key = { 'Idempotency-Key': 'before-upgrade' };
     const body = { name: 'Acme' };
