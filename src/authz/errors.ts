@@ -24,3 +24,11 @@ export const fgaError = (code: OpenFgaErrorName, message: string) => new OpenFga
 
 /** OpenFGA's `validation_error` (2000): what it answers for most malformed or unevaluable requests. */
 export const validationError = (message: string) => fgaError('validation_error', message);
+
+/**
+ * A write of a tuple that already exists with a different condition (OpenFGA answers 409
+ * `Aborted`, as the embedded engine does; the message is all that tells it from OpenFGA's other
+ * 409s, transaction conflicts worth a retry). No retry of the same write can succeed.
+ */
+export const isConditionConflict = (err: unknown): boolean =>
+  err instanceof OpenFgaError && err.status === 409 && err.message.includes('already exists with a different condition');

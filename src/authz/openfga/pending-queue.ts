@@ -6,7 +6,7 @@ import type { Actor, AuditEventInput } from '../../audit/events.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Staged } from '../../lib/staged.ts';
 import type { Metrics } from '../../observability/metrics.ts';
-import { OpenFgaError } from '../errors.ts';
+import { OpenFgaError, isConditionConflict } from '../errors.ts';
 import { bulkDeleteEvent, recordAll, tupleEvents, type AuthzAuditDeps } from '../wrappers/audited.ts';
 import type { OpenFgaEngine } from './engine.ts';
 import { SqliteDrainLeases } from './drain-lease.ts';
@@ -301,7 +301,7 @@ export class PendingTupleQueue {
  * transaction conflicts worth a retry, and the message is all that tells them apart).
  */
 function refusedForGood(error: OpenFgaError): boolean {
-  return error.status === 400 || (error.status === 409 && error.message.includes('already exists with a different condition'));
+  return error.status === 400 || isConditionConflict(error);
 }
 
 /** What a flush gets when this process stopped draining: its work stays queued for another process, or the next start. */

@@ -1,7 +1,7 @@
 import type { Actor } from '../../audit/events.ts';
 import type { Staged } from '../../lib/staged.ts';
 import { stagedDone } from '../../lib/staged.ts';
-import { OpenFgaError } from '../../authz/errors.ts';
+import { OpenFgaError, isConditionConflict } from '../../authz/errors.ts';
 import type { Connection } from '../connections/connection.ts';
 import type { LoginDeps } from './deps.ts';
 import { LoginFailure } from './failures.ts';
@@ -65,7 +65,7 @@ export function stageGroupRelations(
  */
 export function asMappingFailure(err: unknown): LoginFailure | undefined {
   if (!(err instanceof OpenFgaError)) return undefined;
-  if (err.status === 409 && err.message.includes('already exists with a different condition')) {
+  if (isConditionConflict(err)) {
     return new LoginFailure('group_mapping_invalid', `the person already holds a mapped role with a condition (written by the app), which the unconditional mapped role would replace: ${err.message}`);
   }
   if (err.status !== 400) return undefined;
